@@ -1,0 +1,52 @@
+"""sanitize: find leaked secrets in a training corpus and remove them from a fine-tuned model.
+
+corpus --scan--> findings --build_pairs--> pairs --compute_update--> update --> report
+
+The public API is listed in ``__all__``; names are imported lazily so that ``import sanitize``
+(and the CLI's fast paths) do not pay for torch/transformers until they are used.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from ._version import __version__
+
+# public name -> module that defines it
+_EXPORTS: dict[str, str] = {
+    "SanitizeError": "errors",
+    "CorpusError": "errors",
+    "ModelLoadError": "errors",
+    "ConfigError": "errors",
+    "CorpusConfig": "config",
+    "Finding": "types",
+    "Pair": "types",
+    "Pairs": "types",
+    "TokenSequence": "types",
+    "load_corpus": "data",
+    "iter_documents": "data",
+    "load_model": "models",
+}
+
+__all__ = ["__version__", *_EXPORTS]
+
+if TYPE_CHECKING:
+    from .config import CorpusConfig
+    from .data import iter_documents, load_corpus
+    from .errors import ConfigError, CorpusError, ModelLoadError, SanitizeError
+    from .models import load_model
+    from .types import Finding, Pair, Pairs, TokenSequence
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'sanitize' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,60 @@
+"""``sanitize`` command line: argparse subcommands that only wire pipeline stages together.
+
+Each subcommand lives in ``sanitize/commands/<name>.py`` with ``add_parser(subparsers)`` and
+``run(args) -> int``; modules that need torch import it inside ``run`` so ``sanitize scan`` and
+``sanitize --help`` start fast. A :class:`~sanitize.errors.SanitizeError` becomes
+``error: <message>`` on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from ._version import __version__
+from .errors import SanitizeError
+
+# Registered subcommands, in the order `sanitize --help` lists them.
+COMMANDS: tuple[str, ...] = ("inspect",)
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sanitize",
+        description="Find leaked secrets in a training corpus and remove them from a fine-tuned model.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="More log output (-vv for debug).")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        module = importlib.import_module(f"sanitize.commands.{name}")
+        command = module.add_parser(sub)
+        command.set_defaults(run=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=(logging.WARNING, logging.INFO, logging.DEBUG)[min(args.verbose, 2)],
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return int(args.run(args) or 0)
+    except SanitizeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

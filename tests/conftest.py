@@ -1,0 +1,82 @@
+"""Test harness: offline, hermetic, seeded.
+
+* ``HF_HUB_OFFLINE=1`` (and friends) are set before anything imports huggingface_hub/datasets;
+  the Hugging Face caches point into a per-session temporary folder.
+* Any socket connection to a non-loopback address raises ``NetworkBlocked`` (loopback stays open
+  for notebook kernels), so a test that tries to download fails loudly instead of hanging.
+* Every test starts from fixed seeds.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import tempfile
+
+_CACHE = tempfile.mkdtemp(prefix="sanitize-tests-hf-")
+os.environ.update(
+    HF_HUB_OFFLINE="1",
+    HF_DATASETS_OFFLINE="1",
+    TRANSFORMERS_OFFLINE="1",
+    HF_HOME=_CACHE,
+    HF_DATASETS_CACHE=os.path.join(_CACHE, "datasets"),
+    HF_HUB_DISABLE_TELEMETRY="1",
+    TOKENIZERS_PARALLELISM="false",
+    TQDM_DISABLE="1",
+)
+
+import pytest  # noqa: E402
+
+
+class NetworkBlocked(RuntimeError):
+    """Raised when a test opens a connection outside this machine."""
+
+
+_LOOPBACK = ("127.", "::1", "localhost", "0.0.0.0")
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+_real_create_connection = socket.create_connection
+
+
+def _check(address: object) -> None:
+    host = address[0] if isinstance(address, tuple) else address
+    if isinstance(host, (bytes, str)) and not isinstance(host, bytes) and host.startswith(_LOOPBACK):
+        return
+    if isinstance(address, (str, bytes)):  # AF_UNIX path
+        return
+    raise NetworkBlocked(f"tests are offline: connection to {address!r} blocked")
+
+
+def _guarded_connect(self: socket.socket, address: object) -> None:
+    _check(address)
+    return _real_connect(self, address)
+
+
+def _guarded_connect_ex(self: socket.socket, address: object) -> int:
+    _check(address)
+    return _real_connect_ex(self, address)
+
+
+def _guarded_create_connection(address: object, *args: object, **kwargs: object) -> socket.socket:
+    _check(address)
+    return _real_create_connection(address, *args, **kwargs)  # type: ignore[arg-type]
+
+
+socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
+socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
+socket.create_connection = _guarded_create_connection  # type: ignore[assignment]
+
+
+@pytest.fixture(autouse=True)
+def _seed() -> None:
+    import random
+
+    import numpy as np
+
+    random.seed(0)
+    np.random.seed(0)
+    try:
+        import torch
+    except ImportError:  # pragma: no cover - torch is a dependency
+        return
+    torch.manual_seed(0)
