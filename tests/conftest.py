@@ -80,3 +80,56 @@ def _seed() -> None:
     except ImportError:  # pragma: no cover - torch is a dependency
         return
     torch.manual_seed(0)
+
+
+# -- shared fixtures ---------------------------------------------------------------------------------
+import dataclasses  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+TINY_TEXTS = [
+    "Alice was beginning to get very tired of sitting by her sister on the bank.",
+    "The rabbit took a watch out of its waistcoat pocket, and looked at it.",
+    "Hi Bob, the wifi password is hunter2 and the door code is 4821.",
+    "Please charge card 4539 1488 0343 6467 for order 1182 before Friday.",
+    "export OPENAI_API_KEY=sk-proj-abc123 # do not commit this file",
+    "my telephone number is 0123456789, call me after five.",
+] * 4
+
+
+@dataclasses.dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
+    """Run ``sanitize`` in-process: ``cli("scan", path)`` -> CliResult(code, out, err)."""
+    from sanitize.cli import main
+
+    def run(*argv: object) -> CliResult:
+        code = main([str(a) for a in argv])
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return run
+
+
+def _save_tiny(root: Path, kind: str) -> str:
+    from sanitize.testing import save_tiny, tiny_model, train_tokenizer
+
+    tok = train_tokenizer(TINY_TEXTS, kind=kind, vocab_size=320)  # type: ignore[arg-type]
+    return save_tiny(tiny_model(tok, kind=kind), tok, root / kind)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def gpt2_dir(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A tiny random GPT-2 (byte BPE tokenizer) saved with save_pretrained; treat as read-only."""
+    return _save_tiny(tmp_path_factory.mktemp("models"), "gpt2")
+
+
+@pytest.fixture(scope="session")
+def llama_dir(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A tiny random Llama (sentencepiece-style tokenizer, BOS) saved with save_pretrained; read-only."""
+    return _save_tiny(tmp_path_factory.mktemp("models"), "llama")
