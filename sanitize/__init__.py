@@ -29,7 +29,21 @@ _EXPORTS: dict[str, str] = {
     "load_model": "models",
 }
 
-__all__ = ["__version__", *_EXPORTS]
+__all__ = [  # keep in sync with _EXPORTS (a test checks)
+    "ConfigError",
+    "CorpusConfig",
+    "CorpusError",
+    "Finding",
+    "ModelLoadError",
+    "Pair",
+    "Pairs",
+    "SanitizeError",
+    "TokenSequence",
+    "__version__",
+    "iter_documents",
+    "load_corpus",
+    "load_model",
+]
 
 if TYPE_CHECKING:
     from .config import CorpusConfig

@@ -151,7 +151,9 @@ def _warn_replaced(path: Path, count: int) -> None:
 
 def _text_value(value: Any, field: str, where: str, fields: Iterable[str]) -> str:
     if value is _MISSING:
-        raise CorpusError(f"{where}: no field '{field}'; fields present: {', '.join(map(str, fields)) or '(none)'}")
+        raise CorpusError(
+            f"{where}: no field '{field}'; fields present: {', '.join(map(str, fields)) or '(none)'}"
+        )
     if not isinstance(value, str):
         raise CorpusError(f"{where}: field '{field}' must be a string, got {type(value).__name__}")
     return value
@@ -390,7 +392,11 @@ def load_corpus(
             features=_features(),
         )  # fmt: skip
     if not _is_local(source):
-        return _normalise_dataset(_open_dataset(source, cfg), cfg, str(source) if isinstance(source, (str, os.PathLike)) else "dataset")
+        return _normalise_dataset(
+            _open_dataset(source, cfg),
+            cfg,
+            str(source) if isinstance(source, (str, os.PathLike)) else "dataset",
+        )
     files = corpus_files(source)
     for path in files:  # validate formats and headers before writing any cache
         file_format(path)
@@ -417,7 +423,9 @@ def _normalise_dataset(ds: datasets.Dataset, cfg: CorpusConfig, name: str) -> da
     import datasets
 
     if cfg.text_field not in ds.column_names:
-        raise CorpusError(f"{name}: no column '{cfg.text_field}'; columns present: {', '.join(ds.column_names)}")
+        raise CorpusError(
+            f"{name}: no column '{cfg.text_field}'; columns present: {', '.join(ds.column_names)}"
+        )
     kind = ds.features[cfg.text_field]
     if not (isinstance(kind, datasets.Value) and kind.dtype in ("string", "large_string")):
         raise CorpusError(f"{name}: column '{cfg.text_field}' must hold strings, has type {kind}")
@@ -426,7 +434,12 @@ def _normalise_dataset(ds: datasets.Dataset, cfg: CorpusConfig, name: str) -> da
         for i, value in zip(indices, batch[cfg.text_field]):
             if value is None:
                 raise CorpusError(f"{name}: row {i}: column '{cfg.text_field}' is null")
-        return {"doc": indices, "text": batch[cfg.text_field], "source": [name] * len(indices), "index": indices}
+        return {
+            "doc": indices,
+            "text": batch[cfg.text_field],
+            "source": [name] * len(indices),
+            "index": indices,
+        }
 
     out = ds.select_columns([cfg.text_field]).map(
         columns, batched=True, with_indices=True, remove_columns=[cfg.text_field], features=_features()

@@ -35,13 +35,26 @@ def resolve_dtype(dtype: str | torch.dtype | None) -> torch.dtype | None:
 
 def _has_tokenizer(path: str | os.PathLike[str]) -> bool:
     p = Path(path)
-    return p.is_dir() and any((p / f).is_file() for f in ("tokenizer.json", "tokenizer_config.json", "tokenizer.model"))
+    return p.is_dir() and any(
+        (p / f).is_file() for f in ("tokenizer.json", "tokenizer_config.json", "tokenizer.model")
+    )
+
+
+def _check_local(source: str, what: str) -> None:
+    """A source that can only be a path (absolute, ./, ../, ~, or more than one '/') must exist."""
+    looks_local = os.path.isabs(source) or source.startswith((".", "~")) or source.count("/") > 1
+    if looks_local and not Path(source).expanduser().exists():
+        raise ModelLoadError(f"cannot load {what} from {source!r}: no such directory")
 
 
 def _explain(what: str, source: str, exc: Exception) -> ModelLoadError:
     local = Path(source).exists()
     offline = os.environ.get("HF_HUB_OFFLINE") == "1"
-    where = "local directory" if local else "hub id" + (" (HF_HUB_OFFLINE=1: only the local cache is used)" if offline else "")
+    where = (
+        "local directory"
+        if local
+        else "hub id" + (" (HF_HUB_OFFLINE=1: only the local cache is used)" if offline else "")
+    )
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return ModelLoadError(f"cannot load {what} from {source!r} ({where}): {first}")
 
@@ -65,6 +78,9 @@ def load_model(
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     base = os.fspath(base)
+    _check_local(base, "model")
+    if adapter is not None:
+        _check_local(os.fspath(adapter), "adapter")
     torch_dtype = resolve_dtype(dtype)
     try:
         model = AutoModelForCausalLM.from_pretrained(base, attn_implementation="eager", dtype=torch_dtype)
@@ -102,7 +118,9 @@ def _attach_adapter(model: Any, adapter: str, base: str, is_trainable: bool) -> 
     for w in caught:  # peft only warns when adapter weights find no home in the base
         text = str(w.message)
         if "missing adapter keys" in text.lower() or "unexpected keys" in text.lower():
-            raise ModelLoadError(f"adapter {adapter!r} does not fit base model {base!r}: {text.splitlines()[0]}")
+            raise ModelLoadError(
+                f"adapter {adapter!r} does not fit base model {base!r}: {text.splitlines()[0]}"
+            )
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     return peft_model
 

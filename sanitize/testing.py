@@ -45,7 +45,10 @@ def train_tokenizer(
         tok.decoder = decoders.ByteLevel()
         alphabet = pre_tokenizers.ByteLevel.alphabet()
         trainer = trainers.BpeTrainer(
-            vocab_size=vocab_size, min_frequency=min_frequency, special_tokens=special, initial_alphabet=alphabet
+            vocab_size=vocab_size,
+            min_frequency=min_frequency,
+            special_tokens=special,
+            initial_alphabet=alphabet,
         )
         tok.train_from_iterator(texts, trainer=trainer)
         tok.post_processor = processors.ByteLevel(trim_offsets=False)
@@ -118,7 +121,9 @@ def tiny_model(
     from transformers import AutoModelForCausalLM
 
     torch.manual_seed(seed)
-    model = AutoModelForCausalLM.from_config(tiny_config(tokenizer, kind, **config_kwargs), attn_implementation="eager")
+    model = AutoModelForCausalLM.from_config(
+        tiny_config(tokenizer, kind, **config_kwargs), attn_implementation="eager"
+    )
     if dtype is not None:
         model = model.to(dtype)
     return model.eval()

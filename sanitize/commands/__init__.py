@@ -16,7 +16,9 @@ def add_corpus_arguments(parser: argparse.ArgumentParser) -> None:
         "--encoding-errors", choices=("strict", "replace"), default="strict",
         help="Invalid UTF-8: 'strict' stops with the byte offset, 'replace' substitutes U+FFFD and warns.",
     )  # fmt: skip
-    parser.add_argument("--dataset-split", default="train", help="Split of a saved DatasetDict or hub dataset.")
+    parser.add_argument(
+        "--dataset-split", default="train", help="Split of a saved DatasetDict or hub dataset."
+    )
 
 
 def corpus_options(args: argparse.Namespace) -> dict[str, object]:

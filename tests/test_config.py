@@ -1,0 +1,42 @@
+"""Config dataclasses: help metadata, validation at construction, JSON round-trip."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from sanitize.config import BaseConfig, CorpusConfig
+from sanitize.errors import ConfigError
+
+
+def all_configs() -> list[type[BaseConfig]]:
+    import sanitize.config as module
+
+    return [
+        obj for obj in vars(module).values()
+        if isinstance(obj, type) and issubclass(obj, BaseConfig) and obj is not BaseConfig
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("cls", all_configs(), ids=lambda c: c.__name__)
+def test_every_field_has_help_and_round_trips(cls: type[BaseConfig], tmp_path: Path) -> None:
+    for f in dataclasses.fields(cls):
+        assert f.metadata.get("help"), f"{cls.__name__}.{f.name} has no help text"
+    config = cls()
+    assert cls.from_dict(config.to_dict()) == config
+    config.save(tmp_path / "c.json")
+    assert cls.load(tmp_path / "c.json") == config
+
+
+def test_validation_and_unknown_fields(tmp_path: Path) -> None:
+    with pytest.raises(
+        ConfigError, match=r"CorpusConfig\.encoding_errors: must be one of 'strict', 'replace'"
+    ):
+        CorpusConfig(encoding_errors="ignore")
+    with pytest.raises(ConfigError, match=r"unknown field\(s\) txt_field; known fields: "):
+        CorpusConfig.from_dict({"txt_field": "x"})
+    (tmp_path / "bad.json").write_text("[1]")
+    with pytest.raises(ConfigError, match=r"bad\.json: expected a JSON object"):
+        CorpusConfig.load(tmp_path / "bad.json")
