@@ -238,3 +238,13 @@ def test_cli_inspect_counts(cli, tmp_path: Path) -> None:  # type: ignore[no-unt
     assert result.code == 0
     summary = json.loads(result.out)
     assert summary["documents"] == 2 and summary["characters"] == 5
+
+
+def test_null_text_in_saved_dataset(tmp_path: Path) -> None:
+    import datasets
+
+    datasets.Dataset.from_dict({"text": ["a", None, "c"]}).save_to_disk(tmp_path / "ds")
+    with pytest.raises(CorpusError, match=r"ds: row 1: column 'text' is null"):
+        load_corpus(tmp_path / "ds")
+    with pytest.raises(CorpusError, match=r"row 1: field 'text' must be a string, got NoneType"):
+        list(iter_documents(tmp_path / "ds"))
