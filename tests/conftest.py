@@ -9,11 +9,14 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import socket
 import tempfile
 
 _CACHE = tempfile.mkdtemp(prefix="sanitize-tests-hf-")
+atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
 os.environ.update(
     HF_HUB_OFFLINE="1",
     HF_DATASETS_OFFLINE="1",
