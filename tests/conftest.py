@@ -26,6 +26,7 @@ os.environ.update(
     HF_HUB_DISABLE_TELEMETRY="1",
     TOKENIZERS_PARALLELISM="false",
     TQDM_DISABLE="1",
+    SANITIZE_HOME=os.path.join(_CACHE, "sanitize-home"),  # the fingerprint key file lives here
 )
 
 import pytest  # noqa: E402
