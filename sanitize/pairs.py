@@ -13,7 +13,8 @@ as fine-tuning saw them. :func:`tokenize_corpus` is the one home of that tokenis
   mapped through the character alignment of the replacements onto the tokenisation of the
   sanitized document. The z̃ of consecutive blocks therefore tile the sanitized documents' tokens
   exactly (a secret cut by a block boundary is paired in both blocks); a z̃ longer than
-  ``block_size`` is cut to ``block_size``.
+  ``block_size`` is cut to ``block_size``. A block is paired when it holds part of a finding or
+  when its z̃ differs from z (a merge across the secret's edge can move a token into the next block).
 
 z̃ is always a fresh tokenisation of the replaced *text* (never spliced token ids), so BPE merges
 across the secret boundary come out as the tokenizer makes them. Overlapping or adjacent findings
@@ -388,6 +389,7 @@ def _packed_pairs(
             lo, hi = b * b_size, min((b + 1) * b_size, len(stream))
             new_ids: list[int] = []
             members: set[int] = set()
+            holds_secret = False
             first = bisect.bisect_right(starts, lo) - 1
             for d in range(first, len(encs)):
                 if starts[d] >= hi:
@@ -407,13 +409,13 @@ def _packed_pairs(
                 for span in doc.spans:
                     for i in span.members:
                         f = findings[i]
-                        if _touching(enc, k0, k1, f.start, f.end) or (
-                            a is not None and z is not None and f.start <= z and f.end >= a
-                        ):
+                        inside = _touching(enc, k0, k1, f.start, f.end)
+                        holds_secret |= inside
+                        if inside or (a is not None and z is not None and f.start <= z and f.end >= a):
                             members.add(i)
             original = stream[lo:hi]
             new_ids = new_ids[:b_size]
-            if new_ids != original:
+            if holds_secret or new_ids != original:  # every seen finding is in a pair
                 doc_of = findings[min(members)].doc if members else c.doc_id(group.start + first)
                 pairs.append(Pair(_sequence(original), _sequence(new_ids), doc_of, tuple(sorted(members)), b))
     return Pairs(tuple(pairs), tuple(sorted(unseen)))
