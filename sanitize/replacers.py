@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import hashlib
+import inspect
 import random
 import re
 import string
@@ -130,15 +131,19 @@ def _shape(text: str, rng: random.Random, *, symbols: bool = False, hex_body: bo
     """
     alnum = [c for c in text if c.isascii() and c.isalnum()]
     if hex_body is None:
-        hex_body = len(alnum) >= 8 and all(c in _HEX for c in alnum) and any(c.isalpha() for c in alnum)
-    lower_hex = "0123456789abcdef"
+        hex_body = (
+            len(alnum) >= 8
+            and all(c in _HEX for c in alnum)
+            and any(c.isalpha() for c in alnum)
+            and not (any(c.isupper() for c in alnum) and any(c.islower() for c in alnum))
+        )
+    hex_alphabet = "0123456789ABCDEF" if any(c.isupper() for c in alnum) else "0123456789abcdef"
     out = []
     for c in text:
         if not c.isascii():
             out.append(rng.choice(string.ascii_letters) if c.isalnum() else c)
         elif hex_body and c in _HEX:
-            choice = rng.choice(lower_hex)
-            out.append(choice.upper() if c.isupper() else choice)
+            out.append(rng.choice(hex_alphabet))
         elif c.isdigit():
             out.append(rng.choice(string.digits))
         elif c.islower():
@@ -320,14 +325,16 @@ def model_sample(o: Occurrence) -> str:
     gen = torch.Generator().manual_seed(int.from_bytes(hashlib.sha256(material).digest()[:8], "big") >> 1)
     device = next(model.parameters()).device
     base_text = tok.decode(ctx)
+    # transformers >= 5.2x names the KV cache `cache`; earlier 5.x releases `past_key_values`
+    cache_arg = "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"
     for _attempt in range(4):
         ids = torch.tensor([ctx], device=device)  # (1, T)
         new: list[int] = []
         past = None
         with torch.no_grad():
             for step in range(n_new):
-                out = model(input_ids=ids, past_key_values=past, use_cache=True)
-                past = out.past_key_values
+                out = model(input_ids=ids, use_cache=True, **{cache_arg: past})
+                past = getattr(out, cache_arg, None)
                 logits = out.logits[0, -1].float().cpu()  # (V,) next-token logits
                 logits[special] = float("-inf")
                 if step == 0:
