@@ -68,6 +68,15 @@ def jwt_ok(secret: str, sub: str) -> bool:
     )
 
 
+def pem_escaped_ok(secret: str, sub: str) -> bool:
+    """Armour and the literal backslash-n separators stay; the base64 body changes."""
+    return (
+        sub.split("\\n")[0] == secret.split("\\n")[0]
+        and sub.count("\\n") == secret.count("\\n")
+        and (sub.split("\\n")[-1] == secret.split("\\n")[-1] and same_layout(secret, sub))
+    )
+
+
 def prefix_kept(prefix: str, alphabet: str) -> Callable[[str, str], bool]:
     def check(secret: str, sub: str) -> bool:
         return sub.startswith(prefix) and len(sub) == len(secret) and set(sub[len(prefix) :]) <= set(alphabet)
@@ -103,6 +112,8 @@ TABLE: list[tuple[str, str, Callable[[str, str], bool]]] = [
     ("gitlab_token", "glpat-xxxxxxxxxxxxxxxxxxxx", prefix_kept("glpat-", string.ascii_lowercase)),
     ("jwt", JWT, jwt_ok),
     ("private_key", PEM, lambda s, r: r.splitlines()[0] == s.splitlines()[0] and r.splitlines()[-1] == s.splitlines()[-1] and same_layout(s, r)),
+    ("private_key", PEM.replace("\n", "\\n"), pem_escaped_ok),  # written into a .env string
+    ("private_key", PEM.replace("\n", "\n    "), lambda s, r: r.split("\n    ")[::3] == s.split("\n    ")[::3] and same_layout(s, r)),
     ("email", "john.doe+work@acme-corp.com", lambda s, r: re.fullmatch(r"[a-z]{4}\.[a-z]{3}\+[a-z]{4}@[a-z]{4}-[a-z]{4}\.com", r) is not None),
     ("phone", "+44 20 7946 0958", lambda s, r: r.startswith("+44 ") and same_layout(s, r)),
     ("phone", "(415) 555-2671", lambda s, r: same_layout(s, r) and r[1] in "23456789" and r[6] in "23456789"),
@@ -111,7 +122,7 @@ TABLE: list[tuple[str, str, Callable[[str, str], bool]]] = [
     ("us_ssn", "078051120", ssn_ok),
     ("ip_address", "192.168.10.77", lambda s, r: [len(p) for p in r.split(".")] == [3, 3, 2, 2] and all(0 < int(p) < 255 for p in r.split("."))),
     ("password", "hunter2", lambda s, r: re.fullmatch(r"[a-z]{6}\d", r) is not None),
-    ("password", "P@ssw0rd!", lambda s, r: re.fullmatch(r"[A-Z][!#$%&*+\-.=?@^_~][a-z]{2}[a-z]\d[a-z]{2}[!#$%&*+\-.=?@^_~]", r) is not None),
+    ("password", "P@ssw0rd!", lambda s, r: re.fullmatch(r"[A-Z][!*+\-_=~][a-z]{3}\d[a-z]{2}[!*+\-_=~]", r) is not None),
     ("generic_secret", "deadbeefcafebabe0123456789abcdef", lambda s, r: len(r) == 32 and set(r) <= set(HEX)),
     ("my_custom_rule", "tok-ABCdef-123", lambda s, r: re.fullmatch(r"[a-z]{3}-[A-Z]{3}[a-z]{3}-\d{3}", r) is not None),
 ]  # fmt: skip
