@@ -373,18 +373,20 @@ def _packed_pairs(
         rows = [r for r in group if r in docs]
         if not rows:
             continue
-        encs: list[_Enc] = []
+        ids: list[list[int]] = []  # every document of the group, as training tokenised it
         for start in range(group.start, group.stop, _BATCH):
             batch = list(range(start, min(start + _BATCH, group.stop)))
-            encs.extend(_encode(tokenizer, c.texts(batch), config, offsets=True))
-        starts = [0]
-        for e in encs:
-            starts.append(starts[-1] + len(e.ids))
-        stream = [t for e in encs for t in e.ids]
-        n_blocks = _blocks(stream, config)
+            ids.extend(_encode(tokenizer, c.texts(batch), config, offsets=False))
+        # offsets only where there are findings (the same ids, plus where each token sits in the text)
+        olds = dict(zip(rows, _encode(tokenizer, [docs[r].text for r in rows], config, offsets=True)))
         news = dict(zip(rows, _encode(tokenizer, [docs[r].sanitized for r in rows], config, offsets=True)))
+        starts = [0]
+        for doc_ids in ids:
+            starts.append(starts[-1] + len(doc_ids))
+        stream = [t for doc_ids in ids for t in doc_ids]
+        n_blocks = _blocks(stream, config)
         for r in rows:  # which findings were trained on
-            enc, limit = encs[r - group.start], n_blocks * b_size - starts[r - group.start]
+            enc, limit = olds[r], n_blocks * b_size - starts[r - group.start]
             for span in docs[r].spans:
                 for i in span.members:
                     f = findings[i]
@@ -400,15 +402,15 @@ def _packed_pairs(
             members: set[int] = set()
             holds_secret = False
             first = bisect.bisect_right(starts, lo) - 1
-            for d in range(first, len(encs)):
+            for d in range(first, len(ids)):
                 if starts[d] >= hi:
                     break
                 k0, k1 = max(lo, starts[d]) - starts[d], min(hi, starts[d + 1]) - starts[d]
-                enc, row = encs[d], group.start + d
+                row = group.start + d
                 if row not in docs:
-                    new_ids.extend(enc.ids[k0:k1])
+                    new_ids.extend(ids[d][k0:k1])
                     continue
-                doc, new = docs[row], news[row]
+                doc, enc, new = docs[row], olds[row], news[row]
                 n0, n1 = (_map_index(k, enc, new, doc) for k in (k0, k1))
                 new_ids.extend(new.ids[n0:n1])
                 chars = enc.char_range(k0, k1)
