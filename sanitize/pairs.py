@@ -298,7 +298,7 @@ def sanitize_texts(
     """
     config = config or PairConfig()
     c = _Corpus(corpus)
-    docs = _prepare(c, findings, config, tokenizer, model)
+    docs = _prepare(c, list(findings), config, tokenizer, model)
     out: list[str] = []
     for texts in c.batches():
         for text in texts:
@@ -439,13 +439,16 @@ def build_pairs(
 
     ``corpus``: a ``datasets.Dataset`` from :func:`sanitize.load_corpus` (``doc``/``text`` columns)
     or a list of str; ``findings``: spans into it (from ``scan`` or :func:`find_literal`);
-    ``model``: needed by the ``model`` replacement strategy only. Pairs hold secrets in memory:
+    ``model``: needed by the ``model`` replacement strategy only. ``Pair.findings`` are indices into
+    ``findings``; ``Pair.doc`` is the document (packed mode: of the block's first finding) and
+    ``Pair.block`` the block index in packed mode. Pairs hold secrets in memory:
     their ``repr`` shows counts and shapes only, and ``Pairs.save`` needs ``allow_secrets=True``.
     """
     config = config or PairConfig()
     _check_tokenizer(tokenizer, config)
     c = _Corpus(corpus)
-    docs = _prepare(c, list(findings), config, tokenizer, model)
+    findings = list(findings)
+    docs = _prepare(c, findings, config, tokenizer, model)
     if not docs:
         return Pairs((), ())
     if config.mode == "record":
