@@ -338,8 +338,11 @@ def _record_pairs(
     docs: dict[int, _Doc], tokenizer: Any, config: PairConfig, findings: Sequence[Finding]
 ) -> Pairs:
     rows = sorted(docs)
-    originals = _encode(tokenizer, [docs[r].text for r in rows], config, offsets=True)
-    sanitized = _encode(tokenizer, [docs[r].sanitized for r in rows], config, offsets=False)
+    originals, sanitized = [], []
+    for i in range(0, len(rows), _BATCH):
+        chunk = rows[i : i + _BATCH]
+        originals += _encode(tokenizer, [docs[r].text for r in chunk], config, offsets=True)
+        sanitized += _encode(tokenizer, [docs[r].sanitized for r in chunk], config, offsets=False)
     pairs, unseen = [], []
     for row, enc, new in zip(rows, originals, sanitized):
         seen = []
