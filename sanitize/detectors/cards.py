@@ -17,7 +17,7 @@ DIGITS_TRIGGER = (
     r"|\+\d|\(\d{2,5}\)[ .-]?\d|\d{3}[-. ]\d{3}[-. ]\d{4}|0\d{1,4}[ -]\d{3}|0\d[ .]\d\d[ .]\d\d"  # phones
 )
 
-_CARD = re.compile(r"(?<![\w.,+-])(?:\d[ -]?){12,18}\d(?![\w]|[.,-]\d)")
+_CARD = re.compile(r"(?<![\w.+-])(?:\d[ -]?){12,18}\d(?![\w]|[.-]\d)")
 # (brand, IIN ranges as (low, high) over the first digits, allowed lengths)
 _BRANDS: tuple[tuple[str, tuple[tuple[str, str], ...], tuple[int, ...]], ...] = (
     ("visa", (("4", "4"),), (13, 16, 19)),

@@ -27,6 +27,10 @@ SECRET_WORDS = frozenset(
 _NOT_SECRET_WORDS = frozenset(
     {"tokens", "tokenizer", "keys", "keyboard", "keyword", "keywords", "monkey", "author"}
 )
+_NEARBY = re.compile(
+    r"[^\n]{0,80}?(?:\n[^\n]{0,80}?){0,2}?\b(?:is|are)\b:?[ \t]{0,3}\n{0,2}[ \t]{0,3}"
+    r"(?P<dq>(?!))?(?P<sq>(?!))?(?P<bq>(?!))?(?P<bare>[A-Za-z0-9+/=_\-.~]{16,256})"
+)
 _VALUE_CHARS = re.compile(r"^[A-Za-z0-9+/=_\-.~:!@#$%^*]{16,256}$")
 MIN_ENTROPY = 3.0
 
@@ -71,7 +75,9 @@ class GenericSecretDetector(Detector):
             if m is None or (
                 m.group("space") is not None and ident.lower() != "bearer" and not ident.startswith("-")
             ):
-                continue
+                m = _NEARBY.match(text, j, end)  # "the API secret is:\n\nVALUE", "... here it is VALUE"
+                if m is None:
+                    continue
             name = next(g for g in ("dq", "sq", "bq", "bare") if m.group(g) is not None)
             s, e = m.span(name)
             while name == "bare" and e > s and text[e - 1] in ".,;:)]}'\"":

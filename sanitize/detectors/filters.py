@@ -91,7 +91,7 @@ _PLACEHOLDER_SUBSTRINGS = (
 )  # fmt: skip
 _TEMPLATE = re.compile(r"^(?:\$[A-Za-z_]\w*|\$\{[^}]*\}|%[A-Za-z_]\w*%|\{\{.*\}\}|\{[A-Za-z_]\w*\}|<[^>]*>)$")
 _SAME_CHAR = re.compile(r"^(.)\1*$")
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _HEX_HASH = re.compile(r"^(?:[0-9a-f]{7,128}|[0-9A-F]{7,128})$")
 _VERSION = re.compile(r"^v?\d{1,4}(?:\.\d{1,4}){1,3}(?:[-+.][0-9A-Za-z.]{1,20})?$")
 _TIMESTAMP = re.compile(

@@ -9,7 +9,7 @@ import re
 
 from ..checksums import token_checksum_valid
 from .base import RegexDetector
-from .filters import is_example_key, is_placeholder
+from .filters import char_classes, is_example_key, is_placeholder
 
 _B = r"(?<![A-Za-z0-9_])"  # the token does not continue a longer word on the left
 _E = r"(?![A-Za-z0-9_])"  # ... nor on the right
@@ -20,7 +20,8 @@ def _not_example(value: str, text: str, start: int, end: int) -> bool:
 
 
 def _has_digit_and_letter(value: str, text: str, start: int, end: int) -> bool:
-    return any(c.isdigit() for c in value) and any(c.isalpha() for c in value) and not is_placeholder(value)
+    """A random-looking token: two or more character classes, no placeholder words."""
+    return char_classes(value) >= 2 and not is_placeholder(value) and not is_example_key(value)
 
 
 def _github_valid(value: str, text: str, start: int, end: int) -> bool:
@@ -61,15 +62,14 @@ AWS_ACCESS_KEY_ID = RegexDetector(
     pattern=re.compile(_B + r"(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}" + _E), validator=_not_example,
     after=24, priority=90,
 )  # fmt: skip
+# No prefix: a 40-character base64 string within 200 characters after an AWS-secret keyword
+# (same line, or the lines after it in chat and e-mail).
 AWS_SECRET_ACCESS_KEY = RegexDetector(
     "aws-secret-access-key", "aws_secret_access_key",
     keywords=("aws_secret", "secret_access_key", "secretaccesskey", "aws secret", "secret access key",
               "aws-secret"),
-    pattern=re.compile(
-        r"(?i:aws[_ -]?secret(?:[_ -]?access)?(?:[_ -]?key)?|secret[_ -]?access[_ -]?key)"
-        r"[^A-Za-z0-9/+\n]{0,40}?(?:(?:is|was|=|:)\s{0,5}[\"']?)?(?<![A-Za-z0-9/+])([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"
-    ),
-    group=1, validator=_aws_secret_valid, before=0, after=128, priority=85,
+    pattern=re.compile(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])"),
+    validator=_aws_secret_valid, before=0, after=200, priority=85,
 )  # fmt: skip
 GITHUB_TOKEN = RegexDetector(
     "github-token", "github_token", trigger=r"gh[pousr]_[A-Za-z0-9]{36}|github_pat_",
@@ -124,13 +124,13 @@ NPM_TOKEN = RegexDetector(
 )  # fmt: skip
 AZURE_STORAGE_KEY = RegexDetector(
     "azure-storage-key", "azure_storage_key",
-    keywords=("accountkey", "azure", "storage_key", "storagekey", "storage key", "storage account key"),
+    keywords=("accountkey", "account-key", "account_key", "azure", "storage_key", "storagekey", "storage key"),
     pattern=re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{86}==(?![A-Za-z0-9+/=])"),
     validator=_not_example, before=0, after=200, priority=85,
 )  # fmt: skip
 TELEGRAM_BOT_TOKEN = RegexDetector(
     "telegram-bot-token", "telegram_bot_token", trigger=r"\d{8,10}:[A-Za-z0-9_-]{35}",
-    pattern=re.compile(r"(?<![\w:])\d{8,10}:[A-Za-z0-9_-]{35}(?![\w-])"),
+    pattern=re.compile(r"(?:(?<=bot)|(?<![\w:]))\d{8,10}:[A-Za-z0-9_-]{35}(?![\w-])"),
     validator=_has_digit_and_letter, before=2, after=2, priority=90,
 )  # fmt: skip
 HUGGINGFACE_TOKEN = RegexDetector(

@@ -19,9 +19,9 @@ PASSWORD_WORDS = frozenset(
     {"password", "passwd", "passphrase", "pwd", "pass", "pw", "passcode", "passwort", "pword"}
 )
 _AFTER_KEY = re.compile(
-    r"""(?:["'`]|\])?(?:
-      [ \t]{0,3}(?P<op>=>|->|:=|==|=|:|>|\()[ \t]{0,3}
-    | (?P<prose>(?:[ \t][^\n]{0,48}?)??(?:[ \t](?:is|was)\b(?:[ \t]?:)?|[ \t]?[:=]|[ \t]-))[ \t]{1,3}
+    r"""["'`\]]{0,2}(?:
+      [ \t]{0,3}(?::[ \t]{1,2}(?:str|bytes|Optional\[str\]|SecretStr|String|string)[ \t]{1,2}(?==))?(?P<op>=>|->|:=|==|=|:|>|\()[ \t]{0,3}
+    | (?P<prose>(?:[ \t][^\n]{0,48}?)??(?:[ \t](?:is|was|to)\b(?:[ \t]?:)?|[ \t]?[:=]|[ \t]-))[ \t]{1,3}
     | (?P<space>[ \t]{1,3})
     )(?:"(?P<dq>[^"\n]{1,200})"|'(?P<sq>[^'\n]{1,200})'|`(?P<bq>[^`\n]{1,200})`|(?P<bare>[^\s"'`<;]{1,200}))""",
     re.VERBOSE,
@@ -31,7 +31,7 @@ _SHORT_FLAG = re.compile(
 )
 _SHORT_FLAG_CONTEXT = re.compile(r"(?i:mysql|mysqladmin|mysqldump|mariadb|sshpass|smbclient|\s-u\s?\S)")
 _URL_PASSWORD = re.compile(
-    r"(?<![\w+.-])[A-Za-z][A-Za-z0-9+.-]{1,20}://[^\s:/@?#\"'<>]{1,128}:([^\s@/?#\"'<>]{1,128})@(?=[\w.\[-])"
+    r"(?<![\w+.-])[A-Za-z][A-Za-z0-9+.-]{1,20}://[^\s:/@?#\"'<>]{0,128}:([^\s@/?#\"'<>]{1,128})@(?=[\w.\[-])"
 )
 _STOPWORDS = frozenset(
     ["a", "an", "the", "is", "was", "are", "be", "been", "being", "it", "its", "this", "that", "these", "those", "to", "of", "for", "in", "on", "at", "by", "with", "and", "or", "not", "no", "yes", "your", "my", "our", "his", "her", "their", "you", "we", "they", "he", "she", "i", "me", "us", "must", "should", "will", "would", "can", "could", "may", "might", "has", "have", "had", "do", "does", "did", "set", "reset", "see", "use", "used", "using", "enter", "entered", "type", "typed", "same", "different", "below", "above", "here", "there", "field", "fields", "value", "prompt", "prompted", "changed", "updated", "incorrect", "wrong", "invalid", "expired", "missing", "required", "optional", "protected", "hidden", "masked", "stored", "hashed", "encrypted", "manager", "policy", "length", "characters", "chars", "strong", "weak", "secure", "insecure", "login", "authentication", "username", "user", "email", "again", "instead", "too", "also", "only", "just", "still", "now", "then", "when", "if", "because", "forgotten", "forgot", "lost", "sent", "sharing", "shared"]
@@ -39,9 +39,18 @@ _STOPWORDS = frozenset(
 _TRAILING = ".,;:)]}'\""
 
 
+_SEPARATORS = re.compile(r"[_.\-]+")
+_LONG_WORDS = ("password", "passwd", "passphrase", "passcode", "passwort")
+SHORT_PASSWORD_WORDS = frozenset({"pass", "pw", "pwd"})
+
+
 def is_password_key(identifier: str) -> bool:
-    """DB_PASSWORD, db.password, --password, dbPassword, PASS: one component is a password word."""
-    return any(c.lower() in PASSWORD_WORDS for c in _COMPONENTS.findall(identifier))
+    """DB_PASSWORD, PGPASSWORD, db.password, --password, dbPassword, pass: a component is (or, for
+    the long words, contains) a password word; "compass" or "passport" are not keys."""
+    low = identifier.lower()
+    if any(w in low for w in _LONG_WORDS):
+        return True
+    return any(part in SHORT_PASSWORD_WORDS for part in _SEPARATORS.split(low))
 
 
 def password_value_ok(value: str, *, quoted: bool, prose: bool) -> bool:
@@ -80,8 +89,9 @@ class PasswordDetector(Detector):
             m = _AFTER_KEY.match(text, j, end)
             if m is None:
                 continue
-            if m.group("space") is not None and not ident.startswith("-"):
-                continue  # "password VALUE" only for CLI flags (--password VALUE)
+            short = ident.lower() in SHORT_PASSWORD_WORDS
+            if m.group("space") is not None and not (ident.startswith("-") or short):
+                continue  # "password VALUE" only for CLI flags (--password VALUE) and "pass VALUE"
             if m.group("op") == "(" and m.group("bare") is not None:
                 continue  # check_password(user_input): a call, not a literal
             name = next(g for g in ("dq", "sq", "bq", "bare") if m.group(g) is not None)
@@ -93,7 +103,8 @@ class PasswordDetector(Detector):
                 while e > s and text[e - 1] in _TRAILING:
                     e -= 1
             value = text[s:e]
-            if password_value_ok(value, quoted=name != "bare", prose=m.group("prose") is not None):
+            prose = m.group("prose") is not None or (short and m.group("space") is not None)
+            if password_value_ok(value, quoted=name != "bare", prose=prose):
                 pos = e
                 yield s, e, 0.9
 
@@ -117,7 +128,7 @@ class PasswordDetector(Detector):
 PASSWORD = PasswordDetector(
     "password", "password",
     keywords=("pass", "pwd", "pw", "-p"),
-    trigger=r"://[^\s:/@]+:[^\s@/]+@",
+    trigger=r"://[^\s:/@]*:[^\s@/]+@",
     before=64, after=320, priority=20,
 )  # fmt: skip
 

@@ -7,7 +7,7 @@ import re
 from ..checksums import iban_valid
 from .base import RegexDetector
 from .cards import DIGITS_TRIGGER, is_card_number
-from .filters import is_timestamp, is_url_userinfo, is_version
+from .filters import is_timestamp, is_url_userinfo
 
 # -- e-mail ----------------------------------------------------------------------------------------
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
@@ -49,19 +49,19 @@ EMAIL = RegexDetector(
 
 # -- phone -----------------------------------------------------------------------------------------
 _PHONE = re.compile(
-    r"(?<![\w+.,/:-])(?:"
+    r"(?<![\w+./:-])(?<!\d[ .-])(?:"
     r"\+[1-9]\d{0,2}(?:[ .-]?\(\d{1,4}\)|[ .-]?\d{1,5})(?:[ .-]?\d{2,5}){1,4}"  # +44 20 7946 0958
     r"|\(\d{2,5}\)[ .-]?\d{3,4}[ .-]?\d{3,4}"  # (415) 555-0132
     r"|\d{3}([-. ])\d{3}\1\d{4}"  # 415-555-0132
     r"|0\d{1,4}[ -]\d{3,8}(?:[ -]\d{2,4}){0,2}"  # 020 7946 0958, 030 12345678
     r"|0\d(?:[ .]\d\d){4}"  # 01 23 45 67 89
-    r")(?![\w]|[.,:/-]\d)"
+    r")(?![\w]|[.:/-]\d)"
 )
 
 
 def _phone_valid(value: str, text: str, start: int, end: int) -> bool:
     digits = sum(c.isdigit() for c in value)
-    if not 8 <= digits <= 15 or is_timestamp(value) or is_version(value):
+    if not 8 <= digits <= 15 or is_timestamp(value):
         return False
     if len(set(c for c in value if c.isdigit())) < 3:
         return False
@@ -119,7 +119,7 @@ def _ssn_valid(value: str, text: str, start: int, end: int) -> bool:
 
 US_SSN = RegexDetector(
     "us-ssn", "us_ssn", trigger=DIGITS_TRIGGER, keywords=("ssn", "social security", "soc. sec"),
-    pattern=re.compile(r"(?<![\w.,/+-])(?:\d{3}([- ])\d{2}\1\d{4}|\d{9})(?![\w]|[.,/-]\d)"),
+    pattern=re.compile(r"(?<![\w./+-])(?:\d{3}([- ])\d{2}\1\d{4}|\d{9})(?![\w]|[./-]\d)"),
     validator=_ssn_valid, before=8, after=48, priority=75, confidence=0.9,
 )  # fmt: skip
 
