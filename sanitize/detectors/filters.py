@@ -87,7 +87,7 @@ _PLACEHOLDER_WORDS = frozenset(
 _PLACEHOLDER_SUBSTRINGS = (
     "example", "placeholder", "redacted", "changeme", "change_me", "your_", "your-", "yourpass",
     "<", ">", "{{", "}}", "${", "$(", "xxxx", "****", "....", "____", "----", "process.env",
-    "os.environ", "getenv", "env[", "env(", "secrets.", "vault:", "%(", "insert", "dummy", "fake",
+    "os.environ", "getenv", "env[", "env(", "secrets.", "vault:", "%(", "insert", "dummy",
 )  # fmt: skip
 _TEMPLATE = re.compile(r"^(?:\$[A-Za-z_]\w*|\$\{[^}]*\}|%[A-Za-z_]\w*%|\{\{.*\}\}|\{[A-Za-z_]\w*\}|<[^>]*>)$")
 _SAME_CHAR = re.compile(r"^(.)\1*$")
