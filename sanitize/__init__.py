@@ -20,6 +20,7 @@ _EXPORTS: dict[str, str] = {
     "ModelLoadError": "errors",
     "ConfigError": "errors",
     "CorpusConfig": "config",
+    "ScanConfig": "config",
     "Finding": "types",
     "Pair": "types",
     "Pairs": "types",
@@ -27,6 +28,9 @@ _EXPORTS: dict[str, str] = {
     "load_corpus": "data",
     "iter_documents": "data",
     "load_model": "models",
+    "scan": "scan",
+    "iter_scan": "scan",
+    "scan_batch": "scan",
 }
 
 __all__ = [  # keep in sync with _EXPORTS (a test checks)
@@ -38,18 +42,23 @@ __all__ = [  # keep in sync with _EXPORTS (a test checks)
     "Pair",
     "Pairs",
     "SanitizeError",
+    "ScanConfig",
     "TokenSequence",
     "__version__",
     "iter_documents",
+    "iter_scan",
     "load_corpus",
     "load_model",
+    "scan",
+    "scan_batch",
 ]
 
 if TYPE_CHECKING:
-    from .config import CorpusConfig
+    from .config import CorpusConfig, ScanConfig
     from .data import iter_documents, load_corpus
     from .errors import ConfigError, CorpusError, ModelLoadError, SanitizeError
     from .models import load_model
+    from .scan import iter_scan, scan, scan_batch
     from .types import Finding, Pair, Pairs, TokenSequence
 
 

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
+import types
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -318,3 +320,14 @@ def _scan_dataset(ds: Any, config: ScanConfig, num_proc: int | None, text_field:
         findings = list(iter_scan(rows(), config))
     findings.sort(key=lambda f: (f.doc, f.start, f.end))
     return findings
+
+
+class _CallableModule(types.ModuleType):
+    """``sanitize.scan`` names both this module and its main function: importing the submodule
+    sets the package attribute to the module, so the module calls through to :func:`scan`."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> list[Finding]:
+        return scan(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
