@@ -193,6 +193,7 @@ class PairConfig(BaseConfig):
         self._check_range("model_temperature", 0.0, low_open=True)
 
 
+@dataclasses.dataclass
 class ScanConfig(BaseConfig):
     """What :func:`sanitize.scan` looks for and what it lets through (see ``sanitize scan --help``)."""
 
