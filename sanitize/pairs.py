@@ -137,6 +137,8 @@ class _Enc:
 
 def _encode(tokenizer: Any, texts: list[str], config: PairConfig, *, offsets: bool) -> list[Any]:
     """Record mode: truncated; packed mode: whole documents plus EOS. Offsets on request."""
+    if not texts:
+        return []
     record = config.mode == "record"
     kwargs: dict[str, Any] = {"add_special_tokens": config.add_special_tokens, "verbose": False}
     if record:
@@ -376,13 +378,16 @@ def _packed_pairs(
         rows = [r for r in group if r in docs]
         if not rows:
             continue
-        ids: list[list[int]] = []  # every document of the group, as training tokenised it
-        for start in range(group.start, group.stop, _BATCH):
-            batch = list(range(start, min(start + _BATCH, group.stop)))
-            ids.extend(_encode(tokenizer, c.texts(batch), config, offsets=False))
-        # offsets only where there are findings (the same ids, plus where each token sits in the text)
+        # every document of the group as training tokenised it; with character offsets only where
+        # there are findings (the same ids, plus where each token sits in the text)
         olds = dict(zip(rows, _encode(tokenizer, [docs[r].text for r in rows], config, offsets=True)))
         news = dict(zip(rows, _encode(tokenizer, [docs[r].sanitized for r in rows], config, offsets=True)))
+        ids: list[list[int]] = []
+        for start in range(group.start, group.stop, _BATCH):
+            batch = range(start, min(start + _BATCH, group.stop))
+            plain = [r for r in batch if r not in olds]
+            encoded = dict(zip(plain, _encode(tokenizer, c.texts(plain), config, offsets=False)))
+            ids.extend(olds[r].ids if r in olds else encoded[r] for r in batch)
         starts = [0]
         for doc_ids in ids:
             starts.append(starts[-1] + len(doc_ids))
