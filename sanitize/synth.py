@@ -1017,6 +1017,9 @@ def plant_corpus(
     # filler pool: generating every paragraph afresh is the slow part, so sample from a pool
     pool = [FILLER_STYLES[s](rng) for s in FILLER_STYLES for _ in range(150)]
     total = sum(len(p[0]) for p in pieces)
+    # spread the pieces evenly: about one per (filler paragraphs / pieces) paragraphs
+    mean_filler = sum(len(t) + 2 for t in pool) / len(pool)
+    rate = min(1.0, len(pieces) / max(1.0, (n_bytes - total) / mean_filler))
     records: list[dict[str, str]] = []
     planted: list[Planted] = []
     decoys: list[Decoy] = []
@@ -1027,7 +1030,7 @@ def plant_corpus(
         length = 0
         doc = len(records)
         while length < target:
-            if k < len(pieces) and (rng.random() < 0.25 or total >= n_bytes):
+            if k < len(pieces) and (rng.random() < rate or total >= n_bytes):
                 text, spans, style, kind = pieces[k]
                 k += 1
                 if kind:
