@@ -413,8 +413,9 @@ def _print_speed(speed: list[tuple[str, float, float, float, float, str]]) -> No
         if peer and what.startswith("sanitize scan FILE") and abs(mb - peer[1]) < 1e-6:
             vs = f"{peer[2] / sec:.1f}x, {peer[3] / cpu:.1f}x" if sec and cpu else ""
         rss_s = f"{rss:>6.0f}" if rss == rss else f"{'':>6}"
+        lin_s = f"{lin:.2f}" if lin == lin else ""
         print(f"{what:<40} {mb:>6.1f} {sec:>7.2f} {mb / sec if sec else 0:>6.2f} {cpu:>7.2f} "
-              f"{mb / cpu if cpu else 0:>7.2f} {lin:>16.2f} {vs:>19} {rss_s}  {note}")  # fmt: skip
+              f"{mb / cpu if cpu else 0:>7.2f} {lin_s:>16} {vs:>19} {rss_s}  {note}")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -510,6 +510,7 @@ _PASSWORD_CONTEXTS: dict[str, tuple[str, ...]] = {
         "The password for the staging box is {v}, don't share it.",
         "I changed the wifi password to {v} yesterday.",
         "Her old passcode was {v} before the reset.",
+        "Just use {v} as the password for now.",
     ),
     "chat": (
         "{user}: what's the admin password?\n{name}: password: {v}",
@@ -524,7 +525,7 @@ _PASSWORD_CONTEXTS: dict[str, tuple[str, ...]] = {
     "yaml": ("database:\n  user: {user}\n  password: {v}\n  port: {port}", "smtp_pass: '{v}'"),
     "json": ('{{"username": "{user}", "password": "{v}", "remember": true}}',),
     "ini": ("[client]\nuser = {user}\npasswd = {v}",),
-    "xml": ("<user>{user}</user>\n<password>{v}</password>",),
+    "xml": ("<user>{user}</user>\n<password>{v}</password>", '<add key="DbPassword" value="{v}" />'),
     "code": (
         'conn = psycopg2.connect(host="{host}", user="{user}", password="{v}")',
         "db_pass = '{v}'",
@@ -594,6 +595,7 @@ CONTEXTS: dict[str, dict[str, tuple[str, ...]]] = {
         "json": ('{{"name": "{name}", "phone": "{v}"}}',),
         "log": ("{date} INFO sms sent to {v} (2 segments)",),
         "csv": ("{first},{v},{org}",),
+        "html": ('<a href="tel:{v}">{name}</a>',),
     },
     "iban": {
         "prose": ("Please wire the deposit to IBAN {v} by Friday.",),
@@ -623,6 +625,7 @@ CONTEXTS["generic_secret"] = {
     "code": ('app.config["SECRET_KEY"] = "{v}"', 'api_key = "{v}"', "auth_token: str = '{v}'"),
     "json": ('{{"client_secret": "{v}", "redirect_uri": "https://{host}/cb"}}',),
     "cli": ("$ ./sync --api-key {v} --verbose", "$ export ACCESS_TOKEN={v}"),
+    "url": ("https://{host}/oauth/callback#access_token={v}&token_type=bearer&expires_in=3600",),
 }
 CONTEXTS["azure_storage_key"] = {
     **_token_contexts("azure_storage_key"),
