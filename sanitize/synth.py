@@ -875,7 +875,10 @@ def _sentence(rng: random.Random) -> str:
 
 
 def _prose(rng: random.Random) -> str:
-    return " ".join(_sentence(rng) for _ in range(rng.randint(3, 9)))
+    text = " ".join(_sentence(rng) for _ in range(rng.randint(3, 9)))
+    if rng.random() < 0.3:  # typographic punctuation, as in most web text
+        text = rng.choice(("“{}”", "{} — really.", "It’s true: {}")).format(text)
+    return text
 
 
 def _chat(rng: random.Random) -> str:
@@ -929,6 +932,27 @@ def _json_filler(rng: random.Random) -> str:
     return json.dumps(obj)
 
 
+# Non-ASCII text: offsets are characters, not bytes, and some characters change length when
+# lower-cased ("İ" -> "i̇"), so a scanner's fast ASCII paths and its offsets both get exercised.
+_INTL = (
+    "Grüße aus München, das Café öffnet um neun.",
+    "Le déjeuner à la crèche était très réussi, naïve idée !",
+    "東京の会議は来週に延期されました。",
+    "Встреча перенесена на пятницу.",
+    "Nice work on the release 🎉🚀, see you at the offsite ☕.",
+    "ΑΘΗΝΑ: η σύσκεψη ξεκινά στις δέκα.",
+    "مرحبا بكم في الاجتماع الأسبوعي",
+)
+
+
+_TURKISH = "İstanbul'da yağmur yağıyor; Işık ve Ödül geç kaldı."  # rare: "İ".lower() is two characters
+
+
+def _intl(rng: random.Random) -> str:
+    text = " ".join(rng.choice(_INTL) for _ in range(rng.randint(1, 4)))
+    return text + " " + _TURKISH if rng.random() < 0.03 else text
+
+
 def _logs(rng: random.Random) -> str:
     lines = []
     for _ in range(rng.randint(3, 8)):
@@ -948,6 +972,7 @@ FILLER_STYLES: dict[str, Callable[[random.Random], str]] = {
     "config": _config,
     "json": _json_filler,
     "logs": _logs,
+    "intl": _intl,
 }
 
 
