@@ -197,20 +197,20 @@ class PairConfig(BaseConfig):
 class ScanConfig(BaseConfig):
     """What :func:`sanitize.scan` looks for and what it lets through (see ``sanitize scan --help``)."""
 
-    types: list[str] = option(
+    types: list[str] = option(  # noqa: RUF009
         [], help="Secret types to report (empty = every built-in type except ip_address, plus custom rules)."
     )
-    exclude_types: list[str] = option([], help="Secret types never to report.")
+    exclude_types: list[str] = option([], help="Secret types never to report.")  # noqa: RUF009
     include_ip: bool = option(False, help="Also report IPv4 addresses (type ip_address); off by default.")
     min_confidence: float = option(0.0, help="Drop findings whose detector confidence is below this (0..1).")
     rules: str | None = option(
         None,
         help="TOML file of custom rules ([[rules]] id, regex, secret_group, keywords, entropy, validator).",
     )
-    allowlist_regexes: list[str] = option(
+    allowlist_regexes: list[str] = option(  # noqa: RUF009
         [], help="Regexes (RE2 syntax); a finding whose secret value matches one is dropped."
     )
-    allowlist_fingerprints: list[str] = option(
+    allowlist_fingerprints: list[str] = option(  # noqa: RUF009
         [], help="Fingerprints (hmac-sha256:...) of known non-secrets; matching findings are dropped."
     )
     fingerprint_key: str | None = option(

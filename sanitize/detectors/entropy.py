@@ -82,6 +82,9 @@ class GenericSecretDetector(Detector):
                     continue
             name = m.lastgroup  # the value groups close the pattern
             s, e = m.span(name)
+            if name == "bare" and i > 0 and text[i - 1] in "?&#":  # a URL query or fragment
+                amp = text.find("&", s, e)
+                e = amp if amp >= 0 else e
             while name == "bare" and e > s and text[e - 1] in ".,;:)]}'\"":
                 e -= 1
             if generic_value_ok(text[s:e]):

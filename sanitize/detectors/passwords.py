@@ -20,11 +20,18 @@ PASSWORD_WORDS = frozenset(
 )
 _AFTER_KEY = re.compile(
     r"""["'`\]]{0,2}(?:
-      [ \t]{0,3}(?::[ \t]{1,2}(?:str|bytes|Optional\[str\]|SecretStr|String|string)[ \t]{1,2}(?==))?(?P<op>=>|->|:=|==|=|:|>|\()[ \t]{0,3}
+      [ \t]{0,3}(?::[ \t]{1,2}(?:str|bytes|Optional\[str\]|SecretStr|String|string)[ \t]{1,2}(?==))?(?P<op>=>|->|:=|==|=|:|>|\(|value[ \t]?=)[ \t]{0,3}
     | (?P<prose>(?:[ \t][^\n]{0,48}?)??(?:[ \t](?:is|was|to)\b(?:[ \t]?:)?|[ \t]?[:=]|[ \t]-))[ \t]{1,3}
     | (?P<space>[ \t]{1,3})
     )(?:"(?P<dq>[^"\n]{1,200})"|'(?P<sq>[^'\n]{1,200})'|`(?P<bq>[^`\n]{1,200})`|(?P<bare>[^\s"'`<;]{1,200}))""",
     re.VERBOSE,
+)
+# "Just use VALUE as the password", "try VALUE for the wifi password"
+_VALUE_FIRST = re.compile(
+    r"(?i:\b(?:use|try|it's|its|is)[ \t]{1,3})"
+    r"(?:\"(?P<dq>[^\"\n]{1,128})\"|'(?P<sq>[^'\n]{1,128})'|(?P<bare>[^\s\"'`<;]{3,128}))"
+    r"[ \t]{1,3}(?i:as|for)[ \t]{1,3}(?i:(?:the|my|your|our|a)[ \t]{1,3})?(?:[A-Za-z-]{1,20}[ \t]{1,3})?"
+    r"(?i:password|passcode|passphrase|pw)\b"
 )
 _SHORT_FLAG = re.compile(
     r"(?<![\w-])-p(?:[ \t]{1,3}|(?=[^\s-]))(?:\"(?P<dq>[^\"\n]{1,200})\"|'(?P<sq>[^'\n]{1,200})'|(?P<bare>[^\s\"'`;|&]{1,200}))"
@@ -71,6 +78,7 @@ def password_value_ok(value: str, *, quoted: bool, prose: bool) -> bool:
 class PasswordDetector(Detector):
     def find(self, text: str, start: int, end: int) -> Iterator[Span]:
         yield from self._keyed(text, start, end)
+        yield from self._value_first(text, start, end)
         yield from self._urls(text, start, end)
         yield from self._short_flags(text, start, end)
 
@@ -109,6 +117,12 @@ class PasswordDetector(Detector):
             if password_value_ok(value, quoted=name != "bare", prose=prose):
                 pos = e
                 yield s, e, 0.9
+
+    def _value_first(self, text: str, start: int, end: int) -> Iterator[Span]:
+        for m in _VALUE_FIRST.finditer(text, start, end):
+            s, e = m.span(m.lastgroup or "bare")
+            if password_value_ok(text[s:e], quoted=m.lastgroup != "bare", prose=True):
+                yield s, e, 0.85
 
     def _urls(self, text: str, start: int, end: int) -> Iterator[Span]:
         for m in _URL_PASSWORD.finditer(text, start, end):
