@@ -31,7 +31,6 @@ from .fingerprint import fingerprint_key, fingerprint_secret, mask_secret
 from .types import Finding
 
 FINDING_COLUMNS = ("doc", "start", "end", "type", "detector", "confidence", "fingerprint", "preview")
-_ASCII_LOWER = {c: c + 32 for c in range(65, 91)}
 
 
 class Scanner:
@@ -109,10 +108,11 @@ class Scanner:
         """(start, end, confidence, detector) of every secret in ``text``, sorted, overlaps resolved."""
         windows: dict[int, list[tuple[int, int]]] = {}
         detectors = self.detectors
+        ascii_text = text.isascii()
         if self._automaton is not None:
-            low = text.lower()
-            if len(low) != len(text):  # a few non-ASCII characters lower-case to two
-                low = text.translate(_ASCII_LOWER)
+            # ASCII-only lower-casing keeps every offset (str.lower() turns some characters into
+            # two) and is far faster on non-ASCII text; the keywords are ASCII
+            low = text.lower() if ascii_text else text.encode("utf-8").lower().decode("utf-8")
             for last, (length, idx) in self._automaton.iter(low):
                 first = last + 1 - length
                 for i in idx:
@@ -120,13 +120,16 @@ class Scanner:
                     windows.setdefault(i, []).append((first - d.before, last + 1 + d.after))
         if self._trigger is not None:
             # ASCII text: match bytes (offsets equal, and google-re2 skips its offset decoding)
-            matches = (
-                self._trigger_bytes.finditer(text.encode("ascii"))
-                if text.isascii()
-                else self._trigger.finditer(text)
-            )
-            for m in matches:
+            # RE2 on UTF-8 bytes: google-re2's str path converts offsets for every match, which is
+            # slow; here byte offsets are converted only for the (rare) matches of non-ASCII text
+            data = text.encode("utf-8")
+            byte_at = char_at = 0  # conversion resumes from the last match: linear overall
+            for m in self._trigger_bytes.finditer(data):
                 s, e = m.span()
+                if not ascii_text:
+                    char_at += len(data[byte_at:s].decode("utf-8"))
+                    byte_at = s
+                    s, e = char_at, char_at + len(data[s:e].decode("utf-8"))
                 for pattern, idx in self._families:
                     if pattern.match(text, s) is None:
                         continue
