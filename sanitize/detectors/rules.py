@@ -58,7 +58,11 @@ class Rules:
 def load_rules(path: str | os.PathLike[str]) -> Rules:
     """Parse a rules TOML file into detectors (and its optional allowlist)."""
     import re2
-    import tomllib
+
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib  # type: ignore[no-redef]
 
     where = os.fspath(path)
     try:
