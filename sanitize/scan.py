@@ -30,8 +30,15 @@ from .errors import ConfigError, SanitizeError
 from .fingerprint import fingerprint_key, fingerprint_secret, mask_secret
 from .types import Finding
 
+_NEIGHBOURHOOD = 32  # longer than any keyword: keywords overlapping an RE2 match are all seen
+_RE2_SPECIAL = frozenset("\\.^$*+?()[]{}|-#&~")
+
+
+def _re2_literal(word: str) -> str:
+    return "".join("\\" + c if c in _RE2_SPECIAL else c for c in word)
+
+
 FINDING_COLUMNS = ("doc", "start", "end", "type", "detector", "confidence", "fingerprint", "preview")
-_ASCII_LOWER = {c: c + 32 for c in range(65, 91)}
 
 
 class Scanner:
@@ -84,19 +91,24 @@ class Scanner:
                 automaton.add_word(k, (len(k), tuple(idx)))
             automaton.make_automaton()
             self._automaton = automaton
-        # shape triggers: one combined RE2 pattern finds them; each match is then dispatched to the
-        # families whose own trigger matches at that position (RE2's group lookups are slow in Python)
+        # One combined RE2 pattern over the UTF-8 bytes finds every keyword (case-insensitively) and
+        # every shape trigger. RE2 reports non-overlapping matches, so around each match the keyword
+        # automaton is run on a small neighbourhood (keywords that overlap it are not lost) and the
+        # shape families are tested at its start (RE2's group lookups are slow from Python).
         self._families: list[tuple[Any, tuple[int, ...]]] = []
-        self._trigger = self._trigger_bytes = None
-        if triggers:
-            for pattern, idx in triggers.items():
-                try:
-                    self._families.append((re.compile(pattern), tuple(idx)))
-                except re.error:  # a custom rule in RE2-only syntax
-                    self._families.append((re2.compile(pattern), tuple(idx)))
-            combined = "|".join(f"(?:{p})" for p in triggers)
-            self._trigger = re2.compile(combined)
-            self._trigger_bytes = re2.compile(combined.encode())
+        for pattern, idx in triggers.items():
+            try:
+                self._families.append((re.compile(pattern), tuple(idx)))
+            except re.error:  # a custom rule in RE2-only syntax
+                self._families.append((re2.compile(pattern), tuple(idx)))
+        self._shapes = re2.compile("|".join(f"(?:{p})" for p in triggers).encode()) if triggers else None
+        self._keywords = None
+        if by_keyword:
+            words = (
+                "(?i:" + "|".join(_re2_literal(k) for k in sorted(by_keyword, key=len, reverse=True)) + ")"
+            )
+            # a run of keywords close together is one match (a flood of "@" is not a million matches)
+            self._keywords = re2.compile(f"{words}(?:.{{0,24}}{words})*".encode())
         self._allow = [re2.compile(p) for p in allow_regexes]
         self._allow_fps = allow_fps
         self._key = fingerprint_key(config.fingerprint_key)
@@ -109,30 +121,28 @@ class Scanner:
         """(start, end, confidence, detector) of every secret in ``text``, sorted, overlaps resolved."""
         windows: dict[int, list[tuple[int, int]]] = {}
         detectors = self.detectors
-        if self._automaton is not None:
-            low = text.lower()
-            if len(low) != len(text):  # a few non-ASCII characters lower-case to two
-                low = text.translate(_ASCII_LOWER)
-            for last, (length, idx) in self._automaton.iter(low):
-                first = last + 1 - length
-                for i in idx:
-                    d = detectors[i]
-                    windows.setdefault(i, []).append((first - d.before, last + 1 + d.after))
-        if self._trigger is not None:
-            # ASCII text: match bytes (offsets equal, and google-re2 skips its offset decoding)
-            matches = (
-                self._trigger_bytes.finditer(text.encode("ascii"))
-                if text.isascii()
-                else self._trigger.finditer(text)
-            )
-            for m in matches:
-                s, e = m.span()
+        ascii_text = text.isascii()
+        data = text.encode("utf-8")
+        if self._shapes is not None:  # token shapes and digit runs -> the families that match there
+            for s, e in _char_spans(self._shapes.finditer(data), data, ascii_text):
                 for pattern, idx in self._families:
                     if pattern.match(text, s) is None:
                         continue
                     for i in idx:
                         d = detectors[i]
                         windows.setdefault(i, []).append((s - d.before, e + d.after))
+        if self._keywords is not None:  # keyword runs -> every keyword in and around them
+            automaton = self._automaton
+            for s, e in _char_spans(self._keywords.finditer(data), data, ascii_text):
+                lo = max(0, s - _NEIGHBOURHOOD)
+                region = text[lo : e + _NEIGHBOURHOOD]
+                # ASCII-only lower-casing keeps offsets (str.lower() turns some characters into two)
+                low = region.lower() if ascii_text else region.encode("utf-8").lower().decode("utf-8")
+                for last, (length, idx) in automaton.iter(low):
+                    first = lo + last + 1 - length
+                    for i in idx:
+                        d = detectors[i]
+                        windows.setdefault(i, []).append((first - d.before, lo + last + 1 + d.after))
         if not windows:
             return []
         n = len(text)
@@ -167,6 +177,20 @@ class Scanner:
             )
             out.append((finding, value))
         return out
+
+
+def _char_spans(matches: Iterable[Any], data: bytes, ascii_text: bool) -> Iterator[tuple[int, int]]:
+    """Character spans of RE2 matches over ``data`` (the text's UTF-8 bytes). google-re2's str API
+    converts offsets for every match, which is slow; here only matches of non-ASCII text are
+    converted, resuming from the previous match (linear overall)."""
+    byte_at = char_at = 0
+    for m in matches:
+        s, e = m.span()
+        if not ascii_text:
+            char_at += len(data[byte_at:s].decode("utf-8"))
+            byte_at = s
+            s, e = char_at, char_at + len(data[s:e].decode("utf-8"))
+        yield s, e
 
 
 def _resolve_overlaps(

@@ -115,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
 def _scan_streaming(
     args: argparse.Namespace, config: Any, stats: dict[str, int]
 ) -> tuple[list[Any], list[str]]:
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     from ..data import iter_documents
     from ..scan import iter_scan

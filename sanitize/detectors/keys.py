@@ -49,12 +49,7 @@ def jwt_valid(value: str, text: str = "", start: int = 0, end: int = 0) -> bool:
 
 
 def _aws_secret_valid(value: str, text: str, start: int, end: int) -> bool:
-    return (
-        not is_example_key(value)
-        and any(c.isdigit() for c in value)
-        and any(c.isupper() for c in value)
-        and any(c.islower() for c in value)
-    )
+    return not is_example_key(value) and char_classes(value) >= 3  # base64: mixed case plus digits or +/
 
 
 AWS_ACCESS_KEY_ID = RegexDetector(

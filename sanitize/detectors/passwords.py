@@ -20,16 +20,24 @@ PASSWORD_WORDS = frozenset(
 )
 _AFTER_KEY = re.compile(
     r"""["'`\]]{0,2}(?:
-      [ \t]{0,3}(?::[ \t]{1,2}(?:str|bytes|Optional\[str\]|SecretStr|String|string)[ \t]{1,2}(?==))?(?P<op>=>|->|:=|==|=|:|>|\()[ \t]{0,3}
+      [ \t]{0,3}(?::[ \t]{1,2}(?:str|bytes|Optional\[str\]|SecretStr|String|string)[ \t]{1,2}(?==))?(?P<op>=>|->|:=|==|=|:|>|\(|value[ \t]?=)[ \t]{0,3}
     | (?P<prose>(?:[ \t][^\n]{0,48}?)??(?:[ \t](?:is|was|to)\b(?:[ \t]?:)?|[ \t]?[:=]|[ \t]-))[ \t]{1,3}
     | (?P<space>[ \t]{1,3})
     )(?:"(?P<dq>[^"\n]{1,200})"|'(?P<sq>[^'\n]{1,200})'|`(?P<bq>[^`\n]{1,200})`|(?P<bare>[^\s"'`<;]{1,200}))""",
     re.VERBOSE,
 )
+# "Just use VALUE as the password", "try VALUE for the wifi password"
+_VALUE_FIRST = re.compile(
+    r"(?i:\b(?:use|try|it's|its|is)[ \t]{1,3})"
+    r"(?:\"(?P<dq>[^\"\n]{1,128})\"|'(?P<sq>[^'\n]{1,128})'|(?P<bare>[^\s\"'`<;]{3,128}))"
+    r"[ \t]{1,3}(?i:as|for)[ \t]{1,3}(?i:(?:the|my|your|our|a)[ \t]{1,3})?(?:[A-Za-z-]{1,20}[ \t]{1,3})?"
+    r"(?i:password|passcode|passphrase|pw)\b"
+)
 _SHORT_FLAG = re.compile(
     r"(?<![\w-])-p(?:[ \t]{1,3}|(?=[^\s-]))(?:\"(?P<dq>[^\"\n]{1,200})\"|'(?P<sq>[^'\n]{1,200})'|(?P<bare>[^\s\"'`;|&]{1,200}))"
 )
-_SHORT_FLAG_CONTEXT = re.compile(r"(?i:mysql|mysqladmin|mysqldump|mariadb|sshpass|smbclient|\s-u\s?\S)")
+_SHORT_FLAG_COMMANDS = ("mysql", "mariadb", "sshpass", "smbclient")  # commands whose -p takes a password
+_SHORT_FLAG_USER = re.compile(r"\s-u\s?\S")
 _URL_PASSWORD = re.compile(
     r"(?<![\w+.-])[A-Za-z][A-Za-z0-9+.-]{1,20}://[^\s:/@?#\"'<>]{0,128}:([^\s@/?#\"'<>]{1,128})@(?=[\w.\[-])"
 )
@@ -70,6 +78,7 @@ def password_value_ok(value: str, *, quoted: bool, prose: bool) -> bool:
 class PasswordDetector(Detector):
     def find(self, text: str, start: int, end: int) -> Iterator[Span]:
         yield from self._keyed(text, start, end)
+        yield from self._value_first(text, start, end)
         yield from self._urls(text, start, end)
         yield from self._short_flags(text, start, end)
 
@@ -84,6 +93,7 @@ class PasswordDetector(Detector):
             while j < len(text) and j - kw.end() < 64 and text[j] in _IDENT_CHARS:
                 j += 1
             ident = text[i:j]
+            pos = j  # one look per identifier, however many keywords it holds
             if not is_password_key(ident):
                 continue
             m = _AFTER_KEY.match(text, j, end)
@@ -94,7 +104,7 @@ class PasswordDetector(Detector):
                 continue  # "password VALUE" only for CLI flags (--password VALUE) and "pass VALUE"
             if m.group("op") == "(" and m.group("bare") is not None:
                 continue  # check_password(user_input): a call, not a literal
-            name = next(g for g in ("dq", "sq", "bq", "bare") if m.group(g) is not None)
+            name = m.lastgroup  # the value groups close the pattern
             s, e = m.span(name)
             if name == "bare":
                 if i > 0 and text[i - 1] in "?&":
@@ -108,6 +118,12 @@ class PasswordDetector(Detector):
                 pos = e
                 yield s, e, 0.9
 
+    def _value_first(self, text: str, start: int, end: int) -> Iterator[Span]:
+        for m in _VALUE_FIRST.finditer(text, start, end):
+            s, e = m.span(m.lastgroup or "bare")
+            if password_value_ok(text[s:e], quoted=m.lastgroup != "bare", prose=True):
+                yield s, e, 0.85
+
     def _urls(self, text: str, start: int, end: int) -> Iterator[Span]:
         for m in _URL_PASSWORD.finditer(text, start, end):
             s, e = m.span(1)
@@ -116,8 +132,10 @@ class PasswordDetector(Detector):
 
     def _short_flags(self, text: str, start: int, end: int) -> Iterator[Span]:
         for m in _SHORT_FLAG.finditer(text, start, end):
-            line_start = text.rfind("\n", 0, m.start()) + 1
-            if not _SHORT_FLAG_CONTEXT.search(text, line_start, m.start()):
+            lo = max(0, m.start() - 160)  # the command's start: this line, at most 160 characters back
+            line_start = max(lo, text.rfind("\n", lo, m.start()) + 1)
+            before = text[line_start : m.start()].lower()
+            if not any(w in before for w in _SHORT_FLAG_COMMANDS) and not _SHORT_FLAG_USER.search(before):
                 continue
             name = next(g for g in ("dq", "sq", "bare") if m.group(g) is not None)
             s, e = m.span(name)
