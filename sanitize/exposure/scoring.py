@@ -131,11 +131,14 @@ def tokenize_candidates(
             tried += 1
             if tried > 8:
                 break
-            tails = _encode(tokenizer, [head[q:] + candidates[i] for i in probe], False)
-            if all(
-                full[0] == ref_ids[:k] + tail[0] for full, tail in zip(probe_full, tails)
-            ):  # head tokens + tail tokens == tokens of the whole text
-                return _window(tokenizer, head, candidates, ref_ids[:k], q)
+            # a sentencepiece-style normaliser prepends "▁" to the text: then the tail must start
+            # after the space that the token's "▁" stands for
+            for start in (q, q + 1) if head[q] == " " else (q,):
+                tails = _encode(tokenizer, [head[start:] + candidates[i] for i in probe], False)
+                if all(
+                    full[0] == ref_ids[:k] + tail[0] for full, tail in zip(probe_full, tails)
+                ):  # head tokens + tail tokens == tokens of the whole text
+                    return _window(tokenizer, head, candidates, ref_ids[:k], start)
     seqs = full_sequences(tokenizer, head, candidates)
     starts = np.array([s for _, s in seqs], dtype=np.int64)
     padded, lengths = _pack(0, [ids for ids, _ in seqs], starts)
@@ -257,7 +260,7 @@ def score_tokenized(model: Any, tok: Tokenized, *, batch_size: int = 256) -> np.
         out = model(input_ids=torch.tensor([tok.shared], device=device), use_cache=True)
         shared_kv = _layer_kv(_out_cache(out))  # per layer (1, H, L0, hd)
         root_logp = torch.log_softmax(out.logits[0, -1].double(), dim=-1)  # (V,)
-        parent, token = levels[0]
+        _, token = levels[0]
         cum = -root_logp[torch.from_numpy(token).to(device)]  # (n_1,) NLL of the first suffix token
         path_kv: list[tuple[torch.Tensor, torch.Tensor]] | None = None  # per layer (n_int, H, d-1, hd)
         path_index = np.zeros(1, dtype=np.int64)  # level d-1 node -> row in path_kv
