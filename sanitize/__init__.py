@@ -27,12 +27,17 @@ _EXPORTS: dict[str, str] = {
     "load_corpus": "data",
     "iter_documents": "data",
     "load_model": "models",
+    "ExposureConfig": "config",
+    "ExposureResult": "types",
+    "findings_exposure": "exposure",
 }
 
 __all__ = [  # keep in sync with _EXPORTS (a test checks)
     "ConfigError",
     "CorpusConfig",
     "CorpusError",
+    "ExposureConfig",
+    "ExposureResult",
     "Finding",
     "ModelLoadError",
     "Pair",
@@ -40,17 +45,19 @@ __all__ = [  # keep in sync with _EXPORTS (a test checks)
     "SanitizeError",
     "TokenSequence",
     "__version__",
+    "findings_exposure",
     "iter_documents",
     "load_corpus",
     "load_model",
 ]
 
 if TYPE_CHECKING:
-    from .config import CorpusConfig
+    from .config import CorpusConfig, ExposureConfig
     from .data import iter_documents, load_corpus
     from .errors import ConfigError, CorpusError, ModelLoadError, SanitizeError
+    from .exposure import findings_exposure
     from .models import load_model
-    from .types import Finding, Pair, Pairs, TokenSequence
+    from .types import ExposureResult, Finding, Pair, Pairs, TokenSequence
 
 
 def __getattr__(name: str) -> Any:
