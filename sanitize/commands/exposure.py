@@ -51,7 +51,9 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
                    help="exact: enumerate the space; extrapolated: skew-normal fit on a sample; auto: by --budget.")  # fmt: skip
     p.add_argument("--budget", type=int, default=100_000, help="Largest space enumerated exactly by 'auto'.")
     p.add_argument("--sample-size", type=int, default=5_000, help="Candidates sampled for extrapolation.")
-    p.add_argument("--bootstrap", type=int, default=100, help="Bootstrap resamples for the interval.")
+    p.add_argument(
+        "--bootstrap", type=int, default=30, help="Bootstrap resamples for the interval (0: none)."
+    )
     p.add_argument("--batch-size", type=int, default=256, help="Candidates per forward pass.")
     p.add_argument("--seed", type=int, default=0, help="Sampling seed.")
     p.add_argument("--json", action="store_true", help="Print results as JSON.")
