@@ -20,6 +20,8 @@ _EXPORTS: dict[str, str] = {
     "ModelLoadError": "errors",
     "ConfigError": "errors",
     "CorpusConfig": "config",
+    "PairConfig": "config",
+    "ScanConfig": "config",
     "Finding": "types",
     "Pair": "types",
     "Pairs": "types",
@@ -27,6 +29,14 @@ _EXPORTS: dict[str, str] = {
     "load_corpus": "data",
     "iter_documents": "data",
     "load_model": "models",
+    "build_pairs": "pairs",
+    "find_literal": "pairs",
+    "sanitize_texts": "pairs",
+    "tokenize_corpus": "pairs",
+    # `scan` itself is reached as `sanitize.scan.scan`: a function named like its module would be
+    # shadowed by the submodule as soon as anything imports `sanitize.scan`.
+    "iter_scan": "scan",
+    "scan_batch": "scan",
     "ExposureConfig": "config",
     "ExposureResult": "types",
     "findings_exposure": "exposure",
@@ -41,22 +51,32 @@ __all__ = [  # keep in sync with _EXPORTS (a test checks)
     "Finding",
     "ModelLoadError",
     "Pair",
+    "PairConfig",
     "Pairs",
     "SanitizeError",
+    "ScanConfig",
     "TokenSequence",
     "__version__",
+    "build_pairs",
+    "find_literal",
     "findings_exposure",
     "iter_documents",
+    "iter_scan",
     "load_corpus",
     "load_model",
+    "sanitize_texts",
+    "scan_batch",
+    "tokenize_corpus",
 ]
 
 if TYPE_CHECKING:
-    from .config import CorpusConfig, ExposureConfig
+    from .config import CorpusConfig, ExposureConfig, PairConfig, ScanConfig
     from .data import iter_documents, load_corpus
     from .errors import ConfigError, CorpusError, ModelLoadError, SanitizeError
     from .exposure import findings_exposure
     from .models import load_model
+    from .pairs import build_pairs, find_literal, sanitize_texts, tokenize_corpus
+    from .scan import iter_scan, scan_batch
     from .types import ExposureResult, Finding, Pair, Pairs, TokenSequence
 
 
