@@ -252,6 +252,7 @@ class ScanConfig(BaseConfig):
                 self._fail("allowlist_fingerprints", f"{fp!r} is not a fingerprint (hmac-sha256:<hex>)")
 
 
+@dataclasses.dataclass
 class ExposureConfig(BaseConfig):
     """How exposure is measured (see :func:`sanitize.exposure.exposure`)."""
 
