@@ -90,7 +90,8 @@ def full_sequences(tokenizer: Any, head: str, candidates: Sequence[str]) -> list
     return out
 
 
-def _pack(shared_len: int, seqs: list[list[int]], starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _pack(seqs: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """(N, W) int64 token ids padded with -1 and (N,) lengths."""
     lengths = np.array([len(s) for s in seqs], dtype=np.int64)
     width = int(lengths.max())
     padded = np.full((len(seqs), width), -1, dtype=np.int64)
@@ -141,20 +142,20 @@ def tokenize_candidates(
                     return _window(tokenizer, head, candidates, ref_ids[:k], start)
     seqs = full_sequences(tokenizer, head, candidates)
     starts = np.array([s for _, s in seqs], dtype=np.int64)
-    padded, lengths = _pack(0, [ids for ids, _ in seqs], starts)
+    padded, lengths = _pack([ids for ids, _ in seqs])
     out = _split(padded, lengths, starts)
     out.mode = "full"
     return out
 
 
 def _window(tokenizer: Any, head: str, candidates: Sequence[str], prefix: list[int], q: int) -> Tokenized:
+    """``prefix`` (the head's tokens before character ``q``) + each tail ``head[q:] + c`` tokenised."""
     boundary = len(head) - q
     tails = _encode(tokenizer, [head[q:] + c for c in candidates], False)
-    starts = np.array([len(prefix) + _first_scored(off, boundary) for _, off in tails], dtype=np.int64)
-    padded, lengths = _pack(0, [ids for ids, _ in tails], starts)
-    lengths = lengths + len(prefix)
-    padded = np.concatenate([np.tile(np.array(prefix, dtype=np.int64), (len(tails), 1)), padded], axis=1)
-    out = _split(padded, lengths, starts)
+    starts = np.array([_first_scored(off, boundary) for _, off in tails], dtype=np.int64)
+    padded, lengths = _pack([ids for ids, _ in tails])
+    out = _split(padded, lengths, starts)  # the prefix is common to all: never materialised per candidate
+    out.shared = prefix + out.shared
     out.mode = "window"
     return out
 
