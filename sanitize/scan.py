@@ -18,6 +18,7 @@ with a keyed fingerprint and a masked preview -- never the plaintext.
 from __future__ import annotations
 
 import functools
+import json
 import re
 import sys
 import types
@@ -211,13 +212,18 @@ def _resolve_overlaps(
 
 
 @functools.lru_cache(maxsize=8)
-def _scanner(config_json: str) -> Scanner:
-    return Scanner(ScanConfig.from_dict(__import__("json").loads(config_json)))
+def _scanner(config_json: str, key: bytes) -> Scanner:  # key: part of the cache key only
+    return Scanner(ScanConfig.from_dict(json.loads(config_json)))
 
 
 def get_scanner(config: ScanConfig | None = None) -> Scanner:
-    """A compiled :class:`Scanner` for ``config``, cached per process (so batched maps reuse it)."""
-    return _scanner((config or ScanConfig()).to_json())
+    """A compiled :class:`Scanner` for ``config``, cached per process (so batched maps reuse it).
+
+    The resolved fingerprint key is part of the cache key: a changed ``$SANITIZE_FINGERPRINT_KEY``
+    or key file must not keep fingerprinting with the old key.
+    """
+    config = config or ScanConfig()
+    return _scanner(config.to_json(), fingerprint_key(config.fingerprint_key))
 
 
 def _items(docs: Iterable[Any]) -> Iterator[tuple[int, str]]:

@@ -30,11 +30,7 @@ os.environ.update(
 )
 
 import pytest  # noqa: E402
-
-
-class NetworkBlocked(RuntimeError):
-    """Raised when a test opens a connection outside this machine."""
-
+from support import TINY_TEXTS, NetworkBlocked  # noqa: E402
 
 _LOOPBACK = ("127.", "::1", "localhost", "0.0.0.0")
 _real_connect = socket.socket.connect
@@ -89,15 +85,6 @@ def _seed() -> None:
 # -- shared fixtures ---------------------------------------------------------------------------------
 import dataclasses  # noqa: E402
 from pathlib import Path  # noqa: E402
-
-TINY_TEXTS = [
-    "Alice was beginning to get very tired of sitting by her sister on the bank.",
-    "The rabbit took a watch out of its waistcoat pocket, and looked at it.",
-    "Hi Bob, the wifi password is hunter2 and the door code is 4821.",
-    "Please charge card 4539 1488 0343 6467 for order 1182 before Friday.",
-    "export OPENAI_API_KEY=sk-proj-abc123 # do not commit this file",
-    "my telephone number is 0123456789, call me after five.",
-] * 4
 
 
 @dataclasses.dataclass

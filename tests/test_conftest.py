@@ -6,7 +6,7 @@ import os
 import socket
 
 import pytest
-from conftest import NetworkBlocked
+from support import NetworkBlocked
 
 
 def test_outgoing_connection_is_blocked() -> None:

@@ -66,7 +66,7 @@ def test_adapter_not_fitting_base(gpt2_dir: str, llama_dir: str, tmp_path: Path)
 
 
 def test_adapter_shape_mismatch(gpt2_dir: str, tmp_path: Path) -> None:
-    from conftest import TINY_TEXTS
+    from support import TINY_TEXTS
 
     from sanitize.testing import save_tiny, tiny_model, train_tokenizer
 

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import TINY_TEXTS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support import TINY_TEXTS
 
 from sanitize import PairConfig, build_pairs, find_literal, load_corpus, sanitize_texts, tokenize_corpus
 from sanitize.errors import SanitizeError

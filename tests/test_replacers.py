@@ -11,9 +11,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import TINY_TEXTS
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support import TINY_TEXTS
 
 from sanitize import PairConfig, build_pairs, sanitize_texts
 from sanitize.checksums import crc32_base62, iban_valid, luhn_valid, token_checksum_valid

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from conftest import TINY_TEXTS
+from support import TINY_TEXTS
 
 from sanitize.testing import tiny_model, train_causal_lm, train_tokenizer
 
