@@ -143,7 +143,13 @@ class UpdateConfig(BaseConfig):
     damping: float | str = option(
         "auto", help="Added to the curvature diagonal; 'auto' = damping_scale * mean eigenvalue (Hutchinson)."
     )
-    damping_scale: float = option(0.01, help="Relative damping used when damping='auto'.")
+    damping_scale: float = option(
+        0.01, help="Relative damping used when damping='auto' (start and floor of the adaptive schedule)."
+    )
+    damping_tries: int = option(
+        4,
+        help="With damping='auto': re-solve with 10x damping up to this many times when no step is admissible.",
+    )
     l2: float = option(
         0.0, help="L2 coefficient of the training objective (lambda/2 ||theta||^2), part of the curvature."
     )
@@ -151,8 +157,8 @@ class UpdateConfig(BaseConfig):
         128, help="Number of sanitized training sequences sampled for curvature and the objective estimate."
     )
     solver_tol: float = option(1e-4, help="Relative residual at which cg/lissa stop.")
-    max_iter: int = option(50, help="Iteration cap for cg (lissa gets 20x this).")
-    hutchinson_probes: int = option(8, help="Rademacher probes for the mean-eigenvalue estimate.")
+    max_iter: int = option(30, help="Iteration cap for cg (lissa gets 20x this).")
+    hutchinson_probes: int = option(4, help="Rademacher probes for the mean-eigenvalue estimate.")
     line_search: bool = option(
         True, help="Search the step length alpha on a geometric grid (else take alpha=1 unchecked)."
     )
@@ -164,6 +170,12 @@ class UpdateConfig(BaseConfig):
         "min",
         help="'min' = alpha minimising the sanitized-objective estimate; 'largest' = largest admissible "
         "alpha that decreases it.",
+    )
+    objective: str = option(
+        "sample",
+        help="Line-search / closed-loop objective: 'sample' = (1 - T_Z/T) * mean loss on the curvature sample "
+        "+ loss(Z~)/T; 'corrected' = the same with the sample's gradient at the start replaced by -grad loss(Z)/T "
+        "(assumes the fine-tuned model is stationary; can run away along flat directions).",
     )
     heldout_tol: float = option(
         0.01, help="Allowed relative increase of held-out perplexity per update (0.01 = 1%)."
@@ -178,7 +190,7 @@ class UpdateConfig(BaseConfig):
     target: float | None = option(
         None, help="Stop the closed loop once monitor(model) <= target (e.g. max exposure in bits)."
     )
-    batch_size: int = option(8, help="Sequences per batch for gradients and curvature products.")
+    batch_size: int = option(16, help="Sequences per batch for gradients and curvature products.")
     max_dense: int = option(5000, help="Largest scope (parameters) for which a dense matrix is allowed.")
     seed: int = option(0, help="Seed for the curvature sample and random probes.")
 
@@ -199,11 +211,19 @@ class UpdateConfig(BaseConfig):
             self._check_range(name, 0.0)
         self._check_range("alpha_max", 0.0, low_open=True)
         self._check_range("solver_tol", 0.0, 1.0, low_open=True)
-        for name in ("curvature_samples", "max_iter", "hutchinson_probes", "alpha_points", "max_rounds"):
+        for name in (
+            "curvature_samples",
+            "max_iter",
+            "hutchinson_probes",
+            "alpha_points",
+            "max_rounds",
+            "damping_tries",
+        ):
             self._check_range(name, 1)
             if not isinstance(getattr(self, name), int):
                 self._fail(name, "must be an integer")
         self._check_choice("step_rule", ("min", "largest"))
+        self._check_choice("objective", ("sample", "corrected"))
         if self.target is not None:
             self._check_range("target")
         self._check_range("batch_size", 1)
