@@ -172,10 +172,11 @@ class UpdateConfig(BaseConfig):
         "alpha that decreases it.",
     )
     objective: str = option(
-        "sample",
-        help="Line-search / closed-loop objective: 'sample' = (1 - T_Z/T) * mean loss on the curvature sample "
-        "+ loss(Z~)/T; 'corrected' = the same with the sample's gradient at the start replaced by -grad loss(Z)/T "
-        "(assumes the fine-tuned model is stationary; can run away along flat directions).",
+        "corrected",
+        help="Line-search / closed-loop objective: 'corrected' = sanitized objective estimated on the curvature "
+        "sample with the sample's gradient at the start replaced by the removed pull -grad loss(Z)/T (the "
+        "influence-function model; its gradient at the start is exactly the influence gradient g); "
+        "'sample' = (1 - T_Z/T) * mean loss on the curvature sample + loss(Z~)/T.",
     )
     heldout_tol: float = option(
         0.01, help="Allowed relative increase of held-out perplexity per update (0.01 = 1%)."
