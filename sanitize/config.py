@@ -282,10 +282,10 @@ class UpdateConfig(BaseConfig):
         0.0, help="L2 coefficient of the training objective (lambda/2 ||theta||^2), part of the curvature."
     )
     curvature_samples: int = option(
-        128, help="Number of sanitized training sequences sampled for curvature and the objective estimate."
+        64, help="Number of sanitized training sequences sampled for curvature and the objective estimate."
     )
     solver_tol: float = option(1e-4, help="Relative residual at which cg/lissa stop.")
-    max_iter: int = option(30, help="Iteration cap for cg (lissa gets 20x this).")
+    max_iter: int = option(20, help="Iteration cap for cg (lissa gets 20x this).")
     hutchinson_probes: int = option(4, help="Rademacher probes for the mean-eigenvalue estimate.")
     line_search: bool = option(
         True, help="Search the step length alpha on a geometric grid (else take alpha=1 unchecked)."
