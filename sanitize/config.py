@@ -284,6 +284,11 @@ class UpdateConfig(BaseConfig):
     curvature_samples: int = option(
         64, help="Number of sanitized training sequences sampled for curvature and the objective estimate."
     )
+    head_samples: int = option(
+        2048,
+        help="Curvature sample size in head mode: hidden states are cached once, so a large sample is cheap "
+        "and makes the convex head problem's curvature (and the objective estimate) close to exact.",
+    )
     solver_tol: float = option(1e-4, help="Relative residual at which cg/lissa stop.")
     max_iter: int = option(20, help="Iteration cap for cg (lissa gets 20x this).")
     hutchinson_probes: int = option(4, help="Rademacher probes for the mean-eigenvalue estimate.")
@@ -342,6 +347,7 @@ class UpdateConfig(BaseConfig):
         self._check_range("solver_tol", 0.0, 1.0, low_open=True)
         for name in (
             "curvature_samples",
+            "head_samples",
             "max_iter",
             "hutchinson_probes",
             "alpha_points",
