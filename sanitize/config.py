@@ -297,7 +297,7 @@ class UpdateConfig(BaseConfig):
     )
     alpha_max: float = option(1.5, help="Largest step length tried by the line search.")
     alpha_points: int = option(
-        8, help="Points of the geometric line-search grid 0.7^j <= alpha_max (1 included)."
+        10, help="Points of the geometric line-search grid 0.7^j <= alpha_max (1 included)."
     )
     step_rule: str = option(
         "min",
