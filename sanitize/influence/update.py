@@ -21,8 +21,9 @@ Each round (closed loop, up to ``max_rounds``): Δ = -A⁻¹G (order 2; solver b
 largest α that decreases it, ``step_rule="largest"``) among those whose held-out perplexity stays
 within ``heldout_tol`` of the model before the update. With ``damping="auto"`` the damping starts at
 ``damping_scale ×`` the Hutchinson mean eigenvalue and follows a Levenberg-Marquardt schedule: when
-no α is admissible or only a short one (< 0.25), re-solve with ×10 damping (up to ``damping_tries``)
-and keep the point with the lower L̂; after a full step (α >= 1) the damping goes ÷10 (not below
+no α is admissible or only a short one (< 0.25), re-solve with ×10 damping (up to ``damping_tries``;
+the last try searches a grid twice as long, down to α ≈ 0.7^(2·alpha_points)) and keep the point with the
+lower L̂; after a full step (α >= 1) the damping goes ÷10 (not below
 the start). Rounds stop when L̂ stops decreasing, when
 ``monitor(model) <= target``, or at ``max_rounds``. If no α is admissible in the first round an
 :class:`UnlearnError` is raised: no broken model is ever returned.
@@ -172,6 +173,7 @@ def influence_update(
     steps, residuals, iters, monitors, dampings, products = [], [], [], [], [], 0
     first_decrease, stop = None, "max_rounds"
     grid = step_grid(cfg.alpha_max, cfg.alpha_points)
+    long_grid = step_grid(cfg.alpha_max, 2 * cfg.alpha_points)
     for rnd in range(cfg.max_rounds):
         grad = g0 if rnd == 0 else gradient_at(theta)  # (P,) round 0: the influence gradient, both variants
         op = Curvature(
@@ -190,7 +192,8 @@ def influence_update(
         # Levenberg-Marquardt: when no step length is admissible, or only a short one (< 0.25), raise the
         # damping (towards a short gradient step), solve again and keep the better point; a first-round
         # failure after all tries is a refusal.
-        for attempt in range(cfg.damping_tries if cfg.order == 2 and cfg.damping == "auto" else 1):
+        tries = cfg.damping_tries if cfg.order == 2 and cfg.damping == "auto" else 1
+        for attempt in range(tries):
             if attempt:
                 damping *= 10.0
             op.damping = float(damping)
@@ -204,7 +207,10 @@ def influence_update(
                     tau = cfg.tau if cfg.tau != "auto" else 1.0 / max(op.top_eigenvalue(seed=cfg.seed), 1e-12)
                     metrics["tau"] = float(tau)
                 direction, res, its = -float(metrics["tau"]) * grad, float("nan"), 0
-            a, value, trials = _line_search(cfg, grid, theta, direction, obj, objective_at, heldout_at, h0)
+            last = attempt == tries - 1 and best is None  # last resort: twice as many, shorter steps
+            a, value, trials = _line_search(
+                cfg, long_grid if last else grid, theta, direction, obj, objective_at, heldout_at, h0
+            )
             if a is not None and (best is None or value < best[1]):
                 best = (a, value, direction, float(damping), res, its)
             if best is not None and best[0] >= 0.25:

@@ -34,6 +34,7 @@ def _trained(kind: str):  # type: ignore[no-untyped-def]
         base, tok, [t for t in TEXTS if t != SECRET], steps=60, lr=1e-2, batch_size=6, max_length=16
     )
     cfg = LoraConfig(r=4, lora_alpha=8, target_modules=["c_attn", "c_fc"], fan_in_fan_out=True)
+    torch.manual_seed(0)  # LoRA init draws from the global RNG: same model whichever test builds it first
     model = get_peft_model(base, cfg)
     train_causal_lm(model, tok, TEXTS, steps=60, lr=1e-2, batch_size=6, max_length=16)
     return tok, model.eval()
@@ -137,7 +138,7 @@ def test_closed_loop_monitor_and_target() -> None:
         calls.append(_digit_loss(m, pairs, twin=True) - _digit_loss(m, pairs))
         return calls[-1]
 
-    cfg = UpdateConfig(max_rounds=2, min_decrease=0.0, max_iter=10)
+    cfg = UpdateConfig(max_rounds=2, min_decrease=0.0)
     result = unlearn(model, pairs, curvature=train, heldout=heldout, n_train_tokens=n_tokens, config=cfg,
                      monitor=monitor)  # fmt: skip
     m = result.metrics
