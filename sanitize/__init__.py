@@ -37,8 +37,9 @@ _EXPORTS: dict[str, str] = {
     "find_literal": "pairs",
     "sanitize_texts": "pairs",
     "tokenize_corpus": "pairs",
-    # `scan` itself is reached as `sanitize.scan.scan`: a function named like its module would be
-    # shadowed by the submodule as soon as anything imports `sanitize.scan`.
+    # `sanitize.scan` is both the function and its module: once the submodule is imported the package
+    # attribute is the module, which is callable (see the end of scan.py), so both spellings work.
+    "scan": "scan",
     "iter_scan": "scan",
     "scan_batch": "scan",
     "ExposureConfig": "config",
@@ -72,6 +73,7 @@ __all__ = [  # keep in sync with _EXPORTS (a test checks)
     "load_corpus",
     "load_model",
     "sanitize_texts",
+    "scan",
     "scan_batch",
     "tokenize_corpus",
     "unlearn",
@@ -85,7 +87,7 @@ if TYPE_CHECKING:
     from .influence import UnlearnError, UnlearnResult, unlearn
     from .models import load_model
     from .pairs import build_pairs, find_literal, sanitize_texts, tokenize_corpus
-    from .scan import iter_scan, scan_batch
+    from .scan import iter_scan, scan, scan_batch
     from .types import ExposureResult, Finding, Pair, Pairs, TokenSequence
 
 
