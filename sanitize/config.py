@@ -169,3 +169,61 @@ class FinetuneConfig(BaseConfig):
         self._check_range("weight_decay", 0.0)
         self._check_range("warmup_steps", 0)
         self._check_choice("device", ("auto", "cpu", "cuda"))
+
+
+@dataclasses.dataclass
+class PipelineConfig(BaseConfig):
+    """How ``sanitize unlearn`` wires the stages (each stage keeps its own config: scan, pairs, update,
+    exposure). Plaintext secrets passed with ``--secret`` are never part of a config."""
+
+    scope: str = option(
+        "auto", help="'adapter', 'head', or 'auto' = adapter when an adapter is given, otherwise head."
+    )
+    text_field: str = option("text", help="Field/column of the training data holding the text.")
+    heldout_fraction: float = option(
+        0.1,
+        help="Without --heldout: fraction of the documents without findings used as the utility set "
+        "(they were trained on, so this is a proxy; pass --heldout for a real held-out perplexity).",
+    )
+    heldout_max_sequences: int = option(
+        64, help="Cap on held-out sequences used for step control/perplexity."
+    )
+    verify: bool = option(True, help="Measure exposure, extraction and perplexity before and after.")
+    verify_max_secrets: int = option(
+        50, help="Verify at most this many findings (one per distinct secret first), 0 = all."
+    )
+    dtype: str | None = option(
+        None, help="Load the model in this dtype (float32, float64, bf16); None = saved."
+    )
+    device: str | None = option(None, help="Device for all stages (cpu, cuda); None = cpu.")
+    seed: int = option(0, help="Seed for held-out sampling and anything random downstream.")
+    plots: bool = option(True, help="Write exposure.png next to the report.")
+
+    def __post_init__(self) -> None:
+        self._check_choice("scope", ("auto", "adapter", "head"))
+        if not isinstance(self.text_field, str) or not self.text_field:
+            self._fail("text_field", "must be a non-empty string")
+        self._check_range("heldout_fraction", 0.0, 1.0)
+        self._check_range("heldout_max_sequences", 1)
+        self._check_range("verify_max_secrets", 0)
+
+
+@dataclasses.dataclass
+class DemoConfig(BaseConfig):
+    """Sizes of the demo (defaults finish in well under 3 minutes on 2 CPU cores)."""
+
+    documents: int = option(160, help="Training documents in the demo corpus.")
+    repeats: int = option(6, help="How many documents hold each planted secret.")
+    types: list[str] = option(  # noqa: RUF009
+        ["credit_card", "password", "openai_key"], help="Secret types planted (one secret each)."
+    )
+    pretrain_steps: int = option(300, help="Full-model steps pre-training the tiny base on secret-free text.")
+    finetune_epochs: float = option(12.0, help="LoRA epochs over the demo corpus (also for the reference).")
+    hidden: int = option(64, help="Hidden size of the tiny GPT-2.")
+    layers: int = option(2, help="Transformer blocks of the tiny GPT-2.")
+    seed: int = option(0, help="Seed for the corpus, the models and the update.")
+
+    def __post_init__(self) -> None:
+        for name in ("documents", "repeats", "pretrain_steps", "hidden", "layers"):
+            self._check_range(name, 1)
+        self._check_range("finetune_epochs", 0.0, low_open=True)
