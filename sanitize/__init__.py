@@ -20,6 +20,7 @@ _EXPORTS: dict[str, str] = {
     "ModelLoadError": "errors",
     "ConfigError": "errors",
     "CorpusConfig": "config",
+    "PairConfig": "config",
     "Finding": "types",
     "Pair": "types",
     "Pairs": "types",
@@ -27,6 +28,10 @@ _EXPORTS: dict[str, str] = {
     "load_corpus": "data",
     "iter_documents": "data",
     "load_model": "models",
+    "build_pairs": "pairs",
+    "find_literal": "pairs",
+    "sanitize_texts": "pairs",
+    "tokenize_corpus": "pairs",
 }
 
 __all__ = [  # keep in sync with _EXPORTS (a test checks)
@@ -36,20 +41,26 @@ __all__ = [  # keep in sync with _EXPORTS (a test checks)
     "Finding",
     "ModelLoadError",
     "Pair",
+    "PairConfig",
     "Pairs",
     "SanitizeError",
     "TokenSequence",
     "__version__",
+    "build_pairs",
+    "find_literal",
     "iter_documents",
     "load_corpus",
     "load_model",
+    "sanitize_texts",
+    "tokenize_corpus",
 ]
 
 if TYPE_CHECKING:
-    from .config import CorpusConfig
+    from .config import CorpusConfig, PairConfig
     from .data import iter_documents, load_corpus
     from .errors import ConfigError, CorpusError, ModelLoadError, SanitizeError
     from .models import load_model
+    from .pairs import build_pairs, find_literal, sanitize_texts, tokenize_corpus
     from .types import Finding, Pair, Pairs, TokenSequence
 
 
