@@ -193,6 +193,7 @@ class PairConfig(BaseConfig):
         self._check_range("model_temperature", 0.0, low_open=True)
 
 
+@dataclasses.dataclass
 class FinetuneConfig(BaseConfig):
     """How ``sanitize.finetune`` trains a causal LM (LoRA or full) with Hugging Face ``Trainer``.
 

@@ -249,7 +249,7 @@ def sanitize_model(
                 f"{pair_config.max_length} tokens): no training sequence to repair"
             )
         train_seqs = tokenize_corpus(corpus, tokenizer, pair_config)
-        clean_texts = sanitize_texts(corpus, found, pair_config)
+        clean_texts = sanitize_texts(corpus, found, pair_config, tokenizer=tokenizer, model=model)
         curvature = tokenize_corpus(clean_texts, tokenizer, pair_config)
         held = _heldout(heldout, texts, found, tokenizer, pair_config, config, read)
         n_train_tokens = sum(sum(s.loss_mask) for s in train_seqs)

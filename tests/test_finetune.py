@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 import torch
 
-from sanitize.config import FinetuneConfig
+from sanitize.config import FinetuneConfig, PairConfig
 from sanitize.errors import ConfigError, SanitizeError
-from sanitize.finetune import collate, count_target_tokens, train_sequences
+from sanitize.finetune import collate, count_target_tokens, finetune, train_sequences
 from sanitize.models import load_model
+from sanitize.pairs import tokenize_corpus
 from sanitize.types import TokenSequence
 
 TEXTS = ["my telephone number is 0123456789, call me.", "Alice was beginning to get very tired."] * 8
@@ -34,8 +35,10 @@ def test_collate_pads_and_masks() -> None:
 def test_lora_trains_only_adapter_and_round_trips(gpt2_dir: str, tmp_path: Path) -> None:
     model, tok = load_model(gpt2_dir)
     base_before = {k: v.clone() for k, v in model.state_dict().items()}
-    seqs = _sequences(tok)
-    result = train_sequences(model, tok, seqs, FinetuneConfig(max_steps=20, learning_rate=1e-2))
+    seqs = tokenize_corpus(TEXTS, tok, PairConfig(max_length=64))  # the single home of tokenisation
+    assert [s.input_ids for s in seqs] == [s.input_ids for s in _sequences(tok)]
+    config = FinetuneConfig(max_steps=20, learning_rate=1e-2)
+    result = finetune(model, tok, TEXTS, config, PairConfig(max_length=64))
     assert len(result.losses) == 20 and result.losses[-1] < result.losses[0]
     assert result.n_target_tokens == count_target_tokens(seqs) > 0
     base = result.model.get_base_model()
