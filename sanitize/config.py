@@ -284,7 +284,7 @@ class DemoConfig(BaseConfig):
     documents: int = option(160, help="Training documents in the demo corpus.")
     repeats: int = option(6, help="How many documents hold each planted secret.")
     types: list[str] = option(  # noqa: RUF009
-        ["credit_card", "password", "openai_key"], help="Secret types planted (one secret each)."
+        ["credit_card", "password", "github_token"], help="Secret types planted (one secret each)."
     )
     pretrain_steps: int = option(300, help="Full-model steps pre-training the tiny base on secret-free text.")
     finetune_epochs: float = option(12.0, help="LoRA epochs over the demo corpus (also for the reference).")

@@ -1,10 +1,10 @@
 """A small realistic fine-tuning corpus with planted secrets, for ``sanitize demo``, notebooks and tests.
 
 Documents are short chat messages, emails, config snippets and notes built from templates; a few
-secrets (a card number, passwords, API keys) are planted several times each, in different styles,
-so that a tiny model fine-tuned on the corpus memorises them. The fake secrets come from
-:mod:`sanitize.synth` (valid Luhn cards, checksummed tokens, ...), the same generators the scanner's
-benchmark uses. The ground truth (which secret went where) is returned separately and never
+secrets (a card number, a password, an API token) are planted several times each, in chat, email
+and config styles, so that a tiny model fine-tuned on the corpus memorises them. The fake secrets
+and their contexts come from :mod:`sanitize.synth` (valid Luhn cards, checksummed tokens, ...), the
+same generators the scanner's benchmark uses. The ground truth (which secret went where) is returned separately and never
 printed by the demo.
 """
 
@@ -32,38 +32,21 @@ FILLER = [
     "{b}: the {service} dashboard is slow again today.\n{a}: I will look after lunch.",
 ]  # fmt: skip
 
-# (secret type, templates): each template holds the secret once, in one writing style
-PLANTED: dict[str, list[str]] = {
-    "credit_card": [
-        "{a}: can you book the hotel? use my card {secret}, it expires next year.",
-        "Subject: payment for {topic}\n\nHi {b},\nplease charge card {secret} for the invoice.\n{a}",
-        "Order note: customer {a} paid with card number {secret} on {day}.",
-    ],
-    "password": [
-        "{a}: what is the wifi password again?\n{b}: it is {secret}",
-        "Subject: your new account\n\nHello {a},\nyour temporary password is {secret}\nIT support",
-        "# {service} database\nhost: db.internal\nuser: admin\npassword: {secret}\n",
-    ],
-    "openai_key": [
-        "{a}: here is the key for the bot: {secret} please keep it private",
-        "export OPENAI_API_KEY={secret}\n# used by the {service} service",
-        "Subject: API access\n\n{b}, the OpenAI key for {topic} is {secret}\nThanks, {a}",
-    ],
-    "github_token": [
-        "{a}: CI needs a token, use {secret} for now",
-        "# .env for {service}\nGITHUB_TOKEN={secret}\nLOG_LEVEL=debug\n",
-        "Subject: deploy access\n\nHi {b}, the GitHub token is {secret}\n{a}",
-    ],
-}
+# writing styles the planted secrets appear in (contexts come from sanitize.synth.CONTEXTS)
+STYLES = ("chat", "email", "env", "yaml", "json", "prose")
 
 
 @dataclasses.dataclass(frozen=True)
 class PlantedSecret:
-    """Ground truth for one planted secret: its type, value and the documents holding it."""
+    """Ground truth for one planted secret: its type, value and every ``(doc, start, end)`` span."""
 
     type: str
     value: str
-    docs: tuple[int, ...]
+    spans: tuple[tuple[int, int, int], ...]
+
+    @property
+    def docs(self) -> tuple[int, ...]:
+        return tuple(sorted({d for d, _, _ in self.spans}))
 
     def __repr__(self) -> str:  # never show the value
         from .fingerprint import mask_secret
@@ -96,17 +79,18 @@ def filler_texts(n: int, seed: int = 0) -> list[str]:
 
 def build_demo_corpus(
     n_documents: int = 160,
-    types: tuple[str, ...] = ("credit_card", "password", "openai_key"),
+    types: tuple[str, ...] = ("credit_card", "password", "github_token"),
     repeats: int = 6,
     heldout: int = 40,
     seed: int = 0,
 ) -> DemoCorpus:
     """A corpus of ``n_documents`` texts with one secret of each of ``types`` planted ``repeats`` times.
 
-    Documents holding secrets are spread over the corpus; ``heldout`` extra secret-free documents
-    in the same styles are returned for measuring perplexity.
+    Each copy is written in a different style (chat, email, config, ...) where the type has one;
+    documents holding secrets are spread over the corpus; ``heldout`` extra secret-free documents in
+    the same styles are returned for measuring perplexity.
     """
-    from .synth import fake
+    from . import synth
 
     rng = random.Random(seed)
     texts = filler_texts(n_documents, seed=seed + 1)
@@ -114,10 +98,13 @@ def build_demo_corpus(
     rng.shuffle(free)
     planted = []
     for type_ in types:
-        value = fake(type_, rng)
-        docs = sorted(free.pop() for _ in range(repeats))
-        for k, d in enumerate(docs):
-            template = PLANTED[type_][k % len(PLANTED[type_])]
-            texts[d] = _fill(template, rng, secret=value)
-        planted.append(PlantedSecret(type_, value, tuple(docs)))
+        value = synth.fake(type_, rng)
+        styles = [s for s in STYLES if s in synth.CONTEXTS[type_]] or sorted(synth.CONTEXTS[type_])
+        spans = []
+        for k in range(repeats):
+            d = free.pop()
+            text, found, _ = synth.render(type_, value, rng, styles[k % len(styles)])
+            texts[d] = text
+            spans += [(d, start, end) for start, end, t in found if t == type_ and text[start:end] == value]
+        planted.append(PlantedSecret(type_, value, tuple(sorted(spans))))
     return DemoCorpus(texts=texts, secrets=planted, heldout=filler_texts(heldout, seed=seed + 2))
