@@ -44,13 +44,25 @@ def add_config_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", help="YAML/JSON file of option values (flags on the command line win).")
 
 
-def parse_args(parser: argparse.ArgumentParser, argv: Sequence[str] | None = None) -> argparse.Namespace:
-    """Parse ``argv``; values from ``--config FILE`` become defaults (keys: option names, - or _)."""
+def parse_args(
+    parser: argparse.ArgumentParser, argv: Sequence[str] | None = None, sections: Sequence[str] = ()
+) -> argparse.Namespace:
+    """Parse ``argv``; values from ``--config FILE`` become defaults (keys: option names, - or _).
+
+    Keys named in ``sections`` (nested mappings, e.g. ``update:``) are set aside as
+    ``args.sections`` instead.
+    """
     pre, _ = parser.parse_known_args(argv)
     path = getattr(pre, "config", None)
+    parser.set_defaults(sections={})
     if path:
         data = read_config_file(path)
         dests = {a.dest for a in parser._actions}
+        nested = {k: data.pop(k) for k in list(data) if k in sections}
+        for key, value in nested.items():
+            if not isinstance(value, dict):
+                raise ConfigError(f"{path}: section '{key}' must be a mapping")
+        parser.set_defaults(sections=nested)
         values = {str(k).replace("-", "_"): v for k, v in data.items()}
         unknown = sorted(set(values) - dests)
         if unknown:

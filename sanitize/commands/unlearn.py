@@ -13,6 +13,8 @@ from typing import Any
 
 from . import add_corpus_arguments
 
+SECTIONS = ("pipeline", "scan", "pairs", "update", "exposure")
+
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
     p = sub.add_parser(
@@ -21,6 +23,12 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    add_arguments(p)
+    return p
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """The options of ``sanitize unlearn`` (shared with ``recipes/sanitize_adapter.py``)."""
     p.add_argument("--base", required=True, help="Base model: local directory or hub id.")
     p.add_argument("--adapter", help="PEFT adapter directory fine-tuned on --data (enables adapter scope).")
     p.add_argument("--data", required=True, help="The training data the model was fine-tuned on.")
@@ -60,20 +68,22 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="Output directory (written atomically).")
     p.add_argument("--overwrite", action="store_true", help="Replace a non-empty existing --out.")
     p.add_argument("--json", action="store_true", help="Print the report as JSON instead of the table.")
-    return p
 
 
-def _sections(path: str | None) -> dict[str, dict[str, Any]]:
+def _sections(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
+    if getattr(args, "sections", None):  # set aside by recipe_args.parse_args
+        return args.sections
+    if not args.config:
+        return {}
+    from ..errors import ConfigError
     from ..recipe_args import read_config_file
 
-    data = read_config_file(path) if path else {}
-    known = {"pipeline", "scan", "pairs", "update", "exposure"}
-    unknown = sorted(set(data) - known)
+    data = read_config_file(args.config)
+    unknown = sorted(set(data) - set(SECTIONS))
     if unknown:
-        from ..errors import ConfigError
-
         raise ConfigError(
-            f"{path}: unknown section(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+            f"{args.config}: unknown section(s) {', '.join(unknown)}; known: {', '.join(SECTIONS)} "
+            "(give inputs as flags, or use recipes/sanitize_adapter.py for a complete config file)"
         )
     return data
 
@@ -82,7 +92,7 @@ def build_configs(args: argparse.Namespace) -> dict[str, Any]:
     """The stage configs from ``--config`` sections overridden by explicit flags."""
     from ..config import ExposureConfig, PairConfig, PipelineConfig, ScanConfig, UpdateConfig
 
-    sec = _sections(args.config)
+    sec = _sections(args)
     pipe = {**sec.get("pipeline", {}), "scope": args.scope, "text_field": args.text_field}
     if args.dtype:
         pipe["dtype"] = args.dtype
@@ -112,15 +122,13 @@ def build_configs(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def run(args: argparse.Namespace) -> int:
-    import json
-    import sys
-
+def run_pipeline(args: argparse.Namespace) -> Any:
+    """Run the pipeline for parsed ``sanitize unlearn`` arguments; returns the ``PipelineResult``."""
     from ..pipeline import sanitize_model
     from . import corpus_options
 
     configs = build_configs(args)
-    result = sanitize_model(
+    return sanitize_model(
         args.base,
         args.data,
         args.out,
@@ -132,6 +140,13 @@ def run(args: argparse.Namespace) -> int:
         corpus_options=corpus_options(args),
         **configs,
     )
+
+
+def run(args: argparse.Namespace) -> int:
+    import json
+    import sys
+
+    result = run_pipeline(args)
     if args.json:
         json.dump(result.report.to_dict(), sys.stdout, indent=2)
         print()
