@@ -170,7 +170,8 @@ class UpdateConfig(BaseConfig):
         3, help="Closed loop: recompute gradients at the new point and take up to this many Newton steps."
     )
     min_decrease: float = option(
-        1e-4, help="Stop the closed loop when a round lowers the objective estimate by less than this (relative)."
+        1e-4,
+        help="Stop the closed loop when a round lowers the objective estimate by less than this (relative).",
     )
     target: float | None = option(
         None, help="Stop the closed loop once monitor(model) <= target (e.g. max exposure in bits)."

@@ -53,11 +53,6 @@ class FinetuneResult:
         self.config.save(os.path.join(path, "finetune_config.json"))
 
 
-def count_target_tokens(sequences: Sequence[TokenSequence]) -> int:
-    """Number of predicted tokens (the causal-LM loss never predicts position 0)."""
-    return sum(sum(s.loss_mask[1:]) for s in sequences)
-
-
 def collate(sequences: Sequence[TokenSequence], pad_id: int) -> dict[str, Any]:
     """Right-padded ``input_ids``/``attention_mask`` (B, T) and ``labels`` (-100 off target)."""
     import torch
@@ -115,6 +110,8 @@ def train_sequences(
     import torch
     from transformers import PrinterCallback, Trainer, TrainingArguments, set_seed
 
+    from .influence.tasks import count_targets
+
     config = config or FinetuneConfig()
     if not sequences:
         raise SanitizeError("fine-tuning needs at least one training sequence (the corpus is empty)")
@@ -160,7 +157,7 @@ def train_sequences(
         model=trained,
         losses=losses,
         n_sequences=len(sequences),
-        n_target_tokens=count_target_tokens(sequences),
+        n_target_tokens=count_targets(sequences),
         seconds=seconds,
         config=config,
     )

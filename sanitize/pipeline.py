@@ -68,7 +68,8 @@ class Stages:
     def stage(self, name: str, total: int = 1) -> Iterator[Callable[[int], None]]:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=total, desc=f"{name:<8}", disable=not self.show, leave=True, unit="step")
+        hide = {} if self.show else {"disable": True}  # otherwise TQDM_DISABLE decides
+        bar = tqdm(total=total, desc=f"{name:<8}", leave=True, unit="step", **hide)
         start = time.perf_counter()
         try:
             yield bar.update
@@ -84,11 +85,11 @@ def check_findings(findings: Sequence[Finding], texts: Sequence[str], where: str
     for i, f in enumerate(findings):
         if f.doc >= len(texts):
             raise PipelineError(
-                f"{where}[{i}]: unknown doc index {f.doc} (the corpus has {len(texts)} documents, 0..{len(texts) - 1})"
+                f"{where}: finding {i + 1}: unknown doc index {f.doc} (the corpus has {len(texts)} documents, 0..{len(texts) - 1})"
             )
         if f.end > len(texts[f.doc]):
             raise PipelineError(
-                f"{where}[{i}]: span {f.start}:{f.end} points outside document {f.doc} "
+                f"{where}: finding {i + 1}: span {f.start}:{f.end} points outside document {f.doc} "
                 f"({len(texts[f.doc])} characters)"
             )
 
@@ -210,7 +211,7 @@ def sanitize_model(
     ``corpus_options``: :class:`~sanitize.config.CorpusConfig` fields for reading ``data``/``heldout``.
     The input model on disk is never modified; ``out`` is written atomically.
     """
-    from .config import ExposureConfig, PairConfig, ScanConfig, UpdateConfig
+    from .config import PairConfig, UpdateConfig
 
     config = config or PipelineConfig()
     pair_config = pair_config or PairConfig()
@@ -233,13 +234,18 @@ def sanitize_model(
         if not texts or not any(t.strip() for t in texts):
             raise PipelineError(f"training data {_name(data)}: the corpus is empty (no documents with text)")
 
-    found = _get_findings(corpus, texts, findings, secrets, scan_config or ScanConfig(), stages)
+    found = _get_findings(corpus, texts, findings, secrets, scan_config, stages)
     if not found:
         raise PipelineError(
             f"no findings in {_name(data)}: nothing to unlearn (scan found no secret; pass --findings or --secret)"
         )
+    if exposure_config is None and (config.verify or getattr(update_config, "target", None) is not None):
+        from .config import ExposureConfig
+
+        exposure_config = ExposureConfig()
 
     with stages.stage("pairs"):
+        from .influence.tasks import count_targets
         from .pairs import build_pairs, sanitize_texts, tokenize_corpus
 
         pairs = build_pairs(corpus, found, tokenizer, pair_config, model=model)
@@ -252,7 +258,7 @@ def sanitize_model(
         clean_texts = sanitize_texts(corpus, found, pair_config, tokenizer=tokenizer, model=model)
         curvature = tokenize_corpus(clean_texts, tokenizer, pair_config)
         held = _heldout(heldout, texts, found, tokenizer, pair_config, config, read)
-        n_train_tokens = sum(sum(s.loss_mask) for s in train_seqs)
+        n_train_tokens = count_targets(train_seqs)  # the fine-tuning loss' normaliser T
 
     monitor = None
     if getattr(update_config, "target", None) is not None:
@@ -285,17 +291,17 @@ def sanitize_model(
                 texts,
                 found,
                 held,
-                exposure_config=exposure_config or ExposureConfig(),
+                exposure_config=exposure_config,
                 max_secrets=config.verify_max_secrets,
                 progress=tick,
             )
 
     full_config = {
         "pipeline": config.to_dict(),
-        "scan": (scan_config or ScanConfig()).to_dict(),
+        "scan": None if scan_config is None else scan_config.to_dict(),  # None: defaults or not scanned
         "pairs": pair_config.to_dict(),
         "update": update_config.to_dict(),
-        "exposure": (exposure_config or ExposureConfig()).to_dict(),
+        "exposure": None if exposure_config is None else exposure_config.to_dict(),
         "inputs": {
             "base": os.fspath(base),
             "adapter": None if adapter is None else os.fspath(adapter),
@@ -391,7 +397,7 @@ def _get_findings(
             return complete_findings(found, texts, getattr(scan_config, "fingerprint_key", None))
         from .scan import scan
 
-        found = scan(corpus, scan_config)
+        found = scan(corpus, scan_config)  # None: the scanner's defaults
         tick(len(texts))
         return complete_findings(found, texts, getattr(scan_config, "fingerprint_key", None))
 

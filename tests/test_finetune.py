@@ -9,7 +9,8 @@ import torch
 
 from sanitize.config import FinetuneConfig, PairConfig
 from sanitize.errors import ConfigError, SanitizeError
-from sanitize.finetune import collate, count_target_tokens, finetune, train_sequences
+from sanitize.finetune import collate, finetune, train_sequences
+from sanitize.influence.tasks import count_targets
 from sanitize.models import load_model
 from sanitize.pairs import tokenize_corpus
 from sanitize.types import TokenSequence
@@ -29,7 +30,7 @@ def test_collate_pads_and_masks() -> None:
     assert batch["input_ids"].tolist() == [[5, 6, 7], [8, 0, 0]]
     assert batch["attention_mask"].tolist() == [[1, 1, 1], [1, 0, 0]]
     assert batch["labels"].tolist() == [[-100, 6, 7], [8, -100, -100]]
-    assert count_target_tokens([a, b]) == 2  # position 0 is never predicted
+    assert count_targets([a, b]) == 2  # position 0 is never predicted
 
 
 def test_lora_trains_only_adapter_and_round_trips(gpt2_dir: str, tmp_path: Path) -> None:
@@ -40,7 +41,7 @@ def test_lora_trains_only_adapter_and_round_trips(gpt2_dir: str, tmp_path: Path)
     config = FinetuneConfig(max_steps=20, learning_rate=1e-2)
     result = finetune(model, tok, TEXTS, config, PairConfig(max_length=64))
     assert len(result.losses) == 20 and result.losses[-1] < result.losses[0]
-    assert result.n_target_tokens == count_target_tokens(seqs) > 0
+    assert result.n_target_tokens == count_targets(seqs) > 0
     base = result.model.get_base_model()
     for name, p in base.named_parameters():
         if "lora_" not in name:  # frozen base weights are untouched

@@ -90,7 +90,7 @@ def _sections(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
 
 def build_configs(args: argparse.Namespace) -> dict[str, Any]:
     """The stage configs from ``--config`` sections overridden by explicit flags."""
-    from ..config import ExposureConfig, PairConfig, PipelineConfig, ScanConfig, UpdateConfig
+    from ..config import PairConfig, PipelineConfig, UpdateConfig
 
     sec = _sections(args)
     pipe = {**sec.get("pipeline", {}), "scope": args.scope, "text_field": args.text_field}
@@ -113,13 +113,20 @@ def build_configs(args: argparse.Namespace) -> dict[str, Any]:
                         ("damping", damping), ("target", args.target_exposure)):  # fmt: skip
         if value is not None:
             update[name] = value
-    return {
+    out: dict[str, Any] = {
         "config": PipelineConfig.from_dict(pipe),
-        "scan_config": ScanConfig.from_dict(sec.get("scan", {})),
         "pair_config": PairConfig.from_dict(pairs),
         "update_config": UpdateConfig.from_dict(update),
-        "exposure_config": ExposureConfig.from_dict(sec.get("exposure", {})),
     }
+    if "scan" in sec:  # otherwise the defaults, built only when the stage runs
+        from ..config import ScanConfig
+
+        out["scan_config"] = ScanConfig.from_dict(sec["scan"])
+    if "exposure" in sec:
+        from ..config import ExposureConfig
+
+        out["exposure_config"] = ExposureConfig.from_dict(sec["exposure"])
+    return out
 
 
 def run_pipeline(args: argparse.Namespace) -> Any:
