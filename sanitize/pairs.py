@@ -13,7 +13,8 @@ as fine-tuning saw them. :func:`tokenize_corpus` is the one home of that tokenis
   mapped through the character alignment of the replacements onto the tokenisation of the
   sanitized document. The z̃ of consecutive blocks therefore tile the sanitized documents' tokens
   exactly (a secret cut by a block boundary is paired in both blocks); a z̃ longer than
-  ``block_size`` is cut to ``block_size``.
+  ``block_size`` is cut to ``block_size``. A block is paired when it holds part of a finding or
+  when its z̃ differs from z (a merge across the secret's edge can move a token into the next block).
 
 z̃ is always a fresh tokenisation of the replaced *text* (never spliced token ids), so BPE merges
 across the secret boundary come out as the tokenizer makes them. Overlapping or adjacent findings
@@ -106,13 +107,32 @@ def _check_tokenizer(tokenizer: Any, config: PairConfig) -> None:
 
 
 # -- tokenisation as in training (the one home) ----------------------------------------------------
-@dataclasses.dataclass
 class _Enc:
-    """One document's tokens with character offsets; ``special[t]`` marks tokens with no text."""
+    """One document's tokens with character offsets. Tokens with no text (BOS, EOS) sit only at
+    the ends: ``lead`` before the text tokens, ``trail`` after them."""
 
-    ids: list[int]
-    offsets: list[tuple[int, int]]
-    special: list[int]
+    def __init__(self, ids: list[int], offsets: list[tuple[int, int]], special: list[int]) -> None:
+        self.ids = ids
+        n = len(ids)
+        self.lead = next((t for t in range(n) if not special[t]), n)
+        self.trail = next((n - t for t in range(n, 0, -1) if not special[t - 1]), 0) if self.lead < n else 0
+        text = offsets[self.lead : n - self.trail]
+        self.starts = [a for a, _ in text]  # non-decreasing
+        self.ends = [b for _, b in text]  # non-decreasing
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def overlaps(self, lo: int, hi: int, start: int, end: int) -> bool:
+        """Whether a text token among tokens [lo, hi) overlaps characters [start, end)."""
+        first = self.lead + bisect.bisect_right(self.ends, start)  # first text token ending after start
+        stop = self.lead + bisect.bisect_left(self.starts, end)  # text tokens starting before end
+        return max(first, lo) < min(stop, hi)
+
+    def char_range(self, lo: int, hi: int) -> tuple[int, int] | None:
+        """Characters covered by the text tokens among [lo, hi), or None if there are none."""
+        a, b = max(lo, self.lead), min(hi, len(self.ids) - self.trail)
+        return (self.starts[a - self.lead], self.ends[b - 1 - self.lead]) if a < b else None
 
 
 def _encode(tokenizer: Any, texts: list[str], config: PairConfig, *, offsets: bool) -> list[Any]:
@@ -314,14 +334,6 @@ def find_literal(
 
 
 # -- pairs -----------------------------------------------------------------------------------------
-def _touching(enc: _Enc, lo: int, hi: int, span_start: int, span_end: int) -> bool:
-    """Whether a text token among ``enc`` tokens [lo, hi) overlaps chars [span_start, span_end)."""
-    return any(
-        not enc.special[t] and enc.offsets[t][0] < span_end and enc.offsets[t][1] > span_start
-        for t in range(lo, hi)
-    )
-
-
 def _record_pairs(
     docs: dict[int, _Doc], tokenizer: Any, config: PairConfig, findings: Sequence[Finding]
 ) -> Pairs:
@@ -334,23 +346,21 @@ def _record_pairs(
         for span in docs[row].spans:
             for i in span.members:
                 f = findings[i]
-                (seen if _touching(enc, 0, len(enc.ids), f.start, f.end) else unseen).append(i)
+                (seen if enc.overlaps(0, len(enc), f.start, f.end) else unseen).append(i)
         if seen:
             pairs.append(Pair(_sequence(enc.ids), _sequence(new), docs[row].doc, tuple(sorted(seen)), None))
     return Pairs(tuple(pairs), tuple(sorted(unseen)))
 
 
-def _map_index(k: int, orig: _Enc, new: _Enc, new_starts: list[int], doc: _Doc) -> int:
-    """Token boundary ``k`` in the original document -> the matching boundary in the sanitized one."""
-    n, n_new = len(orig.ids), len(new.ids)
-    lead = next((t for t in range(n) if not orig.special[t]), n)
-    trail = next((n - t for t in range(n, 0, -1) if not orig.special[t - 1]), n)
-    if k <= lead:
+def _map_index(k: int, orig: _Enc, new: _Enc, doc: _Doc) -> int:
+    """Token boundary ``k`` in the original document -> the matching boundary in the sanitized one:
+    the first sanitized text token that starts at or after the (mapped) character where token k starts."""
+    n = len(orig)
+    if k <= orig.lead:
         return k
-    if k >= n - trail:
-        return n_new - (n - k)
-    c = doc.map_char(orig.offsets[k][0])
-    return lead + bisect.bisect_left(new_starts, c)
+    if k >= n - orig.trail:
+        return len(new) - (n - k)
+    return new.lead + bisect.bisect_left(new.starts, doc.map_char(orig.starts[k - orig.lead]))
 
 
 def _packed_pairs(
@@ -378,7 +388,7 @@ def _packed_pairs(
             for span in docs[r].spans:
                 for i in span.members:
                     f = findings[i]
-                    if not _touching(enc, 0, max(0, min(limit, len(enc.ids))), f.start, f.end):
+                    if not enc.overlaps(0, limit, f.start, f.end):
                         unseen.append(i)
         candidates = sorted({
             b for r in rows for b in range(starts[r - group.start] // b_size,
@@ -388,6 +398,7 @@ def _packed_pairs(
             lo, hi = b * b_size, min((b + 1) * b_size, len(stream))
             new_ids: list[int] = []
             members: set[int] = set()
+            holds_secret = False
             first = bisect.bisect_right(starts, lo) - 1
             for d in range(first, len(encs)):
                 if starts[d] >= hi:
@@ -398,22 +409,21 @@ def _packed_pairs(
                     new_ids.extend(enc.ids[k0:k1])
                     continue
                 doc, new = docs[row], news[row]
-                new_starts = [o[0] for o, s in zip(new.offsets, new.special) if not s]
-                n0, n1 = (_map_index(k, enc, new, new_starts, doc) for k in (k0, k1))
+                n0, n1 = (_map_index(k, enc, new, doc) for k in (k0, k1))
                 new_ids.extend(new.ids[n0:n1])
-                text_tokens = [t for t in range(k0, k1) if not enc.special[t]]
-                a = enc.offsets[text_tokens[0]][0] if text_tokens else None
-                z = enc.offsets[text_tokens[-1]][1] if text_tokens else None
+                chars = enc.char_range(k0, k1)
                 for span in doc.spans:
+                    if chars is None or span.start > chars[1] or span.end < chars[0]:
+                        continue
                     for i in span.members:
                         f = findings[i]
-                        if _touching(enc, k0, k1, f.start, f.end) or (
-                            a is not None and z is not None and f.start <= z and f.end >= a
-                        ):
+                        inside = enc.overlaps(k0, k1, f.start, f.end)
+                        holds_secret |= inside
+                        if inside or (f.start <= chars[1] and f.end >= chars[0]):  # touches the block
                             members.add(i)
             original = stream[lo:hi]
             new_ids = new_ids[:b_size]
-            if new_ids != original:
+            if holds_secret or new_ids != original:  # every seen finding is in a pair
                 doc_of = findings[min(members)].doc if members else c.doc_id(group.start + first)
                 pairs.append(Pair(_sequence(original), _sequence(new_ids), doc_of, tuple(sorted(members)), b))
     return Pairs(tuple(pairs), tuple(sorted(unseen)))

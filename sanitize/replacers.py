@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import hashlib
+import inspect
 import random
 import re
 import string
@@ -112,7 +113,7 @@ KEY_PREFIXES = tuple(sorted((
     "ANVA", "APKA", "SK", "AC", "-----BEGIN ",
 ), key=len, reverse=True))  # fmt: skip
 CHECKSUM_PREFIXES = ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "npm_")
-_SYMBOLS = "!#$%&*+-.=?@^_~"
+_SYMBOLS = "!*+-_=~"  # safe unquoted in URL userinfo, .env, YAML, JSON and shells' single quotes
 _HEX = set(string.hexdigits)
 
 
@@ -122,34 +123,63 @@ def _rng(secret: str, type: str, seed: int, key: str | None) -> random.Random:
     return random.Random(int.from_bytes(hashlib.sha256(material).digest(), "big"))
 
 
-def _shape(text: str, rng: random.Random, *, symbols: bool = False, hex_body: bool | None = None) -> str:
+def _is_hex_run(run: str) -> bool:
+    """A run of at least 8 hex digits with a letter, in one case (a hex id, digest or key)."""
+    return (
+        len(run) >= 8
+        and all(c in _HEX for c in run)
+        and any(c.isalpha() for c in run)
+        and not (any(c.isupper() for c in run) and any(c.islower() for c in run))
+    )
+
+
+def _shape(text: str, rng: random.Random, *, symbols: bool = False, hex_runs: bool = True) -> str:
     """Replace each character by a random one of the same class; separators stay.
 
-    Digits -> digits, lower -> lower, upper -> upper; a hexadecimal body stays hexadecimal; with
-    ``symbols`` punctuation is redrawn from a safe set (passwords), otherwise kept.
+    Digits -> digits, lower -> lower, upper -> upper; each hexadecimal run between separators stays
+    hexadecimal (``hex_runs``); with ``symbols`` punctuation is redrawn from a safe set (passwords),
+    otherwise kept.
     """
-    alnum = [c for c in text if c.isascii() and c.isalnum()]
-    if hex_body is None:
-        hex_body = len(alnum) >= 8 and all(c in _HEX for c in alnum) and any(c.isalpha() for c in alnum)
-    lower_hex = "0123456789abcdef"
     out = []
-    for c in text:
-        if not c.isascii():
-            out.append(rng.choice(string.ascii_letters) if c.isalnum() else c)
-        elif hex_body and c in _HEX:
-            choice = rng.choice(lower_hex)
-            out.append(choice.upper() if c.isupper() else choice)
-        elif c.isdigit():
-            out.append(rng.choice(string.digits))
-        elif c.islower():
-            out.append(rng.choice(string.ascii_lowercase))
-        elif c.isupper():
-            out.append(rng.choice(string.ascii_uppercase))
-        elif symbols and c in string.punctuation:
-            out.append(rng.choice(_SYMBOLS))
-        else:
-            out.append(c)
+    for run in _RUNS.findall(text):
+        if hex_runs and _is_hex_run(run):
+            alphabet = "0123456789ABCDEF" if any(c.isupper() for c in run) else "0123456789abcdef"
+            out.append("".join(rng.choice(alphabet) for _ in run))
+            continue
+        for c in run:
+            if not c.isascii():
+                out.append(rng.choice(string.ascii_letters) if c.isalnum() else c)
+            elif c.isdigit():
+                out.append(rng.choice(string.digits))
+            elif c.islower():
+                out.append(rng.choice(string.ascii_lowercase))
+            elif c.isupper():
+                out.append(rng.choice(string.ascii_uppercase))
+            elif symbols and c in string.punctuation:
+                out.append(rng.choice(_SYMBOLS))
+            else:
+                out.append(c)
     return "".join(out)
+
+
+_RUNS = re.compile(r"[A-Za-z0-9]+|[^A-Za-z0-9]+")
+# PEM armour lines and escaped newlines (a key written into a .env string) stay verbatim
+_PEM_KEEP = re.compile(r"(-----(?:BEGIN|END)[^\n-]*-----|\\[nr])")
+
+
+def _pem(secret: str, rng: random.Random) -> str:
+    """Keep the BEGIN/END armour, indentation and (escaped) newlines; redraw the base64 body."""
+    return "".join(
+        part if i % 2 else _shape(part, rng, hex_runs=False) for i, part in enumerate(_PEM_KEEP.split(secret))
+    )
+
+
+def _aws_key_id(secret: str, rng: random.Random) -> str:
+    """``AKIA``/``ASIA``... + base32 (A-Z, 2-7), as AWS issues them."""
+    prefix, body = secret[:4], secret[4:]
+    if not (prefix.isalpha() and prefix.isupper() and re.fullmatch(r"[A-Z2-7]+", body)):
+        return _key(secret, rng)
+    return prefix + "".join(rng.choice(string.ascii_uppercase + "234567") for _ in body)
 
 
 def _card(secret: str, rng: random.Random) -> str:
@@ -209,7 +239,7 @@ def _email(secret: str, rng: random.Random) -> str:
     if not at or "." not in domain:
         return _shape(secret, rng)
     host, dot, tld = domain.rpartition(".")
-    return _shape(local, rng, hex_body=False) + "@" + _shape(host, rng, hex_body=False) + dot + tld
+    return _shape(local, rng, hex_runs=False) + "@" + _shape(host, rng, hex_runs=False) + dot + tld
 
 
 def _b64url(data: bytes) -> str:
@@ -243,9 +273,8 @@ def _ip(secret: str, rng: random.Random) -> str:
 
 def _key(secret: str, rng: random.Random) -> str:
     prefix = next((p for p in KEY_PREFIXES if secret.startswith(p)), "")
-    if prefix == "-----BEGIN ":  # PEM block: keep the armour lines, redraw the base64 body
-        lines = secret.split("\n")
-        return "\n".join(line if line.startswith("-----") else _shape(line, rng) for line in lines)
+    if prefix == "-----BEGIN ":
+        return _pem(secret, rng)
     body = secret[len(prefix) :]
     if prefix in CHECKSUM_PREFIXES and len(body) == 36 and all(c in BASE62 for c in body):
         random_part = "".join(rng.choice(BASE62) for _ in range(30))
@@ -254,7 +283,7 @@ def _key(secret: str, rng: random.Random) -> str:
 
 
 def _password(secret: str, rng: random.Random) -> str:
-    return _shape(secret, rng, symbols=True, hex_body=False)
+    return _shape(secret, rng, symbols=True, hex_runs=False)
 
 
 _GENERATORS: dict[str, Callable[[str, random.Random], str]] = {
@@ -267,6 +296,8 @@ _GENERATORS: dict[str, Callable[[str, random.Random], str]] = {
     "jwt": _jwt,
     "ip_address": _ip,
     "password": _password,
+    "private_key": _pem,
+    "aws_access_key_id": _aws_key_id,
 }
 
 
@@ -320,14 +351,16 @@ def model_sample(o: Occurrence) -> str:
     gen = torch.Generator().manual_seed(int.from_bytes(hashlib.sha256(material).digest()[:8], "big") >> 1)
     device = next(model.parameters()).device
     base_text = tok.decode(ctx)
+    # transformers >= 5.2x names the KV cache `cache`; earlier 5.x releases `past_key_values`
+    cache_arg = "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"
     for _attempt in range(4):
         ids = torch.tensor([ctx], device=device)  # (1, T)
         new: list[int] = []
         past = None
         with torch.no_grad():
             for step in range(n_new):
-                out = model(input_ids=ids, past_key_values=past, use_cache=True)
-                past = out.past_key_values
+                out = model(input_ids=ids, use_cache=True, **{cache_arg: past})
+                past = getattr(out, cache_arg, None)
                 logits = out.logits[0, -1].float().cpu()  # (V,) next-token logits
                 logits[special] = float("-inf")
                 if step == 0:
