@@ -21,6 +21,7 @@ _EXPORTS: dict[str, str] = {
     "ConfigError": "errors",
     "CorpusConfig": "config",
     "PairConfig": "config",
+    "ScanConfig": "config",
     "Finding": "types",
     "Pair": "types",
     "Pairs": "types",
@@ -32,6 +33,9 @@ _EXPORTS: dict[str, str] = {
     "find_literal": "pairs",
     "sanitize_texts": "pairs",
     "tokenize_corpus": "pairs",
+    "scan": "scan",
+    "iter_scan": "scan",
+    "scan_batch": "scan",
 }
 
 __all__ = [  # keep in sync with _EXPORTS (a test checks)
@@ -44,23 +48,28 @@ __all__ = [  # keep in sync with _EXPORTS (a test checks)
     "PairConfig",
     "Pairs",
     "SanitizeError",
+    "ScanConfig",
     "TokenSequence",
     "__version__",
     "build_pairs",
     "find_literal",
     "iter_documents",
+    "iter_scan",
     "load_corpus",
     "load_model",
     "sanitize_texts",
+    "scan",
+    "scan_batch",
     "tokenize_corpus",
 ]
 
 if TYPE_CHECKING:
-    from .config import CorpusConfig, PairConfig
+    from .config import CorpusConfig, PairConfig, ScanConfig
     from .data import iter_documents, load_corpus
     from .errors import ConfigError, CorpusError, ModelLoadError, SanitizeError
     from .models import load_model
     from .pairs import build_pairs, find_literal, sanitize_texts, tokenize_corpus
+    from .scan import iter_scan, scan, scan_batch
     from .types import Finding, Pair, Pairs, TokenSequence
 
 

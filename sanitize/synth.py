@@ -533,7 +533,7 @@ _PASSWORD_CONTEXTS: dict[str, tuple[str, ...]] = {
     "log": ("{date} WARN auth failed for user={user} password={v} from web-2",),
     "cli": (
         "$ mysql -u {user} -p{v} -h {host}",
-        "$ sshpass -p '{v}' ssh {user}@{host}",
+        "$ sshpass -p '{v}' ssh -l {user} {host}",
         "$ ./deploy.sh --user {user} --password={v}",
         "$ pg_dump --password {v} {db}",
     ),
