@@ -202,3 +202,40 @@ def _seq_from(data: dict[str, list[int]]) -> TokenSequence:
     return TokenSequence(
         *(tuple(int(t) for t in data[k]) for k in ("input_ids", "attention_mask", "loss_mask"))
     )
+
+
+@dataclasses.dataclass(frozen=True)
+class ExposureResult:
+    """The exposure of one secret (Carlini et al., "The Secret Sharer", USENIX Security 2019).
+
+    ``exposure = log2(n) - log2(rank)`` (exact; ``n`` reference candidates = the space without the
+    secret, ``rank = 1 + #{references scoring <= the secret}``, ties count against it, as in
+    tensorflow_privacy) or ``-log2 CDF(score)`` under a skew-normal fitted to a sample (extrapolated;
+    then ``rank`` is the estimate ``1 + n * CDF`` and ``interval`` a bootstrap interval).
+    ``score`` is the secret's summed NLL in nats. ``preview`` is masked; the plaintext is never held.
+    """
+
+    exposure: float
+    rank: float
+    space_size: int
+    method: str  # "exact" | "extrapolated"
+    score: float
+    preview: str
+    fingerprint: str
+    context_kind: str = "prefix"  # "prefix" | "context" (given) | "training" (its real training record)
+    space: str = ""
+    sample_size: int | None = None
+    interval: tuple[float, float] | None = None
+    n_references: int = 0
+    doc: int | None = None
+    finding: int | None = None  # index into the findings list (findings_exposure)
+    # reference candidates' scores (for plots); not shown, not compared, not serialised
+    reference_scores: Any = dataclasses.field(default=None, repr=False, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {
+            f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "reference_scores"
+        }
+        if self.interval is not None:
+            out["interval"] = list(self.interval)
+        return out

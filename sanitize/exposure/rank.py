@@ -1,0 +1,237 @@
+"""Exposure from scores: exact rank among the candidate space, or skew-normal extrapolation.
+
+Conventions are tensorflow_privacy's (``privacy_tests/secret_sharer/exposures.py``):
+
+* interpolation: with ``n`` reference scores and the secret's score ``s``,
+  ``rank = 1 + #{r : r <= s}`` (ties count against the secret) and
+  ``exposure = log2(n) - log2(rank)``: at most ``log2 n`` (secret strictly best) and
+  ``log2(n) - log2(n + 1) < 0`` when the secret is no better than every reference;
+* extrapolation: fit ``skewnorm`` to the reference scores and ``exposure = -log2 CDF(s)``, here
+  through :func:`skewnorm_logcdf`, which stays finite far in the left tail where ``scipy``'s
+  ``skewnorm.logcdf`` returns ``-inf``.
+
+The reference candidates are the space R without the secret (the secret's own score is not a
+reference), so ``n = |R| - 1`` when the secret belongs to R.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..config import ExposureConfig
+from ..errors import SanitizeError
+from ..fingerprint import fingerprint_secret, mask_secret
+from ..types import ExposureResult, Finding
+from .scoring import score_candidates
+from .spaces import CandidateSpace, parse_space, space_for
+
+LN2 = math.log(2.0)
+
+
+def rank_exposure(secret_score: float, reference_scores: np.ndarray | Sequence[float]) -> tuple[float, int]:
+    """``(exposure, rank)`` of a score among references (lower score = more likely; ties count against)."""
+    ref = np.asarray(reference_scores, dtype=np.float64)  # (n,)
+    if ref.size == 0:
+        raise SanitizeError("exposure needs at least one reference candidate besides the secret")
+    rank = 1 + int(np.count_nonzero(ref <= secret_score))
+    return math.log2(ref.size) - math.log2(rank), rank
+
+
+def skewnorm_logcdf(x: float, a: float, loc: float = 0.0, scale: float = 1.0) -> float:
+    """``log CDF`` of the skew-normal, finite however far ``x`` lies in the left tail.
+
+    In the bulk this is ``log(scipy.stats.skewnorm.cdf)``. In the left tail (CDF < 1e-10) the CDF
+    ``F(z) = integral_{-inf}^{z} exp(f(t)) dt`` with ``f(t) = log 2 + log phi(t) + log Phi(a t)`` is
+    computed as ``f(z) - log s + log integral_0^inf exp(f(z - u/s) - f(z)) du`` with ``s = f'(z) > 0``
+    (the scaled integrand is ~exp(-u)), so nothing underflows.
+    """
+    from scipy import stats
+
+    if scale <= 0:
+        raise ValueError("scale must be positive")
+    z = (x - loc) / scale
+    cdf = float(stats.skewnorm.cdf(z, a))
+    if cdf > 1e-10:
+        return math.log(cdf)
+    tail = _tail_logcdf(z, a)
+    if tail is None:  # not in the left tail after all (cdf tiny only through rounding)
+        return math.log(cdf) if cdf > 0 else -math.inf
+    return tail
+
+
+def _tail_logcdf(z: float, a: float) -> float | None:
+    """Standardised skew-normal log CDF by the scaled tail integral; None where f'(z) <= 0."""
+    import warnings
+
+    from scipy import integrate, special
+
+    def f(t: float) -> float:  # log density
+        return math.log(2.0) + float(special.log_ndtr(a * t)) - 0.5 * t * t - 0.5 * math.log(2 * math.pi)
+
+    mills = math.exp(-0.5 * (a * z) ** 2 - 0.5 * math.log(2 * math.pi) - float(special.log_ndtr(a * z)))
+    slope = -z + a * mills  # f'(z)
+    if not slope > 0:
+        return None
+    fz = f(z)
+    with warnings.catch_warnings():  # far out the integrand is exp(-u) to rounding; quad says so
+        warnings.simplefilter("ignore", integrate.IntegrationWarning)
+        integral, _ = integrate.quad(lambda u: math.exp(f(z - u / slope) - fz), 0.0, math.inf, limit=200)
+    return fz - math.log(slope) + math.log(integral)
+
+
+def fit_skewnorm(
+    scores: np.ndarray, start: tuple[float, float, float] | None = None
+) -> tuple[float, float, float]:
+    """Maximum-likelihood ``(a, loc, scale)`` as ``scipy.stats.skewnorm.fit`` (tensorflow_privacy's fit)."""
+    from scipy import stats
+
+    if start is None:
+        return tuple(float(v) for v in stats.skewnorm.fit(scores))  # type: ignore[return-value]
+    a, loc, scale = start
+    return tuple(float(v) for v in stats.skewnorm.fit(scores, a, loc=loc, scale=scale))  # type: ignore[return-value]
+
+
+def extrapolated_exposure(secret_score: float, params: tuple[float, float, float]) -> float:
+    """``-log2 CDF(secret_score)`` under the fitted skew-normal ``(a, loc, scale)``."""
+    return -skewnorm_logcdf(secret_score, *params) / LN2
+
+
+def bootstrap_interval(
+    secret_score: float, scores: np.ndarray, params: tuple[float, float, float], *, resamples: int,
+    confidence: float, seed: int,
+) -> tuple[float, float]:  # fmt: skip
+    """Percentile bootstrap interval of the extrapolated exposure (refit on each resample)."""
+    rng = np.random.default_rng(seed)
+    values = []
+    for _ in range(resamples):
+        boot = scores[rng.integers(0, len(scores), len(scores))]  # (n,) resample with replacement
+        values.append(extrapolated_exposure(secret_score, fit_skewnorm(boot, params)))
+    lo, hi = np.quantile(values, [(1 - confidence) / 2, (1 + confidence) / 2])
+    return float(lo), float(hi)
+
+
+def exposure(
+    model: Any, tokenizer: Any, secret: str, space: str | CandidateSpace | Sequence[str], prefix: str = "",
+    context: str | None = None, method: str = "auto", config: ExposureConfig | None = None,
+) -> ExposureResult:  # fmt: skip
+    """Exposure of ``secret`` among the candidates of ``space``, each scored as the text
+    ``context + prefix + candidate`` (summed NLL of the candidate's tokens given everything before).
+
+    ``method``: ``"exact"`` enumerates the whole space (trie + KV cache), ``"extrapolated"`` fits a
+    skew-normal to ``config.sample_size`` random candidates, ``"auto"`` picks exact when
+    ``|R| <= config.exact_budget``.
+    """
+    config = config or ExposureConfig()
+    if method == "extrapolate":
+        method = "extrapolated"
+    if method not in ("auto", "exact", "extrapolated"):
+        raise SanitizeError(f"method must be 'auto', 'exact' or 'extrapolated', got {method!r}")
+    if not secret:
+        raise SanitizeError("the secret is empty")
+    space = parse_space(space)
+    size = space.size
+    if method == "auto":
+        method = "exact" if size <= config.exact_budget else "extrapolated"
+    head = (context or "") + prefix
+    inside = secret in space
+    if method == "exact":
+        refs = [c for c in space if c != secret]
+    else:
+        refs = space.sample(min(config.sample_size, size - int(inside)), seed=config.seed, exclude=secret)
+    scores = score_candidates(
+        model, tokenizer, head, [secret, *refs], batch_size=config.batch_size,
+        exact_tokenization=config.exact_tokenization,
+    )  # fmt: skip
+    secret_score, ref_scores = float(scores[0]), scores[1:]
+    n_ref = size - int(inside)
+    common = dict(
+        space_size=size, score=secret_score, preview=mask_secret(secret),
+        fingerprint=fingerprint_secret(secret, config.fingerprint_key),
+        context_kind="context" if context else "prefix", space=space.spec, n_references=n_ref,
+        reference_scores=ref_scores,
+    )  # fmt: skip
+    if method == "exact":
+        value, rank = rank_exposure(secret_score, ref_scores)
+        return ExposureResult(exposure=value, rank=rank, method="exact", **common)  # type: ignore[arg-type]
+    params = fit_skewnorm(ref_scores)
+    value = extrapolated_exposure(secret_score, params)
+    interval = None
+    if config.bootstrap:
+        interval = bootstrap_interval(
+            secret_score, ref_scores, params, resamples=config.bootstrap, confidence=config.confidence,
+            seed=config.seed,
+        )  # fmt: skip
+    rank = 1.0 + n_ref * 2.0 ** (-value)
+    return ExposureResult(
+        exposure=value, rank=rank, method="extrapolated", sample_size=len(refs), interval=interval, **common
+    )  # type: ignore[arg-type]
+
+
+def _texts_by_doc(corpus: Any) -> dict[int, str]:
+    if isinstance(corpus, (list, tuple)):
+        return dict(enumerate(corpus))
+    if hasattr(corpus, "column_names"):  # datasets.Dataset
+        texts = corpus["text"]
+        docs = corpus["doc"] if "doc" in corpus.column_names else range(len(texts))
+        return {int(d): t for d, t in zip(docs, texts)}
+    return dict(enumerate(corpus))
+
+
+def bare_prefix(text: str, start: int, max_chars: int) -> str:
+    """The text just before ``start`` on its line, at most ``max_chars``, starting at a word start."""
+    line_start = text.rfind("\n", 0, start) + 1
+    lo = max(line_start, start - max_chars)
+    if lo > line_start and not text[lo - 1].isspace():
+        space = text.find(" ", lo, start)
+        lo = space + 1 if space != -1 else lo
+    return text[lo:start]
+
+
+def findings_exposure(
+    model: Any, tokenizer: Any, corpus: Any, findings: Sequence[Finding], config: ExposureConfig | None = None,
+    method: str = "auto",
+) -> list[ExposureResult]:  # fmt: skip
+    """Two results per finding: the secret scored after its bare prefix (``context_kind="prefix"``)
+    and in its real training context, the whole record text before it (``"training"``).
+
+    The candidate space comes from :func:`space_for`. A training context longer than the model's
+    positions is reported as missing (a logged warning) rather than truncated, because training
+    would not have seen the secret at that position either.
+    """
+    import logging
+
+    log = logging.getLogger(__name__)
+    config = config or ExposureConfig()
+    texts = _texts_by_doc(corpus)
+    out = []
+    for i, f in enumerate(findings):
+        text = texts.get(f.doc)
+        if text is None or f.end > len(text):
+            raise SanitizeError(f"finding {i} (doc {f.doc}, {f.start}:{f.end}) is outside the corpus")
+        secret = text[f.start : f.end]
+        space = space_for(secret, f.type)
+        prefix = bare_prefix(text, f.start, config.prefix_chars)
+        context = text[: f.start - len(prefix)]
+        bare: ExposureResult | None = None
+        for kind, ctx in (("prefix", None), ("training", context)):
+            if kind == "training" and not ctx and bare is not None:
+                r = bare  # the bare prefix is already the whole record before the secret
+            else:
+                try:
+                    r = exposure(model, tokenizer, secret, space, prefix, ctx, method, config)
+                except SanitizeError as exc:
+                    log.warning("finding %d (doc %d): no %s exposure: %s", i, f.doc, kind, exc)
+                    continue
+            bare = bare or r
+            out.append(_replace(r, context_kind=kind, doc=f.doc, finding=i))
+    return out
+
+
+def _replace(result: ExposureResult, **changes: Any) -> ExposureResult:
+    import dataclasses
+
+    return dataclasses.replace(result, **changes)

@@ -1,0 +1,316 @@
+"""How a model scores candidate secrets: the summed NLL of the candidate's tokens given everything
+before them, positions as in the real text.
+
+Two implementations that must agree (``tests/exposure/test_scoring.py`` checks it to ~1e-9 in
+float64):
+
+* :func:`score_naive` tokenises every full text ``head + candidate`` and runs it through the model
+  (cost ~ |R| x sequence length);
+* :func:`score_candidates` runs the shared head through the model ONCE, keeps its KV cache, and
+  walks the trie of candidate token suffixes level by level, one forward step per internal node
+  (cost ~ number of distinct candidate prefixes; the leaves need no forward pass at all).
+
+Tokenisation at the boundary: the text is tokenised as a whole, and the candidate's tokens are the
+tokens whose character span ends after the boundary ``len(head)`` (so a token straddling the
+boundary, e.g. ``" 1"``, counts as the candidate's). A sequence that would have no token to
+condition on (empty head, no BOS) gets the tokenizer's BOS (or EOS) token prepended, in both paths.
+For speed, :func:`tokenize_candidates` tokenises only a tail window of the head per candidate: it
+picks a token boundary at least ``margin`` characters before the candidate and checks on the first
+candidate plus ``check`` random others that head-tokens + tail-tokens equal the tokenisation of the
+full text; otherwise it falls back to tokenising every full text (``exact=True`` forces that).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..errors import SanitizeError
+
+if TYPE_CHECKING:
+    import torch
+
+
+@dataclasses.dataclass
+class Tokenized:
+    """Candidates as ``shared + suffix[i]``; candidate i's scored tokens are ``suffix[i][skip[i]:]``."""
+
+    shared: list[int]  # token ids common to all candidates, run through the model once
+    suffixes: np.ndarray  # (N, M) int64 token ids after `shared`, padded with -1
+    lengths: np.ndarray  # (N,) int64 number of suffix tokens
+    skip: np.ndarray  # (N,) int64 leading suffix tokens that belong to the head (not scored)
+    mode: str  # "window" or "full": how the candidates were tokenised
+
+    def __repr__(self) -> str:  # token ids decode to the secret
+        return (
+            f"Tokenized(shared={len(self.shared)}, n={len(self.lengths)}, max_len={self.suffixes.shape[1]})"
+        )
+
+
+def _encode(
+    tokenizer: Any, texts: list[str], specials: bool
+) -> list[tuple[list[int], list[tuple[int, int]]]]:
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    if backend is not None:
+        return [(e.ids, e.offsets) for e in backend.encode_batch(texts, add_special_tokens=specials)]
+    enc = tokenizer(texts, add_special_tokens=specials, return_offsets_mapping=True)  # pragma: no cover
+    return list(zip(enc["input_ids"], enc["offset_mapping"]))  # pragma: no cover
+
+
+def _bos(tokenizer: Any) -> int:
+    bos = tokenizer.bos_token_id if tokenizer.bos_token_id is not None else tokenizer.eos_token_id
+    if bos is None:
+        raise SanitizeError(
+            "the tokenizer has neither a BOS nor an EOS token to condition the first token on"
+        )
+    return int(bos)
+
+
+def _first_scored(offsets: Sequence[tuple[int, int]], boundary: int) -> int:
+    """Index of the first token whose span ends after ``boundary`` (special tokens have (0, 0))."""
+    for i, (start, end) in enumerate(offsets):
+        if end > boundary and end > start:
+            return i
+    raise SanitizeError("a candidate has no tokens (empty candidate string?)")
+
+
+def full_sequences(tokenizer: Any, head: str, candidates: Sequence[str]) -> list[tuple[list[int], int]]:
+    """``(token ids of head + candidate, index of its first scored token)`` for every candidate."""
+    bos = None
+    out = []
+    for ids, offsets in _encode(tokenizer, [head + c for c in candidates], True):
+        start = _first_scored(offsets, len(head))
+        if start == 0:
+            bos = _bos(tokenizer) if bos is None else bos
+            ids, start = [bos, *ids], 1
+        out.append((list(ids), start))
+    return out
+
+
+def _pack(shared_len: int, seqs: list[list[int]], starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    lengths = np.array([len(s) for s in seqs], dtype=np.int64)
+    width = int(lengths.max())
+    padded = np.full((len(seqs), width), -1, dtype=np.int64)
+    for i, s in enumerate(seqs):
+        padded[i, : len(s)] = s
+    return padded, lengths
+
+
+def _split(padded: np.ndarray, lengths: np.ndarray, starts: np.ndarray) -> Tokenized:
+    """Cut the (N, W) padded full sequences at the longest common prefix, capped at the earliest first
+    scored token (so every scored token is in a suffix; the tokens before it are skipped)."""
+    same = (padded == padded[:1]).all(axis=0) & (padded[0] >= 0)  # (W,) column shared by all
+    lcp = int(np.argmin(same)) if not same.all() else padded.shape[1]
+    cut = min(lcp, int(starts.min()))
+    shared = padded[0, :cut].tolist()
+    suffixes = padded[:, cut:]
+    return Tokenized(shared, np.ascontiguousarray(suffixes), lengths - cut, starts - cut, "")
+
+
+def tokenize_candidates(
+    tokenizer: Any, head: str, candidates: Sequence[str], *, exact: bool = False, margin: int = 16,
+    check: int = 64, seed: int = 0,
+) -> Tokenized:  # fmt: skip
+    """Tokenise ``head + c`` for every candidate ``c`` (see the module docstring)."""
+    if not candidates:
+        raise SanitizeError("no candidates to score")
+    boundary = len(head)
+    if not exact and boundary > margin:
+        ref_ids, ref_offsets = _encode(tokenizer, [head + candidates[0]], True)[0]
+        rng = np.random.default_rng(seed)
+        probe = [0, *rng.choice(len(candidates), size=min(check, len(candidates)), replace=False).tolist()]
+        probe_full = _encode(tokenizer, [head + candidates[i] for i in probe], True)
+        tried = 0
+        for k in range(len(ref_ids) - 1, 0, -1):  # token boundaries, nearest to the candidate first
+            q = ref_offsets[k][0]
+            if q > boundary - margin or ref_offsets[k][1] <= q:
+                continue
+            tried += 1
+            if tried > 8:
+                break
+            # a sentencepiece-style normaliser prepends "▁" to the text: then the tail must start
+            # after the space that the token's "▁" stands for
+            for start in (q, q + 1) if head[q] == " " else (q,):
+                tails = _encode(tokenizer, [head[start:] + candidates[i] for i in probe], False)
+                if all(
+                    full[0] == ref_ids[:k] + tail[0] for full, tail in zip(probe_full, tails)
+                ):  # head tokens + tail tokens == tokens of the whole text
+                    return _window(tokenizer, head, candidates, ref_ids[:k], start)
+    seqs = full_sequences(tokenizer, head, candidates)
+    starts = np.array([s for _, s in seqs], dtype=np.int64)
+    padded, lengths = _pack(0, [ids for ids, _ in seqs], starts)
+    out = _split(padded, lengths, starts)
+    out.mode = "full"
+    return out
+
+
+def _window(tokenizer: Any, head: str, candidates: Sequence[str], prefix: list[int], q: int) -> Tokenized:
+    boundary = len(head) - q
+    tails = _encode(tokenizer, [head[q:] + c for c in candidates], False)
+    starts = np.array([len(prefix) + _first_scored(off, boundary) for _, off in tails], dtype=np.int64)
+    padded, lengths = _pack(0, [ids for ids, _ in tails], starts)
+    lengths = lengths + len(prefix)
+    padded = np.concatenate([np.tile(np.array(prefix, dtype=np.int64), (len(tails), 1)), padded], axis=1)
+    out = _split(padded, lengths, starts)
+    out.mode = "window"
+    return out
+
+
+# -- model scoring --------------------------------------------------------------------------------
+def _check_positions(model: Any, length: int) -> None:
+    limit = getattr(model.config, "n_positions", None) or getattr(
+        model.config, "max_position_embeddings", None
+    )
+    if limit is not None and length > limit:
+        raise SanitizeError(
+            f"context + candidate is {length} tokens, more than the model's {limit} positions; shorten --context"
+        )
+
+
+def score_naive(
+    model: Any, tokenizer: Any, head: str, candidates: Sequence[str], *, batch_size: int = 64
+) -> np.ndarray:
+    """(N,) float64 summed NLL (nats) of each candidate, one full forward pass per text (reference)."""
+    import torch
+
+    seqs = full_sequences(tokenizer, head, candidates)
+    device = next(model.parameters()).device
+    out = np.empty(len(seqs), dtype=np.float64)
+    with torch.no_grad():
+        for lo in range(0, len(seqs), batch_size):
+            chunk = seqs[lo : lo + batch_size]
+            width = max(len(ids) for ids, _ in chunk)
+            _check_positions(model, width)
+            ids = torch.zeros(len(chunk), width, dtype=torch.long)  # (B, T), right padded
+            mask = torch.zeros(len(chunk), width, dtype=torch.long)  # (B, T)
+            target = torch.zeros(len(chunk), width, dtype=torch.bool)  # (B, T) scored tokens
+            for i, (s, start) in enumerate(chunk):
+                ids[i, : len(s)] = torch.tensor(s)
+                mask[i, : len(s)] = 1
+                target[i, start : len(s)] = True
+            ids, mask, target = ids.to(device), mask.to(device), target.to(device)
+            logits = model(input_ids=ids, attention_mask=mask).logits  # (B, T, V)
+            logp = torch.log_softmax(logits[:, :-1].double(), dim=-1)  # (B, T-1, V) predicts tokens 1..T-1
+            nll = -logp.gather(-1, ids[:, 1:, None]).squeeze(-1)  # (B, T-1)
+            out[lo : lo + len(chunk)] = (nll * target[:, 1:]).sum(-1).cpu().numpy()
+    return out
+
+
+def _trie(
+    suffixes: np.ndarray, lengths: np.ndarray, vocab: int
+) -> tuple[list[tuple[np.ndarray, np.ndarray]], list[np.ndarray]]:
+    """Level d of the trie: (parent index at level d-1, token) per node, sorted by (parent, token);
+    and leaf[d][i] = node of candidate i at level d (-1 when the candidate is shorter)."""
+    n, width = suffixes.shape
+    node = np.zeros(n, dtype=np.int64)  # (N,) node per candidate at the current level (root = 0)
+    levels, nodes = [], []
+    for d in range(width):
+        active = lengths > d  # (N,) candidates that have a token at depth d
+        keys = node[active] * vocab + suffixes[active, d]  # (n_active,) (parent, token) packed
+        uniq, inverse = np.unique(keys, return_inverse=True)  # sorted by parent, then token
+        levels.append((uniq // vocab, uniq % vocab))
+        node = np.full(n, -1, dtype=np.int64)
+        node[active] = inverse
+        nodes.append(node)
+    return levels, nodes
+
+
+def _cache_kwarg(model: Any) -> str:
+    """``cache`` (transformers >= 5.2x) or ``past_key_values``: the name the forward pass takes."""
+    import inspect
+
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    return "cache" if "cache" in inspect.signature(base.forward).parameters else "past_key_values"
+
+
+def _cache(layers: list[tuple[torch.Tensor, torch.Tensor]]) -> Any:
+    from transformers import DynamicCache
+
+    return DynamicCache(ddp_cache_data=layers)
+
+
+def _out_cache(out: Any) -> Any:
+    cache = out.get("cache") if hasattr(out, "get") else None
+    return cache if cache is not None else out.past_key_values
+
+
+def _layer_kv(cache: Any) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    if hasattr(cache, "layers"):
+        return [(layer.keys, layer.values) for layer in cache.layers]
+    return [(k, v) for k, v in cache]  # pragma: no cover - older cache API
+
+
+def score_tokenized(model: Any, tok: Tokenized, *, batch_size: int = 256) -> np.ndarray:
+    """(N,) float64 summed NLL of every candidate's suffix: shared tokens once, then the trie."""
+    import torch
+
+    n, width = tok.suffixes.shape
+    _check_positions(model, len(tok.shared) + width)
+    vocab = int(model.config.vocab_size) if model.config.vocab_size else int(tok.suffixes.max()) + 1
+    vocab = max(vocab, int(tok.suffixes.max()) + 1)
+    levels, nodes = _trie(tok.suffixes, tok.lengths, vocab)
+    device = next(model.parameters()).device
+    L0 = len(tok.shared)
+    kwarg = _cache_kwarg(model)
+    scores = np.empty(n, dtype=np.float64)
+    with torch.no_grad():
+        out = model(input_ids=torch.tensor([tok.shared], device=device), use_cache=True)
+        shared_kv = _layer_kv(_out_cache(out))  # per layer (1, H, L0, hd)
+        root_logp = torch.log_softmax(out.logits[0, -1].double(), dim=-1)  # (V,)
+        _, token = levels[0]
+        cum = -root_logp[torch.from_numpy(token).to(device)]  # (n_1,) NLL of the first suffix token
+        path_kv: list[tuple[torch.Tensor, torch.Tensor]] | None = None  # per layer (n_int, H, d-1, hd)
+        path_index = np.zeros(1, dtype=np.int64)  # level d-1 node -> row in path_kv
+        scores[:] = 0.0
+        for d in range(width):
+            ends = tok.lengths == d + 1  # (N,) candidates whose last token is at depth d
+            scores[ends] += cum[torch.from_numpy(nodes[d][ends]).to(device)].cpu().numpy()
+            skipped = tok.skip == d + 1  # (N,) candidates whose first d+1 suffix tokens are head tokens
+            scores[skipped] -= cum[torch.from_numpy(nodes[d][skipped]).to(device)].cpu().numpy()
+            if d + 1 == width:
+                break
+            child_parent, child_token = levels[d + 1]
+            internal = np.unique(child_parent)  # (n_int,) level-d nodes with children, sorted
+            child_cum = torch.empty(len(child_parent), dtype=torch.float64, device=device)
+            new_kv: list[list[torch.Tensor]] = [[] for _ in shared_kv]
+            for lo in range(0, len(internal), batch_size):
+                chunk = internal[lo : lo + batch_size]  # (B,) level-d node ids
+                B = len(chunk)
+                layers = []
+                for li, (k0, v0) in enumerate(shared_kv):
+                    k = k0.expand(B, -1, -1, -1)  # (B, H, L0, hd)
+                    v = v0.expand(B, -1, -1, -1)
+                    if path_kv is not None:
+                        rows = torch.from_numpy(path_index[levels[d][0][chunk]]).to(device)  # parents' rows
+                        k = torch.cat([k, path_kv[li][0][rows]], dim=2)  # (B, H, L0 + d, hd)
+                        v = torch.cat([v, path_kv[li][1][rows]], dim=2)
+                    layers.append((k.contiguous(), v.contiguous()))
+                ids = torch.from_numpy(levels[d][1][chunk]).to(device)[:, None]  # (B, 1) node tokens
+                pos = torch.full((B, 1), L0 + d, dtype=torch.long, device=device)  # (B, 1) real position
+                step = model(input_ids=ids, position_ids=pos, use_cache=True, **{kwarg: _cache(layers)})
+                for li, (k, v) in enumerate(_layer_kv(_out_cache(step))):
+                    new_kv[li].append(torch.stack([k[:, :, L0:], v[:, :, L0:]]))  # (2, B, H, d+1, hd)
+                logp = torch.log_softmax(step.logits[:, -1].double(), dim=-1)  # (B, V)
+                a = np.searchsorted(child_parent, chunk[0], side="left")
+                b = np.searchsorted(child_parent, chunk[-1], side="right")  # children of chunk: [a, b)
+                local = torch.from_numpy(np.searchsorted(chunk, child_parent[a:b])).to(device)  # (b-a,)
+                tokens = torch.from_numpy(child_token[a:b]).to(device)
+                parent_cum = cum[torch.from_numpy(child_parent[a:b]).to(device)]
+                child_cum[a:b] = parent_cum - logp[local, tokens]  # (b-a,) cumulative NLL
+            path_kv = [tuple(torch.cat(x, dim=1).unbind(0)) for x in new_kv]  # (n_int, H, d+1, hd) each
+            path_index = np.full(len(levels[d][0]), -1, dtype=np.int64)
+            path_index[internal] = np.arange(len(internal))
+            cum = child_cum
+    return scores
+
+
+def score_candidates(
+    model: Any, tokenizer: Any, head: str, candidates: Sequence[str], *, batch_size: int = 256,
+    exact_tokenization: bool = False,
+) -> np.ndarray:  # fmt: skip
+    """(N,) float64 summed NLL (nats) of each candidate after ``head``, via the KV-cached trie walk."""
+    tok = tokenize_candidates(tokenizer, head, candidates, exact=exact_tokenization)
+    return score_tokenized(model, tok, batch_size=batch_size)
