@@ -157,7 +157,9 @@ class UpdateConfig(BaseConfig):
         True, help="Search the step length alpha on a geometric grid (else take alpha=1 unchecked)."
     )
     alpha_max: float = option(1.5, help="Largest step length tried by the line search.")
-    alpha_points: int = option(10, help="Points of the geometric line-search grid alpha_max * 0.7^k.")
+    alpha_points: int = option(
+        10, help="Points of the geometric line-search grid 0.7^j <= alpha_max (1 included)."
+    )
     step_rule: str = option(
         "min",
         help="'min' = alpha minimising the sanitized-objective estimate; 'largest' = largest admissible "

@@ -14,7 +14,7 @@ round is the classic influence step. ``objective="sample"`` uses the plain estim
 ``w·m_S(θ) + ℓ(Z̃,θ)/T + λ/2‖θ‖²`` instead (its gradient at θ₀ includes the sample's noise).
 
 Each round (closed loop, up to ``max_rounds``): Δ = -A⁻¹G (order 2; solver by name) or -τG (order
-1), then a line search over α on the grid ``alpha_max·0.7^k`` keeps the α that minimises L̂ (or the
+1), then a line search over α on the grid ``0.7^j ≤ alpha_max`` (α = 1 included) keeps the α that minimises L̂ (or the
 largest α that decreases it, ``step_rule="largest"``) among those whose held-out perplexity stays
 within ``heldout_tol`` of the model before the update. Rounds stop when L̂ stops decreasing, when
 ``monitor(model) <= target``, or at ``max_rounds``. If no α is admissible in the first round an
@@ -163,7 +163,7 @@ def influence_update(
     damping = cfg.damping
     steps, residuals, iters, monitors, products = [], [], [], [], 0
     first_decrease, stop = None, "max_rounds"
-    grid = [cfg.alpha_max * 0.7**k for k in range(cfg.alpha_points)]
+    grid = step_grid(cfg.alpha_max, cfg.alpha_points)
     for rnd in range(cfg.max_rounds):
         grad = g0 if rnd == 0 else gradient_at(theta)  # (P,) round 0: the influence gradient, both variants
         op = Curvature(
@@ -218,6 +218,12 @@ def influence_update(
         metrics["monitor_history"] = monitors
         metrics["monitor_after"] = monitors[-1] if monitors else metrics["monitor_before"]
     return delta, metrics
+
+
+def step_grid(alpha_max: float, points: int, ratio: float = 0.7) -> list[float]:
+    """Geometric grid ``ratio^j`` anchored at the Newton step α = 1, from ≤ alpha_max down (``points`` values)."""
+    top = math.floor(math.log(alpha_max) / math.log(1 / ratio) + 1e-9)  # largest j with ratio^-j <= alpha_max
+    return [ratio**j for j in range(-top, points - top)]
 
 
 def _iters(cfg: UpdateConfig) -> int:
