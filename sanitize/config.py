@@ -132,7 +132,10 @@ class BaselineConfig(BaseConfig):
     steps: int = option(50, help="AdamW steps (retrain: the fine-tuning budget; finetune/ascent: k).")
     lr: float = option(1e-3, help="AdamW learning rate.")
     batch_size: int = option(16, help="Sequences per step, sampled with replacement.")
-    weight_decay: float = option(0.0, help="AdamW weight decay.")
+    weight_decay: float = option(0.0, help="AdamW (decoupled) weight decay.")
+    l2: float = option(
+        0.0, help="L2 penalty (l2/2)*||theta||^2 added to the loss (a strongly convex head objective)."
+    )
     seed: int = option(0, help="Seed of the batch sampler (and of a LoRA re-initialisation).")
 
     def __post_init__(self) -> None:
@@ -144,3 +147,4 @@ class BaselineConfig(BaseConfig):
         self._check_range("batch_size", 1)
         self._check_range("lr", 0, low_open=True)
         self._check_range("weight_decay", 0)
+        self._check_range("l2", 0)

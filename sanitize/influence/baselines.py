@@ -51,6 +51,13 @@ def _batch(sequences: Sequence[TokenSequence], device: Any) -> tuple[Any, Any, A
     return ids.to(device), att.to(device), tgt.to(device)
 
 
+def _upcast(x: torch.Tensor) -> torch.Tensor:
+    """Half-precision logits -> float32 for the loss; float32/float64 stay as they are."""
+    import torch
+
+    return x if x.dtype in (torch.float32, torch.float64) else x.float()
+
+
 def sequence_nll(model: Any, sequences: Sequence[TokenSequence]) -> tuple[torch.Tensor, int]:
     """(summed next-token NLL over all targets, number of targets) for one batch of sequences."""
     import torch.nn.functional as F
@@ -106,15 +113,18 @@ def train_scope(
     batch_size: int = 16,
     seed: int = 0,
     weight_decay: float = 0.0,
+    l2: float = 0.0,
     ascent: bool = False,
     features: Sequence[tuple[Any, Any]] | None = None,
 ) -> list[float]:
     """Train only ``params`` of ``model`` (in place) for ``steps`` AdamW steps; returns the losses.
 
-    Each step samples ``batch_size`` sequences with replacement (torch generator seeded with ``seed``)
-    and takes the token-mean NLL over their targets; ``ascent`` maximises it instead. With
+    Each step samples ``batch_size`` sequences with replacement (torch generator seeded with ``seed``;
+    all sequences in order when ``batch_size >= len(sequences)``) and takes the token-mean NLL over
+    their targets; ``ascent`` maximises it instead. With
     ``features`` (from :func:`head_features`, for a head scope) the loss is computed from the cached
-    inputs of the output embedding -- the same loss, without transformer passes.
+    inputs of the output embedding -- the same loss, without transformer passes. ``l2`` adds
+    (l2/2)·‖θ‖² over ``params`` (unlike AdamW's decoupled ``weight_decay``, part of the objective).
     """
     import torch
     import torch.nn.functional as F
@@ -137,14 +147,19 @@ def train_scope(
     losses = []
     try:
         for _ in range(steps):
-            idx = torch.randint(len(sequences), (min(batch_size, len(sequences)),), generator=gen).tolist()
+            if batch_size >= len(sequences):  # full batch: deterministic gradient descent
+                idx = list(range(len(sequences)))
+            else:
+                idx = torch.randint(len(sequences), (batch_size,), generator=gen).tolist()
             if features is None:
                 total, count = sequence_nll(model, [sequences[i] for i in idx])
                 loss = total / max(count, 1)
             else:
                 h = torch.cat([features[i][0] for i in idx])  # (N, d) cached head inputs
                 y = torch.cat([features[i][1] for i in idx])  # (N,) targets
-                loss = F.cross_entropy(head(h).float(), y)  # (N, V) logits -> mean NLL
+                loss = F.cross_entropy(_upcast(head(h)), y)  # (N, V) logits -> mean NLL
+            if l2:  # (l2/2)·‖θ‖², the regulariser of a strongly convex head objective
+                loss = loss + 0.5 * l2 * sum((p**2).sum() for p in trainable)
             opt.zero_grad(set_to_none=True)
             (-loss if ascent else loss).backward()
             opt.step()
@@ -254,7 +269,7 @@ def _run(
     feats = head_features(new, sequences) if config.scope == "head" else None
     losses = train_scope(
         new, params, sequences, steps=config.steps, lr=config.lr, batch_size=config.batch_size,
-        seed=config.seed, weight_decay=config.weight_decay, ascent=ascent, features=feats,
+        seed=config.seed, weight_decay=config.weight_decay, l2=config.l2, ascent=ascent, features=feats,
     )  # fmt: skip
     delta = {n: (p.detach() - before[n]) for n, p in params.items()}
     seconds = time.perf_counter() - t0
