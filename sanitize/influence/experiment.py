@@ -368,13 +368,13 @@ class Setup:
 
 def pretrain_base(
     tokenizer: Any, texts: Sequence[str], *, hidden: int = 64, layers: int = 2, heads: int = 4,
-    steps: int = 300, lr: float = 3e-3, batch_size: int = 16, seed: int = 0,
+    steps: int = 300, lr: float = 3e-3, batch_size: int = 16, seed: int = 0, device: str = "cpu",
 ) -> PreTrainedModel:  # fmt: skip
     """A tiny GPT-2 trained from scratch (all parameters) on public ``texts``."""
     from ..testing import tiny_model
     from .baselines import train_scope
 
-    model = tiny_model(tokenizer, "gpt2", seed=seed, hidden=hidden, layers=layers, heads=heads)
+    model = tiny_model(tokenizer, "gpt2", seed=seed, hidden=hidden, layers=layers, heads=heads).to(device)
     seqs = tokenize_records(texts, tokenizer)
     train_scope(
         model, dict(model.named_parameters()), seqs, steps=steps, lr=lr, batch_size=batch_size, seed=seed
