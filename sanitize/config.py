@@ -125,6 +125,89 @@ class CorpusConfig(BaseConfig):
 
 
 @dataclasses.dataclass
+class UpdateConfig(BaseConfig):
+    """How the influence update is computed and controlled (see :func:`sanitize.influence.unlearn`)."""
+
+    scope: str = option(
+        "adapter",
+        help="Parameters the update may change: 'adapter' (active PEFT adapter, found structurally), "
+        "'head' (output embeddings; a tied head is untied on a copy) or 'params' (glob patterns in `params`).",
+    )
+    params: list[str] = option([], help="Glob patterns over named_parameters() names for scope 'params'.")  # noqa: RUF009
+    order: int = option(2, help="1 = first order (gradient step -tau*g), 2 = Newton step -A^-1 g.")
+    tau: float | str = option(
+        "auto", help="First-order step size; 'auto' = 1 / (power-iteration top eigenvalue of the curvature)."
+    )
+    curvature: str = option("ggn", help="'ggn' (Gauss-Newton, PSD), 'hessian' (double backward) or 'fisher'.")
+    solver: str = option("cg", help="Linear solver: 'exact' (dense, small scopes), 'cg' or 'lissa'.")
+    damping: float | str = option(
+        "auto", help="Added to the curvature diagonal; 'auto' = damping_scale * mean eigenvalue (Hutchinson)."
+    )
+    damping_scale: float = option(0.01, help="Relative damping used when damping='auto'.")
+    l2: float = option(
+        0.0, help="L2 coefficient of the training objective (lambda/2 ||theta||^2), part of the curvature."
+    )
+    curvature_samples: int = option(
+        128, help="Number of sanitized training sequences sampled for curvature and the objective estimate."
+    )
+    solver_tol: float = option(1e-4, help="Relative residual at which cg/lissa stop.")
+    max_iter: int = option(50, help="Iteration cap for cg (lissa gets 20x this).")
+    hutchinson_probes: int = option(8, help="Rademacher probes for the mean-eigenvalue estimate.")
+    line_search: bool = option(
+        True, help="Search the step length alpha on a geometric grid (else take alpha=1 unchecked)."
+    )
+    alpha_max: float = option(1.5, help="Largest step length tried by the line search.")
+    alpha_points: int = option(10, help="Points of the geometric line-search grid alpha_max * 0.7^k.")
+    step_rule: str = option(
+        "min",
+        help="'min' = alpha minimising the sanitized-objective estimate; 'largest' = largest admissible "
+        "alpha that decreases it.",
+    )
+    heldout_tol: float = option(
+        0.01, help="Allowed relative increase of held-out perplexity per update (0.01 = 1%)."
+    )
+    max_rounds: int = option(
+        3, help="Closed loop: recompute gradients at the new point and take up to this many Newton steps."
+    )
+    min_decrease: float = option(
+        1e-4,
+        help="Stop the closed loop when a round lowers the objective estimate by less than this (relative).",
+    )
+    target: float | None = option(
+        None, help="Stop the closed loop once monitor(model) <= target (e.g. max exposure in bits)."
+    )
+    batch_size: int = option(8, help="Sequences per batch for gradients and curvature products.")
+    max_dense: int = option(5000, help="Largest scope (parameters) for which a dense matrix is allowed.")
+    seed: int = option(0, help="Seed for the curvature sample and random probes.")
+
+    def __post_init__(self) -> None:
+        self._check_choice("scope", ("adapter", "head", "params"))
+        if not isinstance(self.params, list) or not all(isinstance(p, str) for p in self.params):
+            self._fail("params", "must be a list of glob patterns")
+        if self.scope == "params" and not self.params:
+            self._fail("params", "scope 'params' needs at least one pattern")
+        self._check_choice("order", (1, 2))
+        self._check_choice("curvature", ("ggn", "hessian", "fisher"))
+        if not isinstance(self.solver, str) or not self.solver:
+            self._fail("solver", "must be a registered solver name ('exact', 'cg', 'lissa', ...)")
+        for name in ("tau", "damping"):
+            if getattr(self, name) != "auto":
+                self._check_range(name, 0.0)
+        for name in ("damping_scale", "l2", "heldout_tol", "min_decrease"):
+            self._check_range(name, 0.0)
+        self._check_range("alpha_max", 0.0, low_open=True)
+        self._check_range("solver_tol", 0.0, 1.0, low_open=True)
+        for name in ("curvature_samples", "max_iter", "hutchinson_probes", "alpha_points", "max_rounds"):
+            self._check_range(name, 1)
+            if not isinstance(getattr(self, name), int):
+                self._fail(name, "must be an integer")
+        self._check_choice("step_rule", ("min", "largest"))
+        if self.target is not None:
+            self._check_range("target")
+        self._check_range("batch_size", 1)
+        self._check_range("max_dense", 1)
+
+
 class BaselineConfig(BaseConfig):
     """How an unlearning baseline trains the scope (see :mod:`sanitize.influence.baselines`)."""
 
