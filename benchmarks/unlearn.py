@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import json
 import math
 import os
@@ -43,7 +44,9 @@ PRESETS: dict[str, dict[str, Any]] = {
 
 
 def make_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawTextHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawTextHelpFormatter
+    )
     p.add_argument("--preset", choices=sorted(PRESETS), default="tiny", help="model and corpus size")
     p.add_argument("--scope", choices=("adapter", "head"), default="adapter")
     p.add_argument("--device", default="cpu", help="cpu or cuda")
@@ -172,6 +175,7 @@ def run_scaling(args: argparse.Namespace, preset: dict[str, Any], base: Any, tok
     from sanitize.config import BaselineConfig
     from sanitize.influence import baselines
     from sanitize.influence import experiment as E
+    from sanitize.influence.scope import untie_head
     from sanitize.influence.update import unlearn
 
     rows = []
@@ -185,15 +189,20 @@ def run_scaling(args: argparse.Namespace, preset: dict[str, Any], base: Any, tok
         train_san = E.tokenize_records(san, tok)
         pairs = E.local_pairs(corpus, san, tok)
         model = (E.add_lora(base, r=preset["lora_r"], seed=args.seed) if args.scope == "adapter"
-                 else E.untie_head(__import__("copy").deepcopy(base)))  # fmt: skip
+                 else untie_head(base))  # fmt: skip
         n_tokens = sum(sum(s.loss_mask) for s in E.tokenize_records(corpus.texts, tok))
         cfg = _update_config("cg", args.scope, args.seed)
         validation = E.tokenize_records(E.public_texts(32, args.seed + 20_000), tok)
-        _, seconds, peak = peak_memory(
-            lambda: unlearn(model, pairs, curvature=train_san, heldout=validation, n_train_tokens=n_tokens,
-                            config=cfg),
-            args.device,
-        )  # fmt: skip
+        call = functools.partial(
+            unlearn,
+            model,
+            pairs,
+            curvature=train_san,
+            heldout=validation,
+            n_train_tokens=n_tokens,
+            config=cfg,
+        )
+        _, seconds, peak = peak_memory(call, args.device)
         extra: dict[str, Any] = {"pairs": len(pairs), "train_tokens": n_tokens}
         ratio = math.nan
         if table == "corpus":  # retraining the scope for the same number of epochs, measured
@@ -210,7 +219,9 @@ def run_scaling(args: argparse.Namespace, preset: dict[str, Any], base: Any, tok
 
 
 def _fmt_table(rows: list[Row], secrets: int) -> str:
-    head = f"{'method':<16}{'seconds':>9}{'x retrain':>10}{'ppl':>9}{'peak MiB':>10}  exposure per secret (bits)"
+    head = (
+        f"{'method':<16}{'seconds':>9}{'x retrain':>10}{'ppl':>9}{'peak MiB':>10}  exposure per secret (bits)"
+    )
     lines = [head, "-" * len(head)]
     for r in rows:
         if "error" in r.extra:
@@ -257,12 +268,17 @@ def main(args: argparse.Namespace) -> dict[str, Any]:
         f"pretrain={pretrain_s:.1f}s fine-tune={setup.seconds['finetune']:.1f}s"
     )
     print(_fmt_table([before, *rows], len(corpus.secrets)))
-    for table, title in (("corpus", "update time vs corpus size (same secrets)"), ("secrets", "vs number of secrets")):
+    for table, title in (
+        ("corpus", "update time vs corpus size (same secrets)"),
+        ("secrets", "vs number of secrets"),
+    ):
         sel = [r for r in scaling if r.table == table]
         if not sel:
             continue
         print(f"\n-- {title}")
-        print(f"{'size':<8}{'pairs':>7}{'train tok':>11}{'update s':>10}{'retrain s':>11}{'ratio':>8}{'peak MiB':>10}")
+        print(
+            f"{'size':<8}{'pairs':>7}{'train tok':>11}{'update s':>10}{'retrain s':>11}{'ratio':>8}{'peak MiB':>10}"
+        )
         for r in sel:
             print(
                 f"{r.method:<8}{r.extra['pairs']:>7}{r.extra['train_tokens']:>11}{r.seconds:10.2f}"

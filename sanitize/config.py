@@ -208,6 +208,7 @@ class UpdateConfig(BaseConfig):
         self._check_range("max_dense", 1)
 
 
+@dataclasses.dataclass
 class BaselineConfig(BaseConfig):
     """How an unlearning baseline trains the scope (see :mod:`sanitize.influence.baselines`)."""
 

@@ -15,7 +15,6 @@ None of these functions modifies the model it is given.
 from __future__ import annotations
 
 import copy
-import dataclasses
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -23,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 from ..config import BaselineConfig
 from ..errors import SanitizeError
 from ..types import Pairs, TokenSequence
+from .scope import select_scope
+from .update import UnlearnResult
 
 if TYPE_CHECKING:
     import torch
@@ -172,69 +173,16 @@ def train_scope(
 
 
 # --------------------------------------------------------------------------------------------------
-# Result (REPLACE with sanitize.influence.update.UnlearnResult once issue 7's core lands)
-# --------------------------------------------------------------------------------------------------
-@dataclasses.dataclass
-class BaselineResult:
-    """delta (param name -> new - old), metrics, config; ``apply`` returns a changed copy."""
-
-    delta: dict[str, Any]
-    scope: dict[str, Any]
-    metrics: dict[str, Any]
-    config: BaselineConfig
-
-    def apply(self, model: Any) -> Any:
-        import torch
-
-        new = _prepare(model, self.config.scope)
-        params = dict(new.named_parameters())
-        with torch.no_grad():
-            for name, d in self.delta.items():
-                params[name].add_(d.to(params[name].dtype))
-        return new
-
-    def __repr__(self) -> str:
-        n = sum(int(d.numel()) for d in self.delta.values())
-        return f"BaselineResult(method={self.metrics.get('method')!r}, params={n}, scope={self.scope})"
-
-
-# --------------------------------------------------------------------------------------------------
 # Baselines
 # --------------------------------------------------------------------------------------------------
-def _prepare(model: Any, scope: str) -> Any:
-    """A deep copy with the head untied when the scope is the head (input embedding stays put)."""
-    from .experiment import untie_head
-
-    new = copy.deepcopy(model)
-    if scope == "head":
-        untie_head(new)
-    return new
-
-
 def scope_parameters(model: Any, scope: str) -> dict[str, torch.nn.Parameter]:
-    """name -> Parameter of ``scope``: "adapter" = trainable parameters of peft tuner layers (found
-    structurally), "head" = the output embedding's parameters (untie first to keep the input embedding).
-
-    REPLACE with ``sanitize.influence.scope`` once issue 7's core lands.
-    """
-    if scope == "adapter":
-        try:
-            from peft.tuners.tuners_utils import BaseTunerLayer
-        except ImportError as exc:  # pragma: no cover - peft is a dependency
-            raise SanitizeError("scope 'adapter' needs peft") from exc
-        names = set()
-        for mname, module in model.named_modules():
-            if isinstance(module, BaseTunerLayer):
-                for pname, p in module.named_parameters(prefix=mname):
-                    if p.requires_grad:
-                        names.add(pname)
-        if not names:
-            raise SanitizeError("scope 'adapter': the model has no trainable PEFT adapter parameters")
-        return {n: p for n, p in model.named_parameters() if n in names}
-    if scope == "head":
-        ids = {id(p) for p in model.get_output_embeddings().parameters()}
-        return {n: p for n, p in model.named_parameters(remove_duplicate=False) if id(p) in ids}
-    raise SanitizeError(f"scope must be 'adapter' or 'head', got {scope!r}")
+    """name -> live Parameter of ``scope`` on ``model`` itself (a tied head must be untied first)."""
+    s = select_scope(model, scope)
+    if s.model is not model:
+        raise SanitizeError(
+            "scope 'head': the head is tied; untie it first (sanitize.influence.scope.untie_head)"
+        )
+    return s.params
 
 
 def _run(
@@ -248,14 +196,16 @@ def _run(
     ascent: bool = False,
     init: Mapping[str, Any] | None = None,
     reinit: bool = False,
-) -> BaselineResult:
+) -> UnlearnResult:
     import torch
 
     from .experiment import heldout_perplexity
 
     t0 = time.perf_counter()
-    new = _prepare(model, config.scope)
-    params = scope_parameters(new, config.scope)
+    chosen = select_scope(model, config.scope)  # unties a tied head on a copy
+    new = copy.deepcopy(chosen.model)  # never train the caller's model
+    live = dict(new.named_parameters())
+    params = {n: live[n] for n in chosen.params}
     before = {n: p.detach().clone() for n, p in params.items()}
     if init is not None:
         missing = sorted(set(params) - set(init))
@@ -281,16 +231,11 @@ def _run(
         "update_norm": float(torch.sqrt(sum((d.double() ** 2).sum() for d in delta.values()))),
     }
     if heldout:
-        metrics["heldout_ppl_before"] = heldout_perplexity(_prepare(model, config.scope), heldout)
+        metrics["heldout_ppl_before"] = heldout_perplexity(chosen.model, heldout)
         metrics["heldout_ppl_after"] = heldout_perplexity(new, heldout)
     if monitor is not None:
         metrics["monitor_after"] = float(monitor(new.eval()))
-    scope = {
-        "kind": config.scope,
-        "params": len(params),
-        "numel": sum(int(p.numel()) for p in params.values()),
-    }
-    return BaselineResult(delta, scope, metrics, config)
+    return UnlearnResult(delta=delta, scope=chosen.info(), metrics=metrics, config=config)
 
 
 def _reinit_adapter(model: Any, config: BaselineConfig) -> None:
@@ -320,7 +265,7 @@ def retrain(
     init: Mapping[str, Any] | None = None,
     config: BaselineConfig | None = None,
     monitor: Callable[[Any], float] | None = None,
-) -> BaselineResult:
+) -> UnlearnResult:
     """Re-train the scope from ``init`` (or a fresh LoRA init) on the sanitized corpus ``train``.
 
     ``train`` must be the whole sanitized training set; an original sequence of ``pairs`` found in
@@ -340,7 +285,7 @@ def finetune(
     heldout: Sequence[TokenSequence] | None = None,
     config: BaselineConfig | None = None,
     monitor: Callable[[Any], float] | None = None,
-) -> BaselineResult:
+) -> UnlearnResult:
     """Continue training the fitted scope on the sanitized twins Z̃ for ``config.steps`` steps."""
     config = config or BaselineConfig()
     if not len(pairs):
@@ -355,7 +300,7 @@ def gradient_ascent(
     heldout: Sequence[TokenSequence] | None = None,
     config: BaselineConfig | None = None,
     monitor: Callable[[Any], float] | None = None,
-) -> BaselineResult:
+) -> UnlearnResult:
     """Ascend the loss of the original sequences Z for ``config.steps`` steps (Jang et al. 2022)."""
     config = config or BaselineConfig()
     if not len(pairs):

@@ -363,7 +363,9 @@ class Setup:
 
     @property
     def n_train_tokens(self) -> int:
-        return sum(sum(s.loss_mask) for s in self.train)
+        from .tasks import count_targets
+
+        return count_targets(self.train)
 
 
 def pretrain_base(
@@ -380,17 +382,6 @@ def pretrain_base(
         model, dict(model.named_parameters()), seqs, steps=steps, lr=lr, batch_size=batch_size, seed=seed
     )
     return model.eval()
-
-
-def untie_head(model: Any) -> Any:
-    """Give ``model`` (in place; call on a copy) its own output embedding so the input embedding stays."""
-    import torch
-
-    head = model.get_output_embeddings()
-    if head.weight is model.get_input_embeddings().weight:
-        head.weight = torch.nn.Parameter(head.weight.detach().clone())
-        model.config.tie_word_embeddings = False
-    return model
 
 
 def add_lora(model: Any, r: int = 8, alpha: int = 16, seed: int = 0) -> Any:
@@ -416,6 +407,7 @@ def make_setup(
 
     from ..testing import train_tokenizer
     from .baselines import head_features, scope_parameters, train_scope
+    from .scope import untie_head
 
     seconds: dict[str, float] = {}
     corpus = corpus or planted_corpus(seed=seed)
@@ -442,7 +434,7 @@ def make_setup(
         model = add_lora(base, r=lora_r, seed=seed)
         lr = 1e-2 if lr is None else lr
     else:
-        model = untie_head(copy.deepcopy(base))
+        model = untie_head(base)  # a copy
         for p in model.parameters():
             p.requires_grad_(False)
         lr = 3e-2 if lr is None else lr

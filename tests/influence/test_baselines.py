@@ -11,6 +11,7 @@ from sanitize.config import BaselineConfig
 from sanitize.errors import SanitizeError
 from sanitize.influence import baselines as B
 from sanitize.influence import experiment as E
+from sanitize.influence.scope import untie_head
 from sanitize.testing import tiny_model, train_tokenizer
 from sanitize.types import Pair, Pairs
 
@@ -85,7 +86,7 @@ def test_head_baseline_unties_and_keeps_input_embedding(toy) -> None:  # type: i
 
 
 def test_cached_head_features_train_exactly_like_full_forward_passes(toy) -> None:  # type: ignore[no-untyped-def]
-    model = E.untie_head(copy.deepcopy(toy["base"])).double()
+    model = untie_head(toy["base"]).double()
     a, b = copy.deepcopy(model), copy.deepcopy(model)
     seqs = toy["train"]
     kw = {"steps": 4, "lr": 1e-2, "batch_size": 8, "seed": 1}
@@ -100,7 +101,7 @@ def test_cached_head_features_train_exactly_like_full_forward_passes(toy) -> Non
 def test_retrain_reaches_the_optimum_of_a_convex_head(toy) -> None:  # type: ignore[no-untyped-def]
     """L2-regularised softmax regression on frozen features is strongly convex: full-batch retraining
     must land on the optimum found independently (L-BFGS on the same float64 objective)."""
-    model = E.untie_head(copy.deepcopy(toy["base"])).double()
+    model = untie_head(toy["base"]).double()
     seqs = toy["train"][:12]
     feats = B.head_features(model, seqs)
     h = torch.cat([f for f, _ in feats])  # (N, d)
