@@ -488,3 +488,29 @@ class ExposureConfig(BaseConfig):
         for name in ("exact_budget", "sample_size", "bootstrap", "batch_size", "seed", "prefix_chars"):
             if not isinstance(getattr(self, name), int):
                 self._fail(name, "must be an integer")
+
+
+@dataclasses.dataclass
+class BaselineConfig(BaseConfig):
+    """How an unlearning baseline trains the scope (see :mod:`sanitize.influence.baselines`)."""
+
+    scope: str = option("adapter", help="Parameters to train: 'adapter' (the active PEFT adapter) or 'head'.")
+    steps: int = option(50, help="AdamW steps (retrain: the fine-tuning budget; finetune/ascent: k).")
+    lr: float = option(1e-3, help="AdamW learning rate.")
+    batch_size: int = option(16, help="Sequences per step, sampled with replacement.")
+    weight_decay: float = option(0.0, help="AdamW (decoupled) weight decay.")
+    l2: float = option(
+        0.0, help="L2 penalty (l2/2)*||theta||^2 added to the loss (a strongly convex head objective)."
+    )
+    seed: int = option(0, help="Seed of the batch sampler (and of a LoRA re-initialisation).")
+
+    def __post_init__(self) -> None:
+        self._check_choice("scope", ("adapter", "head"))
+        for name in ("steps", "batch_size", "seed"):
+            if isinstance(getattr(self, name), bool) or not isinstance(getattr(self, name), int):
+                self._fail(name, "must be an integer")
+        self._check_range("steps", 1)
+        self._check_range("batch_size", 1)
+        self._check_range("lr", 0, low_open=True)
+        self._check_range("weight_decay", 0)
+        self._check_range("l2", 0)
