@@ -13,6 +13,7 @@ import contextlib
 import dataclasses
 import json
 import logging
+import math
 import os
 import random
 import time
@@ -31,7 +32,8 @@ from .types import Finding
 if TYPE_CHECKING:
     import datasets
 
-    from .types import TokenSequence
+    from .types import Pairs, TokenSequence
+
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +150,7 @@ def verify(
 ) -> tuple[list[SecretRow], dict[str, float | None]]:
     """Exposure (in training context) and greedy extraction per finding, and held-out perplexity,
     for each named model (``before`` / ``after`` / ``reference``)."""
-    from .exposure import findings_exposure, greedy_extraction, heldout_perplexity
+    from .exposure.memorization import greedy_extraction, heldout_perplexity
 
     texts = corpus if isinstance(corpus, list) else _texts(corpus)
     chosen = [findings[i] for i in _pick_for_verification(findings, max_secrets)]
@@ -160,27 +162,130 @@ def verify(
     ]
     perplexity: dict[str, float | None] = {"before": None, "after": None, "reference": None}
     for name, model in models.items():
-        results = findings_exposure(model, tokenizer, texts, chosen, config=exposure_config)
-        for row, f, res in zip(rows, chosen, results):
-            ctx = res.context if hasattr(res, "context") else res
-            setattr(row, f"exposure_{name}", float(ctx.exposure))
-            row.max_exposure = _max_exposure(ctx)
-            row.space = str(getattr(ctx, "space", "") or getattr(ctx, "method", ""))
+        for row, res in zip(rows, _training_exposures(model, tokenizer, texts, chosen, exposure_config)):
+            if res is None:
+                continue
+            setattr(row, f"exposure_{name}", float(res.exposure))
+            row.max_exposure = math.log2(res.space_size) if res.space_size else None
+            row.space = res.space
+        for row, f in zip(rows, chosen):
             text = texts[f.doc]
             ex = greedy_extraction(model, tokenizer, text[: f.start], text[f.start : f.end])
-            setattr(row, f"extracted_{name}", bool(ex.exact if hasattr(ex, "exact") else ex[0]))
+            setattr(row, f"extracted_{name}", bool(ex.exact))
         if heldout:
-            perplexity[name] = float(heldout_perplexity(model, heldout))
+            perplexity[name] = float(heldout_perplexity(model, tokenizer, heldout))
         if progress:
             progress(1)
     return rows, perplexity
 
 
-def _max_exposure(result: Any) -> float | None:
-    import math
+def _training_exposures(
+    model: Any, tokenizer: Any, texts: list[str], findings: Sequence[Finding], config: Any
+) -> list[Any]:
+    """Per finding, its exposure in the real training context (the bare-prefix one if that is all)."""
+    from .exposure import findings_exposure
 
-    size = getattr(result, "space_size", None)
-    return math.log2(size) if size else None
+    best: dict[int, Any] = {}
+    for r in findings_exposure(model, tokenizer, texts, findings, config=config):
+        if r.finding not in best or r.context_kind == "training":
+            best[r.finding] = r
+    return [best.get(i) for i in range(len(findings))]
+
+
+# -- preparation: everything before the update (shared by the pipeline, recipes, benchmarks) -------
+@dataclasses.dataclass
+class Job:
+    """A checked sanitization job: the model, the corpus, its findings and every token sequence the
+    update and the baselines need. Holds secrets in memory (pairs); its repr shows counts only."""
+
+    model: Any
+    tokenizer: Any
+    corpus: Any
+    texts: list[str]
+    findings: list[Finding]
+    pairs: Pairs
+    train: list[TokenSequence]  # the corpus as training tokenised it
+    curvature: list[TokenSequence]  # the sanitized corpus, tokenised the same way
+    heldout: list[TokenSequence]
+    n_train_tokens: int
+    pair_config: Any
+    scan_config: Any = None
+
+    def __repr__(self) -> str:
+        return (
+            f"Job(documents={len(self.texts)}, findings={len(self.findings)}, pairs={len(self.pairs)}, "
+            f"heldout={len(self.heldout)}, n_train_tokens={self.n_train_tokens})"
+        )
+
+    def plaintexts(self) -> list[str]:
+        return sorted({self.texts[f.doc][f.start : f.end] for f in self.findings})
+
+
+def prepare(
+    base: str | os.PathLike[str] | Any,
+    data: Any,
+    *,
+    adapter: str | os.PathLike[str] | None = None,
+    findings: Sequence[Finding] | str | os.PathLike[str] | None = None,
+    secrets: Sequence[str] | None = None,
+    heldout: Any = None,
+    config: PipelineConfig | None = None,
+    scan_config: Any = None,
+    pair_config: Any = None,
+    corpus_options: dict[str, Any] | None = None,
+    stages: Stages | None = None,
+    tokenizer: Any = None,
+) -> Job:
+    """Load and check everything before the update: model (+ adapter), corpus, findings (given,
+    literal or scanned), pairs, training / sanitized / held-out sequences.
+
+    ``base`` may also be an in-memory model (then pass ``tokenizer``; ``adapter`` is ignored).
+    Raises :class:`PipelineError` (empty corpus, no findings, spans outside documents, ...).
+    """
+    from .config import PairConfig
+
+    config = config or PipelineConfig()
+    pair_config = pair_config or PairConfig()
+    stages = stages or Stages(False)
+    with stages.stage("load"):
+        from .data import load_corpus
+        from .models import load_model
+
+        if isinstance(base, (str, os.PathLike)):
+            model, tokenizer = load_model(base, adapter=adapter, dtype=config.dtype, device=config.device)
+        else:
+            model = base
+        read = {"text_field": config.text_field, **(corpus_options or {})}
+        corpus = data if _is_dataset(data) else load_corpus(data, **read)
+        texts = _texts(corpus)
+        if not texts or not any(t.strip() for t in texts):
+            raise PipelineError(f"training data {_name(data)}: the corpus is empty (no documents with text)")
+
+    found = _get_findings(corpus, texts, findings, secrets, scan_config, stages)
+    if not found:
+        raise PipelineError(
+            f"no findings in {_name(data)}: nothing to unlearn (scan found no secret; pass --findings or --secret)"
+        )
+    with stages.stage("pairs"):
+        from .influence.tasks import count_targets
+        from .pairs import build_pairs, sanitize_texts, tokenize_corpus
+
+        pairs = build_pairs(corpus, found, tokenizer, pair_config, model=model)
+        if len(pairs) == 0:
+            raise PipelineError(
+                f"all {len(found)} findings lie beyond what training saw (truncation at "
+                f"{pair_config.max_length} tokens): no training sequence to repair"
+            )
+        train_seqs = tokenize_corpus(corpus, tokenizer, pair_config)
+        clean_texts = sanitize_texts(corpus, found, pair_config, tokenizer=tokenizer, model=model)
+        curvature = tokenize_corpus(clean_texts, tokenizer, pair_config)
+        held = _heldout(heldout, texts, found, tokenizer, pair_config, config, read)
+    return Job(
+        model=model, tokenizer=tokenizer, corpus=corpus, texts=texts, findings=found, pairs=pairs,
+        train=train_seqs, curvature=curvature, heldout=held,
+        n_train_tokens=count_targets(train_seqs),  # the fine-tuning loss' normaliser T
+        pair_config=pair_config, scan_config=scan_config,
+    )  # fmt: skip
 
 
 # -- the pipeline ------------------------------------------------------------------------------------
@@ -211,10 +316,9 @@ def sanitize_model(
     ``corpus_options``: :class:`~sanitize.config.CorpusConfig` fields for reading ``data``/``heldout``.
     The input model on disk is never modified; ``out`` is written atomically.
     """
-    from .config import PairConfig, UpdateConfig
+    from .config import UpdateConfig
 
     config = config or PipelineConfig()
-    pair_config = pair_config or PairConfig()
     update_config = update_config or UpdateConfig()
     if out is not None:
         check_output_dir(out, overwrite=overwrite)  # fail before any expensive work
@@ -222,43 +326,16 @@ def sanitize_model(
     scope = resolve_scope(config.scope, adapter)
     if getattr(update_config, "scope", scope) != scope:
         update_config = dataclasses.replace(update_config, scope=scope)
-
-    with stages.stage("load"):
-        from .data import load_corpus
-        from .models import load_model
-
-        model, tokenizer = load_model(base, adapter=adapter, dtype=config.dtype, device=config.device)
-        read = {"text_field": config.text_field, **(corpus_options or {})}
-        corpus = data if _is_dataset(data) else load_corpus(data, **read)
-        texts = _texts(corpus)
-        if not texts or not any(t.strip() for t in texts):
-            raise PipelineError(f"training data {_name(data)}: the corpus is empty (no documents with text)")
-
-    found = _get_findings(corpus, texts, findings, secrets, scan_config, stages)
-    if not found:
-        raise PipelineError(
-            f"no findings in {_name(data)}: nothing to unlearn (scan found no secret; pass --findings or --secret)"
-        )
+    job = prepare(
+        base, data, adapter=adapter, findings=findings, secrets=secrets, heldout=heldout, config=config,
+        scan_config=scan_config, pair_config=pair_config, corpus_options=corpus_options, stages=stages,
+    )  # fmt: skip
+    model, tokenizer, texts, found, pairs = job.model, job.tokenizer, job.texts, job.findings, job.pairs
+    held, pair_config, scan_config = job.heldout, job.pair_config, job.scan_config
     if exposure_config is None and (config.verify or getattr(update_config, "target", None) is not None):
         from .config import ExposureConfig
 
         exposure_config = ExposureConfig()
-
-    with stages.stage("pairs"):
-        from .influence.tasks import count_targets
-        from .pairs import build_pairs, sanitize_texts, tokenize_corpus
-
-        pairs = build_pairs(corpus, found, tokenizer, pair_config, model=model)
-        if len(pairs) == 0:
-            raise PipelineError(
-                f"all {len(found)} findings lie beyond what training saw (truncation at "
-                f"{pair_config.max_length} tokens): no training sequence to repair"
-            )
-        train_seqs = tokenize_corpus(corpus, tokenizer, pair_config)
-        clean_texts = sanitize_texts(corpus, found, pair_config, tokenizer=tokenizer, model=model)
-        curvature = tokenize_corpus(clean_texts, tokenizer, pair_config)
-        held = _heldout(heldout, texts, found, tokenizer, pair_config, config, read)
-        n_train_tokens = count_targets(train_seqs)  # the fine-tuning loss' normaliser T
 
     monitor = None
     if getattr(update_config, "target", None) is not None:
@@ -270,9 +347,9 @@ def sanitize_model(
         update = unlearn(
             model,
             pairs,
-            curvature=curvature,
+            curvature=job.curvature,
             heldout=held or None,
-            n_train_tokens=n_train_tokens,
+            n_train_tokens=job.n_train_tokens,
             config=update_config,
             monitor=monitor,
         )
@@ -331,7 +408,7 @@ def sanitize_model(
         },
         config=full_config,
     )
-    plaintexts = sorted({texts[f.doc][f.start : f.end] for f in found} | set(secrets or ()))
+    plaintexts = sorted(set(job.plaintexts()) | set(secrets or ()))
     check_no_plaintext(report, plaintexts)
     written: Path | None = None
     if out is not None:
@@ -434,13 +511,11 @@ def _exposure_monitor(
     tokenizer: Any, texts: list[str], findings: Sequence[Finding], exposure_config: Any, limit: int
 ) -> Callable[[Any], float]:
     """``monitor(model) -> max exposure`` (bits, training context) over the findings, for the closed loop."""
-    from .exposure import findings_exposure
-
     chosen = [findings[i] for i in _pick_for_verification(findings, limit)]
 
     def monitor(model: Any) -> float:
-        results = findings_exposure(model, tokenizer, texts, chosen, config=exposure_config)
-        return max(float((r.context if hasattr(r, "context") else r).exposure) for r in results)
+        results = _training_exposures(model, tokenizer, texts, chosen, exposure_config)
+        return max(float(r.exposure) for r in results if r is not None)
 
     return monitor
 
