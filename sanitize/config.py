@@ -377,8 +377,14 @@ class DemoConfig(BaseConfig):
     hidden: int = option(64, help="Hidden size of the tiny GPT-2.")
     layers: int = option(2, help="Transformer blocks of the tiny GPT-2.")
     seed: int = option(0, help="Seed for the corpus, the models and the update.")
+    curvature_samples: int = option(64, help="UpdateConfig.curvature_samples for the demo's update.")
+    max_iter: int = option(30, help="UpdateConfig.max_iter (CG iterations) for the demo's update.")
+    exposure_sample: int = option(1000, help="Candidates sampled per exposure estimate (extrapolated).")
+    verify_per_secret: int = option(1, help="Occurrences verified per distinct secret.")
 
     def __post_init__(self) -> None:
+        for name in ("curvature_samples", "max_iter", "exposure_sample", "verify_per_secret"):
+            self._check_range(name, 1)
         for name in ("documents", "repeats", "pretrain_steps", "hidden", "layers"):
             self._check_range(name, 1)
         self._check_range("finetune_epochs", 0.0, low_open=True)

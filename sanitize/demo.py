@@ -27,6 +27,7 @@ class DemoResult:
     report: Any  # sanitize.report.Report
     out: Path | None
     seconds: float
+    cpu_seconds: float = 0.0  # process CPU time (wall time on a machine shared with other jobs is longer)
 
     def __repr__(self) -> str:
         return f"DemoResult(secrets={len(self.report.rows)}, seconds={self.seconds:.1f})"
@@ -56,6 +57,49 @@ def build_base(workdir: Path, config: DemoConfig) -> str:
     return save_tiny(model, tok, workdir / "base")
 
 
+@dataclasses.dataclass
+class DemoSetup:
+    """A base model, a LoRA adapter fine-tuned on a corpus with planted secrets, and that corpus."""
+
+    base: str
+    adapter: str
+    corpus: Any  # sanitize.democorpus.DemoCorpus (holds the planted secrets: keep in memory)
+    pair_config: Any
+    finetune_seconds: float
+
+
+def build_setup(workdir: str | os.PathLike[str], config: DemoConfig | None = None) -> DemoSetup:
+    """Build the demo's base model and fine-tuned adapter in ``workdir`` (used by the demo,
+    notebooks, tests and benchmarks)."""
+    from .config import PairConfig
+    from .democorpus import build_demo_corpus
+    from .finetune import finetune
+    from .models import load_model
+
+    config = config or DemoConfig()
+    work = Path(workdir)
+    base = build_base(work, config)
+    corpus = build_demo_corpus(
+        n_documents=config.documents, types=tuple(config.types), repeats=config.repeats, seed=config.seed
+    )
+    pair_config = PairConfig(max_length=128)
+    model, tok = load_model(base)
+    trained = finetune(model, tok, corpus.texts, finetune_config(config), pair_config)
+    trained.save(work / "adapter", tok)
+    return DemoSetup(base, str(work / "adapter"), corpus, pair_config, trained.seconds)
+
+
+def retrain_reference(setup: DemoSetup, findings: Any, config: DemoConfig) -> Any:
+    """The gold standard: the same LoRA fine-tuning on the corpus with every finding replaced."""
+    from .finetune import finetune
+    from .models import load_model
+    from .pairs import sanitize_texts
+
+    model, tok = load_model(setup.base)
+    clean = sanitize_texts(setup.corpus.texts, findings, setup.pair_config)
+    return finetune(model, tok, clean, finetune_config(config), setup.pair_config).model
+
+
 def run_demo(
     out: str | os.PathLike[str] | None = None,
     config: DemoConfig | None = None,
@@ -67,49 +111,41 @@ def run_demo(
     """Run the demo; writes the sanitized adapter and report to ``out`` when given."""
     import torch
 
-    from .config import PairConfig, ScanConfig
-    from .democorpus import build_demo_corpus
-    from .finetune import finetune
-    from .models import load_model
-    from .pairs import sanitize_texts
+    from .config import ExposureConfig, PipelineConfig, ScanConfig, UpdateConfig
     from .pipeline import Stages, sanitize_model
     from .scan import scan
 
     config = config or DemoConfig()
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     torch.set_num_threads(min(2, torch.get_num_threads()))
     stages = Stages(progress)
     with tempfile.TemporaryDirectory(prefix="sanitize-demo-") as scratch:
-        work = Path(workdir or scratch)
-        with stages.stage("base"):
-            base = build_base(work, config)
-        corpus = build_demo_corpus(
-            n_documents=config.documents, types=tuple(config.types), repeats=config.repeats, seed=config.seed
-        )
-        pair_config = PairConfig(max_length=128)
-        ft = finetune_config(config)
-        with stages.stage("finetune"):
-            model, tok = load_model(base)
-            trained = finetune(model, tok, corpus.texts, ft, pair_config)
-            trained.save(work / "adapter", tok)
+        with stages.stage("finetune"):  # base pre-training + LoRA fine-tuning on the corpus
+            setup = build_setup(workdir or scratch, config)
         with stages.stage("scan"):
-            findings = scan(corpus.texts, ScanConfig())
+            findings = scan(setup.corpus.texts, ScanConfig())
         with stages.stage("retrain"):
-            model, tok = load_model(base)
-            clean = sanitize_texts(corpus.texts, findings, pair_config)
-            reference = finetune(model, tok, clean, ft, pair_config).model
+            reference = retrain_reference(setup, findings, config)
         result = sanitize_model(
-            base,
-            corpus.texts,
+            setup.base,
+            setup.corpus.texts,
             out,
-            adapter=work / "adapter",
+            adapter=setup.adapter,
             findings=findings,
-            heldout=corpus.heldout,
-            pair_config=pair_config,
+            heldout=setup.corpus.heldout,
+            config=PipelineConfig(verify_max_secrets=len(config.types) * config.verify_per_secret),
+            pair_config=setup.pair_config,
+            update_config=UpdateConfig(
+                curvature_samples=config.curvature_samples, max_iter=config.max_iter, seed=config.seed
+            ),
+            exposure_config=ExposureConfig(sample_size=config.exposure_sample, bootstrap=0, seed=config.seed),
             overwrite=overwrite,
             progress=progress,
             reference=reference,
         )
     report = result.report
     report.timings = {**stages.timings, **report.timings}
-    return DemoResult(report=report, out=result.out, seconds=time.perf_counter() - start)
+    return DemoResult(
+        report=report, out=result.out, seconds=time.perf_counter() - start,
+        cpu_seconds=time.process_time() - cpu_start,
+    )  # fmt: skip

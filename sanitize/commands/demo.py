@@ -36,17 +36,26 @@ def run(args: argparse.Namespace) -> int:
         print()
         return 0
     s = result.report.summary()
+    ppl = result.report.perplexity
+
+    def f(value: object, fmt: str = ".2f") -> str:
+        return "-" if value is None else format(value, fmt)
+
     print(result.report.table())
     print()
     print(
-        f"max exposure: {s['max_exposure_before']:.1f} bits before, {s['max_exposure_after']:.1f} after, "
-        f"{s['max_exposure_reference']:.1f} retrained; largest gap to retrained: "
-        f"{s['max_gap_to_reference_bits']:.2f} bits"
+        f"max exposure: {f(s['max_exposure_before'])} bits before, {f(s['max_exposure_after'])} after, "
+        f"{f(s['max_exposure_reference'])} retrained; largest gap to retrained: "
+        f"{f(s['max_gap_to_reference_bits'])} bits"
     )
-    ppl = result.report.perplexity
+    change = s["perplexity_change_vs_reference"]
     print(
-        f"held-out perplexity: {ppl['before']:.3f} before, {ppl['after']:.3f} after, {ppl['reference']:.3f} "
-        f"retrained ({100 * s['perplexity_change_vs_reference']:+.2f}% vs retrained)"
+        f"held-out perplexity: {f(ppl.get('before'), '.3f')} before, {f(ppl.get('after'), '.3f')} after, "
+        f"{f(ppl.get('reference'), '.3f')} retrained"
+        + ("" if change is None else f" ({100 * change:+.2f}% vs retrained)")
     )
-    print(f"demo finished in {result.seconds:.1f} s" + (f"; wrote {args.out}" if args.out else ""))
+    print(
+        f"demo finished in {result.seconds:.1f} s wall ({result.cpu_seconds:.1f} s CPU)"
+        + (f"; wrote {args.out}" if args.out else "")
+    )
     return 0
