@@ -46,6 +46,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--curvature-samples", type=int, default=128)
     p.add_argument("--max-iter", type=int, default=50, help="CG iterations per influence solve.")
     p.add_argument("--verify-max-secrets", type=int, default=20)
+    p.add_argument("--exposure-sample", type=int, default=5000, help="Candidates sampled per exposure fit.")
     p.add_argument("--seed", type=int, default=0)
     return p
 
@@ -137,7 +138,7 @@ def main(args: argparse.Namespace) -> dict[str, Any]:
     results = run_methods(job, args)
     models = {"before": job.model, **{m: r.apply(job.model) for m, (r, _) in results.items()}}
     table = []
-    exposure_config = ExposureConfig(seed=args.seed)
+    exposure_config = ExposureConfig(sample_size=args.exposure_sample, bootstrap=0, seed=args.seed)
     for name, model in models.items():
         rows, ppl = verify(
             {"before": model}, job.tokenizer, job.texts, job.findings, job.heldout,

@@ -52,8 +52,9 @@ def parse_args(
     Keys named in ``sections`` (nested mappings, e.g. ``update:``) are set aside as
     ``args.sections`` instead.
     """
-    pre, _ = parser.parse_known_args(argv)
-    path = getattr(pre, "config", None)
+    pre = argparse.ArgumentParser(add_help=False)  # --config alone: required options may be in the file
+    pre.add_argument("--config")
+    path = pre.parse_known_args(argv)[0].config
     parser.set_defaults(sections={})
     if path:
         data = read_config_file(path)
