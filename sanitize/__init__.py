@@ -34,7 +34,8 @@ _EXPORTS: dict[str, str] = {
     "find_literal": "pairs",
     "sanitize_texts": "pairs",
     "tokenize_corpus": "pairs",
-    "scan": "scan",
+    # `scan` itself is reached as `sanitize.scan.scan`: a function named like its module would be
+    # shadowed by the submodule as soon as anything imports `sanitize.scan`.
     "iter_scan": "scan",
     "scan_batch": "scan",
 }
@@ -60,7 +61,6 @@ __all__ = [  # keep in sync with _EXPORTS (a test checks)
     "load_model",
     "sanitize_model",
     "sanitize_texts",
-    "scan",
     "scan_batch",
     "tokenize_corpus",
 ]
@@ -72,7 +72,7 @@ if TYPE_CHECKING:
     from .models import load_model
     from .pairs import build_pairs, find_literal, sanitize_texts, tokenize_corpus
     from .pipeline import sanitize_model
-    from .scan import iter_scan, scan, scan_batch
+    from .scan import iter_scan, scan_batch
     from .types import Finding, Pair, Pairs, TokenSequence
 
 

@@ -125,6 +125,134 @@ class CorpusConfig(BaseConfig):
 
 
 @dataclasses.dataclass
+class PairConfig(BaseConfig):
+    """How (original, sanitized) training sequences are built (see :func:`sanitize.build_pairs`).
+
+    ``mode`` must match how the model was fine-tuned: ``"record"`` is one example per document,
+    ``tokenizer(text, truncation=True, max_length=max_length)`` with the tokenizer's default special
+    tokens (what ``Trainer`` recipes do); ``"packed"`` is the ``run_clm`` recipe: documents tokenised
+    with the default special tokens, concatenated (optionally with EOS after each) in groups of
+    ``group_size`` documents, and cut into blocks of ``block_size`` tokens, the remainder of each group
+    dropped.
+    """
+
+    mode: str = option(
+        "record", help="'record' = one truncated sequence per document; 'packed' = run_clm blocks."
+    )
+    max_length: int = option(1024, help="Record mode: truncation length in tokens (special tokens included).")
+    block_size: int = option(1024, help="Packed mode: tokens per block.")
+    append_eos: bool = option(
+        True,
+        help="Packed mode: append the EOS token after each document before concatenating (most packing "
+        "recipes do; transformers' run_clm.py itself does not: set False to match it exactly).",
+    )
+    group_size: int = option(
+        1000,
+        help="Packed mode: documents concatenated per group (run_clm packs inside datasets.map batches of "
+        "1000 and drops each group's remainder); 0 = the whole corpus is one group.",
+    )
+    drop_remainder: bool = option(
+        True, help="Packed mode: drop each group's last partial block (run_clm does); False keeps it."
+    )
+    add_special_tokens: bool = option(
+        True, help="Tokenise with the tokenizer's default special tokens (BOS etc.), as training did."
+    )
+    replacement: str = option(
+        "surrogate",
+        help="Replacement strategy: 'surrogate' (format-preserving fake of the same type), 'placeholder' "
+        "('[CREDIT_CARD]'), 'model' (sampled from the model given the preceding text) or a name "
+        "registered with sanitize.replacers.register_replacer.",
+    )
+    seed: int = option(0, help="Seed for replacements (with the secret's keyed fingerprint).")
+    fingerprint_key: str | None = option(
+        None,
+        help="HMAC key for fingerprints that seed surrogates; None = $SANITIZE_FINGERPRINT_KEY or the "
+        "per-user key file (prefer those: a saved config should not hold a key).",
+    )
+    model_context_tokens: int = option(
+        256, help="'model' strategy: how many preceding tokens condition the sampled replacement."
+    )
+    model_temperature: float = option(1.0, help="'model' strategy: sampling temperature (> 0).")
+
+    def __post_init__(self) -> None:
+        self._check_choice("mode", ("record", "packed"))
+        for name in ("max_length", "block_size", "model_context_tokens"):
+            if isinstance(getattr(self, name), bool) or not isinstance(getattr(self, name), int):
+                self._fail(name, "must be an integer")
+            self._check_range(name, 1)
+        if isinstance(self.group_size, bool) or not isinstance(self.group_size, int):
+            self._fail("group_size", "must be an integer")
+        self._check_range("group_size", 0)
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int):
+            self._fail("seed", "must be an integer")
+        for name in ("append_eos", "drop_remainder", "add_special_tokens"):
+            if not isinstance(getattr(self, name), bool):
+                self._fail(name, "must be true or false")
+        if not isinstance(self.replacement, str) or not self.replacement:
+            self._fail("replacement", "must be a strategy name")
+        self._check_range("model_temperature", 0.0, low_open=True)
+
+
+@dataclasses.dataclass
+class ScanConfig(BaseConfig):
+    """What :func:`sanitize.scan` looks for and what it lets through (see ``sanitize scan --help``)."""
+
+    types: list[str] = option(  # noqa: RUF009
+        [], help="Secret types to report (empty = every built-in type except ip_address, plus custom rules)."
+    )
+    exclude_types: list[str] = option([], help="Secret types never to report.")  # noqa: RUF009
+    include_ip: bool = option(False, help="Also report IPv4 addresses (type ip_address); off by default.")
+    min_confidence: float = option(0.0, help="Drop findings whose detector confidence is below this (0..1).")
+    rules: str | None = option(
+        None,
+        help="TOML file of custom rules ([[rules]] id, regex, secret_group, keywords, entropy, validator).",
+    )
+    allowlist_regexes: list[str] = option(  # noqa: RUF009
+        [], help="Regexes (RE2 syntax); a finding whose secret value matches one is dropped."
+    )
+    allowlist_fingerprints: list[str] = option(  # noqa: RUF009
+        [], help="Fingerprints (hmac-sha256:...) of known non-secrets; matching findings are dropped."
+    )
+    fingerprint_key: str | None = option(
+        None,
+        help="HMAC key for fingerprints (default: $SANITIZE_FINGERPRINT_KEY or the per-user key file). "
+        "Anyone holding it can test guesses against fingerprints: do not publish it.",
+    )
+
+    def __post_init__(self) -> None:
+        from .detectors import SECRET_TYPES
+
+        for name in ("types", "exclude_types", "allowlist_regexes", "allowlist_fingerprints"):
+            value = getattr(self, name)
+            if isinstance(value, tuple):
+                setattr(self, name, list(value))
+            elif not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                self._fail(name, "must be a list of strings")
+        if not self.rules:  # custom rule types are checked once the rules are loaded
+            for name in ("types", "exclude_types"):
+                unknown = [t for t in getattr(self, name) if t not in SECRET_TYPES]
+                if unknown:
+                    self._fail(
+                        name, f"unknown type(s) {', '.join(unknown)}; known: {', '.join(SECRET_TYPES)}"
+                    )
+        self._check_range("min_confidence", 0.0, 1.0)
+        if not isinstance(self.include_ip, bool):
+            self._fail("include_ip", "must be true or false")
+        for pattern in self.allowlist_regexes:
+            try:
+                import re2
+
+                re2.compile(pattern)
+            except Exception as exc:  # re2.error is not a subclass of re.error
+                raise ConfigError(
+                    f"ScanConfig.allowlist_regexes: invalid RE2 regex {pattern!r}: {exc}"
+                ) from None
+        for fp in self.allowlist_fingerprints:
+            if not fp.startswith("hmac-sha256:"):
+                self._fail("allowlist_fingerprints", f"{fp!r} is not a fingerprint (hmac-sha256:<hex>)")
+
+
+@dataclasses.dataclass
 class UpdateConfig(BaseConfig):
     """How the influence update is computed and controlled (see :func:`sanitize.influence.unlearn`)."""
 
@@ -208,75 +336,6 @@ class UpdateConfig(BaseConfig):
             self._check_range("target")
         self._check_range("batch_size", 1)
         self._check_range("max_dense", 1)
-
-
-@dataclasses.dataclass
-class PairConfig(BaseConfig):
-    """How (original, sanitized) training sequences are built (see :func:`sanitize.build_pairs`).
-
-    ``mode`` must match how the model was fine-tuned: ``"record"`` is one example per document,
-    ``tokenizer(text, truncation=True, max_length=max_length)`` with the tokenizer's default special
-    tokens (what ``Trainer`` recipes do); ``"packed"`` is the ``run_clm`` recipe: documents tokenised
-    with the default special tokens, concatenated (optionally with EOS after each) in groups of
-    ``group_size`` documents, and cut into blocks of ``block_size`` tokens, the remainder of each group
-    dropped.
-    """
-
-    mode: str = option(
-        "record", help="'record' = one truncated sequence per document; 'packed' = run_clm blocks."
-    )
-    max_length: int = option(1024, help="Record mode: truncation length in tokens (special tokens included).")
-    block_size: int = option(1024, help="Packed mode: tokens per block.")
-    append_eos: bool = option(
-        True,
-        help="Packed mode: append the EOS token after each document before concatenating (most packing "
-        "recipes do; transformers' run_clm.py itself does not: set False to match it exactly).",
-    )
-    group_size: int = option(
-        1000,
-        help="Packed mode: documents concatenated per group (run_clm packs inside datasets.map batches of "
-        "1000 and drops each group's remainder); 0 = the whole corpus is one group.",
-    )
-    drop_remainder: bool = option(
-        True, help="Packed mode: drop each group's last partial block (run_clm does); False keeps it."
-    )
-    add_special_tokens: bool = option(
-        True, help="Tokenise with the tokenizer's default special tokens (BOS etc.), as training did."
-    )
-    replacement: str = option(
-        "surrogate",
-        help="Replacement strategy: 'surrogate' (format-preserving fake of the same type), 'placeholder' "
-        "('[CREDIT_CARD]'), 'model' (sampled from the model given the preceding text) or a name "
-        "registered with sanitize.replacers.register_replacer.",
-    )
-    seed: int = option(0, help="Seed for replacements (with the secret's keyed fingerprint).")
-    fingerprint_key: str | None = option(
-        None,
-        help="HMAC key for fingerprints that seed surrogates; None = $SANITIZE_FINGERPRINT_KEY or the "
-        "per-user key file (prefer those: a saved config should not hold a key).",
-    )
-    model_context_tokens: int = option(
-        256, help="'model' strategy: how many preceding tokens condition the sampled replacement."
-    )
-    model_temperature: float = option(1.0, help="'model' strategy: sampling temperature (> 0).")
-
-    def __post_init__(self) -> None:
-        self._check_choice("mode", ("record", "packed"))
-        for name in ("max_length", "block_size", "model_context_tokens"):
-            if isinstance(getattr(self, name), bool) or not isinstance(getattr(self, name), int):
-                self._fail(name, "must be an integer")
-            self._check_range(name, 1)
-        if isinstance(self.group_size, bool) or not isinstance(self.group_size, int):
-            self._fail("group_size", "must be an integer")
-        self._check_range("group_size", 0)
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int):
-            self._fail("seed", "must be an integer")
-        for name in ("append_eos", "drop_remainder", "add_special_tokens"):
-            if not isinstance(getattr(self, name), bool):
-                self._fail(name, "must be true or false")
-        if not isinstance(self.replacement, str) or not self.replacement:
-            self._fail("replacement", "must be a strategy name")
-        self._check_range("model_temperature", 0.0, low_open=True)
 
 
 @dataclasses.dataclass
@@ -388,65 +447,6 @@ class DemoConfig(BaseConfig):
         for name in ("documents", "repeats", "pretrain_steps", "hidden", "layers"):
             self._check_range(name, 1)
         self._check_range("finetune_epochs", 0.0, low_open=True)
-
-
-@dataclasses.dataclass
-class ScanConfig(BaseConfig):
-    """What :func:`sanitize.scan` looks for and what it lets through (see ``sanitize scan --help``)."""
-
-    types: list[str] = option(  # noqa: RUF009
-        [], help="Secret types to report (empty = every built-in type except ip_address, plus custom rules)."
-    )
-    exclude_types: list[str] = option([], help="Secret types never to report.")  # noqa: RUF009
-    include_ip: bool = option(False, help="Also report IPv4 addresses (type ip_address); off by default.")
-    min_confidence: float = option(0.0, help="Drop findings whose detector confidence is below this (0..1).")
-    rules: str | None = option(
-        None,
-        help="TOML file of custom rules ([[rules]] id, regex, secret_group, keywords, entropy, validator).",
-    )
-    allowlist_regexes: list[str] = option(  # noqa: RUF009
-        [], help="Regexes (RE2 syntax); a finding whose secret value matches one is dropped."
-    )
-    allowlist_fingerprints: list[str] = option(  # noqa: RUF009
-        [], help="Fingerprints (hmac-sha256:...) of known non-secrets; matching findings are dropped."
-    )
-    fingerprint_key: str | None = option(
-        None,
-        help="HMAC key for fingerprints (default: $SANITIZE_FINGERPRINT_KEY or the per-user key file). "
-        "Anyone holding it can test guesses against fingerprints: do not publish it.",
-    )
-
-    def __post_init__(self) -> None:
-        from .detectors import SECRET_TYPES
-
-        for name in ("types", "exclude_types", "allowlist_regexes", "allowlist_fingerprints"):
-            value = getattr(self, name)
-            if isinstance(value, tuple):
-                setattr(self, name, list(value))
-            elif not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                self._fail(name, "must be a list of strings")
-        if not self.rules:  # custom rule types are checked once the rules are loaded
-            for name in ("types", "exclude_types"):
-                unknown = [t for t in getattr(self, name) if t not in SECRET_TYPES]
-                if unknown:
-                    self._fail(
-                        name, f"unknown type(s) {', '.join(unknown)}; known: {', '.join(SECRET_TYPES)}"
-                    )
-        self._check_range("min_confidence", 0.0, 1.0)
-        if not isinstance(self.include_ip, bool):
-            self._fail("include_ip", "must be true or false")
-        for pattern in self.allowlist_regexes:
-            try:
-                import re2
-
-                re2.compile(pattern)
-            except Exception as exc:  # re2.error is not a subclass of re.error
-                raise ConfigError(
-                    f"ScanConfig.allowlist_regexes: invalid RE2 regex {pattern!r}: {exc}"
-                ) from None
-        for fp in self.allowlist_fingerprints:
-            if not fp.startswith("hmac-sha256:"):
-                self._fail("allowlist_fingerprints", f"{fp!r} is not a fingerprint (hmac-sha256:<hex>)")
 
 
 @dataclasses.dataclass
