@@ -11,13 +11,17 @@ from ..checksums import luhn_valid
 from .base import RegexDetector, Span
 
 # Trigger shared by the digit-driven detectors (cards, phones, SSNs): one RE2 pass finds candidates.
+# A match runs on over the rest of the digit run, so a flood of digits is one match, not thousands.
 DIGITS_TRIGGER = (
-    r"\d{4}[ -]?\d{4}[ -]?\d{4}|\d{4}[ -]?\d{6}[ -]?\d{4}"  # cards
+    r"(?:\d{4}[ -]?\d{4}[ -]?\d{4}|\d{4}[ -]?\d{6}[ -]?\d{4}"  # cards
     r"|\d{3}[ -]\d{2}[ -]\d{4}"  # SSNs
-    r"|\+\d|\(\d{2,5}\)[ .-]?\d|\d{3}[-. ]\d{3}[-. ]\d{4}|0\d{1,4}[ -]\d{3}|0\d[ .]\d\d[ .]\d\d"  # phones
+    r"|\+\d|\(\d{2,5}\)[ .-]?\d|\d{3}[-. ]\d{3}[-. ]\d{4}|0\d{1,4}[ -]\d{3}|0\d[ .]\d\d[ .]\d\d)"  # phones
+    r"[\d .()+-]*"
 )
 
-_CARD = re.compile(r"(?<![\w.+-])(?:\d[ -]?){12,18}\d(?![\w]|[.-]\d)")
+# a whole run of digit groups (bounded, so each start costs O(1)); what follows it is checked in find()
+_CARD = re.compile(r"(?<![\w.+-])\d(?:[ -]?\d){11,47}")
+_AFTER = re.compile(r"\w|[.-]\d")
 # (brand, IIN ranges as (low, high) over the first digits, allowed lengths)
 _BRANDS: tuple[tuple[str, tuple[tuple[str, str], ...], tuple[int, ...]], ...] = (
     ("visa", (("4", "4"),), (13, 16, 19)),
@@ -53,7 +57,7 @@ def is_card_number(value: str) -> bool:
         groups = tuple(len(g) for g in value.split(next(iter(seps))))
         if groups not in _GROUPINGS:
             return False
-    if len(set(digits)) < 3:
+    if len(set(digits)) < 2:
         return False
     return card_brand(digits) is not None and luhn_valid(digits)
 
@@ -64,23 +68,32 @@ _GROUP = re.compile(r"\d+")
 @dataclasses.dataclass(frozen=True, eq=False, repr=False)
 class CardDetector(RegexDetector):
     """A run of digit groups may hold a card plus neighbouring numbers ("ref 1234 4539 1488 0343
-    6467"): when the whole run is not a card, every sub-run of whole groups is tried."""
+    6467"): when the whole run (of at most 8 groups) is not a card, its sub-runs of whole groups
+    are tried, longest first from each group."""
 
     def find(self, text: str, start: int, end: int) -> Iterator[Span]:
         for m in self.pattern.finditer(text, start, end):
             s, e = m.span()
+            if _AFTER.match(text, e):
+                continue  # the run continues into a word, a decimal or a dashed code
             if is_card_number(text[s:e]):
                 yield s, e, self.confidence
                 continue
             groups = [g.span() for g in _GROUP.finditer(text, s, e)]
+            if len(groups) > 8:
+                continue  # a table of numbers, not a card among neighbours
             i = 0
             while i < len(groups):
-                for j in range(len(groups) - 1, i - 1, -1):
+                best = -1  # the longest card starting at group i (at most 23 characters: O(1) tries)
+                for j in range(i, len(groups)):
                     gs, ge = groups[i][0], groups[j][1]
-                    if (i, j) != (0, len(groups) - 1) and 12 <= ge - gs <= 23 and is_card_number(text[gs:ge]):
-                        yield gs, ge, self.confidence
-                        i = j
+                    if ge - gs > 23:
                         break
+                    if ge - gs >= 12 and (i, j) != (0, len(groups) - 1) and is_card_number(text[gs:ge]):
+                        best = j
+                if best >= 0:
+                    yield groups[i][0], groups[best][1], self.confidence
+                    i = best
                 i += 1
 
 

@@ -69,16 +69,18 @@ class GenericSecretDetector(Detector):
             while j < len(text) and j - kw.end() < 64 and text[j] in _IDENT_CHARS:
                 j += 1
             ident = text[i:j]
+            pos = j  # one look per identifier, however many keywords it holds
             if not is_secret_key(ident):
                 continue
             m = _AFTER_KEY.match(text, j, end)
             if m is None or (
                 m.group("space") is not None and ident.lower() != "bearer" and not ident.startswith("-")
             ):
-                m = _NEARBY.match(text, j, end)  # "the API secret is:\n\nVALUE", "... here it is VALUE"
+                # prose keyword, value later: "the API secret is:\n\nVALUE", "... here it is VALUE"
+                m = _NEARBY.match(text, j, end) if ident.isalpha() else None
                 if m is None:
                     continue
-            name = next(g for g in ("dq", "sq", "bq", "bare") if m.group(g) is not None)
+            name = m.lastgroup  # the value groups close the pattern
             s, e = m.span(name)
             while name == "bare" and e > s and text[e - 1] in ".,;:)]}'\"":
                 e -= 1

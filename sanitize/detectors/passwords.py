@@ -29,7 +29,8 @@ _AFTER_KEY = re.compile(
 _SHORT_FLAG = re.compile(
     r"(?<![\w-])-p(?:[ \t]{1,3}|(?=[^\s-]))(?:\"(?P<dq>[^\"\n]{1,200})\"|'(?P<sq>[^'\n]{1,200})'|(?P<bare>[^\s\"'`;|&]{1,200}))"
 )
-_SHORT_FLAG_CONTEXT = re.compile(r"(?i:mysql|mysqladmin|mysqldump|mariadb|sshpass|smbclient|\s-u\s?\S)")
+_SHORT_FLAG_COMMANDS = ("mysql", "mariadb", "sshpass", "smbclient")  # commands whose -p takes a password
+_SHORT_FLAG_USER = re.compile(r"\s-u\s?\S")
 _URL_PASSWORD = re.compile(
     r"(?<![\w+.-])[A-Za-z][A-Za-z0-9+.-]{1,20}://[^\s:/@?#\"'<>]{0,128}:([^\s@/?#\"'<>]{1,128})@(?=[\w.\[-])"
 )
@@ -84,6 +85,7 @@ class PasswordDetector(Detector):
             while j < len(text) and j - kw.end() < 64 and text[j] in _IDENT_CHARS:
                 j += 1
             ident = text[i:j]
+            pos = j  # one look per identifier, however many keywords it holds
             if not is_password_key(ident):
                 continue
             m = _AFTER_KEY.match(text, j, end)
@@ -94,7 +96,7 @@ class PasswordDetector(Detector):
                 continue  # "password VALUE" only for CLI flags (--password VALUE) and "pass VALUE"
             if m.group("op") == "(" and m.group("bare") is not None:
                 continue  # check_password(user_input): a call, not a literal
-            name = next(g for g in ("dq", "sq", "bq", "bare") if m.group(g) is not None)
+            name = m.lastgroup  # the value groups close the pattern
             s, e = m.span(name)
             if name == "bare":
                 if i > 0 and text[i - 1] in "?&":
@@ -116,8 +118,10 @@ class PasswordDetector(Detector):
 
     def _short_flags(self, text: str, start: int, end: int) -> Iterator[Span]:
         for m in _SHORT_FLAG.finditer(text, start, end):
-            line_start = text.rfind("\n", 0, m.start()) + 1
-            if not _SHORT_FLAG_CONTEXT.search(text, line_start, m.start()):
+            lo = max(0, m.start() - 160)  # the command's start: this line, at most 160 characters back
+            line_start = max(lo, text.rfind("\n", lo, m.start()) + 1)
+            before = text[line_start : m.start()].lower()
+            if not any(w in before for w in _SHORT_FLAG_COMMANDS) and not _SHORT_FLAG_USER.search(before):
                 continue
             name = next(g for g in ("dq", "sq", "bare") if m.group(g) is not None)
             s, e = m.span(name)

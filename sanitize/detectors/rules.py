@@ -129,8 +129,10 @@ def _rule_detector(rule: dict[str, Any], rid: str, here: str, re2: Any) -> Regex
         raise ConfigError(
             f"{here}: 'secret_group' {group} out of range (the regex has {pattern.groups} group(s))"
         )
-    if isinstance(group, str) and group not in names:
-        raise ConfigError(f"{here}: 'secret_group' names no group of the regex")
+    if isinstance(group, str):
+        if group not in names:
+            raise ConfigError(f"{here}: 'secret_group' names no group of the regex")
+        group = names[group]  # google-re2 matches take group numbers only
     keywords = rule.get("keywords", [])
     if not isinstance(keywords, list) or not all(isinstance(k, str) and k for k in keywords):
         raise ConfigError(f"{here}: 'keywords' must be a list of non-empty strings")

@@ -1,0 +1,49 @@
+"""generic_secret: a secret-ish key assigned a random-looking value."""
+
+from __future__ import annotations
+
+import pytest
+
+from sanitize import ScanConfig, scan
+from sanitize.detectors.base import shannon_entropy
+from sanitize.detectors.entropy import generic_value_ok
+
+V = "x8Kd92mZpQ71vLr0aT5yN3"
+HEX = "edc94cdbeb9f580971f102e074cc7856"
+CASES = [
+    (f"SECRET_KEY = '{V}'", V),  # code
+    (f'app.config["SECRET_KEY"] = "{V}"', V),
+    (f"auth_token: str = '{V}'", V),  # annotated assignment
+    (f"oauth:\n  client_id: bob-app\n  client_secret: {HEX}", HEX),  # YAML, hex value
+    (f'{{"client_secret": "{V}", "redirect_uri": "https://x/cb"}}', V),  # JSON
+    (f"2024-01-02 DEBUG loaded settings api_secret={HEX} from env", HEX),  # log
+    (f"$ ./sync --api-key {V} --verbose", V),  # CLI flag
+    (f"bob: can you send me the API secret?\nann: sure, here it is {V}\nbob: thanks!", V),  # chat
+    (f"Hi Ann,\n\nAs requested, the API secret is:\n\n{V}\n\nBest", V),  # e-mail
+    ("api_key: your-api-key-here", None),  # placeholder
+    ("SECRET_KEY=REPLACE_ME", None),
+    ('token = os.environ["API_TOKEN"]', None),
+    (
+        "request_id=123e4567-e89b-12d3-a456-426614174000 token=123e4567-e89b-12d3-a456-426614174000",
+        None,
+    ),  # UUID
+    ("max_tokens: 2048", None),
+    ("The secret ingredient is nutmeg.", None),
+    ("Her token of appreciation was a monkey plush.", None),
+    ("secret_path = /var/lib/app/secrets/db.json", None),
+    ("token_type: bearer", None),
+    ("cache_key = aaaaaaaaaaaaaaaaaaaaaaaa", None),  # no entropy
+]
+
+
+@pytest.mark.parametrize(("payload", "secret"), CASES)
+def test_generic_secret(payload: str, secret: str | None) -> None:
+    found = [payload[f.start : f.end] for f in scan([payload], ScanConfig(types=["generic_secret"]))]
+    assert found == ([secret] if secret else [])
+
+
+def test_entropy_floor() -> None:
+    assert shannon_entropy("aaaa") == 0.0
+    assert shannon_entropy("abcd") == pytest.approx(2.0)
+    assert generic_value_ok(V)
+    assert not generic_value_ok("1.2.3")

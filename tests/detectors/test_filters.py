@@ -1,0 +1,49 @@
+"""The pure hard-negative predicates."""
+
+from __future__ import annotations
+
+import pytest
+
+from sanitize.detectors import filters
+
+CASES = [
+    (filters.is_placeholder, "<password>", True),
+    (filters.is_placeholder, "********", True),
+    (filters.is_placeholder, "changeme", True),
+    (filters.is_placeholder, "${VAR}", True),
+    (filters.is_placeholder, "{{ var }}", True),
+    (filters.is_placeholder, "%VAR%", True),
+    (filters.is_placeholder, "$DB_PASS", True),
+    (filters.is_placeholder, "your-api-key-here", True),
+    (filters.is_placeholder, "hunter2", False),
+    (filters.is_placeholder, "Tr0ub4dor&3", False),
+    (filters.is_example_key, "AKIAIOSFODNN7EXAMPLE", True),
+    (filters.is_example_key, "AKIAZ3MEXQ7RTYUIOPAB", False),
+    (filters.is_uuid, "123e4567-e89b-12d3-a456-426614174000", True),
+    (filters.is_uuid, "123e4567e89b12d3a456426614174000", False),  # no dashes: could be a secret
+    (filters.is_hex_hash, "3f2a9c1d4e5b6a7c8d9e0f1a2b3c4d5e6f7a8b9c", True),
+    (filters.is_hex_hash, "3f2a9c1", True),
+    (filters.is_hex_hash, "3F2a9c1d", False),  # mixed case is not a digest
+    (filters.is_version, "1.26.4", True),
+    (filters.is_version, "v2.0.1-rc.1", True),
+    (filters.is_version, "hunter2", False),
+    (filters.is_timestamp, "2024-01-15T12:30:45.123Z", True),
+    (filters.is_timestamp, "1705312345678", True),
+    (filters.is_timestamp, "4539148803436467", False),
+    (filters.is_code_reference, "get_password()", True),
+    (filters.is_code_reference, "self.password", True),
+    (filters.is_code_reference, "hunter2", False),
+    (filters.is_word, "keyboard", True),
+    (filters.is_word, "Monkey1", False),
+]
+
+
+@pytest.mark.parametrize(("predicate", "value", "expected"), CASES)
+def test_filters(predicate, value: str, expected: bool) -> None:  # type: ignore[no-untyped-def]
+    assert predicate(value) is expected
+
+
+def test_url_userinfo() -> None:
+    text = "see postgres://bob:pw@db/x and mail bob@x.com"
+    assert filters.is_url_userinfo(text, text.index("bob:"))
+    assert not filters.is_url_userinfo(text, text.index("bob@"))

@@ -1,0 +1,77 @@
+"""Safety: no detector takes more than 1 s (CPU) on a 1 MB adversarial line.
+
+Payloads: a truncated valid value of each detector repeated back to back (so every window overlaps
+the next and the detector runs over the whole megabyte), its keywords with an assignment after each,
+and shapes that make backtracking regexes explode (long digit, letter, separator and e-mail-ish
+runs). CPU time, not wall time, so a busy shared machine does not fail the bound.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+
+import pytest
+
+from sanitize import ScanConfig, synth
+from sanitize.detectors import DETECTORS
+from sanitize.scan import Scanner
+
+MB = 1_000_000
+LIMIT_S = 1.0
+
+
+def _fill(unit: str) -> str:
+    return (unit * (MB // len(unit) + 1))[:MB]
+
+
+GENERIC = {
+    "digits": _fill("1"),
+    "digit groups": _fill("4539 "),
+    "dashed digits": _fill("1-"),
+    "plus digits": _fill("+1 "),
+    "letters": _fill("a"),
+    "base64": _fill("aZ09+/"),
+    "at signs": _fill("a@"),
+    "dotted": _fill("a.b@c."),
+    "url userinfo": _fill("s://u:p"),
+    "begin markers": _fill("-----BEGIN RSA PRIVATE KEY-----\n"),
+    "jwt-ish": "eyJ" + _fill("a.eyJ"),
+    "assignments": _fill("password = secret_token: key= the quiet garden builds a river. "),
+}
+
+
+def _cpu_seconds(scanner: Scanner, text: str) -> float:
+    start = time.process_time()
+    scanner.spans(text)
+    return time.process_time() - start
+
+
+@pytest.mark.parametrize("name", sorted(GENERIC))
+def test_generic_adversarial_lines(name: str) -> None:
+    """All detectors at once; only when together they pass the bound is each one checked alone
+    (the total bounds every part)."""
+    text = GENERIC[name]
+    if _cpu_seconds(Scanner(ScanConfig(include_ip=True)), text) < LIMIT_S:
+        return
+    slow = {}
+    for d in DETECTORS:
+        if (t := _cpu_seconds(Scanner(ScanConfig(types=[d.secret_type])), text)) >= LIMIT_S:
+            slow[d.secret_type] = round(t, 2)
+    assert not slow, f"{name}: CPU seconds per 1 MB line {slow}"
+
+
+@pytest.mark.parametrize("detector", DETECTORS, ids=lambda d: d.secret_type)
+def test_each_detector_on_its_own_triggers(detector) -> None:  # type: ignore[no-untyped-def]
+    scanner = Scanner(ScanConfig(types=[detector.secret_type]))
+    value = synth.fake(detector.secret_type, random.Random(0))
+    payloads = {"own value": _fill(value[:-1] + " "), "own value prefix": _fill(value[: len(value) // 2])}
+    if detector.keywords:
+        # every keyword once per ~100 characters, each followed by an assignment the detector must parse
+        payloads["own keywords"] = _fill(
+            " = ".join(detector.keywords) + " is the quiet garden by the river. "
+        )
+    slow = {
+        name: round(t, 2) for name, text in payloads.items() if (t := _cpu_seconds(scanner, text)) >= LIMIT_S
+    }
+    assert not slow, f"{detector.secret_type}: CPU seconds per 1 MB line {slow}"

@@ -1,0 +1,98 @@
+"""password: keyword context in prose, chat, e-mail, config, .env, YAML, JSON, XML, code, CLI flags,
+connection strings and user:pass@host URLs; the span is the value only."""
+
+from __future__ import annotations
+
+import pytest
+
+from sanitize import ScanConfig, scan
+from sanitize.detectors.passwords import is_password_key, password_value_ok
+
+CASES = [
+    # prose
+    ("Hi Bob, the wifi password is hunter2 and the door code is 4821.", "hunter2"),
+    ("The password for the staging box is Tr0ub4dor&3, don't share it.", "Tr0ub4dor&3"),
+    ("I changed the wifi password to xA*F2PZFUgDLaG yesterday.", "xA*F2PZFUgDLaG"),
+    ("Her old passcode was Maple~4821 before the reset.", "Maple~4821"),
+    # chat
+    ("bob: what's the admin password?\nann: password: Copper_1990", "Copper_1990"),
+    ("[2024-01-02 10:00:00] <bob> pw is Saturn!77", "Saturn!77"),
+    ("bob: login is David / pass Copper_1990", "Copper_1990"),
+    # e-mail
+    ("Dear Ann,\n\nYour temporary password is: Kx9#mP2q\nPlease change it.", "Kx9#mP2q"),
+    ("Username: bob\nPassword: Velvet-2291\n\nRegards", "Velvet-2291"),
+    # .env / YAML / INI / JSON / XML
+    ("DB_PASSWORD=s3cr3t-Pa55", "s3cr3t-Pa55"),
+    ('export PGPASSWORD="HVEmQJb-Po=9IZlE"', "HVEmQJb-Po=9IZlE"),
+    ("database:\n  user: bob\n  password: e=d_gOsC~Y80Z\n  port: 5432", "e=d_gOsC~Y80Z"),
+    ("smtp_pass: 'Quartz*77'", "Quartz*77"),
+    ("[client]\nuser = bob\npasswd = Ember_515", "Ember_515"),
+    ('{"username": "bob", "password": "s3cr3t!x", "remember": true}', "s3cr3t!x"),
+    ("<user>bob</user>\n<password>Tr0ub4dor&3</password>", "Tr0ub4dor&3"),
+    ('DB_PASSWORD="correct horse battery staple"', "correct horse battery staple"),
+    # code
+    ('conn = psycopg2.connect(host="db", user="bob", password="Lantern!9")', "Lantern!9"),
+    ("db_pass = 'Rocket_88'", "Rocket_88"),
+    ('login(username="bob", pwd="Cobalt~12")', "Cobalt~12"),
+    # logs
+    ("2024-01-02 WARN auth failed for user=bob password=Summit-404 from web-2", "Summit-404"),
+    # CLI flags
+    ("$ mysql -u root -pS3cret99 -h db", "S3cret99"),
+    ("$ sshpass -p 'Glacier*3' ssh -l bob host", "Glacier*3"),
+    ("$ ./deploy.sh --user bob --password=Pepper_77", "Pepper_77"),
+    ("$ pg_dump --password Violet!12 orders", "Violet!12"),
+    # connection strings and URLs
+    ("Server=db;Database=x;User Id=sa;Password=Pa$$w0rd!;Encrypt=true", "Pa$$w0rd!"),
+    ("jdbc:mysql://db:3306/x?user=bob&password=Cactus_42&ssl=true", "Cactus_42"),
+    ("DATABASE_URL=postgres://admin:S3cr3tPass@db.example.com:5432/app", "S3cr3tPass"),
+    ("redis://:w7EBl4_RvcBO9ei@cache:6379/0", "w7EBl4_RvcBO9ei"),
+    ("git clone https://bob:Thunder-9@git.example.com/team/repo.git", "Thunder-9"),
+    # hard negatives
+    ("password: <password>", None),
+    ("DB_PASSWORD=********", None),
+    ("password = changeme", None),
+    ("DB_PASSWORD=${DB_PASSWORD}", None),
+    ('password: "{{ vault_db_password }}"', None),
+    ("set PASSWORD=%DB_PASSWORD%", None),
+    ('"password": "<YOUR_PASSWORD>"', None),
+    ("$ mysql -u root -p<password> -h localhost", None),
+    ("postgres://bob:${PGPASSWORD}@db/x", None),
+    ("password:", None),
+    ('"password": "",', None),
+    ("DB_PASSWORD=\nNEXT=1", None),
+    ("[sudo] password for bob:\n\nThe quiet garden shows the model.", None),
+    ("Enter password: \nThe bright river moves.", None),
+    ("Type the password with the keyboard, not the on-screen pad.", None),
+    ("A password manager beats monkey-typed strings every time.", None),
+    ("Forgot password? Click the reset link.", None),
+    ("password strength: weak", None),
+    ("The password is incorrect, please try again.", None),
+    ("password = get_password()", None),
+    ("password = self.password", None),
+    ("if check_password(user_input):", None),
+    ("We took the passport and the compass past the bypass.", None),
+    ("$ mkdir -p build/output", None),
+]
+
+
+@pytest.mark.parametrize(("payload", "secret"), CASES)
+def test_password(payload: str, secret: str | None) -> None:
+    found = [payload[f.start : f.end] for f in scan([payload], ScanConfig(types=["password"]))]
+    assert found == ([secret] if secret else [])
+
+
+@pytest.mark.parametrize(
+    ("identifier", "is_key"),
+    [("DB_PASSWORD", True), ("PGPASSWORD", True), ("dbPassword", True), ("--password", True),
+     ("db.pass", True), ("pwd", True), ("passport", False), ("compass", False), ("bypass", False),
+     ("PxSfPw9", False)],
+)  # fmt: skip
+def test_password_key(identifier: str, is_key: bool) -> None:
+    assert is_password_key(identifier) is is_key
+
+
+def test_password_value_rules() -> None:
+    assert password_value_ok("hunter2", quoted=False, prose=True)
+    assert not password_value_ok("incorrect", quoted=False, prose=True)  # an English word in prose
+    assert password_value_ok("sunflower", quoted=True, prose=False)  # quoted literals are taken as written
+    assert not password_value_ok("os.environ['X']", quoted=True, prose=False)

@@ -1,0 +1,39 @@
+"""private_key: the whole armoured block, in files, e-mail, YAML and escaped .env strings."""
+
+from __future__ import annotations
+
+import pytest
+
+from sanitize import ScanConfig, scan
+
+BODY = "MIIEowIBAAKCAQEA7bq9x1Q2w3e4r5t6y7u8i9o0pAaSsDdFfGgHhJjKkLlZzXxCcVvBbNnMm\nQwErTyUiOp1234567890abcdefGHIJKL"
+RSA = f"-----BEGIN RSA PRIVATE KEY-----\n{BODY}\n-----END RSA PRIVATE KEY-----"
+OPENSSH = f"-----BEGIN OPENSSH PRIVATE KEY-----\n{BODY}\n-----END OPENSSH PRIVATE KEY-----"
+ESCAPED = RSA.replace("\n", "\\n")
+YAML_KEY = RSA.replace("\n", "\n    ")
+
+CASES = [
+    (f"{RSA}\n", RSA),  # file
+    (f"here's the deploy key:\n\n{OPENSSH}\n\nCheers", OPENSSH),  # e-mail
+    (f"ssh:\n  key: |\n    {YAML_KEY}", YAML_KEY),  # YAML block
+    (f'PRIVATE_KEY="{ESCAPED}"', ESCAPED),  # .env with literal \n
+    (f"bob: paste the key\nann: ok\n{RSA.replace('RSA ', 'EC ')}", RSA.replace("RSA ", "EC ")),  # chat
+    ("-----BEGIN PUBLIC KEY-----\n" + BODY + "\n-----END PUBLIC KEY-----", None),
+    ("-----BEGIN CERTIFICATE-----\n" + BODY + "\n-----END CERTIFICATE-----", None),
+    ("-----BEGIN RSA PRIVATE KEY-----\n...\n-----END RSA PRIVATE KEY-----", None),  # placeholder body
+    ("-----BEGIN RSA PRIVATE KEY-----\n" + BODY, None),  # never closed
+    ("-----BEGIN RSA PRIVATE KEY-----\n" + BODY + "\n-----END EC PRIVATE KEY-----", None),  # mismatched
+]
+
+
+@pytest.mark.parametrize(("payload", "secret"), CASES)
+def test_private_key(payload: str, secret: str | None) -> None:
+    found = [payload[f.start : f.end] for f in scan([payload], ScanConfig(types=["private_key"]))]
+    assert found == ([secret] if secret else [])
+
+
+def test_two_blocks_are_two_findings() -> None:
+    text = f"{RSA}\n\n{RSA}"
+    found = scan([text], ScanConfig(types=["private_key"]))
+    assert [(f.start, f.end) for f in found] == [(0, len(RSA)), (len(RSA) + 2, 2 * len(RSA) + 2)]
+    assert found[0].fingerprint == found[1].fingerprint
