@@ -2,7 +2,7 @@
 
 Generates a synthetic corpus (prose-like documents, a fraction holding planted cards and passwords,
 each secret repeated across documents), finds the secrets with ``find_literal``, trains a byte-BPE
-or Llama-style tokenizer offline, and times, side by side in one run (best of ``--repeats``):
+or Llama-style tokenizer offline, and times, side by side in one run (best of ``--repeats``, the two alternating):
 
 * ``tokenize``: ``tokenize_corpus`` -- what fine-tuning does to the whole corpus;
 * ``build_pairs``: findings -> (z, z̃) pairs, surrogate replacement.
@@ -57,13 +57,15 @@ def make_corpus(n_docs: int, secret_rate: float, seed: int) -> tuple[list[str], 
     return docs, cards + passwords
 
 
-def _best(fn: Any, repeats: int) -> tuple[float, Any]:
-    best, out = float("inf"), None
+def _interleaved(fns: list[Any], repeats: int) -> list[tuple[float, Any]]:
+    """Best wall time of each function, run alternately so machine load hits all of them alike."""
+    best: list[tuple[float, Any]] = [(float("inf"), None)] * len(fns)
     for _ in range(repeats):
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
+        for i, fn in enumerate(fns):
+            t0 = time.perf_counter()
+            out = fn()
+            best[i] = (min(best[i][0], time.perf_counter() - t0), out)
+    return best
 
 
 def main(args: argparse.Namespace) -> list[dict[str, Any]]:
@@ -80,8 +82,13 @@ def main(args: argparse.Namespace) -> list[dict[str, Any]]:
     rows = []
     for mode in ("record", "packed"):
         cfg = PairConfig(mode=mode, max_length=args.max_length, block_size=args.block_size)
-        t_tok, seqs = _best(lambda cfg=cfg: tokenize_corpus(docs, tok, cfg), args.repeats)
-        t_pairs, pairs = _best(lambda cfg=cfg: build_pairs(docs, findings, tok, cfg), args.repeats)
+        (t_tok, seqs), (t_pairs, pairs) = _interleaved(
+            [
+                lambda cfg=cfg: tokenize_corpus(docs, tok, cfg),
+                lambda cfg=cfg: build_pairs(docs, findings, tok, cfg),
+            ],
+            args.repeats,
+        )
         rows.append({"mode": mode, "sequences": len(seqs), "pairs": len(pairs), "unseen": len(pairs.unseen),
                      "tokenize_s": t_tok, "build_pairs_s": t_pairs, "ratio": t_pairs / t_tok})  # fmt: skip
     print(f"\n{'mode':<8} {'sequences':>9} {'pairs':>7} {'unseen':>6} {'tokenize s':>11} {'build_pairs s':>13} "

@@ -137,6 +137,8 @@ class _Enc:
 
 def _encode(tokenizer: Any, texts: list[str], config: PairConfig, *, offsets: bool) -> list[Any]:
     """Record mode: truncated; packed mode: whole documents plus EOS. Offsets on request."""
+    if not texts:
+        return []
     record = config.mode == "record"
     kwargs: dict[str, Any] = {"add_special_tokens": config.add_special_tokens, "verbose": False}
     if record:
@@ -298,7 +300,7 @@ def sanitize_texts(
     """
     config = config or PairConfig()
     c = _Corpus(corpus)
-    docs = _prepare(c, findings, config, tokenizer, model)
+    docs = _prepare(c, list(findings), config, tokenizer, model)
     out: list[str] = []
     for texts in c.batches():
         for text in texts:
@@ -338,8 +340,11 @@ def _record_pairs(
     docs: dict[int, _Doc], tokenizer: Any, config: PairConfig, findings: Sequence[Finding]
 ) -> Pairs:
     rows = sorted(docs)
-    originals = _encode(tokenizer, [docs[r].text for r in rows], config, offsets=True)
-    sanitized = _encode(tokenizer, [docs[r].sanitized for r in rows], config, offsets=False)
+    originals, sanitized = [], []
+    for i in range(0, len(rows), _BATCH):
+        chunk = rows[i : i + _BATCH]
+        originals += _encode(tokenizer, [docs[r].text for r in chunk], config, offsets=True)
+        sanitized += _encode(tokenizer, [docs[r].sanitized for r in chunk], config, offsets=False)
     pairs, unseen = [], []
     for row, enc, new in zip(rows, originals, sanitized):
         seen = []
@@ -373,18 +378,23 @@ def _packed_pairs(
         rows = [r for r in group if r in docs]
         if not rows:
             continue
-        encs: list[_Enc] = []
-        for start in range(group.start, group.stop, _BATCH):
-            batch = list(range(start, min(start + _BATCH, group.stop)))
-            encs.extend(_encode(tokenizer, c.texts(batch), config, offsets=True))
-        starts = [0]
-        for e in encs:
-            starts.append(starts[-1] + len(e.ids))
-        stream = [t for e in encs for t in e.ids]
-        n_blocks = _blocks(stream, config)
+        # every document of the group as training tokenised it; with character offsets only where
+        # there are findings (the same ids, plus where each token sits in the text)
+        olds = dict(zip(rows, _encode(tokenizer, [docs[r].text for r in rows], config, offsets=True)))
         news = dict(zip(rows, _encode(tokenizer, [docs[r].sanitized for r in rows], config, offsets=True)))
+        ids: list[list[int]] = []
+        for start in range(group.start, group.stop, _BATCH):
+            batch = range(start, min(start + _BATCH, group.stop))
+            plain = [r for r in batch if r not in olds]
+            encoded = dict(zip(plain, _encode(tokenizer, c.texts(plain), config, offsets=False)))
+            ids.extend(olds[r].ids if r in olds else encoded[r] for r in batch)
+        starts = [0]
+        for doc_ids in ids:
+            starts.append(starts[-1] + len(doc_ids))
+        stream = [t for doc_ids in ids for t in doc_ids]
+        n_blocks = _blocks(stream, config)
         for r in rows:  # which findings were trained on
-            enc, limit = encs[r - group.start], n_blocks * b_size - starts[r - group.start]
+            enc, limit = olds[r], n_blocks * b_size - starts[r - group.start]
             for span in docs[r].spans:
                 for i in span.members:
                     f = findings[i]
@@ -400,15 +410,15 @@ def _packed_pairs(
             members: set[int] = set()
             holds_secret = False
             first = bisect.bisect_right(starts, lo) - 1
-            for d in range(first, len(encs)):
+            for d in range(first, len(ids)):
                 if starts[d] >= hi:
                     break
                 k0, k1 = max(lo, starts[d]) - starts[d], min(hi, starts[d + 1]) - starts[d]
-                enc, row = encs[d], group.start + d
+                row = group.start + d
                 if row not in docs:
-                    new_ids.extend(enc.ids[k0:k1])
+                    new_ids.extend(ids[d][k0:k1])
                     continue
-                doc, new = docs[row], news[row]
+                doc, enc, new = docs[row], olds[row], news[row]
                 n0, n1 = (_map_index(k, enc, new, doc) for k in (k0, k1))
                 new_ids.extend(new.ids[n0:n1])
                 chars = enc.char_range(k0, k1)
@@ -437,13 +447,16 @@ def build_pairs(
 
     ``corpus``: a ``datasets.Dataset`` from :func:`sanitize.load_corpus` (``doc``/``text`` columns)
     or a list of str; ``findings``: spans into it (from ``scan`` or :func:`find_literal`);
-    ``model``: needed by the ``model`` replacement strategy only. Pairs hold secrets in memory:
+    ``model``: needed by the ``model`` replacement strategy only. ``Pair.findings`` are indices into
+    ``findings``; ``Pair.doc`` is the document (packed mode: of the block's first finding) and
+    ``Pair.block`` the block index in packed mode. Pairs hold secrets in memory:
     their ``repr`` shows counts and shapes only, and ``Pairs.save`` needs ``allow_secrets=True``.
     """
     config = config or PairConfig()
     _check_tokenizer(tokenizer, config)
     c = _Corpus(corpus)
-    docs = _prepare(c, list(findings), config, tokenizer, model)
+    findings = list(findings)
+    docs = _prepare(c, findings, config, tokenizer, model)
     if not docs:
         return Pairs((), ())
     if config.mode == "record":

@@ -360,6 +360,26 @@ def test_findings_are_validated_against_the_corpus(tok: Any) -> None:
         build_pairs(["a", 3], [], tok)  # type: ignore[list-item]
 
 
+def test_pair_config_validates() -> None:
+    from sanitize.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"PairConfig\.mode: must be one of 'record', 'packed'"):
+        PairConfig(mode="chunked")
+    with pytest.raises(ConfigError, match=r"PairConfig\.block_size: must be >= 1"):
+        PairConfig(block_size=0)
+    with pytest.raises(ConfigError, match=r"PairConfig\.model_temperature: must be > 0"):
+        PairConfig(model_temperature=0.0)
+    with pytest.raises(ConfigError, match=r"PairConfig\.append_eos: must be true or false"):
+        PairConfig(append_eos="yes")  # type: ignore[arg-type]
+    assert PairConfig.from_dict(PairConfig(mode="packed", seed=3).to_dict()) == PairConfig(
+        mode="packed", seed=3
+    )
+
+
+def test_findings_may_be_any_iterable(tok: Any) -> None:
+    assert build_pairs(DOCS, iter([CARD_F, PW_F]), tok) == build_pairs(DOCS, [CARD_F, PW_F], tok)
+
+
 def test_reprs_show_counts_and_shapes_never_text(tok: Any) -> None:
     pairs = build_pairs(DOCS, [CARD_F, PW_F], tok)
     shown = repr(pairs) + str(pairs) + repr(pairs[0]) + str(pairs[1]) + repr(list(pairs))
