@@ -38,12 +38,17 @@ _EXPORTS: dict[str, str] = {
     # shadowed by the submodule as soon as anything imports `sanitize.scan`.
     "iter_scan": "scan",
     "scan_batch": "scan",
+    "ExposureConfig": "config",
+    "ExposureResult": "types",
+    "findings_exposure": "exposure",
 }
 
 __all__ = [  # keep in sync with _EXPORTS (a test checks)
     "ConfigError",
     "CorpusConfig",
     "CorpusError",
+    "ExposureConfig",
+    "ExposureResult",
     "Finding",
     "ModelLoadError",
     "Pair",
@@ -55,6 +60,7 @@ __all__ = [  # keep in sync with _EXPORTS (a test checks)
     "__version__",
     "build_pairs",
     "find_literal",
+    "findings_exposure",
     "iter_documents",
     "iter_scan",
     "load_corpus",
@@ -66,14 +72,15 @@ __all__ = [  # keep in sync with _EXPORTS (a test checks)
 ]
 
 if TYPE_CHECKING:
-    from .config import CorpusConfig, PairConfig, ScanConfig
+    from .config import CorpusConfig, ExposureConfig, PairConfig, ScanConfig
     from .data import iter_documents, load_corpus
     from .errors import ConfigError, CorpusError, ModelLoadError, SanitizeError
+    from .exposure import findings_exposure
     from .models import load_model
     from .pairs import build_pairs, find_literal, sanitize_texts, tokenize_corpus
     from .pipeline import sanitize_model
     from .scan import iter_scan, scan_batch
-    from .types import Finding, Pair, Pairs, TokenSequence
+    from .types import ExposureResult, Finding, Pair, Pairs, TokenSequence
 
 
 def __getattr__(name: str) -> Any:

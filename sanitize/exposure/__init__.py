@@ -10,18 +10,38 @@
 
 from __future__ import annotations
 
+from .canaries import Canary, canary_exposure, insert_canaries, read_canaries, write_canaries
+from .memorization import (
+    greedy_extraction,
+    heldout_perplexity,
+    log_perplexity,
+    memorization,
+    token_accuracy,
+    zlib_ratio,
+)
 from .rank import exposure, findings_exposure, rank_exposure, skewnorm_logcdf
 from .scoring import score_candidates, score_naive
 from .spaces import CandidateSpace, parse_space, space_for
 
 __all__ = [
+    "Canary",
     "CandidateSpace",
+    "canary_exposure",
     "exposure",
     "findings_exposure",
+    "greedy_extraction",
+    "heldout_perplexity",
+    "insert_canaries",
+    "log_perplexity",
+    "memorization",
     "parse_space",
     "rank_exposure",
+    "read_canaries",
     "score_candidates",
     "score_naive",
     "skewnorm_logcdf",
     "space_for",
+    "token_accuracy",
+    "write_canaries",
+    "zlib_ratio",
 ]

@@ -90,7 +90,8 @@ def full_sequences(tokenizer: Any, head: str, candidates: Sequence[str]) -> list
     return out
 
 
-def _pack(shared_len: int, seqs: list[list[int]], starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _pack(seqs: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """(N, W) int64 token ids padded with -1 and (N,) lengths."""
     lengths = np.array([len(s) for s in seqs], dtype=np.int64)
     width = int(lengths.max())
     padded = np.full((len(seqs), width), -1, dtype=np.int64)
@@ -141,20 +142,20 @@ def tokenize_candidates(
                     return _window(tokenizer, head, candidates, ref_ids[:k], start)
     seqs = full_sequences(tokenizer, head, candidates)
     starts = np.array([s for _, s in seqs], dtype=np.int64)
-    padded, lengths = _pack(0, [ids for ids, _ in seqs], starts)
+    padded, lengths = _pack([ids for ids, _ in seqs])
     out = _split(padded, lengths, starts)
     out.mode = "full"
     return out
 
 
 def _window(tokenizer: Any, head: str, candidates: Sequence[str], prefix: list[int], q: int) -> Tokenized:
+    """``prefix`` (the head's tokens before character ``q``) + each tail ``head[q:] + c`` tokenised."""
     boundary = len(head) - q
     tails = _encode(tokenizer, [head[q:] + c for c in candidates], False)
-    starts = np.array([len(prefix) + _first_scored(off, boundary) for _, off in tails], dtype=np.int64)
-    padded, lengths = _pack(0, [ids for ids, _ in tails], starts)
-    lengths = lengths + len(prefix)
-    padded = np.concatenate([np.tile(np.array(prefix, dtype=np.int64), (len(tails), 1)), padded], axis=1)
-    out = _split(padded, lengths, starts)
+    starts = np.array([_first_scored(off, boundary) for _, off in tails], dtype=np.int64)
+    padded, lengths = _pack([ids for ids, _ in tails])
+    out = _split(padded, lengths, starts)  # the prefix is common to all: never materialised per candidate
+    out.shared = prefix + out.shared
     out.mode = "window"
     return out
 
@@ -243,32 +244,62 @@ def _layer_kv(cache: Any) -> list[tuple[torch.Tensor, torch.Tensor]]:
     return [(k, v) for k, v in cache]  # pragma: no cover - older cache API
 
 
-def score_tokenized(model: Any, tok: Tokenized, *, batch_size: int = 256) -> np.ndarray:
-    """(N,) float64 summed NLL of every candidate's suffix: shared tokens once, then the trie."""
+def score_tokenized(
+    model: Any, tok: Tokenized, *, batch_size: int = 256, group_size: int = 100_000
+) -> np.ndarray:  # fmt: skip
+    """(N,) float64 summed NLL of every candidate's scored suffix tokens: the shared tokens run once,
+    then the trie. More than ``group_size`` candidates are walked one first-token subtree at a time
+    (same shared KV), which bounds the memory held for the KV of internal trie nodes."""
     import torch
 
     n, width = tok.suffixes.shape
     _check_positions(model, len(tok.shared) + width)
-    vocab = int(model.config.vocab_size) if model.config.vocab_size else int(tok.suffixes.max()) + 1
-    vocab = max(vocab, int(tok.suffixes.max()) + 1)
-    levels, nodes = _trie(tok.suffixes, tok.lengths, vocab)
     device = next(model.parameters()).device
-    L0 = len(tok.shared)
-    kwarg = _cache_kwarg(model)
-    scores = np.empty(n, dtype=np.float64)
     with torch.no_grad():
         out = model(input_ids=torch.tensor([tok.shared], device=device), use_cache=True)
         shared_kv = _layer_kv(_out_cache(out))  # per layer (1, H, L0, hd)
         root_logp = torch.log_softmax(out.logits[0, -1].double(), dim=-1)  # (V,)
+        walk = _TrieWalk(model, shared_kv, root_logp, len(tok.shared), batch_size)
+        if n <= group_size:
+            return walk(tok.suffixes, tok.lengths, tok.skip)
+        scores = np.empty(n, dtype=np.float64)
+        first = tok.suffixes[:, 0]  # (N,) first suffix token: one subtree per value
+        for t in np.unique(first):
+            rows = np.flatnonzero(first == t)
+            scores[rows] = walk(tok.suffixes[rows], tok.lengths[rows], tok.skip[rows])
+        return scores
+
+
+@dataclasses.dataclass
+class _TrieWalk:
+    """Level-by-level walk of one candidate trie below the shared context (see score_tokenized)."""
+
+    model: Any
+    shared_kv: list[tuple[torch.Tensor, torch.Tensor]]  # per layer (1, H, L0, hd)
+    root_logp: torch.Tensor  # (V,) log p(first suffix token | shared)
+    L0: int
+    batch_size: int
+
+    def __call__(self, suffixes: np.ndarray, lengths: np.ndarray, skip: np.ndarray) -> np.ndarray:
+        import torch
+
+        model, shared_kv, L0, batch_size = self.model, self.shared_kv, self.L0, self.batch_size
+        n = len(lengths)
+        width = int(lengths.max())
+        suffixes = suffixes[:, :width]
+        vocab = max(int(self.root_logp.shape[0]), int(suffixes.max()) + 1)
+        levels, nodes = _trie(suffixes, lengths, vocab)
+        device = self.root_logp.device
+        kwarg = _cache_kwarg(model)
         _, token = levels[0]
-        cum = -root_logp[torch.from_numpy(token).to(device)]  # (n_1,) NLL of the first suffix token
-        path_kv: list[tuple[torch.Tensor, torch.Tensor]] | None = None  # per layer (n_int, H, d-1, hd)
+        cum = -self.root_logp[torch.from_numpy(token).to(device)]  # (n_1,) NLL of the first suffix token
+        path_kv: list[tuple[torch.Tensor, ...]] | None = None  # per layer (n_int, H, d, hd) K and V
         path_index = np.zeros(1, dtype=np.int64)  # level d-1 node -> row in path_kv
-        scores[:] = 0.0
+        scores = np.zeros(n, dtype=np.float64)
         for d in range(width):
-            ends = tok.lengths == d + 1  # (N,) candidates whose last token is at depth d
+            ends = lengths == d + 1  # (N,) candidates whose last token is at depth d
             scores[ends] += cum[torch.from_numpy(nodes[d][ends]).to(device)].cpu().numpy()
-            skipped = tok.skip == d + 1  # (N,) candidates whose first d+1 suffix tokens are head tokens
+            skipped = skip == d + 1  # (N,) candidates whose first d+1 suffix tokens are head tokens
             scores[skipped] -= cum[torch.from_numpy(nodes[d][skipped]).to(device)].cpu().numpy()
             if d + 1 == width:
                 break
@@ -304,13 +335,13 @@ def score_tokenized(model: Any, tok: Tokenized, *, batch_size: int = 256) -> np.
             path_index = np.full(len(levels[d][0]), -1, dtype=np.int64)
             path_index[internal] = np.arange(len(internal))
             cum = child_cum
-    return scores
+        return scores
 
 
 def score_candidates(
     model: Any, tokenizer: Any, head: str, candidates: Sequence[str], *, batch_size: int = 256,
-    exact_tokenization: bool = False,
+    exact_tokenization: bool = False, group_size: int = 100_000,
 ) -> np.ndarray:  # fmt: skip
     """(N,) float64 summed NLL (nats) of each candidate after ``head``, via the KV-cached trie walk."""
     tok = tokenize_candidates(tokenizer, head, candidates, exact=exact_tokenization)
-    return score_tokenized(model, tok, batch_size=batch_size)
+    return score_tokenized(model, tok, batch_size=batch_size, group_size=group_size)

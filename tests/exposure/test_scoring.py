@@ -8,7 +8,13 @@ import numpy as np
 import pytest
 
 from sanitize.exposure.rank import rank_exposure
-from sanitize.exposure.scoring import full_sequences, score_candidates, score_naive, tokenize_candidates
+from sanitize.exposure.scoring import (
+    full_sequences,
+    score_candidates,
+    score_naive,
+    score_tokenized,
+    tokenize_candidates,
+)
 
 LONG = (
     "Alice was beginning to get very tired of sitting by her sister on the bank. The rabbit took a "
@@ -34,6 +40,8 @@ def test_trie_equals_brute_force(tiny64: Any, float64_llama: Any, kind: str, hea
     slow = score_naive(model, tok, head, cands, batch_size=128)
     assert np.all(np.isfinite(fast)) and np.all(fast > 0)
     np.testing.assert_allclose(fast, slow, rtol=0, atol=1e-9)
+    grouped = score_tokenized(model, tokenized, batch_size=37, group_size=50)  # one subtree at a time
+    np.testing.assert_allclose(grouped, slow, rtol=0, atol=1e-9)
     for i in (0, 12, 49, 90, len(cands) - 4, len(cands) - 1):  # same rank (ties against) across the space
         refs = np.delete(np.arange(len(cands)), i)
         assert rank_exposure(fast[i], fast[refs]) == rank_exposure(slow[i], slow[refs])

@@ -1,0 +1,76 @@
+"""``sanitize canary insert INPUT --out corpus.jsonl --truth canaries.jsonl --space digits:6``.
+
+Adds random canaries (Secret Sharer protocol) to a corpus: for each count k in ``--repetitions``,
+``--per-repetition`` canaries drawn from ``--space`` are each inserted k times as their own record
+``PREFIX + canary``. The new corpus (JSONL, ``text`` field) and the ground truth (JSONL, plaintext:
+keep it private) go to separate files; nothing about the canaries is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..errors import SanitizeError
+from . import add_corpus_arguments, corpus_options
+
+
+def add_parser(sub: Any) -> argparse.ArgumentParser:
+    p = sub.add_parser("canary", help="Insert random canaries into a corpus for an exposure audit.")
+    actions = p.add_subparsers(dest="canary_command", metavar="ACTION", required=True)
+    ins = actions.add_parser("insert", help="Insert canaries; write the corpus and the ground truth apart.")
+    ins.add_argument("input", help="Corpus file, folder or saved dataset.")
+    add_corpus_arguments(ins)
+    ins.add_argument("--out", required=True, help="Output corpus (JSONL with a 'text' field).")
+    ins.add_argument(
+        "--truth", required=True, help="Ground-truth file (JSONL; holds the canaries in plaintext)."
+    )
+    ins.add_argument("--space", default="digits:6", help="Candidate space the canaries are drawn from.")
+    ins.add_argument("--repetitions", type=int, nargs="+", default=[1, 4, 16],
+                     help="Insertion counts; 0 makes an uninserted control canary.")  # fmt: skip
+    ins.add_argument("--per-repetition", type=int, default=1, help="Canaries per insertion count.")
+    ins.add_argument("--prefix", default="my secret number is ", help="Text before each canary.")
+    ins.add_argument("--seed", type=int, default=0, help="Seed for canaries and positions.")
+    return p
+
+
+def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            for row in rows:
+                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..data import iter_documents
+    from ..exposure.canaries import insert_canaries, write_canaries
+
+    out, truth = Path(args.out), Path(args.truth)
+    if out.resolve() == truth.resolve():
+        raise SanitizeError("--out and --truth must be different files (the truth holds the canaries)")
+    if out.resolve() == Path(args.input).resolve():
+        raise SanitizeError("--out must not overwrite the input corpus")
+    if args.per_repetition < 1:
+        raise SanitizeError("--per-repetition must be >= 1")
+    texts = [d.text for d in iter_documents(args.input, **corpus_options(args))]
+    new_texts, canaries = insert_canaries(
+        texts, args.space, repetitions=args.repetitions, per_repetition=args.per_repetition,
+        prefix=args.prefix, seed=args.seed,
+    )  # fmt: skip
+    write_canaries(truth, canaries)
+    _write_jsonl(out, [{"text": t} for t in new_texts])
+    print(
+        f"inserted {len(canaries)} canaries ({sum(c.repetitions for c in canaries)} records) into "
+        f"{len(texts)} documents -> {out} ({len(new_texts)} documents); ground truth -> {truth}",
+        file=sys.stderr,
+    )
+    return 0
