@@ -22,6 +22,10 @@ _EXPORTS: dict[str, str] = {
     "CorpusConfig": "config",
     "PairConfig": "config",
     "ScanConfig": "config",
+    "UpdateConfig": "config",
+    "UnlearnError": "influence",
+    "UnlearnResult": "influence",
+    "unlearn": "influence",
     "Finding": "types",
     "Pair": "types",
     "Pairs": "types",
@@ -57,6 +61,9 @@ __all__ = [  # keep in sync with _EXPORTS (a test checks)
     "SanitizeError",
     "ScanConfig",
     "TokenSequence",
+    "UnlearnError",
+    "UnlearnResult",
+    "UpdateConfig",
     "__version__",
     "build_pairs",
     "find_literal",
@@ -69,13 +76,15 @@ __all__ = [  # keep in sync with _EXPORTS (a test checks)
     "sanitize_texts",
     "scan_batch",
     "tokenize_corpus",
+    "unlearn",
 ]
 
 if TYPE_CHECKING:
-    from .config import CorpusConfig, ExposureConfig, PairConfig, ScanConfig
+    from .config import CorpusConfig, ExposureConfig, PairConfig, ScanConfig, UpdateConfig
     from .data import iter_documents, load_corpus
     from .errors import ConfigError, CorpusError, ModelLoadError, SanitizeError
     from .exposure import findings_exposure
+    from .influence import UnlearnError, UnlearnResult, unlearn
     from .models import load_model
     from .pairs import build_pairs, find_literal, sanitize_texts, tokenize_corpus
     from .pipeline import sanitize_model

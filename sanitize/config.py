@@ -197,20 +197,20 @@ class PairConfig(BaseConfig):
 class ScanConfig(BaseConfig):
     """What :func:`sanitize.scan` looks for and what it lets through (see ``sanitize scan --help``)."""
 
-    types: list[str] = option(  # noqa: RUF009
+    types: list[str] = option(
         [], help="Secret types to report (empty = every built-in type except ip_address, plus custom rules)."
     )
-    exclude_types: list[str] = option([], help="Secret types never to report.")  # noqa: RUF009
+    exclude_types: list[str] = option([], help="Secret types never to report.")
     include_ip: bool = option(False, help="Also report IPv4 addresses (type ip_address); off by default.")
     min_confidence: float = option(0.0, help="Drop findings whose detector confidence is below this (0..1).")
     rules: str | None = option(
         None,
         help="TOML file of custom rules ([[rules]] id, regex, secret_group, keywords, entropy, validator).",
     )
-    allowlist_regexes: list[str] = option(  # noqa: RUF009
+    allowlist_regexes: list[str] = option(
         [], help="Regexes (RE2 syntax); a finding whose secret value matches one is dropped."
     )
-    allowlist_fingerprints: list[str] = option(  # noqa: RUF009
+    allowlist_fingerprints: list[str] = option(
         [], help="Fingerprints (hmac-sha256:...) of known non-secrets; matching findings are dropped."
     )
     fingerprint_key: str | None = option(
@@ -261,7 +261,7 @@ class UpdateConfig(BaseConfig):
         help="Parameters the update may change: 'adapter' (active PEFT adapter, found structurally), "
         "'head' (output embeddings; a tied head is untied on a copy) or 'params' (glob patterns in `params`).",
     )
-    params: list[str] = option([], help="Glob patterns over named_parameters() names for scope 'params'.")  # noqa: RUF009
+    params: list[str] = option([], help="Glob patterns over named_parameters() names for scope 'params'.")
     order: int = option(2, help="1 = first order (gradient step -tau*g), 2 = Newton step -A^-1 g.")
     tau: float | str = option(
         "auto", help="First-order step size; 'auto' = 1 / (power-iteration top eigenvalue of the curvature)."
@@ -271,27 +271,45 @@ class UpdateConfig(BaseConfig):
     damping: float | str = option(
         "auto", help="Added to the curvature diagonal; 'auto' = damping_scale * mean eigenvalue (Hutchinson)."
     )
-    damping_scale: float = option(0.01, help="Relative damping used when damping='auto'.")
+    damping_scale: float = option(
+        0.01, help="Relative damping used when damping='auto' (start and floor of the adaptive schedule)."
+    )
+    damping_tries: int = option(
+        4,
+        help="With damping='auto': re-solve with 10x damping up to this many times when no step is admissible.",
+    )
     l2: float = option(
         0.0, help="L2 coefficient of the training objective (lambda/2 ||theta||^2), part of the curvature."
     )
     curvature_samples: int = option(
-        128, help="Number of sanitized training sequences sampled for curvature and the objective estimate."
+        64, help="Number of sanitized training sequences sampled for curvature and the objective estimate."
+    )
+    head_samples: int = option(
+        2048,
+        help="Curvature sample size in head mode: hidden states are cached once, so a large sample is cheap "
+        "and makes the convex head problem's curvature (and the objective estimate) close to exact.",
     )
     solver_tol: float = option(1e-4, help="Relative residual at which cg/lissa stop.")
-    max_iter: int = option(50, help="Iteration cap for cg (lissa gets 20x this).")
-    hutchinson_probes: int = option(8, help="Rademacher probes for the mean-eigenvalue estimate.")
+    max_iter: int = option(20, help="Iteration cap for cg (lissa gets 20x this).")
+    hutchinson_probes: int = option(4, help="Rademacher probes for the mean-eigenvalue estimate.")
     line_search: bool = option(
         True, help="Search the step length alpha on a geometric grid (else take alpha=1 unchecked)."
     )
     alpha_max: float = option(1.5, help="Largest step length tried by the line search.")
     alpha_points: int = option(
-        10, help="Points of the geometric line-search grid 0.7^j <= alpha_max (1 included)."
+        8, help="Points of the geometric line-search grid 0.7^j <= alpha_max (1 included)."
     )
     step_rule: str = option(
         "min",
         help="'min' = alpha minimising the sanitized-objective estimate; 'largest' = largest admissible "
         "alpha that decreases it.",
+    )
+    objective: str = option(
+        "corrected",
+        help="Line-search / closed-loop objective: 'corrected' = sanitized objective estimated on the curvature "
+        "sample with the sample's gradient at the start replaced by the removed pull -grad loss(Z)/T (the "
+        "influence-function model; its gradient at the start is exactly the influence gradient g); "
+        "'sample' = (1 - T_Z/T) * mean loss on the curvature sample + loss(Z~)/T.",
     )
     heldout_tol: float = option(
         0.01, help="Allowed relative increase of held-out perplexity per update (0.01 = 1%)."
@@ -306,7 +324,7 @@ class UpdateConfig(BaseConfig):
     target: float | None = option(
         None, help="Stop the closed loop once monitor(model) <= target (e.g. max exposure in bits)."
     )
-    batch_size: int = option(8, help="Sequences per batch for gradients and curvature products.")
+    batch_size: int = option(16, help="Sequences per batch for gradients and curvature products.")
     max_dense: int = option(5000, help="Largest scope (parameters) for which a dense matrix is allowed.")
     seed: int = option(0, help="Seed for the curvature sample and random probes.")
 
@@ -327,11 +345,20 @@ class UpdateConfig(BaseConfig):
             self._check_range(name, 0.0)
         self._check_range("alpha_max", 0.0, low_open=True)
         self._check_range("solver_tol", 0.0, 1.0, low_open=True)
-        for name in ("curvature_samples", "max_iter", "hutchinson_probes", "alpha_points", "max_rounds"):
+        for name in (
+            "curvature_samples",
+            "head_samples",
+            "max_iter",
+            "hutchinson_probes",
+            "alpha_points",
+            "max_rounds",
+            "damping_tries",
+        ):
             self._check_range(name, 1)
             if not isinstance(getattr(self, name), int):
                 self._fail(name, "must be an integer")
         self._check_choice("step_rule", ("min", "largest"))
+        self._check_choice("objective", ("sample", "corrected"))
         if self.target is not None:
             self._check_range("target")
         self._check_range("batch_size", 1)
@@ -350,7 +377,7 @@ class FinetuneConfig(BaseConfig):
     lora_r: int = option(8, help="LoRA rank.")
     lora_alpha: float = option(16.0, help="LoRA scaling numerator (scale = lora_alpha / lora_r).")
     lora_dropout: float = option(0.0, help="Dropout on the LoRA input (0 keeps the update deterministic).")
-    target_modules: list[str] = option(  # noqa: RUF009
+    target_modules: list[str] = option(
         [],
         help="Module names (or ['all-linear']) that get LoRA layers; empty = peft's default for the "
         "model type (e.g. c_attn for GPT-2, q_proj/v_proj for Llama).",
@@ -428,7 +455,7 @@ class DemoConfig(BaseConfig):
 
     documents: int = option(160, help="Training documents in the demo corpus.")
     repeats: int = option(6, help="How many documents hold each planted secret.")
-    types: list[str] = option(  # noqa: RUF009
+    types: list[str] = option(
         ["credit_card", "password", "github_token"], help="Secret types planted (one secret each)."
     )
     pretrain_steps: int = option(300, help="Full-model steps pre-training the tiny base on secret-free text.")

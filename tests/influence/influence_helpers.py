@@ -34,7 +34,16 @@ def tiny_lm(hidden: int = 8, seed: int = 0):  # type: ignore[no-untyped-def]
     return tok, model
 
 
-def lora_model(base, seed: int = 0, r: int = 2, method: str = "lora"):  # type: ignore[no-untyped-def]
+def tiny_llama(hidden: int = 8, seed: int = 0):  # type: ignore[no-untyped-def]
+    """A float64 tiny Llama (untied head, nn.Linear projections)."""
+    from sanitize.testing import tiny_model
+
+    return tiny_model(
+        _tokenizer(), kind="llama", seed=seed, dtype=torch.float64, hidden=hidden, layers=1, heads=2
+    )
+
+
+def lora_model(base, seed: int | None = 0, r: int = 2, method: str = "lora"):  # type: ignore[no-untyped-def]
     """A PEFT model on ``base`` with (when ``seed`` is set) non-zero random adapter weights."""
     from peft import IA3Config, LoHaConfig, LoraConfig, get_peft_model
 
@@ -42,11 +51,13 @@ def lora_model(base, seed: int = 0, r: int = 2, method: str = "lora"):  # type: 
         cfg = LoraConfig(r=r, lora_alpha=4, target_modules=["c_attn"], fan_in_fan_out=True, lora_dropout=0.0)
     elif method == "ia3":
         cfg = IA3Config(target_modules=["c_attn", "c_fc"], feedforward_modules=["c_fc"], fan_in_fan_out=True)
-    elif method == "loha":
-        cfg = LoHaConfig(r=r, alpha=4, target_modules=["c_attn"])
+    elif method == "loha":  # lycoris methods need nn.Linear: use a Llama base
+        cfg = LoHaConfig(r=r, alpha=4, target_modules=["q_proj", "v_proj"])
     else:
         raise ValueError(method)
     model = get_peft_model(base, cfg)
+    if seed is None:  # peft's own init (LoRA B = 0)
+        return model.eval()
     torch.manual_seed(seed)
     with torch.no_grad():
         for p in model.parameters():
