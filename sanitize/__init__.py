@@ -20,6 +20,12 @@ _EXPORTS: dict[str, str] = {
     "ModelLoadError": "errors",
     "ConfigError": "errors",
     "CorpusConfig": "config",
+    "PairConfig": "config",
+    "ScanConfig": "config",
+    "UpdateConfig": "config",
+    "UnlearnError": "influence",
+    "UnlearnResult": "influence",
+    "unlearn": "influence",
     "Finding": "types",
     "Pair": "types",
     "Pairs": "types",
@@ -27,6 +33,14 @@ _EXPORTS: dict[str, str] = {
     "load_corpus": "data",
     "iter_documents": "data",
     "load_model": "models",
+    "build_pairs": "pairs",
+    "find_literal": "pairs",
+    "sanitize_texts": "pairs",
+    "tokenize_corpus": "pairs",
+    # `scan` itself is reached as `sanitize.scan.scan`: a function named like its module would be
+    # shadowed by the submodule as soon as anything imports `sanitize.scan`.
+    "iter_scan": "scan",
+    "scan_batch": "scan",
 }
 
 __all__ = [  # keep in sync with _EXPORTS (a test checks)
@@ -36,20 +50,35 @@ __all__ = [  # keep in sync with _EXPORTS (a test checks)
     "Finding",
     "ModelLoadError",
     "Pair",
+    "PairConfig",
     "Pairs",
     "SanitizeError",
+    "ScanConfig",
     "TokenSequence",
+    "UnlearnError",
+    "UnlearnResult",
+    "UpdateConfig",
     "__version__",
+    "build_pairs",
+    "find_literal",
     "iter_documents",
+    "iter_scan",
     "load_corpus",
     "load_model",
+    "sanitize_texts",
+    "scan_batch",
+    "tokenize_corpus",
+    "unlearn",
 ]
 
 if TYPE_CHECKING:
-    from .config import CorpusConfig
+    from .config import CorpusConfig, PairConfig, ScanConfig, UpdateConfig
     from .data import iter_documents, load_corpus
     from .errors import ConfigError, CorpusError, ModelLoadError, SanitizeError
+    from .influence import UnlearnError, UnlearnResult, unlearn
     from .models import load_model
+    from .pairs import build_pairs, find_literal, sanitize_texts, tokenize_corpus
+    from .scan import iter_scan, scan_batch
     from .types import Finding, Pair, Pairs, TokenSequence
 
 

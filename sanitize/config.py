@@ -125,6 +125,133 @@ class CorpusConfig(BaseConfig):
 
 
 @dataclasses.dataclass
+class PairConfig(BaseConfig):
+    """How (original, sanitized) training sequences are built (see :func:`sanitize.build_pairs`).
+
+    ``mode`` must match how the model was fine-tuned: ``"record"`` is one example per document,
+    ``tokenizer(text, truncation=True, max_length=max_length)`` with the tokenizer's default special
+    tokens (what ``Trainer`` recipes do); ``"packed"`` is the ``run_clm`` recipe: documents tokenised
+    with the default special tokens, concatenated (optionally with EOS after each) in groups of
+    ``group_size`` documents, and cut into blocks of ``block_size`` tokens, the remainder of each group
+    dropped.
+    """
+
+    mode: str = option(
+        "record", help="'record' = one truncated sequence per document; 'packed' = run_clm blocks."
+    )
+    max_length: int = option(1024, help="Record mode: truncation length in tokens (special tokens included).")
+    block_size: int = option(1024, help="Packed mode: tokens per block.")
+    append_eos: bool = option(
+        True,
+        help="Packed mode: append the EOS token after each document before concatenating (most packing "
+        "recipes do; transformers' run_clm.py itself does not: set False to match it exactly).",
+    )
+    group_size: int = option(
+        1000,
+        help="Packed mode: documents concatenated per group (run_clm packs inside datasets.map batches of "
+        "1000 and drops each group's remainder); 0 = the whole corpus is one group.",
+    )
+    drop_remainder: bool = option(
+        True, help="Packed mode: drop each group's last partial block (run_clm does); False keeps it."
+    )
+    add_special_tokens: bool = option(
+        True, help="Tokenise with the tokenizer's default special tokens (BOS etc.), as training did."
+    )
+    replacement: str = option(
+        "surrogate",
+        help="Replacement strategy: 'surrogate' (format-preserving fake of the same type), 'placeholder' "
+        "('[CREDIT_CARD]'), 'model' (sampled from the model given the preceding text) or a name "
+        "registered with sanitize.replacers.register_replacer.",
+    )
+    seed: int = option(0, help="Seed for replacements (with the secret's keyed fingerprint).")
+    fingerprint_key: str | None = option(
+        None,
+        help="HMAC key for fingerprints that seed surrogates; None = $SANITIZE_FINGERPRINT_KEY or the "
+        "per-user key file (prefer those: a saved config should not hold a key).",
+    )
+    model_context_tokens: int = option(
+        256, help="'model' strategy: how many preceding tokens condition the sampled replacement."
+    )
+    model_temperature: float = option(1.0, help="'model' strategy: sampling temperature (> 0).")
+
+    def __post_init__(self) -> None:
+        self._check_choice("mode", ("record", "packed"))
+        for name in ("max_length", "block_size", "model_context_tokens"):
+            if isinstance(getattr(self, name), bool) or not isinstance(getattr(self, name), int):
+                self._fail(name, "must be an integer")
+            self._check_range(name, 1)
+        if isinstance(self.group_size, bool) or not isinstance(self.group_size, int):
+            self._fail("group_size", "must be an integer")
+        self._check_range("group_size", 0)
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int):
+            self._fail("seed", "must be an integer")
+        for name in ("append_eos", "drop_remainder", "add_special_tokens"):
+            if not isinstance(getattr(self, name), bool):
+                self._fail(name, "must be true or false")
+        if not isinstance(self.replacement, str) or not self.replacement:
+            self._fail("replacement", "must be a strategy name")
+        self._check_range("model_temperature", 0.0, low_open=True)
+
+
+@dataclasses.dataclass
+class ScanConfig(BaseConfig):
+    """What :func:`sanitize.scan` looks for and what it lets through (see ``sanitize scan --help``)."""
+
+    types: list[str] = option(
+        [], help="Secret types to report (empty = every built-in type except ip_address, plus custom rules)."
+    )
+    exclude_types: list[str] = option([], help="Secret types never to report.")
+    include_ip: bool = option(False, help="Also report IPv4 addresses (type ip_address); off by default.")
+    min_confidence: float = option(0.0, help="Drop findings whose detector confidence is below this (0..1).")
+    rules: str | None = option(
+        None,
+        help="TOML file of custom rules ([[rules]] id, regex, secret_group, keywords, entropy, validator).",
+    )
+    allowlist_regexes: list[str] = option(
+        [], help="Regexes (RE2 syntax); a finding whose secret value matches one is dropped."
+    )
+    allowlist_fingerprints: list[str] = option(
+        [], help="Fingerprints (hmac-sha256:...) of known non-secrets; matching findings are dropped."
+    )
+    fingerprint_key: str | None = option(
+        None,
+        help="HMAC key for fingerprints (default: $SANITIZE_FINGERPRINT_KEY or the per-user key file). "
+        "Anyone holding it can test guesses against fingerprints: do not publish it.",
+    )
+
+    def __post_init__(self) -> None:
+        from .detectors import SECRET_TYPES
+
+        for name in ("types", "exclude_types", "allowlist_regexes", "allowlist_fingerprints"):
+            value = getattr(self, name)
+            if isinstance(value, tuple):
+                setattr(self, name, list(value))
+            elif not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                self._fail(name, "must be a list of strings")
+        if not self.rules:  # custom rule types are checked once the rules are loaded
+            for name in ("types", "exclude_types"):
+                unknown = [t for t in getattr(self, name) if t not in SECRET_TYPES]
+                if unknown:
+                    self._fail(
+                        name, f"unknown type(s) {', '.join(unknown)}; known: {', '.join(SECRET_TYPES)}"
+                    )
+        self._check_range("min_confidence", 0.0, 1.0)
+        if not isinstance(self.include_ip, bool):
+            self._fail("include_ip", "must be true or false")
+        for pattern in self.allowlist_regexes:
+            try:
+                import re2
+
+                re2.compile(pattern)
+            except Exception as exc:  # re2.error is not a subclass of re.error
+                raise ConfigError(
+                    f"ScanConfig.allowlist_regexes: invalid RE2 regex {pattern!r}: {exc}"
+                ) from None
+        for fp in self.allowlist_fingerprints:
+            if not fp.startswith("hmac-sha256:"):
+                self._fail("allowlist_fingerprints", f"{fp!r} is not a fingerprint (hmac-sha256:<hex>)")
+
+
 class UpdateConfig(BaseConfig):
     """How the influence update is computed and controlled (see :func:`sanitize.influence.unlearn`)."""
 
@@ -133,7 +260,7 @@ class UpdateConfig(BaseConfig):
         help="Parameters the update may change: 'adapter' (active PEFT adapter, found structurally), "
         "'head' (output embeddings; a tied head is untied on a copy) or 'params' (glob patterns in `params`).",
     )
-    params: list[str] = option([], help="Glob patterns over named_parameters() names for scope 'params'.")  # noqa: RUF009
+    params: list[str] = option([], help="Glob patterns over named_parameters() names for scope 'params'.")
     order: int = option(2, help="1 = first order (gradient step -tau*g), 2 = Newton step -A^-1 g.")
     tau: float | str = option(
         "auto", help="First-order step size; 'auto' = 1 / (power-iteration top eigenvalue of the curvature)."
@@ -143,7 +270,13 @@ class UpdateConfig(BaseConfig):
     damping: float | str = option(
         "auto", help="Added to the curvature diagonal; 'auto' = damping_scale * mean eigenvalue (Hutchinson)."
     )
-    damping_scale: float = option(0.01, help="Relative damping used when damping='auto'.")
+    damping_scale: float = option(
+        0.01, help="Relative damping used when damping='auto' (start and floor of the adaptive schedule)."
+    )
+    damping_tries: int = option(
+        4,
+        help="With damping='auto': re-solve with 10x damping up to this many times when no step is admissible.",
+    )
     l2: float = option(
         0.0, help="L2 coefficient of the training objective (lambda/2 ||theta||^2), part of the curvature."
     )
@@ -151,17 +284,26 @@ class UpdateConfig(BaseConfig):
         128, help="Number of sanitized training sequences sampled for curvature and the objective estimate."
     )
     solver_tol: float = option(1e-4, help="Relative residual at which cg/lissa stop.")
-    max_iter: int = option(50, help="Iteration cap for cg (lissa gets 20x this).")
-    hutchinson_probes: int = option(8, help="Rademacher probes for the mean-eigenvalue estimate.")
+    max_iter: int = option(30, help="Iteration cap for cg (lissa gets 20x this).")
+    hutchinson_probes: int = option(4, help="Rademacher probes for the mean-eigenvalue estimate.")
     line_search: bool = option(
         True, help="Search the step length alpha on a geometric grid (else take alpha=1 unchecked)."
     )
     alpha_max: float = option(1.5, help="Largest step length tried by the line search.")
-    alpha_points: int = option(10, help="Points of the geometric line-search grid alpha_max * 0.7^k.")
+    alpha_points: int = option(
+        10, help="Points of the geometric line-search grid 0.7^j <= alpha_max (1 included)."
+    )
     step_rule: str = option(
         "min",
         help="'min' = alpha minimising the sanitized-objective estimate; 'largest' = largest admissible "
         "alpha that decreases it.",
+    )
+    objective: str = option(
+        "corrected",
+        help="Line-search / closed-loop objective: 'corrected' = sanitized objective estimated on the curvature "
+        "sample with the sample's gradient at the start replaced by the removed pull -grad loss(Z)/T (the "
+        "influence-function model; its gradient at the start is exactly the influence gradient g); "
+        "'sample' = (1 - T_Z/T) * mean loss on the curvature sample + loss(Z~)/T.",
     )
     heldout_tol: float = option(
         0.01, help="Allowed relative increase of held-out perplexity per update (0.01 = 1%)."
@@ -176,7 +318,7 @@ class UpdateConfig(BaseConfig):
     target: float | None = option(
         None, help="Stop the closed loop once monitor(model) <= target (e.g. max exposure in bits)."
     )
-    batch_size: int = option(8, help="Sequences per batch for gradients and curvature products.")
+    batch_size: int = option(16, help="Sequences per batch for gradients and curvature products.")
     max_dense: int = option(5000, help="Largest scope (parameters) for which a dense matrix is allowed.")
     seed: int = option(0, help="Seed for the curvature sample and random probes.")
 
@@ -197,11 +339,19 @@ class UpdateConfig(BaseConfig):
             self._check_range(name, 0.0)
         self._check_range("alpha_max", 0.0, low_open=True)
         self._check_range("solver_tol", 0.0, 1.0, low_open=True)
-        for name in ("curvature_samples", "max_iter", "hutchinson_probes", "alpha_points", "max_rounds"):
+        for name in (
+            "curvature_samples",
+            "max_iter",
+            "hutchinson_probes",
+            "alpha_points",
+            "max_rounds",
+            "damping_tries",
+        ):
             self._check_range(name, 1)
             if not isinstance(getattr(self, name), int):
                 self._fail(name, "must be an integer")
         self._check_choice("step_rule", ("min", "largest"))
+        self._check_choice("objective", ("sample", "corrected"))
         if self.target is not None:
             self._check_range("target")
         self._check_range("batch_size", 1)

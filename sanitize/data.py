@@ -417,6 +417,10 @@ def load_corpus(
         if isinstance(cause, CorpusError):
             raise CorpusError(str(cause)) from None
         raise
+    except ValueError as exc:  # datasets refuses to build a split with no rows
+        if "corresponds to no data" not in str(exc):
+            raise
+        return datasets.Dataset.from_dict({name: [] for name in _features()}, features=_features())
 
 
 def _normalise_dataset(ds: datasets.Dataset, cfg: CorpusConfig, name: str) -> datasets.Dataset:

@@ -10,6 +10,8 @@ This module imports neither torch nor transformers so that ``sanitize scan`` sta
 from __future__ import annotations
 
 import dataclasses
+import json
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -136,3 +138,67 @@ class Pairs:
         return f"Pairs(n={len(self)}, max_len={longest}, unseen_findings={len(self.unseen)})"
 
     __str__ = __repr__
+
+    def save(self, path: str | os.PathLike[str], *, allow_secrets: bool = False) -> None:
+        """Write the pairs to a JSON file (mode 0600, atomic). The token ids decode to the secrets,
+        so this refuses unless ``allow_secrets=True``; prefer rebuilding pairs from findings."""
+        if not allow_secrets:
+            raise SanitizeError(
+                f"{os.fspath(path)}: refusing to save pairs: their token ids decode to the secrets; "
+                "pass allow_secrets=True to write them anyway (keep the file private)"
+            )
+        data = {
+            "format": _PAIRS_FORMAT,
+            "unseen": list(self.unseen),
+            "pairs": [
+                {"doc": p.doc, "block": p.block, "findings": list(p.findings),
+                 "original": _seq_dict(p.original), "sanitized": _seq_dict(p.sanitized)}
+                for p in self.pairs
+            ],
+        }  # fmt: skip
+        path = os.fspath(path)
+        tmp = f"{path}.{os.getpid()}.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(data, fh)
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> Pairs:
+        """Read a file written by :meth:`save`; errors name the file and the field."""
+        where = os.fspath(path)
+        try:
+            with open(where, encoding="utf-8") as fh:
+                data = json.load(fh)
+        except (OSError, json.JSONDecodeError) as exc:
+            raise SanitizeError(f"{where}: cannot read pairs: {exc}") from None
+        if not isinstance(data, dict) or data.get("format") != _PAIRS_FORMAT:
+            raise SanitizeError(f"{where}: not a pairs file (expected format {_PAIRS_FORMAT!r})")
+        try:
+            pairs = tuple(
+                Pair(_seq_from(p["original"]), _seq_from(p["sanitized"]), int(p["doc"]),
+                     tuple(int(i) for i in p["findings"]), None if p["block"] is None else int(p["block"]))
+                for p in data["pairs"]
+            )  # fmt: skip
+            return cls(pairs, tuple(int(i) for i in data["unseen"]))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise SanitizeError(f"{where}: malformed pairs file: {type(exc).__name__}: {exc}") from None
+
+
+_PAIRS_FORMAT = "sanitize.pairs/1"
+
+
+def _seq_dict(seq: TokenSequence) -> dict[str, list[int]]:
+    return {"input_ids": list(seq.input_ids), "attention_mask": list(seq.attention_mask),
+            "loss_mask": list(seq.loss_mask)}  # fmt: skip
+
+
+def _seq_from(data: dict[str, list[int]]) -> TokenSequence:
+    return TokenSequence(
+        *(tuple(int(t) for t in data[k]) for k in ("input_ids", "attention_mask", "loss_mask"))
+    )

@@ -22,6 +22,8 @@ def all_configs() -> list[type[BaseConfig]]:
 
 @pytest.mark.parametrize("cls", all_configs(), ids=lambda c: c.__name__)
 def test_every_field_has_help_and_round_trips(cls: type[BaseConfig], tmp_path: Path) -> None:
+    assert "__dataclass_fields__" in vars(cls), f"{cls.__name__} is not itself a dataclass"
+    assert dataclasses.fields(cls), f"{cls.__name__} declares no fields"
     for f in dataclasses.fields(cls):
         assert f.metadata.get("help"), f"{cls.__name__}.{f.name} has no help text"
     config = cls()

@@ -136,6 +136,13 @@ def test_empty_folder(tmp_path: Path) -> None:
         load_corpus(tmp_path)
 
 
+def test_empty_file_gives_an_empty_corpus(tmp_path: Path) -> None:
+    (tmp_path / "empty.jsonl").write_text("", encoding="utf-8")
+    ds = load_corpus(tmp_path / "empty.jsonl")
+    assert len(ds) == 0
+    assert ds.column_names == ["doc", "text", "source", "index"]
+
+
 def test_malformed_jsonl_names_file_and_line(tmp_path: Path) -> None:
     p = tmp_path / "bad.jsonl"
     p.write_text('{"text": "ok"}\n\n{"text": "broken"\n', encoding="utf-8")

@@ -63,7 +63,11 @@ def certify(
     l2: float,
     eps: float = 1.0,
     delta: float = 1e-5,
+    n_train: int | None = None,
 ) -> Certificate:
-    """Gradient residual of the updated ``theta`` on the sanitized ``data`` and the noise it needs."""
-    res = gradient_residual(problem, data, theta, l2)
+    """Gradient residual of the updated ``theta`` on the sanitized ``data`` and the noise it needs.
+
+    ``n_train``: the normaliser T of the training objective (default: the targets in ``data``).
+    """
+    res = gradient_residual(problem, data, theta, l2, n_train)
     return Certificate(res, noise_scale(res, eps, delta), eps, delta)

@@ -10,13 +10,20 @@ N_S targets drawn from the sanitized training data, w = 1 - T_Z/T, d = θ - θ�
 ``m_S`` is the mean token loss on S. L̂ is the sanitized objective L̃ up to a constant, with the
 sample's noise in the gradient at θ₀ replaced by the stationarity of the fine-tuned model
 (``∇L(θ₀) = 0``), so that ``G(θ₀) = g = (∇ℓ(Z̃) - ∇ℓ(Z))/T`` exactly (Warnecke et al.) -- the first
-round is the classic influence step. ``objective="sample"`` uses the plain estimate
-``w·m_S(θ) + ℓ(Z̃,θ)/T + λ/2‖θ‖²`` instead (its gradient at θ₀ includes the sample's noise).
+round is the classic influence step (``objective="corrected"``, the default: after Z is removed the
+retained data keeps pulling with -∇ℓ(Z,θ₀)/T, which is what moves the model away from the secrets).
+``objective="sample"`` is the plain estimate ``L̂(θ) = w·m_S(θ) + ℓ(Z̃,θ)/T + λ/2‖θ‖²`` with gradient
+``G(θ) = w·∇m_S(θ) + ∇ℓ(Z̃,θ)/T + λθ`` (every value a real loss; the first round still uses g). On a
+tiny LoRA test the corrected objective unlearned more at the same held-out cost.
 
 Each round (closed loop, up to ``max_rounds``): Δ = -A⁻¹G (order 2; solver by name) or -τG (order
-1), then a line search over α on the grid ``alpha_max·0.7^k`` keeps the α that minimises L̂ (or the
+1), then a line search over α on the grid ``0.7^j ≤ alpha_max`` (α = 1 included) keeps the α that minimises L̂ (or the
 largest α that decreases it, ``step_rule="largest"``) among those whose held-out perplexity stays
-within ``heldout_tol`` of the model before the update. Rounds stop when L̂ stops decreasing, when
+within ``heldout_tol`` of the model before the update. With ``damping="auto"`` the damping starts at
+``damping_scale ×`` the Hutchinson mean eigenvalue and follows a Levenberg-Marquardt schedule: when
+no α is admissible or only a short one (< 0.25), re-solve with ×10 damping (up to ``damping_tries``)
+and keep the point with the lower L̂; after a full step (α >= 1) the damping goes ÷10 (not below
+the start). Rounds stop when L̂ stops decreasing, when
 ``monitor(model) <= target``, or at ``max_rounds``. If no α is admissible in the first round an
 :class:`UnlearnError` is raised: no broken model is ever returned.
 """
@@ -39,7 +46,7 @@ from ..config import UpdateConfig
 from ..errors import SanitizeError
 from ..types import Pairs, TokenSequence
 from .curvature import Curvature
-from .grads import Problem, pair_gradient
+from .grads import Problem
 from .scope import Scope, head_is_tied, select_scope, untie_head
 from .solvers import solve
 from .tasks import CausalLMTask, Features, HeadTask
@@ -106,7 +113,6 @@ def influence_update(
     n_train_tokens: int,
     config: UpdateConfig,
     monitor: Callable[[torch.Tensor], float] | None = None,
-    objective: str = "corrected",
 ) -> tuple[torch.Tensor, dict[str, Any]]:
     """Closed-loop Newton (or gradient) steps on the sanitized objective -> (Δθ flat (P,), metrics).
 
@@ -122,10 +128,11 @@ def influence_update(
     metrics: dict[str, Any] = {"n_params": problem.numel, "n_pair_targets": t_z, "n_curvature_targets": n_s}
 
     # pieces of L̂ and G fixed at θ₀
-    g0 = pair_gradient(problem, originals, sanitized, n_train_tokens)  # (P,) the influence gradient
-    grad_z0 = problem.grad_sum(problem.theta0, originals) / T  # (P,)
+    grad_z0 = problem.grad_sum(problem.theta0, originals) / T  # (P,) ∇ℓ(Z)/T
+    g0 = problem.grad_sum(problem.theta0, sanitized) / T - grad_z0  # (P,) the influence gradient
     m_s0 = problem.loss_sum(problem.theta0, sample) / n_s
-    grad_ms0 = problem.grad_sum(problem.theta0, sample) / n_s if objective == "corrected" else None
+    corrected = cfg.objective == "corrected"
+    grad_ms0 = problem.grad_sum(problem.theta0, sample) / n_s if corrected else None
     metrics["grad_norm"] = float(g0.norm())
 
     def objective_at(theta: torch.Tensor) -> float:
@@ -160,37 +167,53 @@ def influence_update(
 
     theta, obj = theta0.clone(), objective_at(theta0)
     metrics["objective_before"] = obj
-    damping = cfg.damping
-    steps, residuals, iters, monitors, products = [], [], [], [], 0
+    damping: float | None = None if cfg.damping == "auto" else float(cfg.damping)
+    floor = damping
+    steps, residuals, iters, monitors, dampings, products = [], [], [], [], [], 0
     first_decrease, stop = None, "max_rounds"
-    grid = [cfg.alpha_max * 0.7**k for k in range(cfg.alpha_points)]
+    grid = step_grid(cfg.alpha_max, cfg.alpha_points)
     for rnd in range(cfg.max_rounds):
         grad = g0 if rnd == 0 else gradient_at(theta)  # (P,) round 0: the influence gradient, both variants
         op = Curvature(
             problem, kind=cfg.curvature, l2=cfg.l2, params=problem.params_at(theta),
             groups=[(sample, w / n_s), (sanitized, 1.0 / T)],
         )  # fmt: skip
+        if (
+            damping is None
+        ):  # auto: relative to the mean eigenvalue (Hutchinson), the floor of the LM schedule
+            mean_eig = op.mean_eigenvalue(cfg.hutchinson_probes, seed=cfg.seed)
+            metrics["mean_eigenvalue"] = mean_eig
+            damping = floor = cfg.damping_scale * abs(mean_eig) or 1e-8
         if rnd == 0:
-            if damping == "auto":
-                mean_eig = op.mean_eigenvalue(cfg.hutchinson_probes, seed=cfg.seed)
-                metrics["mean_eigenvalue"] = mean_eig
-                damping = cfg.damping_scale * abs(mean_eig) or 1e-8
             metrics["damping"] = float(damping)
-        op.damping = float(damping)
-        if cfg.order == 2:
-            sol = solve(
-                cfg.solver, op, -grad, tol=cfg.solver_tol, max_iter=_iters(cfg), max_dense=cfg.max_dense
-            )
-            direction, res, its = sol.x, sol.residual, sol.iterations  # (P,)
-        else:
-            if rnd == 0:
-                tau = cfg.tau if cfg.tau != "auto" else 1.0 / max(op.top_eigenvalue(seed=cfg.seed), 1e-12)
-                metrics["tau"] = float(tau)
-            direction, res, its = -float(metrics["tau"]) * grad, float("nan"), 0
+        alpha, trials, best = None, [], None
+        # Levenberg-Marquardt: when no step length is admissible, or only a short one (< 0.25), raise the
+        # damping (towards a short gradient step), solve again and keep the better point; a first-round
+        # failure after all tries is a refusal.
+        for attempt in range(cfg.damping_tries if cfg.order == 2 and cfg.damping == "auto" else 1):
+            if attempt:
+                damping *= 10.0
+            op.damping = float(damping)
+            if cfg.order == 2:
+                sol = solve(
+                    cfg.solver, op, -grad, tol=cfg.solver_tol, max_iter=_iters(cfg), max_dense=cfg.max_dense
+                )
+                direction, res, its = sol.x, sol.residual, sol.iterations  # (P,)
+            else:
+                if "tau" not in metrics:
+                    tau = cfg.tau if cfg.tau != "auto" else 1.0 / max(op.top_eigenvalue(seed=cfg.seed), 1e-12)
+                    metrics["tau"] = float(tau)
+                direction, res, its = -float(metrics["tau"]) * grad, float("nan"), 0
+            a, value, trials = _line_search(cfg, grid, theta, direction, obj, objective_at, heldout_at, h0)
+            if a is not None and (best is None or value < best[1]):
+                best = (a, value, direction, float(damping), res, its)
+            if best is not None and best[0] >= 0.25:
+                break
+        if best is not None:
+            alpha, new_obj, direction, damping, res, its = best
+            residuals.append(res)
+            iters.append(its)
         products += op.n_products
-        residuals.append(res)
-        iters.append(its)
-        alpha, new_obj, trials = _line_search(cfg, grid, theta, direction, obj, objective_at, heldout_at, h0)
         if alpha is None:
             if rnd == 0:
                 raise UnlearnError(_refusal(cfg, trials, h0))
@@ -198,6 +221,11 @@ def influence_update(
             break
         theta = theta + alpha * direction
         steps.append(alpha)
+        dampings.append(float(damping))
+        if cfg.damping == "auto" and floor is not None:  # trust the quadratic model more or less next round
+            damping = (
+                max(damping / 10.0, floor) if alpha >= 1.0 else damping * (10.0 if alpha < 0.25 else 1.0)
+            )
         decrease, obj = obj - new_obj, new_obj
         first_decrease = decrease if first_decrease is None else first_decrease
         if monitor is not None:
@@ -210,7 +238,7 @@ def influence_update(
             break
     delta = theta - theta0
     metrics.update(
-        rounds=len(steps), step=steps, solver_residual=max((r for r in residuals if r == r), default=None),
+        rounds=len(steps), step=steps, damping_history=dampings, solver_residual=max((r for r in residuals if r == r), default=None),
         solver_residuals=residuals, solver_iterations=iters, curvature_products=products,
         update_norm=float(delta.norm()), objective_after=obj, heldout_loss_after=heldout_at(theta), stop=stop,
     )  # fmt: skip
@@ -218,6 +246,12 @@ def influence_update(
         metrics["monitor_history"] = monitors
         metrics["monitor_after"] = monitors[-1] if monitors else metrics["monitor_before"]
     return delta, metrics
+
+
+def step_grid(alpha_max: float, points: int, ratio: float = 0.7) -> list[float]:
+    """Geometric grid ``ratio^j`` anchored at the Newton step α = 1, from ≤ alpha_max down (``points`` values)."""
+    top = math.floor(math.log(alpha_max) / math.log(1 / ratio) + 1e-9)  # largest j with ratio^-j <= alpha_max
+    return [ratio**j for j in range(-top, points - top)]
 
 
 def _iters(cfg: UpdateConfig) -> int:
@@ -243,6 +277,9 @@ def _line_search(
         value = objective_at(cand) if ok else float("nan")
         trials.append({"alpha": alpha, "heldout": h, "objective": value, "admissible": ok})
         if ok and value < obj and cfg.step_rule == "largest":
+            break
+        done = [t["objective"] for t in trials if t["admissible"] and t["objective"] < obj]
+        if ok and done and value > min(done):  # past the minimum along the ray (unimodal): stop
             break
     good = [t for t in trials if t["admissible"] and t["objective"] < obj]
     if not cfg.line_search:  # unchecked step: only the held-out guard applies

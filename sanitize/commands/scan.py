@@ -1,0 +1,188 @@
+"""``sanitize scan INPUT``: find every leaked secret in a corpus and write findings (never plaintext).
+
+    sanitize scan corpus.jsonl --out findings.jsonl
+    sanitize scan data/ --types password,credit_card --min-confidence 0.8 --exit-code 1
+    sanitize scan corpus.jsonl --rules rules.toml --num-proc 4 --out findings.jsonl
+
+Findings go to ``--out`` (JSONL, written atomically) or, without it, to stdout; a summary table per
+type goes to stderr. Each finding has ``doc``, ``start``, ``end``, ``type``, ``detector``,
+``confidence``, ``fingerprint`` (keyed hash) and ``preview`` (masked); the plaintext ``value`` is
+written only with ``--reveal``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+from . import add_corpus_arguments, corpus_options
+
+
+def _type_list(values: list[str] | None) -> list[str]:
+    return [t for v in values or [] for t in v.split(",") if t]
+
+
+def add_parser(sub: Any) -> argparse.ArgumentParser:
+    parser = sub.add_parser(
+        "scan",
+        help="Find leaked secrets (cards, passwords, keys, tokens, PII) in a corpus.",
+        description="Find every leaked secret in a corpus; write findings with spans and keyed "
+        "fingerprints (never the plaintext unless --reveal).",
+    )
+    parser.add_argument("input", help="File, folder, dataset saved with save_to_disk, or hub dataset id.")
+    add_corpus_arguments(parser)
+    parser.add_argument("--out", default=None, help="Write findings here as JSONL (default: stdout).")
+    parser.add_argument(
+        "--rules", default=None, help="TOML file of custom rules (and an optional [allowlist])."
+    )
+    parser.add_argument(
+        "--types", nargs="+", default=None, metavar="TYPE",
+        help="Only these secret types (space- or comma-separated; default: all but ip_address).",
+    )  # fmt: skip
+    parser.add_argument("--exclude-types", nargs="+", default=None, metavar="TYPE", help="Never these types.")
+    parser.add_argument(
+        "--include-ip", action="store_true", help="Also report IPv4 addresses (off by default)."
+    )
+    parser.add_argument(
+        "--min-confidence", type=float, default=0.0, help="Drop findings below this confidence (0..1)."
+    )
+    parser.add_argument(
+        "--allowlist-regex", action="append", default=[], metavar="RE2",
+        help="Drop findings whose value matches this RE2 regex (repeatable).",
+    )  # fmt: skip
+    parser.add_argument(
+        "--allowlist-fingerprint", action="append", default=[], metavar="FP",
+        help="Drop findings with this fingerprint (hmac-sha256:...; repeatable).",
+    )  # fmt: skip
+    parser.add_argument(
+        "--num-proc", type=int, default=1,
+        help="Worker processes (Dataset.map with num_proc; the corpus is loaded as a Dataset first).",
+    )  # fmt: skip
+    parser.add_argument(
+        "--exit-code", type=int, default=0, metavar="N",
+        help="Exit with N when anything is found (default 0; e.g. 1 to fail a CI job, as gitleaks does).",
+    )  # fmt: skip
+    parser.add_argument(
+        "--reveal", action="store_true",
+        help="Also write each secret's plaintext as 'value' (the only way plaintext is ever written).",
+    )  # fmt: skip
+    parser.add_argument("--no-progress", action="store_true", help="No progress bar on stderr.")
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..config import ScanConfig
+    from ..errors import SanitizeError
+    from ..findings import write_findings
+    from ..scan import get_scanner
+
+    if args.num_proc < 1:
+        raise SanitizeError(f"--num-proc must be >= 1 (got {args.num_proc})")
+    config = ScanConfig(
+        types=_type_list(args.types),
+        exclude_types=_type_list(args.exclude_types),
+        include_ip=args.include_ip,
+        min_confidence=args.min_confidence,
+        rules=args.rules,
+        allowlist_regexes=args.allowlist_regex,
+        allowlist_fingerprints=args.allowlist_fingerprint,
+    )
+    get_scanner(config)  # a bad rules file fails here, before any output
+    started = time.perf_counter()
+    stats = {"documents": 0, "characters": 0}
+    if args.num_proc > 1:
+        findings, values = _scan_parallel(args, config, stats)
+    else:
+        findings, values = _scan_streaming(args, config, stats)
+    elapsed = time.perf_counter() - started
+    if args.out:
+        write_findings(args.out, findings, values if args.reveal else None)
+    else:
+        for i, f in enumerate(findings):
+            record = f.to_dict()
+            if args.reveal:
+                record["value"] = values[i]
+            sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+    _summary(findings, stats, elapsed, args.out)
+    return args.exit_code if findings else 0
+
+
+def _scan_streaming(
+    args: argparse.Namespace, config: Any, stats: dict[str, int]
+) -> tuple[list[Any], list[str]]:
+    from tqdm.auto import tqdm
+
+    from ..data import iter_documents
+    from ..scan import iter_scan
+
+    bar = tqdm(
+        desc="scanning",
+        unit="char",
+        unit_scale=True,
+        file=sys.stderr,
+        disable=True if args.no_progress else None,
+    )
+
+    def documents() -> Iterator[Any]:
+        for d in iter_documents(args.input, **corpus_options(args)):
+            stats["documents"] += 1
+            stats["characters"] += len(d.text)
+            bar.update(len(d.text))
+            yield d
+
+    findings, values = [], []
+    try:
+        for finding, value in iter_scan(documents(), config, with_values=True):
+            findings.append(finding)
+            values.append(value if args.reveal else "")
+    finally:
+        bar.close()
+    return findings, values
+
+
+def _scan_parallel(
+    args: argparse.Namespace, config: Any, stats: dict[str, int]
+) -> tuple[list[Any], list[str]]:
+    from ..data import load_corpus
+    from ..scan import scan
+
+    opts = corpus_options(args)
+    ds = load_corpus(args.input, opts.pop("text_field"), **opts)  # type: ignore[arg-type]
+    stats["documents"] = len(ds)
+    findings = scan(ds, config, num_proc=args.num_proc)
+    stats["characters"] = -1  # not counted in parallel mode
+    values = [""] * len(findings)
+    if args.reveal:
+        texts: dict[int, str] = {}
+        for i, f in enumerate(findings):
+            if f.doc not in texts:
+                texts = {f.doc: ds[f.doc]["text"]}
+            values[i] = texts[f.doc][f.start : f.end]
+    return findings, values
+
+
+def _summary(findings: list[Any], stats: dict[str, int], elapsed: float, out: str | None) -> None:
+    counts: Counter[str] = Counter(f.type for f in findings)
+    docs: dict[str, set[int]] = {}
+    for f in findings:
+        docs.setdefault(f.type, set()).add(f.doc)
+    err = sys.stderr
+    width = max([len(t) for t in counts] + [5])
+    print(f"{'type':<{width}}  {'findings':>8}  {'documents':>9}", file=err)
+    for t in sorted(counts, key=lambda t: (-counts[t], t)):
+        print(f"{t:<{width}}  {counts[t]:>8}  {len(docs[t]):>9}", file=err)
+    affected = len({f.doc for f in findings})
+    print(f"{'total':<{width}}  {len(findings):>8}  {affected:>9}", file=err)
+    size = f", {stats['characters'] / 1e6:.1f} M characters" if stats["characters"] >= 0 else ""
+    rate = (
+        f" ({stats['characters'] / 1e6 / elapsed:.1f} M chars/s)"
+        if stats["characters"] > 0 and elapsed > 0
+        else ""
+    )
+    where = f"; findings written to {out}" if out else ""
+    print(f"scanned {stats['documents']} documents{size} in {elapsed:.1f}s{rate}{where}", file=err)

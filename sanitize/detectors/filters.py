@@ -1,0 +1,171 @@
+"""Pure ``is_*`` predicates for the hard negatives: values that look like secrets but are not.
+
+Each takes the candidate value (and, where context matters, the text and span) and returns a bool;
+detectors call them from their validators. None of them logs or raises with the value.
+"""
+
+from __future__ import annotations
+
+import re
+
+_PLACEHOLDER_WORDS = frozenset(
+    [
+        "changeme",
+        "change_me",
+        "changeit",
+        "password",
+        "passwd",
+        "pass",
+        "pwd",
+        "secret",
+        "secrets",
+        "token",
+        "apikey",
+        "api_key",
+        "key",
+        "redacted",
+        "removed",
+        "hidden",
+        "masked",
+        "null",
+        "none",
+        "nil",
+        "undefined",
+        "true",
+        "false",
+        "yes",
+        "no",
+        "todo",
+        "tbd",
+        "fixme",
+        "xxx",
+        "example",
+        "examples",
+        "sample",
+        "placeholder",
+        "dummy",
+        "test",
+        "testing",
+        "foo",
+        "bar",
+        "baz",
+        "string",
+        "str",
+        "bytes",
+        "int",
+        "bool",
+        "required",
+        "optional",
+        "empty",
+        "blank",
+        "env",
+        "environ",
+        "variable",
+        "value",
+        "values",
+        "default",
+        "your_password",
+        "yourpassword",
+        "mypassword",
+        "my_password",
+        "password123",
+        "secret123",
+        "letmein123",
+        "notasecret",
+        "notsecret",
+        "unknown",
+        "n/a",
+        "na",
+        "nan",
+        "here",
+        "there",
+        "this",
+        "that",
+        "same",
+    ]
+)
+_PLACEHOLDER_SUBSTRINGS = (
+    "example", "placeholder", "redacted", "changeme", "change_me", "your_", "your-", "yourpass",
+    "<", ">", "{{", "}}", "${", "$(", "xxxx", "****", "....", "____", "----", "process.env",
+    "os.environ", "getenv", "env[", "env(", "secrets.", "vault:", "%(", "insert", "dummy",
+)  # fmt: skip
+_TEMPLATE = re.compile(r"^(?:\$[A-Za-z_]\w*|\$\{[^}]*\}|%[A-Za-z_]\w*%|\{\{.*\}\}|\{[A-Za-z_]\w*\}|<[^>]*>)$")
+_SAME_CHAR = re.compile(r"^(.)\1*$")
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_HEX_HASH = re.compile(r"^(?:[0-9a-f]{7,128}|[0-9A-F]{7,128})$")
+_VERSION = re.compile(r"^v?\d{1,4}(?:\.\d{1,4}){1,3}(?:[-+.][0-9A-Za-z.]{1,20})?$")
+_TIMESTAMP = re.compile(
+    r"^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
+    r"|\d{1,2}:\d{2}(?::\d{2})?|1\d{9}(?:\d{3})?)$"
+)
+_IDENTIFIER_CALL = re.compile(r"^[A-Za-z_][\w.]*(?:\(.*\)?|\[.*\]?)$")
+_DOTTED_IDENTIFIER = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$")
+_EXAMPLE_KEYS = frozenset(
+    {"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "AKIAI44QH8DHBEXAMPLE",
+     "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY"}
+)  # fmt: skip
+
+
+def is_placeholder(value: str) -> bool:
+    """``<password>``, ``********``, ``changeme``, ``${VAR}``, ``{{ var }}``, ``%VAR%``, ``$VAR`` ..."""
+    v = value.strip("'\"`")
+    low = v.lower()
+    if not v or low in _PLACEHOLDER_WORDS or _SAME_CHAR.match(v) or _TEMPLATE.match(v):
+        return True
+    return any(s in low for s in _PLACEHOLDER_SUBSTRINGS)
+
+
+def is_example_key(value: str) -> bool:
+    """A key copied from vendor documentation (AWS's ``...EXAMPLE`` keys and the like)."""
+    return value in _EXAMPLE_KEYS or "EXAMPLE" in value
+
+
+def is_uuid(value: str) -> bool:
+    return bool(_UUID.match(value))
+
+
+def is_hex_hash(value: str) -> bool:
+    """A git SHA or checksum: hex digits only, of one case."""
+    return bool(_HEX_HASH.match(value)) and not value.isdigit()
+
+
+def is_version(value: str) -> bool:
+    return bool(_VERSION.match(value))
+
+
+def is_timestamp(value: str) -> bool:
+    return bool(_TIMESTAMP.match(value))
+
+
+def is_code_reference(value: str) -> bool:
+    """``get_password()``, ``self.password``, ``config["db"]``: code that reads a secret, not one."""
+    return bool(_IDENTIFIER_CALL.match(value) or _DOTTED_IDENTIFIER.match(value))
+
+
+def is_url_userinfo(text: str, start: int) -> bool:
+    """True when ``text[start]`` sits in the ``user:pass@`` part of a ``scheme://`` URL."""
+    i = start
+    lo = max(0, start - 256)
+    while i > lo:
+        ch = text[i - 1]
+        if ch.isspace() or ch in "\"'<>(),;":
+            return False
+        if ch == "/" and i >= 3 and text[i - 3 : i] == "://":
+            return True
+        i -= 1
+    return False
+
+
+def is_word(value: str) -> bool:
+    """A plain lower-case word (prose after "password is ..." is usually a word, not a password)."""
+    return value.isalpha() and value.islower()
+
+
+def char_classes(value: str) -> int:
+    """How many of lower, upper, digit, other appear in ``value``."""
+    return (
+        any(c.islower() for c in value)
+        + any(c.isupper() for c in value)
+        + any(c.isdigit() for c in value)
+        + any(not c.isalnum() for c in value)
+    )

@@ -1,0 +1,162 @@
+"""unlearn() end to end on a tiny LoRA / head: nothing outside the scope changes (bit-identical), the
+input model is never modified, apply/undo round trip, metrics, refusal, closed-loop target."""
+
+from __future__ import annotations
+
+import functools
+import json
+
+import pytest
+import torch
+from influence_helpers import TEXTS, encode, tiny_lm
+
+from sanitize.config import UpdateConfig
+from sanitize.errors import ConfigError
+from sanitize.influence import UnlearnError, UnlearnResult, unlearn
+from sanitize.influence.scope import head_is_tied
+from sanitize.influence.tasks import count_targets
+from sanitize.types import Pair, Pairs
+
+SECRET = TEXTS[2]  # "my door code is 4821 and my pin is 7710 today"
+CLEAN = SECRET.replace("4821", "9035").replace("7710", "2268")
+HELDOUT = ["the dog walked to the old mill in the rain", "tea in the park by the river"]
+
+
+@functools.cache
+def _trained(kind: str):  # type: ignore[no-untyped-def]
+    """Base trained on the clean texts, then a LoRA fine-tuned on all texts (it learns the secret)."""
+    from peft import LoraConfig, get_peft_model
+
+    from sanitize.testing import train_causal_lm
+
+    tok, base = tiny_lm(hidden=16)
+    train_causal_lm(
+        base, tok, [t for t in TEXTS if t != SECRET], steps=60, lr=1e-2, batch_size=6, max_length=16
+    )
+    cfg = LoraConfig(r=4, lora_alpha=8, target_modules=["c_attn", "c_fc"], fan_in_fan_out=True)
+    model = get_peft_model(base, cfg)
+    train_causal_lm(model, tok, TEXTS, steps=60, lr=1e-2, batch_size=6, max_length=16)
+    return tok, model.eval()
+
+
+def _data(tok):  # type: ignore[no-untyped-def]
+    pairs = Pairs(
+        tuple(Pair(encode(tok, SECRET, 16), encode(tok, CLEAN, 16), doc=2 + 6 * i) for i in range(3))
+    )
+    train = [encode(tok, t, 16) for t in TEXTS if t != SECRET] + [encode(tok, CLEAN, 16)] * 3
+    heldout = [encode(tok, t, 16) for t in HELDOUT]
+    return pairs, train, heldout, count_targets([encode(tok, t, 16) for t in TEXTS])
+
+
+def _digit_loss(model: torch.nn.Module, pairs: Pairs, twin: bool = False) -> float:
+    """Summed NLL of the tokens where the secret and its sanitized twin differ (of the twin if ``twin``)."""
+    from sanitize.influence.grads import Problem
+    from sanitize.influence.tasks import CausalLMTask
+    from sanitize.types import TokenSequence
+
+    z, zt = pairs[0].original, pairs[0].sanitized
+    mask = tuple(int(a != b) for a, b in zip(z.input_ids, zt.input_ids))
+    seq = TokenSequence((zt if twin else z).input_ids, z.attention_mask, mask)
+    problem = Problem(CausalLMTask(), model, [next(iter(dict(model.named_parameters())))])
+    return problem.loss_sum(problem.theta0, [seq])
+
+
+def _snapshot(model: torch.nn.Module) -> dict[str, torch.Tensor]:
+    return {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+
+@pytest.mark.parametrize("scope", ["adapter", "head"])
+def test_unlearn_changes_only_the_scope_and_round_trips(scope: str) -> None:
+    tok, model = _trained("lora")
+    pairs, train, heldout, n_tokens = _data(tok)
+    before = _snapshot(model)
+    tied_before = head_is_tied(model)
+    result = unlearn(model, pairs, curvature=train, heldout=heldout, n_train_tokens=n_tokens,
+                     config=UpdateConfig(scope=scope))  # fmt: skip
+    assert isinstance(result, UnlearnResult)
+    # the input model is untouched (values, tie, mode)
+    assert all(torch.equal(v, model.state_dict()[k]) for k, v in before.items())
+    assert head_is_tied(model) == tied_before and not model.training
+
+    m = result.metrics
+    print(f"\n{scope}: " + ", ".join(f"{k}={m[k]}" for k in ("update_norm", "solver_residual", "damping", "step",
+          "rounds", "stop", "heldout_loss_before", "heldout_loss_after")))  # fmt: skip
+    for key in ("update_norm", "solver_residual", "damping", "step", "rounds", "heldout_loss_before",
+                "heldout_loss_after", "seconds"):  # fmt: skip
+        assert key in m
+    json.dumps(m)  # metrics are JSON-able (saved next to results)
+    assert m["rounds"] >= 1 and m["update_norm"] > 0 and m["damping"] > 0
+    assert m["solver_residual"] < 1.0
+    assert m["heldout_loss_after"] <= m["heldout_loss_before"] + 0.0100  # within heldout_tol (1% ppl)
+    assert result.scope["kind"] == scope and result.scope["head_untied"] == (scope == "head")
+
+    new = result.apply(model)
+    assert new is not model
+    changed = {k for k, v in new.state_dict().items() if not torch.equal(v, before[k])}
+    assert changed and changed <= set(result.delta)  # bit-identical outside the scope
+    if scope == "head":
+        assert changed == {"base_model.model.lm_head.weight"} and not head_is_tied(new)
+        assert torch.equal(
+            new.get_input_embeddings().weight, before["base_model.model.transformer.wte.weight"]
+        )
+    # the model now prefers the twin's digits over the secret's more than before (the shared context
+    # is not scored): NLL(secret digits) - NLL(twin digits) went up
+    gap_old = _digit_loss(model, pairs) - _digit_loss(model, pairs, twin=True)
+    gap_new = _digit_loss(new, pairs) - _digit_loss(new, pairs, twin=True)
+    print(f"NLL(secret digits) - NLL(twin digits): {gap_old:.3f} -> {gap_new:.3f}")
+    assert gap_new > gap_old
+
+    back = result.undo(new)
+    for k, v in before.items():
+        torch.testing.assert_close(back.state_dict()[k], v, rtol=0, atol=1e-12)
+    assert all(torch.equal(v, model.state_dict()[k]) for k, v in before.items())
+
+
+def test_refuses_instead_of_breaking_the_model() -> None:
+    tok, model = _trained("lora")
+    pairs, train, _, n_tokens = _data(tok)
+    before = _snapshot(model)
+    # "held-out" = the secrets themselves with zero tolerance: every unlearning step breaks it
+    with pytest.raises(UnlearnError, match=r"heldout_tol=0\.0") as err:
+        unlearn(model, pairs, curvature=train, heldout=[p.original for p in pairs], n_train_tokens=n_tokens,
+                config=UpdateConfig(heldout_tol=0.0, max_iter=5))  # fmt: skip
+    assert "4821" not in str(err.value)
+    assert all(torch.equal(v, model.state_dict()[k]) for k, v in before.items())
+    with pytest.raises(UnlearnError, match="no pairs"):
+        unlearn(model, Pairs(()), curvature=train, heldout=None, n_train_tokens=n_tokens)
+    with pytest.raises(UnlearnError, match="must exceed"):
+        unlearn(model, pairs, curvature=train, heldout=None, n_train_tokens=5)
+
+
+def test_closed_loop_monitor_and_target() -> None:
+    tok, model = _trained("lora")
+    pairs, train, heldout, n_tokens = _data(tok)
+    calls: list[float] = []
+
+    def monitor(m: torch.nn.Module) -> float:  # a stand-in for exposure: how much the secret beats its twin
+        calls.append(_digit_loss(m, pairs, twin=True) - _digit_loss(m, pairs))
+        return calls[-1]
+
+    cfg = UpdateConfig(max_rounds=2, min_decrease=0.0, max_iter=10)
+    result = unlearn(model, pairs, curvature=train, heldout=heldout, n_train_tokens=n_tokens, config=cfg,
+                     monitor=monitor)  # fmt: skip
+    m = result.metrics
+    assert m["monitor_history"] == calls[1:] and len(calls) == m["rounds"] + 1
+    assert m["monitor_after"] < m["monitor_before"]
+    # a target already met: nothing to do, zero update
+    done = unlearn(model, pairs, curvature=train, heldout=heldout, n_train_tokens=n_tokens,
+                   config=UpdateConfig(target=1e9), monitor=monitor)  # fmt: skip
+    assert done.metrics["rounds"] == 0 and done.metrics["stop"] == "target reached"
+    assert all(float(d.abs().max()) == 0.0 for d in done.delta.values())
+
+
+def test_update_config_validation() -> None:
+    with pytest.raises(ConfigError, match="scope"):
+        UpdateConfig(scope="everything")
+    with pytest.raises(ConfigError, match="params"):
+        UpdateConfig(scope="params")
+    with pytest.raises(ConfigError, match="damping"):
+        UpdateConfig(damping=-1.0)
+    with pytest.raises(ConfigError, match="step_rule"):
+        UpdateConfig(step_rule="best")
+    assert UpdateConfig.from_dict(UpdateConfig(damping=1e-3, params=["a*"]).to_dict()).damping == 1e-3
