@@ -209,7 +209,7 @@ def run_scaling(args: argparse.Namespace, preset: dict[str, Any], setup: Any) ->
         corpus = E.planted_corpus(seed=args.seed, n_heldout=16, **corpus_kw)
         san = corpus.sanitized(args.seed)
         train_san = E.tokenize_records(san, tok)
-        pairs = E.local_pairs(corpus, san, tok)
+        pairs = E.experiment_pairs(corpus, tok, args.seed)
         n_tokens = count_targets(E.tokenize_records(corpus.texts, tok))
         call = functools.partial(
             unlearn, setup.finetuned, pairs, curvature=train_san, heldout=validation, n_train_tokens=n_tokens,

@@ -252,6 +252,7 @@ class ScanConfig(BaseConfig):
                 self._fail("allowlist_fingerprints", f"{fp!r} is not a fingerprint (hmac-sha256:<hex>)")
 
 
+@dataclasses.dataclass
 class UpdateConfig(BaseConfig):
     """How the influence update is computed and controlled (see :func:`sanitize.influence.unlearn`)."""
 
