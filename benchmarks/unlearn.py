@@ -33,13 +33,16 @@ from typing import Any
 PRESETS: dict[str, dict[str, Any]] = {
     # tiny: the acceptance-4 setting (tests/influence/test_unlearn_lm.py)
     "tiny": {"hidden": 64, "layers": 2, "heads": 4, "vocab": 400, "pretrain_steps": 300, "steps": 400,
-             "n_public": 400, "pretrain_texts": 1200, "lora_r": 8, "batch_size": 16},
+             "n_public": 400, "pretrain_texts": 1200, "lora_r": 8, "batch_size": 16,
+             "secret_digits": (4, 4, 5, 5), "repeats": 10},
     # smoke: seconds, for the test that keeps this script from rotting
     "smoke": {"hidden": 16, "layers": 1, "heads": 2, "vocab": 300, "pretrain_steps": 20, "steps": 20,
-              "n_public": 40, "pretrain_texts": 100, "lora_r": 2, "batch_size": 8},
+              "n_public": 40, "pretrain_texts": 100, "lora_r": 2, "batch_size": 8,
+              "secret_digits": (3, 3), "repeats": 4},
     # GPT-2-small-sized (124M-like: 768 x 12 layers), randomly initialised and briefly pre-trained
     "gpt2-small": {"hidden": 768, "layers": 12, "heads": 12, "vocab": 8000, "pretrain_steps": 600,
-                   "steps": 600, "n_public": 4000, "pretrain_texts": 20000, "lora_r": 16, "batch_size": 32},
+                   "steps": 600, "n_public": 4000, "pretrain_texts": 20000, "lora_r": 16, "batch_size": 32,
+                   "secret_digits": (4, 4, 5, 5), "repeats": 10},
 }  # fmt: skip
 
 
@@ -59,6 +62,10 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--baseline-steps", type=int, default=20, help="k steps of fine-tune / gradient ascent")
     p.add_argument("--scales", default="1,2,4,8", help="corpus-size multipliers for table 2 ('' to skip)")
     p.add_argument("--n-secrets", default="1,10,100", help="numbers of secrets for table 3 ('' to skip)")
+    p.add_argument(
+        "--update", action="append", default=[], metavar="KEY=VALUE",
+        help="override an UpdateConfig field for every influence row (JSON value), e.g. curvature_samples=32",
+    )  # fmt: skip
     p.add_argument("--json", default=None, help="also write all rows to this JSON file")
     return p
 
@@ -103,12 +110,19 @@ def peak_memory(fn: Callable[[], Any], device: str = "cpu") -> tuple[Any, float,
     return out, seconds, max(0, max(peak[0], rss()) - start) / 2**20
 
 
-def _update_config(method: str, scope: str, seed: int) -> Any:
+def _update_config(method: str, args: argparse.Namespace) -> Any:
     from sanitize.config import UpdateConfig
 
+    overrides = {}
+    for item in args.update:
+        key, _, value = item.partition("=")
+        try:
+            overrides[key] = json.loads(value)
+        except json.JSONDecodeError:
+            overrides[key] = value
     if method == "first_order":
-        return UpdateConfig(scope=scope, order=1, seed=seed)
-    return UpdateConfig(scope=scope, order=2, solver=method, seed=seed)
+        return UpdateConfig(scope=args.scope, order=1, seed=args.seed, **overrides)
+    return UpdateConfig(scope=args.scope, order=2, solver=method, seed=args.seed, **overrides)
 
 
 @dataclasses.dataclass
@@ -148,7 +162,7 @@ def run_methods(setup: Any, methods: Sequence[str], args: argparse.Namespace, va
         else:
             if method == "exact" and n_scope > 5000:
                 continue  # dense solve does not fit; reported as absent
-            cfg = _update_config(method, setup.scope, args.seed)
+            cfg = _update_config(method, args)
             fn = lambda cfg=cfg: unlearn(  # noqa: E731
                 setup.finetuned, setup.pairs, curvature=setup.train_sanitized, heldout=validation,
                 n_train_tokens=setup.n_train_tokens, config=cfg,
@@ -170,48 +184,50 @@ def run_methods(setup: Any, methods: Sequence[str], args: argparse.Namespace, va
     return rows
 
 
-def run_scaling(args: argparse.Namespace, preset: dict[str, Any], base: Any, tok: Any) -> list[Row]:
-    """Tables 2 and 3: the default update's time and memory vs corpus size and number of secrets."""
+def run_scaling(args: argparse.Namespace, preset: dict[str, Any], setup: Any) -> list[Row]:
+    """Tables 2 and 3: the default (cg) update's time and memory vs corpus size and number of secrets.
+
+    The update is computed on the fine-tuned model of table 1 with pairs, curvature pool and T of each
+    corpus (its cost depends on those, not on the values of the weights); retraining is measured on
+    each corpus for the same number of epochs as table 1 (steps x corpus multiplier).
+    """
     from sanitize.config import BaselineConfig
     from sanitize.influence import baselines
     from sanitize.influence import experiment as E
-    from sanitize.influence.scope import untie_head
+    from sanitize.influence.tasks import count_targets
     from sanitize.influence.update import unlearn
 
-    rows = []
+    tok, rows = setup.tokenizer, []
     scales = [int(s) for s in args.scales.split(",") if s]
     counts = [int(s) for s in args.n_secrets.split(",") if s]
-    cases = [("corpus", f"{k}x", {"n_public": preset["n_public"] * k}, k) for k in scales]
+    same = {"secret_digits": preset["secret_digits"], "repeats": preset["repeats"]}
+    cases = [("corpus", f"{k}x", {"n_public": preset["n_public"] * k, **same}, k) for k in scales]
     cases += [("secrets", str(n), {"secret_digits": (4,) * n, "repeats": 4}, 1) for n in counts]
+    validation = E.tokenize_records(E.public_texts(64, args.seed + 20_000), tok)
+    cfg = _update_config("cg", args)
     for table, label, corpus_kw, k in cases:
         corpus = E.planted_corpus(seed=args.seed, n_heldout=16, **corpus_kw)
         san = corpus.sanitized(args.seed)
         train_san = E.tokenize_records(san, tok)
-        pairs = E.local_pairs(corpus, san, tok)
-        model = (E.add_lora(base, r=preset["lora_r"], seed=args.seed) if args.scope == "adapter"
-                 else untie_head(base))  # fmt: skip
-        n_tokens = sum(sum(s.loss_mask) for s in E.tokenize_records(corpus.texts, tok))
-        cfg = _update_config("cg", args.scope, args.seed)
-        validation = E.tokenize_records(E.public_texts(32, args.seed + 20_000), tok)
+        pairs = E.experiment_pairs(corpus, tok, args.seed)
+        n_tokens = count_targets(E.tokenize_records(corpus.texts, tok))
         call = functools.partial(
-            unlearn,
-            model,
-            pairs,
-            curvature=train_san,
-            heldout=validation,
-            n_train_tokens=n_tokens,
+            unlearn, setup.finetuned, pairs, curvature=train_san, heldout=validation, n_train_tokens=n_tokens,
             config=cfg,
-        )
-        _, seconds, peak = peak_memory(call, args.device)
+        )  # fmt: skip
         extra: dict[str, Any] = {"pairs": len(pairs), "train_tokens": n_tokens}
+        try:
+            _, seconds, peak = peak_memory(call, args.device)
+        except Exception as exc:  # a refusal still took time; report it
+            seconds, peak = math.nan, math.nan
+            extra["error"] = f"{type(exc).__name__}: {exc}"
         ratio = math.nan
-        if table == "corpus":  # retraining the scope for the same number of epochs, measured
+        if table == "corpus":
             bcfg = BaselineConfig(
-                scope=args.scope, steps=preset["steps"] * k, lr=1e-2, batch_size=preset["batch_size"]
+                scope=args.scope, **{**setup.train_config, "steps": setup.train_config["steps"] * k}
             )
-            init = {n: p.detach().clone() for n, p in baselines.scope_parameters(model, args.scope).items()}
             t0 = time.perf_counter()
-            baselines.retrain(model, pairs, train=train_san, init=init, config=bcfg)
+            baselines.retrain(setup.finetuned, pairs, train=train_san, init=setup.init, config=bcfg)
             extra["retrain_s"] = time.perf_counter() - t0
             ratio = seconds / extra["retrain_s"]
         rows.append(Row(table, label, seconds, ratio=ratio, peak_mib=peak, extra=extra))
@@ -240,7 +256,12 @@ def main(args: argparse.Namespace) -> dict[str, Any]:
 
     torch.manual_seed(args.seed)
     preset = PRESETS[args.preset]
-    corpus = E.planted_corpus(n_public=preset["n_public"], seed=args.seed)
+    corpus = E.planted_corpus(
+        n_public=preset["n_public"],
+        secret_digits=preset["secret_digits"],
+        repeats=preset["repeats"],
+        seed=args.seed,
+    )
     extra_public = E.public_texts(preset["pretrain_texts"], args.seed + 1)
     tok = train_tokenizer(corpus.texts + corpus.heldout + extra_public[:400], vocab_size=preset["vocab"])
     t0 = time.perf_counter()
@@ -259,7 +280,7 @@ def main(args: argparse.Namespace) -> dict[str, Any]:
         ppl=E.heldout_perplexity(setup.finetuned, setup.heldout),
     )  # fmt: skip
     rows = run_methods(setup, [m for m in args.methods.split(",") if m], args, validation)
-    scaling = run_scaling(args, preset, base, tok) if (args.scales or args.n_secrets) else []
+    scaling = run_scaling(args, preset, setup) if (args.scales or args.n_secrets) else []
 
     n_scope = sum(int(t.numel()) for t in setup.init.values())
     print(

@@ -8,9 +8,9 @@ scope re-trained from the same initial state, with the same seed and steps, on t
 :func:`sanitize.influence.baselines.train_scope`, so fine-tuning and the retraining reference are
 the same procedure by construction.
 
-Three helpers here are stand-ins, marked ``REPLACE``, until the owning stages land on main:
-record-wise tokenisation and pair building (issue 4, ``sanitize.pairs``) and exact exposure by
-enumeration (issue 5, ``sanitize.exposure``).
+Pairs, surrogates and tokenisation come from ``sanitize.pairs`` (record mode). Exact exposure by
+enumeration and held-out perplexity here are stand-ins, marked ``REPLACE``, until ``sanitize.exposure``
+(issue 5) lands on main.
 
 Secrets are plaintext in memory only; :class:`PlantedCorpus`'s repr shows counts, never values.
 """
@@ -24,7 +24,7 @@ import random
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..types import Finding, Pair, Pairs, TokenSequence
+from ..types import Finding, Pairs, TokenSequence
 
 if TYPE_CHECKING:
     import torch
@@ -142,21 +142,16 @@ class PlantedCorpus:
         return next(o for o in self.occurrences if o.secret == k)
 
     def sanitized(self, seed: int = 0) -> list[str]:
-        """The corpus with every occurrence replaced by a random surrogate of the same length.
+        """The corpus with every occurrence replaced by its surrogate (``sanitize.pairs``)."""
+        from ..pairs import sanitize_texts
 
-        REPLACE with ``sanitize.pairs.sanitize_texts`` (issue 4) once it lands on main.
-        """
-        rng = random.Random(f"surrogate-{seed}")
-        surrogates = {}
-        for k, s in enumerate(self.secrets):
-            while (sub := "".join(rng.choice("0123456789") for _ in s)) == s:
-                pass
-            surrogates[k] = sub
-        texts = list(self.texts)
-        for o in sorted(self.occurrences, key=lambda o: (o.doc, -o.start)):
-            t = texts[o.doc]
-            texts[o.doc] = t[: o.start] + surrogates[o.secret] + t[o.end :]
-        return texts
+        return sanitize_texts(self.texts, self.findings(), _pair_config(seed))
+
+
+def _pair_config(seed: int = 0, max_length: int = 128) -> Any:
+    from ..config import PairConfig
+
+    return PairConfig(max_length=max_length, seed=seed)
 
 
 def _fill(template: str, rng: random.Random, **extra: str) -> str:
@@ -222,36 +217,22 @@ def planted_corpus(
 
 
 # --------------------------------------------------------------------------------------------------
-# Tokenisation and pairs (REPLACE with sanitize.pairs, issue 4)
+# Tokenisation and pairs: sanitize.pairs, record mode, as fine-tuning saw the corpus
 # --------------------------------------------------------------------------------------------------
 def tokenize_records(
     texts: Sequence[str], tokenizer: PreTrainedTokenizerBase, max_length: int = 128
 ) -> list[TokenSequence]:
-    """Record-wise ``tokenizer(text, truncation=True)``; every token but the first is a target.
+    """``sanitize.pairs.tokenize_corpus`` in record mode (``tokenizer(text, truncation=True)``)."""
+    from ..pairs import tokenize_corpus
 
-    REPLACE with ``sanitize.pairs.tokenize_corpus`` (record mode) once issue 4 lands.
-    """
-    out = []
-    for text in texts:
-        ids = tokenizer(text, truncation=True, max_length=max_length)["input_ids"]
-        out.append(TokenSequence(tuple(ids), (1,) * len(ids), (0,) + (1,) * (len(ids) - 1)))
-    return out
+    return tokenize_corpus(list(texts), tokenizer, _pair_config(max_length=max_length))
 
 
-def local_pairs(
-    corpus: PlantedCorpus, sanitized: Sequence[str], tokenizer: Any, max_length: int = 128
-) -> Pairs:
-    """(z, z̃) for every document with a planted secret. REPLACE with ``sanitize.pairs.build_pairs``."""
-    findings = corpus.findings()
-    docs = sorted({f.doc for f in findings})
-    orig = tokenize_records([corpus.texts[d] for d in docs], tokenizer, max_length)
-    san = tokenize_records([sanitized[d] for d in docs], tokenizer, max_length)
-    return Pairs(
-        tuple(
-            Pair(o, s, d, tuple(i for i, f in enumerate(findings) if f.doc == d))
-            for o, s, d in zip(orig, san, docs)
-        )
-    )
+def experiment_pairs(corpus: PlantedCorpus, tokenizer: Any, seed: int = 0, max_length: int = 128) -> Pairs:
+    """(z, z̃) for every document with a planted secret (``sanitize.pairs.build_pairs``)."""
+    from ..pairs import build_pairs
+
+    return build_pairs(corpus.texts, corpus.findings(), tokenizer, _pair_config(seed, max_length))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -451,7 +432,7 @@ def make_setup(
         train_scope(m, scope_parameters(m, scope), seqs, features=feats, **cfg)
         timings[name] = time.perf_counter() - t0
     seconds.update(timings)
-    pairs = local_pairs(corpus, sanitized, tokenizer)
+    pairs = experiment_pairs(corpus, tokenizer, seed)
     return Setup(
         corpus, tokenizer, base, model.eval(), retrained.eval(), init, train, train_san, heldout, pairs, scope,
         cfg, seconds,

@@ -23,7 +23,7 @@ def toy():  # type: ignore[no-untyped-def]
     tok = train_tokenizer(corpus.texts + corpus.heldout, vocab_size=300)
     base = tiny_model(tok, "gpt2", seed=0, hidden=16, layers=1, heads=2)
     sanitized = corpus.sanitized(0)
-    pairs = E.local_pairs(corpus, sanitized, tok)
+    pairs = E.experiment_pairs(corpus, tok)
     return {
         "tok": tok,
         "base": base,
