@@ -510,6 +510,7 @@ _PASSWORD_CONTEXTS: dict[str, tuple[str, ...]] = {
         "The password for the staging box is {v}, don't share it.",
         "I changed the wifi password to {v} yesterday.",
         "Her old passcode was {v} before the reset.",
+        "Just use {v} as the password for now.",
     ),
     "chat": (
         "{user}: what's the admin password?\n{name}: password: {v}",
@@ -524,7 +525,7 @@ _PASSWORD_CONTEXTS: dict[str, tuple[str, ...]] = {
     "yaml": ("database:\n  user: {user}\n  password: {v}\n  port: {port}", "smtp_pass: '{v}'"),
     "json": ('{{"username": "{user}", "password": "{v}", "remember": true}}',),
     "ini": ("[client]\nuser = {user}\npasswd = {v}",),
-    "xml": ("<user>{user}</user>\n<password>{v}</password>",),
+    "xml": ("<user>{user}</user>\n<password>{v}</password>", '<add key="DbPassword" value="{v}" />'),
     "code": (
         'conn = psycopg2.connect(host="{host}", user="{user}", password="{v}")',
         "db_pass = '{v}'",
@@ -594,6 +595,7 @@ CONTEXTS: dict[str, dict[str, tuple[str, ...]]] = {
         "json": ('{{"name": "{name}", "phone": "{v}"}}',),
         "log": ("{date} INFO sms sent to {v} (2 segments)",),
         "csv": ("{first},{v},{org}",),
+        "html": ('<a href="tel:{v}">{name}</a>',),
     },
     "iban": {
         "prose": ("Please wire the deposit to IBAN {v} by Friday.",),
@@ -623,6 +625,7 @@ CONTEXTS["generic_secret"] = {
     "code": ('app.config["SECRET_KEY"] = "{v}"', 'api_key = "{v}"', "auth_token: str = '{v}'"),
     "json": ('{{"client_secret": "{v}", "redirect_uri": "https://{host}/cb"}}',),
     "cli": ("$ ./sync --api-key {v} --verbose", "$ export ACCESS_TOKEN={v}"),
+    "url": ("https://{host}/oauth/callback#access_token={v}&token_type=bearer&expires_in=3600",),
 }
 CONTEXTS["azure_storage_key"] = {
     **_token_contexts("azure_storage_key"),
@@ -872,7 +875,10 @@ def _sentence(rng: random.Random) -> str:
 
 
 def _prose(rng: random.Random) -> str:
-    return " ".join(_sentence(rng) for _ in range(rng.randint(3, 9)))
+    text = " ".join(_sentence(rng) for _ in range(rng.randint(3, 9)))
+    if rng.random() < 0.3:  # typographic punctuation, as in most web text
+        text = rng.choice(("“{}”", "{} — really.", "It’s true: {}")).format(text)
+    return text
 
 
 def _chat(rng: random.Random) -> str:
@@ -926,6 +932,27 @@ def _json_filler(rng: random.Random) -> str:
     return json.dumps(obj)
 
 
+# Non-ASCII text: offsets are characters, not bytes, and some characters change length when
+# lower-cased ("İ" -> "i̇"), so a scanner's fast ASCII paths and its offsets both get exercised.
+_INTL = (
+    "Grüße aus München, das Café öffnet um neun.",
+    "Le déjeuner à la crèche était très réussi, naïve idée !",
+    "東京の会議は来週に延期されました。",
+    "Встреча перенесена на пятницу.",
+    "Nice work on the release 🎉🚀, see you at the offsite ☕.",
+    "ΑΘΗΝΑ: η σύσκεψη ξεκινά στις δέκα.",
+    "مرحبا بكم في الاجتماع الأسبوعي",
+)
+
+
+_TURKISH = "İstanbul'da yağmur yağıyor; Işık ve Ödül geç kaldı."  # rare: "İ".lower() is two characters
+
+
+def _intl(rng: random.Random) -> str:
+    text = " ".join(rng.choice(_INTL) for _ in range(rng.randint(1, 4)))
+    return text + " " + _TURKISH if rng.random() < 0.03 else text
+
+
 def _logs(rng: random.Random) -> str:
     lines = []
     for _ in range(rng.randint(3, 8)):
@@ -945,6 +972,7 @@ FILLER_STYLES: dict[str, Callable[[random.Random], str]] = {
     "config": _config,
     "json": _json_filler,
     "logs": _logs,
+    "intl": _intl,
 }
 
 
@@ -1017,6 +1045,9 @@ def plant_corpus(
     # filler pool: generating every paragraph afresh is the slow part, so sample from a pool
     pool = [FILLER_STYLES[s](rng) for s in FILLER_STYLES for _ in range(150)]
     total = sum(len(p[0]) for p in pieces)
+    # spread the pieces evenly: about one per (filler paragraphs / pieces) paragraphs
+    mean_filler = sum(len(t) + 2 for t in pool) / len(pool)
+    rate = min(1.0, len(pieces) / max(1.0, (n_bytes - total) / mean_filler))
     records: list[dict[str, str]] = []
     planted: list[Planted] = []
     decoys: list[Decoy] = []
@@ -1027,7 +1058,7 @@ def plant_corpus(
         length = 0
         doc = len(records)
         while length < target:
-            if k < len(pieces) and (rng.random() < 0.25 or total >= n_bytes):
+            if k < len(pieces) and (rng.random() < rate or total >= n_bytes):
                 text, spans, style, kind = pieces[k]
                 k += 1
                 if kind:

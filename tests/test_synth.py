@@ -233,7 +233,8 @@ def test_labels_are_exact_spans_of_valid_values(corpus: synth.SynthCorpus) -> No
         # the span is maximal: one more character on either side is not a value of the type
         if label.type in SELF_EVIDENT:
             wider = (text[max(label.start - 1, 0) : label.end], text[label.start : label.end + 1])
-            assert not any(VALIDATORS[label.type](_normalize(label.type, w)) for w in wider if w != value)
+            raw = text[label.start : label.end]
+            assert not any(VALIDATORS[label.type](_normalize(label.type, w)) for w in wider if w != raw)
         else:  # keyword-only types: a non-word character on each side (or mysql's glued -p)
             before = text[label.start - 2 : label.start] if label.start > 1 else "  "
             after = text[label.end] if label.end < len(text) else " "

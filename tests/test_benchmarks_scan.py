@@ -1,0 +1,61 @@
+"""The scan benchmark runs end to end on a tiny corpus and scores exactly (so the script cannot rot)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+from sanitize import synth
+from sanitize.types import Finding
+
+_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "scan.py"
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("bench_scan", _PATH)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bench_scan"] = module
+    spec.loader.exec_module(module)
+    yield module
+    sys.modules.pop("bench_scan", None)
+
+
+def test_score_counts_every_occurrence_and_exact_spans(bench) -> None:
+    corpus = synth.plant_corpus(30_000, seed=1, items_per_type=2, decoys_per_kind=1)
+    perfect = [Finding(lb.doc, lb.start, lb.end, lb.type) for lb in corpus.labels]
+    rows = {r[0]: r for r in bench.quality_rows(bench.score(perfect, corpus))}
+    assert set(rows) == {*synth.TYPES, "ALL"}
+    assert all(r[5] == r[6] == r[7] == 1.0 for r in rows.values())  # precision, recall, exact
+
+    # drop one occurrence, widen another, add a wrong-type and a decoy hit
+    first, second = corpus.labels[0], corpus.labels[1]
+    decoy = corpus.decoys[0]
+    findings = [Finding(second.doc, second.start, second.end + 1, second.type)]
+    findings += [Finding(lb.doc, lb.start, lb.end, lb.type) for lb in corpus.labels[2:]]
+    findings += [Finding(first.doc, first.start, first.end, "iban" if first.type != "iban" else "email")]
+    findings += [Finding(decoy.doc, decoy.start, decoy.end, "password")]
+    scored = bench.score(findings, corpus)
+    total = next(r for r in bench.quality_rows(scored) if r[0] == "ALL")
+    n = len(corpus.labels)
+    assert total[1] == n and total[3] == n - 1 and total[4] == 2
+    assert total[6] == pytest.approx((n - 1) / n) and total[7] == pytest.approx((n - 2) / n)
+    assert scored["fp_sources"]["password"][f"decoy:{decoy.kind}"] == 1
+    assert sum(scored["misses"][first.type].values()) == 1
+
+
+def test_benchmark_main_prints_every_type(bench, capsys) -> None:
+    result = bench.main(["--mb", "0.3", "--items-per-type", "2", "--decoys-per-kind", "1", "--details", "2"])
+    out = capsys.readouterr().out
+    table = out.split("measured side by side")[0]
+    for type_ in synth.TYPES:
+        assert f"\n{type_} " in table, type_
+    assert "sanitize scan FILE --out (CLI, e2e)" in out and "scan() in-process, 1 of corpus" in out
+    assert result["leaks"] == 0  # no planted plaintext in the findings file or on stderr
+    assert result["cli"]["rss_mb"] > 0
+    rows = {row[0]: row for row in result["speed"]}
+    assert {"scan() in-process, 0.25 of corpus", "sanitize scan FILE --out (CLI, e2e)"} <= set(rows)
+    assert all(row[2] > 0 and row[3] >= 0 for row in rows.values())  # wall and CPU seconds
