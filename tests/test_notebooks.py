@@ -13,6 +13,8 @@ NOTEBOOKS = ROOT / "notebooks"
 
 
 def execute(name: str, parameters: str) -> dict:  # type: ignore[type-arg]
+    import os
+
     import nbformat
     from nbclient import NotebookClient
 
@@ -20,6 +22,8 @@ def execute(name: str, parameters: str) -> dict:  # type: ignore[type-arg]
     cells = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(cells) == 1, f"{name}: exactly one cell tagged 'parameters'"
     cells[0].source = parameters
+    # the kernel must import this checkout of sanitize, not whichever one is installed
+    os.environ["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
     NotebookClient(
         nb, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}
     ).execute()
