@@ -4,6 +4,7 @@ and what they print at the end is checked. Outputs are stripped in git."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -12,9 +13,15 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 
 
-def execute(name: str, parameters: str) -> dict:  # type: ignore[type-arg]
-    import os
+@pytest.fixture(autouse=True)
+def _kernel_imports_this_checkout(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Kernels must import this checkout of sanitize, not whichever one is installed."""
+    monkeypatch.setenv(
+        "PYTHONPATH", os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
+    )
 
+
+def execute(name: str, parameters: str) -> dict:  # type: ignore[type-arg]
     import nbformat
     from nbclient import NotebookClient
 
@@ -22,8 +29,6 @@ def execute(name: str, parameters: str) -> dict:  # type: ignore[type-arg]
     cells = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(cells) == 1, f"{name}: exactly one cell tagged 'parameters'"
     cells[0].source = parameters
-    # the kernel must import this checkout of sanitize, not whichever one is installed
-    os.environ["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
     NotebookClient(
         nb, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}
     ).execute()
