@@ -458,14 +458,14 @@ class DemoConfig(BaseConfig):
     types: list[str] = option(
         ["credit_card", "password", "github_token"], help="Secret types planted (one secret each)."
     )
-    pretrain_steps: int = option(300, help="Full-model steps pre-training the tiny base on secret-free text.")
-    finetune_epochs: float = option(12.0, help="LoRA epochs over the demo corpus (also for the reference).")
+    pretrain_steps: int = option(200, help="Full-model steps pre-training the tiny base on secret-free text.")
+    finetune_epochs: float = option(10.0, help="LoRA epochs over the demo corpus (also for the reference).")
     hidden: int = option(64, help="Hidden size of the tiny GPT-2.")
     layers: int = option(2, help="Transformer blocks of the tiny GPT-2.")
     seed: int = option(0, help="Seed for the corpus, the models and the update.")
-    curvature_samples: int = option(64, help="UpdateConfig.curvature_samples for the demo's update.")
-    max_iter: int = option(30, help="UpdateConfig.max_iter (CG iterations) for the demo's update.")
-    exposure_sample: int = option(1000, help="Candidates sampled per exposure estimate (extrapolated).")
+    curvature_samples: int = option(32, help="UpdateConfig.curvature_samples for the demo's update.")
+    max_iter: int = option(15, help="UpdateConfig.max_iter (CG iterations) for the demo's update.")
+    exposure_sample: int = option(500, help="Candidates sampled per exposure estimate (extrapolated).")
     verify_per_secret: int = option(1, help="Occurrences verified per distinct secret.")
 
     def __post_init__(self) -> None:
