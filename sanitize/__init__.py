@@ -33,6 +33,7 @@ _EXPORTS: dict[str, str] = {
     "load_corpus": "data",
     "iter_documents": "data",
     "load_model": "models",
+    "sanitize_model": "pipeline",
     "build_pairs": "pairs",
     "find_literal": "pairs",
     "sanitize_texts": "pairs",
@@ -72,6 +73,7 @@ __all__ = [  # keep in sync with _EXPORTS (a test checks)
     "iter_scan",
     "load_corpus",
     "load_model",
+    "sanitize_model",
     "sanitize_texts",
     "scan",
     "scan_batch",
@@ -87,6 +89,7 @@ if TYPE_CHECKING:
     from .influence import UnlearnError, UnlearnResult, unlearn
     from .models import load_model
     from .pairs import build_pairs, find_literal, sanitize_texts, tokenize_corpus
+    from .pipeline import sanitize_model
     from .scan import iter_scan, scan, scan_batch
     from .types import ExposureResult, Finding, Pair, Pairs, TokenSequence
 

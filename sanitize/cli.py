@@ -18,7 +18,7 @@ from ._version import __version__
 from .errors import SanitizeError
 
 # Registered subcommands, in the order `sanitize --help` lists them.
-COMMANDS: tuple[str, ...] = ("inspect", "scan", "exposure", "canary")
+COMMANDS: tuple[str, ...] = ("inspect", "scan", "unlearn", "exposure", "canary", "demo")
 
 
 def make_parser() -> argparse.ArgumentParser:

@@ -253,54 +253,6 @@ class ScanConfig(BaseConfig):
 
 
 @dataclasses.dataclass
-class ExposureConfig(BaseConfig):
-    """How exposure is measured (see :func:`sanitize.exposure.exposure`)."""
-
-    exact_budget: int = option(
-        100_000,
-        help="method='auto' enumerates the whole candidate space exactly when it has at most this many "
-        "candidates, and extrapolates from a sample otherwise.",
-    )
-    sample_size: int = option(
-        5_000, help="Candidates drawn uniformly from the space for the skew-normal extrapolation."
-    )
-    bootstrap: int = option(
-        30,
-        help="Bootstrap resamples of the sample for the extrapolated exposure's interval (0 = none); each refits the skew-normal (~0.2-0.4 s for 5,000 scores).",
-    )
-    confidence: float = option(0.95, help="Coverage of the bootstrap interval.")
-    batch_size: int = option(256, help="Candidates (trie nodes) per forward pass.")
-    seed: int = option(0, help="Seed for sampling candidates and bootstrap resamples.")
-    exact_tokenization: bool = option(
-        False,
-        help="Tokenise every full text context+prefix+candidate instead of a checked tail window "
-        "(slower; the window is verified on a sample of candidates and falls back to this on mismatch).",
-    )
-    prefix_chars: int = option(
-        32,
-        help="findings_exposure: at most this many characters before a secret (on its line, from a word "
-        "start) form its bare prefix; the rest of its training record is the context.",
-    )
-    fingerprint_key: str | None = option(
-        None,
-        help="HMAC key for result fingerprints (default: $SANITIZE_FINGERPRINT_KEY or the per-user key).",
-    )
-
-    def __post_init__(self) -> None:
-        self._check_range("exact_budget", 1)
-        self._check_range("sample_size", 10)
-        self._check_range("bootstrap", 0)
-        self._check_range("confidence", 0.0, 1.0, low_open=True)
-        if self.confidence >= 1.0:
-            self._fail("confidence", "must be < 1")
-        self._check_range("batch_size", 1)
-        self._check_range("prefix_chars", 1)
-        for name in ("exact_budget", "sample_size", "bootstrap", "batch_size", "seed", "prefix_chars"):
-            if not isinstance(getattr(self, name), int):
-                self._fail(name, "must be an integer")
-
-
-@dataclasses.dataclass
 class UpdateConfig(BaseConfig):
     """How the influence update is computed and controlled (see :func:`sanitize.influence.unlearn`)."""
 
@@ -411,3 +363,188 @@ class UpdateConfig(BaseConfig):
             self._check_range("target")
         self._check_range("batch_size", 1)
         self._check_range("max_dense", 1)
+
+
+@dataclasses.dataclass
+class FinetuneConfig(BaseConfig):
+    """How ``sanitize.finetune`` trains a causal LM (LoRA or full) with Hugging Face ``Trainer``.
+
+    The corpus is tokenised by ``sanitize.pairs.tokenize_corpus`` (record or packed, see
+    :class:`PairConfig`), so later stages rebuild exactly the sequences training saw.
+    """
+
+    method: str = option("lora", help="'lora' = train a LoRA adapter on a frozen base; 'full' = all weights.")
+    lora_r: int = option(8, help="LoRA rank.")
+    lora_alpha: float = option(16.0, help="LoRA scaling numerator (scale = lora_alpha / lora_r).")
+    lora_dropout: float = option(0.0, help="Dropout on the LoRA input (0 keeps the update deterministic).")
+    target_modules: list[str] = option(
+        [],
+        help="Module names (or ['all-linear']) that get LoRA layers; empty = peft's default for the "
+        "model type (e.g. c_attn for GPT-2, q_proj/v_proj for Llama).",
+    )
+    epochs: float = option(3.0, help="Passes over the training sequences (ignored when max_steps > 0).")
+    max_steps: int = option(-1, help="Optimiser steps; > 0 overrides epochs.")
+    learning_rate: float = option(1e-3, help="Peak learning rate (AdamW).")
+    batch_size: int = option(8, help="Sequences per optimiser step (per device).")
+    weight_decay: float = option(0.0, help="AdamW decoupled weight decay.")
+    warmup_steps: int = option(0, help="Linear warm-up steps.")
+    lr_scheduler: str = option("linear", help="Trainer lr_scheduler_type: linear, cosine, constant, ...")
+    seed: int = option(0, help="Seed for initialisation of the adapter and the data order.")
+    device: str = option("auto", help="'auto' (CUDA when available), 'cpu' or 'cuda'.")
+
+    def __post_init__(self) -> None:
+        self._check_choice("method", ("lora", "full"))
+        self._check_range("lora_r", 1)
+        self._check_range("lora_alpha", 0.0, low_open=True)
+        self._check_range("lora_dropout", 0.0, 1.0)
+        if not isinstance(self.target_modules, (list, tuple)) or not all(
+            isinstance(m, str) and m for m in self.target_modules
+        ):
+            self._fail("target_modules", "must be a list of module names")
+        self.target_modules = list(self.target_modules)
+        self._check_range("epochs", 0.0, low_open=True)
+        if not isinstance(self.max_steps, int) or self.max_steps == 0 or self.max_steps < -1:
+            self._fail("max_steps", "must be -1 (use epochs) or a positive integer")
+        self._check_range("learning_rate", 0.0, low_open=True)
+        self._check_range("batch_size", 1)
+        self._check_range("weight_decay", 0.0)
+        self._check_range("warmup_steps", 0)
+        self._check_choice("device", ("auto", "cpu", "cuda"))
+
+
+@dataclasses.dataclass
+class PipelineConfig(BaseConfig):
+    """How ``sanitize unlearn`` wires the stages (each stage keeps its own config: scan, pairs, update,
+    exposure). Plaintext secrets passed with ``--secret`` are never part of a config."""
+
+    scope: str = option(
+        "auto", help="'adapter', 'head', or 'auto' = adapter when an adapter is given, otherwise head."
+    )
+    text_field: str = option("text", help="Field/column of the training data holding the text.")
+    heldout_fraction: float = option(
+        0.1,
+        help="Without --heldout: fraction of the documents without findings used as the utility set "
+        "(they were trained on, so this is a proxy; pass --heldout for a real held-out perplexity).",
+    )
+    heldout_max_sequences: int = option(
+        64, help="Cap on held-out sequences used for step control/perplexity."
+    )
+    verify: bool = option(True, help="Measure exposure, extraction and perplexity before and after.")
+    verify_max_secrets: int = option(
+        50, help="Verify at most this many findings (one per distinct secret first), 0 = all."
+    )
+    dtype: str | None = option(
+        None, help="Load the model in this dtype (float32, float64, bf16); None = saved."
+    )
+    device: str | None = option(None, help="Device for all stages (cpu, cuda); None = cpu.")
+    seed: int = option(0, help="Seed for held-out sampling and anything random downstream.")
+    plots: bool = option(True, help="Write exposure.png next to the report.")
+
+    def __post_init__(self) -> None:
+        self._check_choice("scope", ("auto", "adapter", "head"))
+        if not isinstance(self.text_field, str) or not self.text_field:
+            self._fail("text_field", "must be a non-empty string")
+        self._check_range("heldout_fraction", 0.0, 1.0)
+        self._check_range("heldout_max_sequences", 1)
+        self._check_range("verify_max_secrets", 0)
+
+
+@dataclasses.dataclass
+class DemoConfig(BaseConfig):
+    """Sizes of the demo (defaults finish in well under 3 minutes on 2 CPU cores)."""
+
+    documents: int = option(160, help="Training documents in the demo corpus.")
+    repeats: int = option(6, help="How many documents hold each planted secret.")
+    types: list[str] = option(
+        ["credit_card", "password", "github_token"], help="Secret types planted (one secret each)."
+    )
+    pretrain_steps: int = option(200, help="Full-model steps pre-training the tiny base on secret-free text.")
+    finetune_epochs: float = option(10.0, help="LoRA epochs over the demo corpus (also for the reference).")
+    hidden: int = option(64, help="Hidden size of the tiny GPT-2.")
+    layers: int = option(2, help="Transformer blocks of the tiny GPT-2.")
+    seed: int = option(0, help="Seed for the corpus, the models and the update.")
+    curvature_samples: int = option(32, help="UpdateConfig.curvature_samples for the demo's update.")
+    max_iter: int = option(15, help="UpdateConfig.max_iter (CG iterations) for the demo's update.")
+    exposure_sample: int = option(500, help="Candidates sampled per exposure estimate (extrapolated).")
+    verify_per_secret: int = option(1, help="Occurrences verified per distinct secret.")
+
+    def __post_init__(self) -> None:
+        for name in ("curvature_samples", "max_iter", "exposure_sample", "verify_per_secret"):
+            self._check_range(name, 1)
+        for name in ("documents", "repeats", "pretrain_steps", "hidden", "layers"):
+            self._check_range(name, 1)
+        self._check_range("finetune_epochs", 0.0, low_open=True)
+
+
+@dataclasses.dataclass
+class ExposureConfig(BaseConfig):
+    """How exposure is measured (see :func:`sanitize.exposure.exposure`)."""
+
+    exact_budget: int = option(
+        100_000,
+        help="method='auto' enumerates the whole candidate space exactly when it has at most this many "
+        "candidates, and extrapolates from a sample otherwise.",
+    )
+    sample_size: int = option(
+        5_000, help="Candidates drawn uniformly from the space for the skew-normal extrapolation."
+    )
+    bootstrap: int = option(
+        30,
+        help="Bootstrap resamples of the sample for the extrapolated exposure's interval (0 = none); each refits the skew-normal (~0.2-0.4 s for 5,000 scores).",
+    )
+    confidence: float = option(0.95, help="Coverage of the bootstrap interval.")
+    batch_size: int = option(256, help="Candidates (trie nodes) per forward pass.")
+    seed: int = option(0, help="Seed for sampling candidates and bootstrap resamples.")
+    exact_tokenization: bool = option(
+        False,
+        help="Tokenise every full text context+prefix+candidate instead of a checked tail window "
+        "(slower; the window is verified on a sample of candidates and falls back to this on mismatch).",
+    )
+    prefix_chars: int = option(
+        32,
+        help="findings_exposure: at most this many characters before a secret (on its line, from a word "
+        "start) form its bare prefix; the rest of its training record is the context.",
+    )
+    fingerprint_key: str | None = option(
+        None,
+        help="HMAC key for result fingerprints (default: $SANITIZE_FINGERPRINT_KEY or the per-user key).",
+    )
+
+    def __post_init__(self) -> None:
+        self._check_range("exact_budget", 1)
+        self._check_range("sample_size", 10)
+        self._check_range("bootstrap", 0)
+        self._check_range("confidence", 0.0, 1.0, low_open=True)
+        if self.confidence >= 1.0:
+            self._fail("confidence", "must be < 1")
+        self._check_range("batch_size", 1)
+        self._check_range("prefix_chars", 1)
+        for name in ("exact_budget", "sample_size", "bootstrap", "batch_size", "seed", "prefix_chars"):
+            if not isinstance(getattr(self, name), int):
+                self._fail(name, "must be an integer")
+
+
+@dataclasses.dataclass
+class BaselineConfig(BaseConfig):
+    """How an unlearning baseline trains the scope (see :mod:`sanitize.influence.baselines`)."""
+
+    scope: str = option("adapter", help="Parameters to train: 'adapter' (the active PEFT adapter) or 'head'.")
+    steps: int = option(50, help="AdamW steps (retrain: the fine-tuning budget; finetune/ascent: k).")
+    lr: float = option(1e-3, help="AdamW learning rate.")
+    batch_size: int = option(16, help="Sequences per step, sampled with replacement.")
+    weight_decay: float = option(0.0, help="AdamW (decoupled) weight decay.")
+    l2: float = option(
+        0.0, help="L2 penalty (l2/2)*||theta||^2 added to the loss (a strongly convex head objective)."
+    )
+    seed: int = option(0, help="Seed of the batch sampler (and of a LoRA re-initialisation).")
+
+    def __post_init__(self) -> None:
+        self._check_choice("scope", ("adapter", "head"))
+        for name in ("steps", "batch_size", "seed"):
+            if isinstance(getattr(self, name), bool) or not isinstance(getattr(self, name), int):
+                self._fail(name, "must be an integer")
+        self._check_range("steps", 1)
+        self._check_range("batch_size", 1)
+        self._check_range("lr", 0, low_open=True)
+        self._check_range("weight_decay", 0)
+        self._check_range("l2", 0)

@@ -1,0 +1,321 @@
+"""Benchmark: influence unlearning against retraining and the usual baselines, measured side by side.
+
+    OMP_NUM_THREADS=1 python benchmarks/unlearn.py                       # tiny GPT-2 + LoRA, CPU (~ minutes)
+    OMP_NUM_THREADS=1 python benchmarks/unlearn.py --scope head          # the LM-head scope
+    python benchmarks/unlearn.py --device cuda --preset gpt2-small        # GPT-2-small-sized model on a GPU
+
+Prints three tables from one run (every number measured in this process):
+
+1. methods: retrain (the reference), fine-tune on Z̃, gradient ascent on Z, first order, second order
+   per solver (exact where the scope fits ``max_dense``, cg, lissa) -- wall time, ratio to retraining,
+   exposure per secret (bits, in its training context), held-out perplexity;
+2. update time vs corpus size (1x, 2x, 4x, 8x public text, same secrets) next to retraining time
+   (same epochs), and peak memory of the update;
+3. update time vs number of secrets (1, 10, 100; same repeats each).
+
+Peak memory is the peak resident set size above the level before the call (sampled every 2 ms), or
+``torch.cuda.max_memory_allocated`` above the allocation before the call on a GPU.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import functools
+import json
+import math
+import os
+import threading
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+PRESETS: dict[str, dict[str, Any]] = {
+    # tiny: the acceptance-4 setting (tests/influence/test_unlearn_lm.py)
+    "tiny": {"hidden": 64, "layers": 2, "heads": 4, "vocab": 400, "pretrain_steps": 300, "steps": 400,
+             "n_public": 400, "pretrain_texts": 1200, "lora_r": 8, "batch_size": 16,
+             "secret_digits": (4, 4, 5, 5), "repeats": 10},
+    # smoke: seconds, for the test that keeps this script from rotting
+    "smoke": {"hidden": 16, "layers": 1, "heads": 2, "vocab": 300, "pretrain_steps": 20, "steps": 20,
+              "n_public": 40, "pretrain_texts": 100, "lora_r": 2, "batch_size": 8,
+              "secret_digits": (3, 3), "repeats": 4},
+    # GPT-2-small-sized (124M-like: 768 x 12 layers), randomly initialised and briefly pre-trained
+    "gpt2-small": {"hidden": 768, "layers": 12, "heads": 12, "vocab": 8000, "pretrain_steps": 600,
+                   "steps": 600, "n_public": 4000, "pretrain_texts": 20000, "lora_r": 16, "batch_size": 32,
+                   "secret_digits": (4, 4, 5, 5), "repeats": 10},
+}  # fmt: skip
+
+
+def make_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawTextHelpFormatter
+    )
+    p.add_argument("--preset", choices=sorted(PRESETS), default="tiny", help="model and corpus size")
+    p.add_argument("--scope", choices=("adapter", "head"), default="adapter")
+    p.add_argument("--device", default="cpu", help="cpu or cuda")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--methods",
+        default="retrain,finetune,gradient_ascent,first_order,exact,cg,lissa",
+        help="comma-separated rows of table 1",
+    )
+    p.add_argument("--baseline-steps", type=int, default=20, help="k steps of fine-tune / gradient ascent")
+    p.add_argument("--scales", default="1,2,4,8", help="corpus-size multipliers for table 2 ('' to skip)")
+    p.add_argument("--n-secrets", default="1,10,100", help="numbers of secrets for table 3 ('' to skip)")
+    p.add_argument(
+        "--update", action="append", default=[], metavar="KEY=VALUE",
+        help="override an UpdateConfig field for every influence row (JSON value), e.g. curvature_samples=32",
+    )  # fmt: skip
+    p.add_argument("--json", default=None, help="also write all rows to this JSON file")
+    return p
+
+
+# --------------------------------------------------------------------------------------------------
+def peak_memory(fn: Callable[[], Any], device: str = "cpu") -> tuple[Any, float, float]:
+    """Run ``fn``; return (its result, seconds, peak memory above the starting level in MiB)."""
+    import torch
+
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
+        torch.cuda.reset_peak_memory_stats()
+        start = torch.cuda.memory_allocated()
+        t0 = time.perf_counter()
+        out = fn()
+        torch.cuda.synchronize()
+        seconds = time.perf_counter() - t0
+        return out, seconds, (torch.cuda.max_memory_allocated() - start) / 2**20
+
+    page = os.sysconf("SC_PAGE_SIZE")
+
+    def rss() -> int:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[1]) * page
+
+    start, peak, done = rss(), [0], threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            peak[0] = max(peak[0], rss())
+            time.sleep(0.002)
+
+    thread = threading.Thread(target=sample, daemon=True)
+    thread.start()
+    t0 = time.perf_counter()
+    try:
+        out = fn()
+    finally:
+        seconds = time.perf_counter() - t0
+        done.set()
+        thread.join()
+    return out, seconds, max(0, max(peak[0], rss()) - start) / 2**20
+
+
+def _update_config(method: str, args: argparse.Namespace) -> Any:
+    from sanitize.config import UpdateConfig
+
+    overrides = {}
+    for item in args.update:
+        key, _, value = item.partition("=")
+        try:
+            overrides[key] = json.loads(value)
+        except json.JSONDecodeError:
+            overrides[key] = value
+    if method == "first_order":
+        return UpdateConfig(scope=args.scope, order=1, seed=args.seed, **overrides)
+    return UpdateConfig(scope=args.scope, order=2, solver=method, seed=args.seed, **overrides)
+
+
+@dataclasses.dataclass
+class Row:
+    table: str
+    method: str
+    seconds: float
+    ratio: float = math.nan
+    exposures: tuple[float, ...] = ()
+    ppl: float = math.nan
+    peak_mib: float = math.nan
+    extra: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+def run_methods(setup: Any, methods: Sequence[str], args: argparse.Namespace, validation: Any) -> list[Row]:
+    """Table 1 on one fine-tuned setup."""
+    from sanitize.config import BaselineConfig
+    from sanitize.influence import baselines
+    from sanitize.influence import experiment as E
+    from sanitize.influence.update import unlearn
+
+    tok, corpus = setup.tokenizer, setup.corpus
+    rows = []
+    n_scope = sum(int(t.numel()) for t in setup.init.values())
+    for method in methods:
+        if method == "retrain":
+            cfg = BaselineConfig(scope=setup.scope, **setup.train_config)
+            fn: Callable[[], Any] = lambda cfg=cfg: baselines.retrain(  # noqa: E731
+                setup.finetuned, setup.pairs, train=setup.train_sanitized, init=setup.init, config=cfg
+            )
+        elif method in ("finetune", "gradient_ascent"):
+            cfg = BaselineConfig(
+                scope=setup.scope, steps=args.baseline_steps, lr=setup.train_config["lr"], seed=args.seed,
+                batch_size=min(setup.train_config["batch_size"], len(setup.pairs)),
+            )  # fmt: skip
+            fn = lambda m=method, cfg=cfg: getattr(baselines, m)(setup.finetuned, setup.pairs, config=cfg)  # noqa: E731
+        else:
+            if method == "exact" and n_scope > 5000:
+                continue  # dense solve does not fit; reported as absent
+            cfg = _update_config(method, args)
+            fn = lambda cfg=cfg: unlearn(  # noqa: E731
+                setup.finetuned, setup.pairs, curvature=setup.train_sanitized, heldout=validation,
+                n_train_tokens=setup.n_train_tokens, config=cfg,
+            )  # fmt: skip
+        try:
+            result, seconds, peak = peak_memory(fn, args.device)
+        except Exception as exc:  # a refusal (UnlearnError) is a result too
+            rows.append(Row("methods", method, math.nan, extra={"error": f"{type(exc).__name__}: {exc}"}))
+            continue
+        model = result.apply(setup.finetuned).eval()
+        rows.append(
+            Row("methods", method, seconds, exposures=tuple(E.exposures(model, tok, corpus)),
+                ppl=E.heldout_perplexity(model, setup.heldout), peak_mib=peak,
+                extra={k: v for k, v in result.metrics.items() if isinstance(v, (int, float, str))})
+        )  # fmt: skip
+    ref = next((r.seconds for r in rows if r.method == "retrain"), math.nan)
+    for r in rows:
+        r.ratio = r.seconds / ref
+    return rows
+
+
+def run_scaling(args: argparse.Namespace, preset: dict[str, Any], setup: Any) -> list[Row]:
+    """Tables 2 and 3: the default (cg) update's time and memory vs corpus size and number of secrets.
+
+    The update is computed on the fine-tuned model of table 1 with pairs, curvature pool and T of each
+    corpus (its cost depends on those, not on the values of the weights); retraining is measured on
+    each corpus for the same number of epochs as table 1 (steps x corpus multiplier).
+    """
+    from sanitize.config import BaselineConfig
+    from sanitize.influence import baselines
+    from sanitize.influence import experiment as E
+    from sanitize.influence.tasks import count_targets
+    from sanitize.influence.update import unlearn
+
+    tok, rows = setup.tokenizer, []
+    scales = [int(s) for s in args.scales.split(",") if s]
+    counts = [int(s) for s in args.n_secrets.split(",") if s]
+    same = {"secret_digits": preset["secret_digits"], "repeats": preset["repeats"]}
+    cases = [("corpus", f"{k}x", {"n_public": preset["n_public"] * k, **same}, k) for k in scales]
+    cases += [("secrets", str(n), {"secret_digits": (4,) * n, "repeats": 4}, 1) for n in counts]
+    validation = E.tokenize_records(E.public_texts(64, args.seed + 20_000), tok)
+    cfg = _update_config("cg", args)
+    for table, label, corpus_kw, k in cases:
+        corpus = E.planted_corpus(seed=args.seed, n_heldout=16, **corpus_kw)
+        san = corpus.sanitized(args.seed)
+        train_san = E.tokenize_records(san, tok)
+        pairs = E.experiment_pairs(corpus, tok, args.seed)
+        n_tokens = count_targets(E.tokenize_records(corpus.texts, tok))
+        call = functools.partial(
+            unlearn, setup.finetuned, pairs, curvature=train_san, heldout=validation, n_train_tokens=n_tokens,
+            config=cfg,
+        )  # fmt: skip
+        extra: dict[str, Any] = {"pairs": len(pairs), "train_tokens": n_tokens}
+        try:
+            _, seconds, peak = peak_memory(call, args.device)
+        except Exception as exc:  # a refusal still took time; report it
+            seconds, peak = math.nan, math.nan
+            extra["error"] = f"{type(exc).__name__}: {exc}"
+        ratio = math.nan
+        if table == "corpus":
+            bcfg = BaselineConfig(
+                scope=args.scope, **{**setup.train_config, "steps": setup.train_config["steps"] * k}
+            )
+            t0 = time.perf_counter()
+            baselines.retrain(setup.finetuned, pairs, train=train_san, init=setup.init, config=bcfg)
+            extra["retrain_s"] = time.perf_counter() - t0
+            ratio = seconds / extra["retrain_s"]
+        rows.append(Row(table, label, seconds, ratio=ratio, peak_mib=peak, extra=extra))
+    return rows
+
+
+def _fmt_table(rows: list[Row], secrets: int) -> str:
+    head = (
+        f"{'method':<16}{'seconds':>9}{'x retrain':>10}{'ppl':>9}{'peak MiB':>10}  exposure per secret (bits)"
+    )
+    lines = [head, "-" * len(head)]
+    for r in rows:
+        if "error" in r.extra:
+            lines.append(f"{r.method:<16}  refused: {r.extra['error'][:80]}")
+            continue
+        exp = " ".join(f"{e:5.2f}" for e in r.exposures)
+        lines.append(f"{r.method:<16}{r.seconds:9.2f}{r.ratio:10.3f}{r.ppl:9.4f}{r.peak_mib:10.1f}  {exp}")
+    return "\n".join(lines)
+
+
+def main(args: argparse.Namespace) -> dict[str, Any]:
+    import torch
+
+    from sanitize.influence import experiment as E
+    from sanitize.testing import train_tokenizer
+
+    torch.manual_seed(args.seed)
+    preset = PRESETS[args.preset]
+    corpus = E.planted_corpus(
+        n_public=preset["n_public"],
+        secret_digits=preset["secret_digits"],
+        repeats=preset["repeats"],
+        seed=args.seed,
+    )
+    extra_public = E.public_texts(preset["pretrain_texts"], args.seed + 1)
+    tok = train_tokenizer(corpus.texts + corpus.heldout + extra_public[:400], vocab_size=preset["vocab"])
+    t0 = time.perf_counter()
+    base = E.pretrain_base(
+        tok, extra_public, hidden=preset["hidden"], layers=preset["layers"], heads=preset["heads"],
+        steps=preset["pretrain_steps"], seed=args.seed, device=args.device,
+    )  # fmt: skip
+    pretrain_s = time.perf_counter() - t0
+    setup = E.make_setup(
+        args.scope, corpus=corpus, tokenizer=tok, base=base, seed=args.seed, steps=preset["steps"],
+        batch_size=preset["batch_size"], lora_r=preset["lora_r"],
+    )  # fmt: skip
+    validation = E.tokenize_records(E.public_texts(64, args.seed + 20_000), tok)
+    before = Row(
+        "methods", "before", math.nan, exposures=tuple(E.exposures(setup.finetuned, tok, corpus)),
+        ppl=E.heldout_perplexity(setup.finetuned, setup.heldout),
+    )  # fmt: skip
+    rows = run_methods(setup, [m for m in args.methods.split(",") if m], args, validation)
+    scaling = run_scaling(args, preset, setup) if (args.scales or args.n_secrets) else []
+
+    n_scope = sum(int(t.numel()) for t in setup.init.values())
+    print(
+        f"\n== unlearn benchmark: preset={args.preset} scope={args.scope} ({n_scope} params) device={args.device} "
+        f"secrets={len(corpus.secrets)} pairs={len(setup.pairs)} train tokens={setup.n_train_tokens} "
+        f"pretrain={pretrain_s:.1f}s fine-tune={setup.seconds['finetune']:.1f}s"
+    )
+    print(_fmt_table([before, *rows], len(corpus.secrets)))
+    for table, title in (
+        ("corpus", "update time vs corpus size (same secrets)"),
+        ("secrets", "vs number of secrets"),
+    ):
+        sel = [r for r in scaling if r.table == table]
+        if not sel:
+            continue
+        print(f"\n-- {title}")
+        print(
+            f"{'size':<8}{'pairs':>7}{'train tok':>11}{'update s':>10}{'retrain s':>11}{'ratio':>8}{'peak MiB':>10}"
+        )
+        for r in sel:
+            print(
+                f"{r.method:<8}{r.extra['pairs']:>7}{r.extra['train_tokens']:>11}{r.seconds:10.2f}"
+                f"{r.extra.get('retrain_s', math.nan):11.2f}{r.ratio:8.3f}{r.peak_mib:10.1f}"
+            )
+    out = {
+        "args": vars(args),
+        "before": dataclasses.asdict(before),
+        "rows": [dataclasses.asdict(r) for r in rows],
+        "scaling": [dataclasses.asdict(r) for r in scaling],
+    }
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as fh:
+            json.dump(out, fh, indent=2, default=str)
+    return out
+
+
+if __name__ == "__main__":
+    main(make_parser().parse_args())

@@ -1,0 +1,177 @@
+"""Compare unlearning methods side by side on one fine-tuned adapter: retrain, fine-tune on the
+sanitized twins, gradient ascent, first-order and second-order influence updates.
+
+One table (wall time, ratio to retraining, exposure per secret in its training context, greedy
+extraction, held-out perplexity) and one plot (exposure per method), measured in one run.
+
+    python recipes/compare_baselines.py --base runs/base --adapter runs/adapter --data train.jsonl \
+        --heldout heldout.jsonl --out runs/compare --retrain-steps 300 --baseline-steps 30
+
+Findings come from ``--findings``, ``--secret`` or a scan of ``--data`` (as in ``sanitize unlearn``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+import time
+from typing import Any
+
+from sanitize.recipe_args import add_config_argument, parse_args
+
+METHODS = ("retrain", "finetune", "gradient_ascent", "first_order", "second_order")
+
+
+def make_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_config_argument(p)
+    p.add_argument("--base", required=True, help="Base model (local directory or hub id).")
+    p.add_argument("--adapter", required=True, help="The fine-tuned LoRA adapter.")
+    p.add_argument("--data", required=True, help="The training data of the adapter.")
+    p.add_argument("--text-field", default="text")
+    p.add_argument("--findings", help="Findings JSONL (default: scan --data).")
+    p.add_argument("--secret", action="append", default=None, help="Literal secret (repeatable).")
+    p.add_argument("--heldout", help="Held-out texts for perplexity (default: clean training documents).")
+    p.add_argument("--out", required=True, help="Directory for comparison.json/.md and comparison.png.")
+    p.add_argument("--overwrite", action="store_true")
+    p.add_argument("--methods", nargs="+", choices=METHODS, default=list(METHODS))
+    p.add_argument("--max-length", type=int, default=1024, help="Record-mode length training used.")
+    p.add_argument("--retrain-steps", type=int, default=300, help="AdamW steps for the retrained reference.")
+    p.add_argument("--retrain-lr", type=float, default=5e-3)
+    p.add_argument("--baseline-steps", type=int, default=30, help="k steps of fine-tuning / gradient ascent.")
+    p.add_argument("--baseline-lr", type=float, default=1e-3)
+    p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument("--curvature-samples", type=int, default=128)
+    p.add_argument("--max-iter", type=int, default=50, help="CG iterations per influence solve.")
+    p.add_argument("--verify-max-secrets", type=int, default=20)
+    p.add_argument("--exposure-sample", type=int, default=5000, help="Candidates sampled per exposure fit.")
+    p.add_argument("--seed", type=int, default=0)
+    return p
+
+
+def run_methods(job: Any, args: argparse.Namespace) -> dict[str, tuple[Any, float]]:
+    """Each method's UnlearnResult and wall time (seconds), on the same prepared job."""
+    from sanitize.config import BaselineConfig, UpdateConfig
+    from sanitize.influence import baselines, unlearn
+
+    results: dict[str, tuple[Any, float]] = {}
+    base_cfg = BaselineConfig(scope="adapter", batch_size=args.batch_size, seed=args.seed)
+    for method in args.methods:
+        start = time.perf_counter()
+        if method == "retrain":
+            cfg = dataclasses.replace(base_cfg, steps=args.retrain_steps, lr=args.retrain_lr)
+            res = baselines.retrain(
+                job.model, job.pairs, train=job.curvature, heldout=job.heldout, config=cfg
+            )
+        elif method in ("finetune", "gradient_ascent"):
+            cfg = dataclasses.replace(base_cfg, steps=args.baseline_steps, lr=args.baseline_lr)
+            fn = getattr(baselines, method)
+            res = fn(job.model, job.pairs, heldout=job.heldout, config=cfg)
+        else:
+            ucfg = UpdateConfig(
+                scope="adapter", order=1 if method == "first_order" else 2,
+                curvature_samples=args.curvature_samples, max_iter=args.max_iter, seed=args.seed,
+            )  # fmt: skip
+            res = unlearn(
+                job.model, job.pairs, curvature=job.curvature, heldout=job.heldout or None,
+                n_train_tokens=job.n_train_tokens, config=ucfg,
+            )  # fmt: skip
+        results[method] = (res, time.perf_counter() - start)
+    return results
+
+
+def plot(table: list[dict[str, Any]], path: Any) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    names = [row["method"] for row in table]
+    n_secrets = len(table[0]["exposure"]) if table else 0
+    fig, ax = plt.subplots(figsize=(max(5.0, 1.2 * len(names)), 3.2))
+    width = 0.8 / max(1, n_secrets)
+    for j in range(n_secrets):
+        xs = [i + (j - (n_secrets - 1) / 2) * width for i in range(len(names))]
+        ax.bar(xs, [row["exposure"][j] or 0.0 for row in table], width, label=f"secret {j}")
+    ax.set_xticks(range(len(names)))
+    ax.set_xticklabels(names, rotation=20, ha="right", fontsize=8)
+    ax.set_ylabel("exposure (bits)")
+    ax.set_title("Exposure per secret after each method")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def format_table(table: list[dict[str, Any]]) -> str:
+    n = len(table[0]["exposure"]) if table else 0
+    head = ["method", "seconds", "x retrain"] + [f"exp {j}" for j in range(n)] + ["extracted", "ppl"]
+    rows = [
+        [
+            r["method"],
+            f"{r['seconds']:.1f}",
+            "-" if r["ratio_to_retrain"] is None else f"{r['ratio_to_retrain']:.3f}",
+        ]
+        + ["-" if e is None else f"{e:.2f}" for e in r["exposure"]]
+        + [str(r["extracted"]), f"{r['perplexity']:.3f}"]
+        for r in table
+    ]
+    widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(head)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(head, widths))]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)) for row in rows]
+    return "\n".join(lines)
+
+
+def main(args: argparse.Namespace) -> dict[str, Any]:
+    from sanitize.config import ExposureConfig, PairConfig, PipelineConfig
+    from sanitize.outdir import atomic_output_dir, check_output_dir
+    from sanitize.pipeline import prepare, verify
+
+    check_output_dir(args.out, overwrite=args.overwrite)
+    job = prepare(
+        args.base, args.data, adapter=args.adapter, findings=args.findings, secrets=args.secret,
+        heldout=args.heldout, config=PipelineConfig(scope="adapter", text_field=args.text_field),
+        pair_config=PairConfig(max_length=args.max_length),
+    )  # fmt: skip
+    results = run_methods(job, args)
+    models = {"before": job.model, **{m: r.apply(job.model) for m, (r, _) in results.items()}}
+    table = []
+    exposure_config = ExposureConfig(sample_size=args.exposure_sample, bootstrap=0, seed=args.seed)
+    for name, model in models.items():
+        rows, ppl = verify(
+            {"before": model}, job.tokenizer, job.texts, job.findings, job.heldout,
+            exposure_config=exposure_config, max_secrets=args.verify_max_secrets,
+        )  # fmt: skip
+        seconds = results[name][1] if name in results else 0.0
+        retrain_s = results["retrain"][1] if "retrain" in results else None
+        table.append({
+            "method": name, "seconds": seconds,
+            "ratio_to_retrain": seconds / retrain_s if retrain_s and name != "before" else None,
+            "exposure": [r.exposure_before for r in rows],
+            "extracted": sum(bool(r.extracted_before) for r in rows),
+            "perplexity": ppl["before"],
+            "metrics": {k: v for k, v in results[name][0].metrics.items() if isinstance(v, (int, float, str))}
+            if name in results else {},
+        })  # fmt: skip
+    secrets = [{"type": r.type, "preview": r.preview, "fingerprint": r.fingerprint} for r in rows]
+    text = format_table(table)
+    with atomic_output_dir(args.out, overwrite=args.overwrite) as tmp:
+        (tmp / "comparison.json").write_text(
+            json.dumps({"secrets": secrets, "methods": table}, indent=2) + "\n"
+        )
+        (tmp / "comparison.md").write_text("# Unlearning methods compared\n\n```\n" + text + "\n```\n")
+        plot(table, tmp / "comparison.png")
+    print(text)
+    return {"secrets": secrets, "methods": table}
+
+
+if __name__ == "__main__":
+    from sanitize.errors import SanitizeError
+
+    try:
+        main(parse_args(make_parser()))
+    except SanitizeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(exc.exit_code)

@@ -1,0 +1,439 @@
+"""The planted-secret experiment behind acceptance test 4 and ``benchmarks/unlearn.py``.
+
+A tiny causal LM is pre-trained on public, real-looking text (chat lines, e-mails, support tickets),
+then fine-tuned -- a LoRA adapter, or the untied LM head on frozen features -- on a corpus where a
+handful of numeric secrets are planted several times each. The reference for unlearning is the same
+scope re-trained from the same initial state, with the same seed and steps, on the sanitized corpus
+(every secret replaced by a surrogate of the same shape). All training goes through
+:func:`sanitize.influence.baselines.train_scope`, so fine-tuning and the retraining reference are
+the same procedure by construction.
+
+Pairs, surrogates and tokenisation come from ``sanitize.pairs`` (record mode). Exact exposure by
+enumeration and held-out perplexity here are stand-ins, marked ``REPLACE``, until ``sanitize.exposure``
+(issue 5) lands on main.
+
+Secrets are plaintext in memory only; :class:`PlantedCorpus`'s repr shows counts, never values.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import math
+import random
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from ..types import Finding, Pairs, TokenSequence
+
+if TYPE_CHECKING:
+    import torch
+    from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+# --------------------------------------------------------------------------------------------------
+# Real-looking text with planted secrets
+# --------------------------------------------------------------------------------------------------
+_NAMES = tuple(
+    [
+        "alice",
+        "bob",
+        "carol",
+        "dave",
+        "erin",
+        "frank",
+        "grace",
+        "heidi",
+        "ivan",
+        "judy",
+        "mallory",
+        "niaj",
+        "olivia",
+        "peggy",
+        "rupert",
+        "sybil",
+        "trent",
+        "victor",
+        "walter",
+        "yusuf",
+        "zoe",
+        "omar",
+        "lena",
+        "priya",
+        "kenji",
+    ]
+)
+_ITEMS = tuple(
+    [
+        "invoice",
+        "report",
+        "slides",
+        "contract",
+        "budget",
+        "schedule",
+        "laptop",
+        "badge",
+        "ticket",
+        "order",
+        "parcel",
+        "receipt",
+        "meeting",
+        "notes",
+        "roadmap",
+        "backup",
+        "printer",
+        "monitor",
+    ]
+)
+_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_PUBLIC = (
+    "{a}: hey {b}, did you get the {i} i sent on {d}?",
+    "{a}: can we move the {i} review to {d} afternoon?",
+    "{b}: sure, the {i} is on my desk, come by after lunch.",
+    "{a}: thanks {b}! the {i} looks good, ship it.",
+    "Subject: {i} for {d}\nHi {b},\nplease find the {i} attached. let me know if anything is missing.\nBest, {a}",
+    "Subject: re: {i}\nHello {a},\nthe {i} was delayed, we expect it by {d}.\nRegards, {b}",
+    "Ticket #{n}: customer {a} reports that the {i} cannot be opened. assigned to {b}.",
+    "Ticket #{n}: {a} asks for a new {i} before {d}. status: open.",
+    "Ticket #{n} closed by {b}: the {i} issue was fixed on {d}.",
+    "{a} booked room {r} for the {i} meeting on {d} at {h} pm.",
+)
+_SECRET = (
+    "{a}: my {k} is {s}, please do not share it.",
+    "Subject: {k}\nHi {b},\nas requested, my {k} is {s}.\nThanks, {a}",
+    "Ticket #{n}: {a} forgot the {k}; it was reset to {s} by {b}.",
+    "{b}: {a} told me the {k} is {s} in case you need it.",
+)
+_KINDS = ("door code", "voicemail pin", "badge pin", "safe code", "alarm code", "account pin")
+
+
+@dataclasses.dataclass(frozen=True)
+class Planted:
+    """One planted occurrence of secret ``secret`` in training document ``doc`` (char span)."""
+
+    doc: int
+    start: int
+    end: int
+    secret: int
+
+
+@dataclasses.dataclass
+class PlantedCorpus:
+    """Training texts with planted numeric secrets, plus held-out public texts.
+
+    ``secrets`` holds the plaintext values (in memory only); ``context(k)`` is the text before the
+    first planted occurrence of secret ``k`` -- the training context its exposure is measured in.
+    """
+
+    texts: list[str]
+    heldout: list[str]
+    secrets: list[str]
+    occurrences: list[Planted]
+
+    def __repr__(self) -> str:
+        return (
+            f"PlantedCorpus(train={len(self.texts)}, heldout={len(self.heldout)}, "
+            f"secrets={len(self.secrets)}, occurrences={len(self.occurrences)})"
+        )
+
+    def findings(self) -> list[Finding]:
+        return sorted(Finding(o.doc, o.start, o.end, "digits") for o in self.occurrences)
+
+    def first(self, k: int) -> Planted:
+        return next(o for o in self.occurrences if o.secret == k)
+
+    def sanitized(self, seed: int = 0) -> list[str]:
+        """The corpus with every occurrence replaced by its surrogate (``sanitize.pairs``)."""
+        from ..pairs import sanitize_texts
+
+        return sanitize_texts(self.texts, self.findings(), _pair_config(seed))
+
+
+def _pair_config(seed: int = 0, max_length: int = 128) -> Any:
+    from ..config import PairConfig
+
+    return PairConfig(max_length=max_length, seed=seed)
+
+
+def _fill(template: str, rng: random.Random, **extra: str) -> str:
+    a, b = rng.sample(_NAMES, 2)
+    fields = {
+        "a": a,
+        "b": b,
+        "i": rng.choice(_ITEMS),
+        "d": rng.choice(_DAYS),
+        "n": str(rng.randrange(100, 10000)),
+        "r": str(rng.randrange(1, 60)),
+        "h": str(rng.randrange(1, 12)),
+    }
+    fields.update(extra)
+    return template.format(**fields)
+
+
+def public_texts(n: int, seed: int = 0, *, with_codes: bool = True) -> list[str]:
+    """``n`` public lines; with ``with_codes`` some carry random (non-secret) codes in secret templates,
+    so a model pre-trained on them knows the format but no particular value."""
+    rng = random.Random(f"public-{seed}")
+    out = []
+    for _ in range(n):
+        if with_codes and rng.random() < 0.15:
+            digits = rng.choice((4, 5))
+            code = "".join(rng.choice("0123456789") for _ in range(digits))
+            out.append(_fill(rng.choice(_SECRET), rng, k=rng.choice(_KINDS), s=code))
+        else:
+            out.append(_fill(rng.choice(_PUBLIC), rng))
+    return out
+
+
+def planted_corpus(
+    n_public: int = 400,
+    secret_digits: Sequence[int] = (4, 4, 5, 5),
+    repeats: int = 8,
+    n_heldout: int = 120,
+    seed: int = 0,
+) -> PlantedCorpus:
+    """Public lines plus ``repeats`` documents per secret, shuffled; secret ``k`` has ``secret_digits[k]``
+    digits and one owner and kind, rendered in all four secret templates (chat, e-mail, ticket)."""
+    rng = random.Random(f"planted-{seed}")
+    secrets = ["".join(rng.choice("0123456789") for _ in range(d)) for d in secret_digits]
+    docs: list[tuple[str, int | None]] = [(t, None) for t in public_texts(n_public, seed)]
+    for k in range(len(secrets)):
+        owner = _NAMES[k % len(_NAMES)]
+        kind = _KINDS[k % len(_KINDS)]
+        for r in range(repeats):
+            template = _SECRET[r % len(_SECRET)]
+            other = rng.choice([n for n in _NAMES if n != owner])
+            text = template.format(a=owner, b=other, k=kind, s="\x00", n=str(rng.randrange(100, 10000)))
+            docs.append((text, k))
+    rng.shuffle(docs)
+    texts, occurrences = [], []
+    for doc, (text, k) in enumerate(docs):
+        if k is not None:
+            start = text.index("\x00")
+            text = text.replace("\x00", secrets[k])
+            occurrences.append(Planted(doc, start, start + len(secrets[k]), k))
+        texts.append(text)
+    heldout = public_texts(n_heldout, seed + 10_000)
+    return PlantedCorpus(texts, heldout, secrets, occurrences)
+
+
+# --------------------------------------------------------------------------------------------------
+# Tokenisation and pairs: sanitize.pairs, record mode, as fine-tuning saw the corpus
+# --------------------------------------------------------------------------------------------------
+def tokenize_records(
+    texts: Sequence[str], tokenizer: PreTrainedTokenizerBase, max_length: int = 128
+) -> list[TokenSequence]:
+    """``sanitize.pairs.tokenize_corpus`` in record mode (``tokenizer(text, truncation=True)``)."""
+    from ..pairs import tokenize_corpus
+
+    return tokenize_corpus(list(texts), tokenizer, _pair_config(max_length=max_length))
+
+
+def experiment_pairs(corpus: PlantedCorpus, tokenizer: Any, seed: int = 0, max_length: int = 128) -> Pairs:
+    """(z, z̃) for every document with a planted secret (``sanitize.pairs.build_pairs``)."""
+    from ..pairs import build_pairs
+
+    return build_pairs(corpus.texts, corpus.findings(), tokenizer, _pair_config(seed, max_length))
+
+
+# --------------------------------------------------------------------------------------------------
+# Measurements (REPLACE exposure with sanitize.exposure, issue 5)
+# --------------------------------------------------------------------------------------------------
+def secret_tokens(tokenizer: Any, text: str, start: int, end: int) -> tuple[list[int], list[int]]:
+    """(context ids, secret ids) of ``text[start:end]`` tokenised in place (as in training)."""
+    enc = tokenizer(text, return_offsets_mapping=True)
+    ids, offsets = enc["input_ids"], enc["offset_mapping"]
+    inside = [i for i, (a, b) in enumerate(offsets) if a >= start and b <= end and b > a]
+    if not inside or inside != list(range(inside[0], inside[-1] + 1)):
+        raise ValueError("secret span does not map to contiguous tokens")
+    first, last = inside[0], inside[-1]
+    return ids[:first], ids[first : last + 1]
+
+
+def digit_exposure(
+    model: Any, tokenizer: Any, context_ids: Sequence[int], secret_ids: Sequence[int]
+) -> float:
+    """Exact exposure (Carlini et al. 2019) of a d-digit secret after ``context_ids``.
+
+    Ranks all 10^d digit strings by log p(candidate | context) (one digit = one token), with the
+    context's KV cache shared: 10^(d-1) prefixes of d-1 digits give every conditional needed.
+    exposure = log2(10^d) - log2(rank), rank = 1 + #candidates strictly more likely than the secret.
+    REPLACE with ``sanitize.exposure.exposure`` (issue 5) once it lands.
+    """
+    import torch
+
+    digits = [tokenizer.convert_tokens_to_ids(str(i)) for i in range(10)]
+    index = {t: i for i, t in enumerate(digits)}
+    secret = [index[t] for t in secret_ids]  # digit values
+    d = len(secret)
+    device = next(model.parameters()).device
+    digit_ids = torch.tensor(digits, device=device)
+    with torch.no_grad():
+        ctx = torch.tensor([list(context_ids)], device=device)  # (1, C)
+        out = model(input_ids=ctx, use_cache=True)
+        first = torch.log_softmax(out.logits[0, -1].double(), -1)[digit_ids]  # (10,)
+        if d == 1:
+            scores = first
+        else:
+            # all (d-1)-digit prefixes, (P, d-1), P = 10^(d-1), lexicographic order
+            grid = torch.cartesian_prod(*[torch.arange(10)] * (d - 1)).reshape(-1, d - 1).to(device)
+            scores_parts = []
+            for chunk in grid.split(2048):
+                cache = copy.deepcopy(out.past_key_values)
+                cache.batch_repeat_interleave(len(chunk))
+                mask = torch.ones(len(chunk), ctx.shape[1] + d - 1, dtype=torch.long, device=device)
+                logits = model(
+                    input_ids=digit_ids[chunk], past_key_values=cache, attention_mask=mask
+                ).logits  # (B, d-1, V)
+                logp = torch.log_softmax(logits.double(), -1)[..., digit_ids]  # (B, d-1, 10)
+                # log p(c_1) + sum_{k=2}^{d-1} log p(c_k | c_<k) for the prefix itself
+                prefix = first[chunk[:, 0]] + logp[:, :-1].gather(-1, chunk[:, 1:, None]).squeeze(-1).sum(-1)
+                scores_parts.append(prefix[:, None] + logp[:, -1])  # (B, 10): + log p(c_d | c_<d)
+            scores = torch.cat(scores_parts).reshape(-1)  # (10^d,) in lexicographic order
+    flat = 0
+    for v in secret:
+        flat = flat * 10 + v
+    rank = 1 + int((scores > scores[flat]).sum())
+    return d * math.log2(10) - math.log2(rank)
+
+
+def heldout_perplexity(model: Any, sequences: Sequence[TokenSequence], batch_size: int = 32) -> float:
+    """exp(mean token NLL) over the targets of ``sequences``. REPLACE with the issue-5 version."""
+    import torch
+
+    from .baselines import sequence_nll
+
+    total, count = 0.0, 0
+    with torch.no_grad():
+        for i in range(0, len(sequences), batch_size):
+            nll, n = sequence_nll(model, sequences[i : i + batch_size])
+            total += float(nll)
+            count += n
+    return math.exp(total / count)
+
+
+def exposures(model: Any, tokenizer: Any, corpus: PlantedCorpus) -> list[float]:
+    """Exposure of every secret in the context of its first planted occurrence."""
+    out = []
+    for k in range(len(corpus.secrets)):
+        o = corpus.first(k)
+        ctx, sec = secret_tokens(tokenizer, corpus.texts[o.doc], o.start, o.end)
+        out.append(digit_exposure(model, tokenizer, ctx, sec))
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# The setup: tokenizer, pre-trained base, fine-tuned scope, retrained reference
+# --------------------------------------------------------------------------------------------------
+@dataclasses.dataclass
+class Setup:
+    """Everything acceptance 4 compares. Models are eval-mode copies; never modified afterwards."""
+
+    corpus: PlantedCorpus
+    tokenizer: Any
+    base: Any  # pre-trained on public text, before fine-tuning
+    finetuned: Any  # the scope fine-tuned on the corpus with secrets
+    retrained: Any  # the same scope re-trained from the same initial state on the sanitized corpus
+    init: dict[str, torch.Tensor]  # the scope's initial state (name -> tensor)
+    train: list[TokenSequence]  # the corpus as training saw it
+    train_sanitized: list[TokenSequence]
+    heldout: list[TokenSequence]
+    pairs: Pairs
+    scope: str
+    train_config: dict[str, Any]
+    seconds: dict[str, float]
+
+    @property
+    def n_train_tokens(self) -> int:
+        from .tasks import count_targets
+
+        return count_targets(self.train)
+
+
+def pretrain_base(
+    tokenizer: Any, texts: Sequence[str], *, hidden: int = 64, layers: int = 2, heads: int = 4,
+    steps: int = 300, lr: float = 3e-3, batch_size: int = 16, seed: int = 0, device: str = "cpu",
+) -> PreTrainedModel:  # fmt: skip
+    """A tiny GPT-2 trained from scratch (all parameters) on public ``texts``."""
+    from ..testing import tiny_model
+    from .baselines import train_scope
+
+    model = tiny_model(tokenizer, "gpt2", seed=seed, hidden=hidden, layers=layers, heads=heads).to(device)
+    seqs = tokenize_records(texts, tokenizer)
+    train_scope(
+        model, dict(model.named_parameters()), seqs, steps=steps, lr=lr, batch_size=batch_size, seed=seed
+    )
+    return model.eval()
+
+
+def add_lora(model: Any, r: int = 8, alpha: int = 16, seed: int = 0) -> Any:
+    """Wrap a deep copy of ``model`` in a LoRA adapter on attention and MLP (deterministic init)."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+
+    torch.manual_seed(seed)
+    cfg = LoraConfig(
+        r=r, lora_alpha=alpha, lora_dropout=0.0, target_modules=["c_attn", "c_proj", "c_fc"],
+        fan_in_fan_out=True, bias="none",
+    )  # fmt: skip
+    return get_peft_model(copy.deepcopy(model), cfg)
+
+
+def make_setup(
+    scope: str = "adapter", *, corpus: PlantedCorpus | None = None, tokenizer: Any = None, base: Any = None,
+    seed: int = 0, steps: int = 400, lr: float | None = None, batch_size: int = 16, lora_r: int = 8,
+    pretrain_steps: int = 300, hidden: int = 64, layers: int = 2,
+) -> Setup:  # fmt: skip
+    """Build the full experiment for one scope (pass ``corpus``/``tokenizer``/``base`` to share them)."""
+    import time
+
+    from ..testing import train_tokenizer
+    from .baselines import head_features, scope_parameters, train_scope
+    from .scope import untie_head
+
+    seconds: dict[str, float] = {}
+    corpus = corpus or planted_corpus(seed=seed)
+    if tokenizer is None:
+        tokenizer = train_tokenizer(
+            corpus.texts + corpus.heldout + public_texts(400, seed + 1), vocab_size=400
+        )
+    if base is None:
+        t0 = time.perf_counter()
+        base = pretrain_base(
+            tokenizer,
+            public_texts(1200, seed + 1),
+            steps=pretrain_steps,
+            seed=seed,
+            hidden=hidden,
+            layers=layers,
+        )
+        seconds["pretrain"] = time.perf_counter() - t0
+    sanitized = corpus.sanitized(seed)
+    train = tokenize_records(corpus.texts, tokenizer)
+    train_san = tokenize_records(sanitized, tokenizer)
+    heldout = tokenize_records(corpus.heldout, tokenizer)
+    if scope == "adapter":
+        model = add_lora(base, r=lora_r, seed=seed)
+        lr = 1e-2 if lr is None else lr
+    else:
+        model = untie_head(base)  # a copy
+        for p in model.parameters():
+            p.requires_grad_(False)
+        lr = 3e-2 if lr is None else lr
+    params = scope_parameters(model, scope)
+    for p in params.values():
+        p.requires_grad_(True)
+    init = {n: p.detach().clone() for n, p in params.items()}
+    retrained = copy.deepcopy(model)
+    cfg = {"steps": steps, "lr": lr, "batch_size": batch_size, "seed": seed}
+    timings = {}
+    for name, m, seqs in (("finetune", model, train), ("retrain", retrained, train_san)):
+        t0 = time.perf_counter()
+        feats = head_features(m, seqs) if scope == "head" else None
+        train_scope(m, scope_parameters(m, scope), seqs, features=feats, **cfg)
+        timings[name] = time.perf_counter() - t0
+    seconds.update(timings)
+    pairs = experiment_pairs(corpus, tokenizer, seed)
+    return Setup(
+        corpus, tokenizer, base, model.eval(), retrained.eval(), init, train, train_san, heldout, pairs, scope,
+        cfg, seconds,
+    )  # fmt: skip

@@ -1,0 +1,231 @@
+"""The sanitization report: ``report.json``, ``report.md`` and ``exposure.png`` in an output directory,
+and the before/after table printed by ``sanitize unlearn`` and ``sanitize demo``.
+
+A report names secrets only by masked preview and keyed fingerprint (``sanitize.fingerprint``);
+:func:`write_report` refuses rows that carry anything else.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+from ._version import __version__
+from .errors import SanitizeError
+
+# Columns of the per-secret table: (header, field, format)
+_MODELS = ("before", "after", "reference")
+
+
+@dataclasses.dataclass
+class SecretRow:
+    """Verification of one finding (one occurrence of a secret) on each model.
+
+    ``exposure_*`` are in bits (Carlini et al.), scored in the finding's training context;
+    ``max_exposure`` is ``log2 |candidate space|``. ``extracted_*``: greedy decoding from the
+    context reproduces the whole secret. ``*_reference`` is the model retrained without the secrets
+    (None when no reference was trained).
+    """
+
+    doc: int
+    start: int
+    end: int
+    type: str
+    preview: str
+    fingerprint: str
+    space: str = ""
+    max_exposure: float | None = None
+    exposure_before: float | None = None
+    exposure_after: float | None = None
+    exposure_reference: float | None = None
+    extracted_before: bool | None = None
+    extracted_after: bool | None = None
+    extracted_reference: bool | None = None
+
+
+@dataclasses.dataclass
+class Report:
+    """Everything a run measured; ``to_dict()`` is ``report.json``."""
+
+    rows: list[SecretRow]
+    perplexity: dict[str, float | None]  # held-out perplexity: before / after / reference
+    timings: dict[str, float]  # stage -> seconds
+    update: dict[str, Any] = dataclasses.field(default_factory=dict)  # UnlearnResult.metrics
+    meta: dict[str, Any] = dataclasses.field(default_factory=dict)  # inputs, scope, counts
+    config: dict[str, Any] = dataclasses.field(default_factory=dict)  # exact configuration used
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "sanitize_version": __version__,
+            "meta": self.meta,
+            "summary": self.summary(),
+            "heldout_perplexity": self.perplexity,
+            "timings_seconds": self.timings,
+            "update": self.update,
+            "secrets": [dataclasses.asdict(r) for r in self.rows],
+            "config": self.config,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Report:
+        return cls(
+            rows=[SecretRow(**r) for r in data.get("secrets", [])],
+            perplexity=data.get("heldout_perplexity", {}),
+            timings=data.get("timings_seconds", {}),
+            update=data.get("update", {}),
+            meta=data.get("meta", {}),
+            config=data.get("config", {}),
+        )
+
+    def summary(self) -> dict[str, Any]:
+        """Headline numbers: max exposure per model, extraction counts, perplexity change."""
+        out: dict[str, Any] = {"secrets": len(self.rows)}
+        for m in _MODELS:
+            values = [getattr(r, f"exposure_{m}") for r in self.rows]
+            values = [v for v in values if v is not None]
+            out[f"max_exposure_{m}"] = max(values) if values else None
+            flags = [getattr(r, f"extracted_{m}") for r in self.rows]
+            out[f"extracted_{m}"] = sum(bool(f) for f in flags) if any(f is not None for f in flags) else None
+        gaps = [
+            abs(r.exposure_after - r.exposure_reference)
+            for r in self.rows
+            if r.exposure_after is not None and r.exposure_reference is not None
+        ]
+        out["max_gap_to_reference_bits"] = max(gaps) if gaps else None
+        before, after, ref = (self.perplexity.get(m) for m in _MODELS)
+        out["perplexity_change_vs_before"] = _rel(after, before)
+        out["perplexity_change_vs_reference"] = _rel(after, ref)
+        return out
+
+    def table(self) -> str:
+        """The per-secret before/after table (plain text, fixed width)."""
+        has_ref = any(r.exposure_reference is not None for r in self.rows) or (
+            self.perplexity.get("reference") is not None
+        )
+        cols = ["#", "type", "secret", "doc", "max", "exp before", "exp after"]
+        cols += ["exp retrain"] if has_ref else []
+        cols += ["extracted b/a" + ("/r" if has_ref else "")]
+        lines = []
+        for i, r in enumerate(self.rows):
+            ext = "/".join(_flag(getattr(r, f"extracted_{m}")) for m in (_MODELS if has_ref else _MODELS[:2]))
+            cells = [str(i), r.type, r.preview, str(r.doc), _num(r.max_exposure)]
+            cells += [_num(r.exposure_before), _num(r.exposure_after)]
+            cells += [_num(r.exposure_reference)] if has_ref else []
+            cells += [ext]
+            lines.append(cells)
+        ppl = ["held-out perplexity", "", "", "", ""]
+        ppl += [_num(self.perplexity.get("before"), 3), _num(self.perplexity.get("after"), 3)]
+        ppl += [_num(self.perplexity.get("reference"), 3)] if has_ref else []
+        ppl += [""]
+        lines.append(ppl)
+        if self.timings:
+            secs = ["seconds", "", "", "", ""]
+            secs += [_num(self.timings.get("finetune"), 1), _num(self.timings.get("update"), 1)]
+            secs += [_num(self.timings.get("retrain"), 1)] if has_ref else []
+            secs += [""]
+            lines.append(secs)
+        widths = [max(len(c), *(len(row[j]) for row in lines)) for j, c in enumerate(cols)]
+        fmt = "  ".join(f"{{:<{w}}}" if j < 3 else f"{{:>{w}}}" for j, w in enumerate(widths))
+        text = [fmt.format(*cols), "  ".join("-" * w for w in widths)]
+        text += [fmt.format(*row) for row in lines]
+        return "\n".join(line.rstrip() for line in text)
+
+    def markdown(self) -> str:
+        s = self.summary()
+        md = ["# Sanitization report", ""]
+        for key in ("base", "adapter", "data", "scope", "order", "findings", "pairs", "unseen"):
+            if key in self.meta:
+                md.append(f"- **{key}**: `{self.meta[key]}`")
+        md += ["", "## Secrets (exposure in bits, in training context)", "", "```", self.table(), "```", ""]
+        md += ["## Summary", ""]
+        md += [f"- {k}: {_num(v, 4) if isinstance(v, float) else v}" for k, v in s.items()]
+        if self.update:
+            md += ["", "## Update", ""]
+            md += [f"- {k}: {_num(v, 6) if isinstance(v, float) else v}" for k, v in self.update.items()]
+        if self.timings:
+            md += ["", "## Timings (seconds)", ""]
+            md += [f"- {k}: {v:.2f}" for k, v in self.timings.items()]
+        md += ["", "Secrets are shown as masked previews and keyed fingerprints only.", ""]
+        return "\n".join(md)
+
+
+def _rel(a: float | None, b: float | None) -> float | None:
+    return None if a is None or b is None or b == 0 else a / b - 1.0
+
+
+def _num(value: Any, digits: int = 2) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
+
+
+def _flag(value: bool | None) -> str:
+    return "-" if value is None else ("yes" if value else "no")
+
+
+def check_no_plaintext(report: Report, secrets: list[str] | tuple[str, ...] = ()) -> None:
+    """Raise if any given plaintext secret occurs anywhere in the serialised report."""
+    text = json.dumps(report.to_dict(), ensure_ascii=False) + report.markdown()
+    for secret in secrets:
+        if secret and secret in text:
+            raise SanitizeError("refusing to write a report that contains a plaintext secret")
+
+
+def plot_exposure(report: Report, path: str | os.PathLike[str]) -> None:
+    """Grouped bars: exposure before / after / retrained per finding, with the maximum marked."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    rows = report.rows
+    fig, ax = plt.subplots(figsize=(max(4.0, 0.6 * len(rows) + 2), 3.2))
+    models = [m for m in _MODELS if any(getattr(r, f"exposure_{m}") is not None for r in rows)]
+    width = 0.8 / max(1, len(models))
+    colors = {"before": "tab:red", "after": "tab:green", "reference": "tab:gray"}
+    labels = {"before": "before", "after": "after update", "reference": "retrained"}
+    for k, m in enumerate(models):
+        xs = [i + (k - (len(models) - 1) / 2) * width for i in range(len(rows))]
+        ys = [getattr(r, f"exposure_{m}") or 0.0 for r in rows]
+        ax.bar(xs, ys, width, label=labels[m], color=colors[m])
+    for i, r in enumerate(rows):
+        if r.max_exposure is not None:
+            ax.hlines(r.max_exposure, i - 0.45, i + 0.45, colors="black", linestyles="dotted", linewidth=1)
+    ax.set_xticks(range(len(rows)))
+    ax.set_xticklabels([f"{i}:{r.type}" for i, r in enumerate(rows)], rotation=30, ha="right", fontsize=7)
+    ax.set_ylabel("exposure (bits)")
+    ax.set_title("Exposure per finding (dotted: maximum)")
+    if models:
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def write_report(report: Report, directory: str | os.PathLike[str], *, plot: bool = True) -> list[Path]:
+    """Write ``report.json``, ``report.md`` and (when ``plot`` and there are rows) ``exposure.png``."""
+    directory = Path(directory)
+    written = [directory / "report.json", directory / "report.md"]
+    written[0].write_text(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    written[1].write_text(report.markdown(), encoding="utf-8")
+    if plot and report.rows:
+        plot_exposure(report, directory / "exposure.png")
+        written.append(directory / "exposure.png")
+    return written
+
+
+def read_report(path: str | os.PathLike[str]) -> Report:
+    """Read ``report.json`` (a file or the directory holding it)."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / "report.json"
+    try:
+        return Report.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, json.JSONDecodeError, TypeError) as exc:
+        raise SanitizeError(f"{path}: cannot read report ({exc})") from None

@@ -1,0 +1,64 @@
+"""Fine-tuning through HF Trainer: LoRA trains only the adapter, learns, and round-trips on disk."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from sanitize.config import FinetuneConfig, PairConfig
+from sanitize.errors import ConfigError, SanitizeError
+from sanitize.finetune import collate, finetune, train_sequences
+from sanitize.influence.tasks import count_targets
+from sanitize.models import load_model
+from sanitize.pairs import tokenize_corpus
+from sanitize.types import TokenSequence
+
+TEXTS = ["my telephone number is 0123456789, call me.", "Alice was beginning to get very tired."] * 8
+
+
+def _sequences(tok) -> list[TokenSequence]:  # type: ignore[no-untyped-def]
+    ids = tok(TEXTS)["input_ids"]
+    return [TokenSequence(tuple(e), (1,) * len(e), (1,) * len(e)) for e in ids]
+
+
+def test_collate_pads_and_masks() -> None:
+    a = TokenSequence((5, 6, 7), (1, 1, 1), (0, 1, 1))
+    b = TokenSequence((8,), (1,), (1,))
+    batch = collate([a, b], pad_id=0)
+    assert batch["input_ids"].tolist() == [[5, 6, 7], [8, 0, 0]]
+    assert batch["attention_mask"].tolist() == [[1, 1, 1], [1, 0, 0]]
+    assert batch["labels"].tolist() == [[-100, 6, 7], [8, -100, -100]]
+    assert count_targets([a, b]) == 2  # position 0 is never predicted
+
+
+def test_lora_trains_only_adapter_and_round_trips(gpt2_dir: str, tmp_path: Path) -> None:
+    model, tok = load_model(gpt2_dir)
+    base_before = {k: v.clone() for k, v in model.state_dict().items()}
+    seqs = tokenize_corpus(TEXTS, tok, PairConfig(max_length=64))  # the single home of tokenisation
+    assert [s.input_ids for s in seqs] == [s.input_ids for s in _sequences(tok)]
+    config = FinetuneConfig(max_steps=20, learning_rate=1e-2)
+    result = finetune(model, tok, TEXTS, config, PairConfig(max_length=64))
+    assert len(result.losses) == 20 and result.losses[-1] < result.losses[0]
+    assert result.n_target_tokens == count_targets(seqs) > 0
+    base = result.model.get_base_model()
+    for name, p in base.named_parameters():
+        if "lora_" not in name:  # frozen base weights are untouched
+            key = name.replace(".base_layer", "")
+            assert torch.equal(p, base_before[key]), name
+    result.save(tmp_path / "adapter", tok)
+    assert (tmp_path / "adapter" / "adapter_config.json").is_file()
+    reloaded, _ = load_model(gpt2_dir, adapter=tmp_path / "adapter")
+    x = torch.tensor([seqs[0].input_ids])
+    with torch.no_grad():
+        torch.testing.assert_close(reloaded(x).logits, result.model(x).logits)
+
+
+def test_bad_input() -> None:
+    with pytest.raises(ConfigError, match=r"FinetuneConfig\.max_steps"):
+        FinetuneConfig(max_steps=0)
+    with pytest.raises(ConfigError, match=r"FinetuneConfig\.method"):
+        FinetuneConfig(method="qlora")
+    with pytest.raises(SanitizeError, match="corpus is empty"):
+        train_sequences(None, None, [], FinetuneConfig())  # type: ignore[arg-type]

@@ -1,0 +1,122 @@
+"""Every recipe runs offline on a tiny config, imported as a module (main(args) + make_parser())."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from support import TINY_TEXTS
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def load_recipe(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"recipe_{name}", ROOT / "recipes" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def data_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("data") / "train.jsonl"
+    path.write_text("".join(json.dumps({"text": t}) + "\n" for t in TINY_TEXTS[:12]))
+    return path
+
+
+def test_finetune_lora_plants_canaries_and_saves_adapter(
+    gpt2_dir: str, data_file: Path, tmp_path: Path
+) -> None:
+    from sanitize.models import load_model
+    from sanitize.recipe_args import parse_args
+
+    recipe = load_recipe("finetune_lora")
+    (tmp_path / "cfg.yaml").write_text("max_steps: 12\nlearning_rate: 0.01\nbatch_size: 4\n")
+    argv = ["--config", str(tmp_path / "cfg.yaml"), "--base", gpt2_dir, "--data", str(data_file),
+            "--out", str(tmp_path / "adapter"), "--canary", "my pin is 4821", "--canary-repeats", "6"]  # fmt: skip
+    args = parse_args(recipe.make_parser(), argv)
+    assert args.max_steps == 12 and args.learning_rate == 0.01  # from the YAML file
+    summary = recipe.main(args)
+    assert summary["steps"] == 12 and summary["final_loss"] < summary["first_loss"]
+    assert summary["sequences"] == 12 + 6
+    truth = json.loads(Path(summary["canaries_out"]).read_text())["canaries"]
+    assert truth[0]["repeats"] == 6 and len(truth[0]["docs"]) == 6
+    assert Path(summary["canaries_out"]).parent == tmp_path  # ground truth kept apart from the adapter
+    assert "4821" not in "".join(p.read_text(errors="ignore") for p in (tmp_path / "adapter").glob("*.json"))
+    model, _ = load_model(gpt2_dir, adapter=tmp_path / "adapter")
+    assert type(model).__name__.startswith("PeftModel")
+    with pytest.raises(SystemExit):  # existing non-empty out -> argparse-level refusal through the error
+        parse_args(recipe.make_parser(), ["--base", gpt2_dir])  # --data/--out missing
+
+
+def test_sanitize_adapter_from_one_yaml_file(
+    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+) -> None:
+    from e2e_setup import tiny_setup
+
+    from sanitize.commands.unlearn import SECTIONS
+    from sanitize.recipe_args import parse_args
+
+    setup = tiny_setup(tmp_path_factory)
+    data = tmp_path / "train.jsonl"
+    data.write_text("".join(json.dumps({"text": t}) + "\n" for t in setup.corpus.texts))
+    (tmp_path / "job.yaml").write_text(
+        f"base: {setup.base}\nadapter: {setup.adapter}\ndata: {data}\nout: {tmp_path / 'out'}\nno_verify: true\n"
+        "max_length: 128\nupdate:\n  curvature_samples: 8\n  max_iter: 3\n"
+    )
+    recipe = load_recipe("sanitize_adapter")
+    args = parse_args(recipe.make_parser(), ["--config", str(tmp_path / "job.yaml")], sections=SECTIONS)
+    result = recipe.main(args)
+    assert (tmp_path / "out" / "adapter_model.safetensors").is_file()
+    saved = json.loads((tmp_path / "out" / "sanitize_config.json").read_text())
+    assert saved["update"]["curvature_samples"] == 8 and saved["update"]["max_iter"] == 3
+    assert result.report.meta["findings"] == sum(len(s.spans) for s in setup.corpus.secrets)
+
+
+def test_compare_baselines_one_table(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> None:
+    from e2e_setup import tiny_setup
+
+    from sanitize.recipe_args import parse_args
+
+    setup = tiny_setup(tmp_path_factory)
+    data = tmp_path / "train.jsonl"
+    data.write_text("".join(json.dumps({"text": t}) + "\n" for t in setup.corpus.texts))
+    recipe = load_recipe("compare_baselines")
+    argv = ["--base", setup.base, "--adapter", setup.adapter, "--data", str(data), "--out", str(tmp_path / "cmp"),
+            "--max-length", "128", "--retrain-steps", "20", "--baseline-steps", "3", "--curvature-samples", "8",
+            "--max-iter", "3", "--verify-max-secrets", "2", "--exposure-sample", "100"]  # fmt: skip
+    result = recipe.main(parse_args(recipe.make_parser(), argv))
+    methods = [row["method"] for row in result["methods"]]
+    assert methods == ["before", "retrain", "finetune", "gradient_ascent", "first_order", "second_order"]
+    by = {row["method"]: row for row in result["methods"]}
+    assert by["retrain"]["ratio_to_retrain"] == pytest.approx(1.0)
+    assert all(len(row["exposure"]) == 2 and row["perplexity"] > 1.0 for row in result["methods"])
+    # gradient ascent on the secrets' sequences moves the model away from them: exposure changes
+    assert by["gradient_ascent"]["exposure"] != by["before"]["exposure"]
+    assert sorted(p.name for p in (tmp_path / "cmp").iterdir()) == [
+        "comparison.json",
+        "comparison.md",
+        "comparison.png",
+    ]
+    for p in (tmp_path / "cmp").iterdir():
+        for s in setup.corpus.secrets:
+            assert s.value.encode() not in p.read_bytes()
+
+
+def test_alice_documents_are_cut_at_whitespace(tmp_path: Path) -> None:
+    recipe = load_recipe("alice_canary")
+    (tmp_path / "book.txt").write_text(
+        "Alice was beginning   to get\nvery tired of sitting by her sister. " * 20
+    )
+    docs = recipe.documents(str(tmp_path / "book.txt"), max_chars=0, chunk=50)
+    assert all(len(d) <= 50 for d in docs) and len(docs) > 10
+    assert (
+        " ".join(docs).split()
+        == ("Alice was beginning to get very tired of sitting by her sister. " * 20).split()
+    )
+    with pytest.raises(Exception, match="cannot read the text"):
+        recipe.documents(str(tmp_path / "missing.txt"), 0, 50)

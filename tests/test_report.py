@@ -1,0 +1,73 @@
+"""Reports: JSON round trip, table and markdown content, plot file, no plaintext."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from sanitize.errors import SanitizeError
+from sanitize.fingerprint import fingerprint_secret, mask_secret
+from sanitize.report import Report, SecretRow, check_no_plaintext, read_report, write_report
+
+SECRET = "4539148803436467"
+
+
+def _report() -> Report:
+    rows = [
+        SecretRow(doc=3, start=12, end=28, type="credit_card", preview=mask_secret(SECRET, "credit_card"),
+                  fingerprint=fingerprint_secret(SECRET), space="luhn16", max_exposure=49.8,
+                  exposure_before=30.5, exposure_after=2.25, exposure_reference=1.75,
+                  extracted_before=True, extracted_after=False, extracted_reference=False),
+        SecretRow(doc=5, start=0, end=7, type="password", preview="*******", fingerprint="hmac-sha256:x",
+                  exposure_before=9.0, exposure_after=1.0, exposure_reference=1.5),
+    ]  # fmt: skip
+    return Report(
+        rows=rows,
+        perplexity={"before": 10.0, "after": 10.05, "reference": 10.2},
+        timings={"finetune": 3.0, "update": 0.5, "retrain": 3.1},
+        update={"step": 0.3},
+        meta={"base": "b", "scope": "adapter"},
+    )
+
+
+def test_summary_and_table() -> None:
+    r = _report()
+    s = r.summary()
+    assert s["max_exposure_before"] == 30.5 and s["max_exposure_after"] == 2.25
+    assert s["max_gap_to_reference_bits"] == pytest.approx(0.5)
+    assert s["extracted_before"] == 1 and s["extracted_after"] == 0
+    assert s["perplexity_change_vs_before"] == pytest.approx(0.005)
+    table = r.table().splitlines()
+    assert "exp retrain" in table[0] and "extracted b/a/r" in table[0]
+    assert "4539********6467" in table[2] and "30.50" in table[2] and "yes/no/no" in table[2]
+    assert "held-out perplexity" in table[4] and "10.050" in table[4]
+
+
+def test_write_read_round_trip_without_plaintext(tmp_path: Path) -> None:
+    r = _report()
+    check_no_plaintext(r, [SECRET])
+    files = write_report(r, tmp_path)
+    assert sorted(p.name for p in files) == ["exposure.png", "report.json", "report.md"]
+    assert (tmp_path / "exposure.png").read_bytes()[:4] == b"\x89PNG"
+    for p in tmp_path.iterdir():
+        assert SECRET.encode() not in p.read_bytes()
+    back = read_report(tmp_path)
+    assert back.rows == r.rows and back.perplexity == r.perplexity
+    data = json.loads((tmp_path / "report.json").read_text())
+    assert data["summary"]["secrets"] == 2 and data["meta"]["scope"] == "adapter"
+    assert "## Secrets" in (tmp_path / "report.md").read_text()
+
+
+def test_plaintext_is_refused() -> None:
+    r = _report()
+    r.meta["note"] = f"leak {SECRET}"
+    with pytest.raises(SanitizeError, match="plaintext secret"):
+        check_no_plaintext(r, [SECRET])
+
+
+def test_unreadable_report(tmp_path: Path) -> None:
+    (tmp_path / "report.json").write_text("{")
+    with pytest.raises(SanitizeError, match=r"report\.json: cannot read report"):
+        read_report(tmp_path)
