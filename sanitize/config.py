@@ -282,17 +282,22 @@ class UpdateConfig(BaseConfig):
         0.0, help="L2 coefficient of the training objective (lambda/2 ||theta||^2), part of the curvature."
     )
     curvature_samples: int = option(
-        128, help="Number of sanitized training sequences sampled for curvature and the objective estimate."
+        64, help="Number of sanitized training sequences sampled for curvature and the objective estimate."
+    )
+    head_samples: int = option(
+        2048,
+        help="Curvature sample size in head mode: hidden states are cached once, so a large sample is cheap "
+        "and makes the convex head problem's curvature (and the objective estimate) close to exact.",
     )
     solver_tol: float = option(1e-4, help="Relative residual at which cg/lissa stop.")
-    max_iter: int = option(30, help="Iteration cap for cg (lissa gets 20x this).")
+    max_iter: int = option(20, help="Iteration cap for cg (lissa gets 20x this).")
     hutchinson_probes: int = option(4, help="Rademacher probes for the mean-eigenvalue estimate.")
     line_search: bool = option(
         True, help="Search the step length alpha on a geometric grid (else take alpha=1 unchecked)."
     )
     alpha_max: float = option(1.5, help="Largest step length tried by the line search.")
     alpha_points: int = option(
-        10, help="Points of the geometric line-search grid 0.7^j <= alpha_max (1 included)."
+        8, help="Points of the geometric line-search grid 0.7^j <= alpha_max (1 included)."
     )
     step_rule: str = option(
         "min",
@@ -342,6 +347,7 @@ class UpdateConfig(BaseConfig):
         self._check_range("solver_tol", 0.0, 1.0, low_open=True)
         for name in (
             "curvature_samples",
+            "head_samples",
             "max_iter",
             "hutchinson_probes",
             "alpha_points",

@@ -317,7 +317,8 @@ def unlearn(
 ) -> UnlearnResult:
     """Remove the influence of ``pairs`` (z -> z̃) from ``model``, restricted to ``config.scope``.
 
-    ``curvature``: sanitized training sequences (a sample of ``curvature_samples`` is used);
+    ``curvature``: sanitized training sequences (a sample of ``curvature_samples`` is used, of
+    ``head_samples`` for the head scope where hidden states are cached once);
     ``heldout``: sequences for the perplexity guard (None: unsampled ``curvature`` sequences);
     ``n_train_tokens``: T, the number of target tokens the fine-tuning loss was normalised by;
     ``monitor(model) -> float``: optional, e.g. max exposure of the secrets (closed-loop ``target``).
@@ -331,7 +332,8 @@ def unlearn(
         raise UnlearnError("the curvature sample is empty: pass sanitized training sequences")
     scope = select_scope(model, cfg.scope, cfg.params)
     rng = random.Random(cfg.seed)
-    chosen = sorted(rng.sample(range(len(curvature)), min(cfg.curvature_samples, len(curvature))))
+    k = cfg.head_samples if scope.kind == "head" else cfg.curvature_samples
+    chosen = sorted(rng.sample(range(len(curvature)), min(k, len(curvature))))
     sample = [curvature[i] for i in chosen]
     heldout_source = "heldout"
     if heldout is None:
