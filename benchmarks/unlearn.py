@@ -244,7 +244,7 @@ def _fmt_table(rows: list[Row], secrets: int) -> str:
             lines.append(f"{r.method:<16}  refused: {r.extra['error'][:80]}")
             continue
         exp = " ".join(f"{e:5.2f}" for e in r.exposures)
-        lines.append(f"{r.method:<16}{r.seconds:9.2f}{r.ratio:10.3f}{r.ppl:9.4f}{r.peak_mib:10.1f}  {exp}")
+        lines.append(f"{r.method:<16}{r.seconds:9.2f}{r.ratio:10.3f}{r.ppl:9.4g}{r.peak_mib:10.1f}  {exp}")
     return "\n".join(lines)
 
 
