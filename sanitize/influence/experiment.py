@@ -8,9 +8,8 @@ scope re-trained from the same initial state, with the same seed and steps, on t
 :func:`sanitize.influence.baselines.train_scope`, so fine-tuning and the retraining reference are
 the same procedure by construction.
 
-Pairs, surrogates and tokenisation come from ``sanitize.pairs`` (record mode). Exact exposure by
-enumeration and held-out perplexity here are stand-ins, marked ``REPLACE``, until ``sanitize.exposure``
-(issue 5) lands on main.
+Pairs, surrogates and tokenisation come from ``sanitize.pairs`` (record mode); exact exposure and
+held-out perplexity from ``sanitize.exposure``.
 
 Secrets are plaintext in memory only; :class:`PlantedCorpus`'s repr shows counts, never values.
 """
@@ -19,7 +18,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import math
 import random
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -238,88 +236,25 @@ def experiment_pairs(corpus: PlantedCorpus, tokenizer: Any, seed: int = 0, max_l
 
 
 # --------------------------------------------------------------------------------------------------
-# Measurements (REPLACE exposure with sanitize.exposure, issue 5)
+# Measurements: sanitize.exposure is the one home of exposure and perplexity
 # --------------------------------------------------------------------------------------------------
-def secret_tokens(tokenizer: Any, text: str, start: int, end: int) -> tuple[list[int], list[int]]:
-    """(context ids, secret ids) of ``text[start:end]`` tokenised in place (as in training)."""
-    enc = tokenizer(text, return_offsets_mapping=True)
-    ids, offsets = enc["input_ids"], enc["offset_mapping"]
-    inside = [i for i, (a, b) in enumerate(offsets) if a >= start and b <= end and b > a]
-    if not inside or inside != list(range(inside[0], inside[-1] + 1)):
-        raise ValueError("secret span does not map to contiguous tokens")
-    first, last = inside[0], inside[-1]
-    return ids[:first], ids[first : last + 1]
+def heldout_perplexity(model: Any, sequences: Sequence[TokenSequence]) -> float:
+    """exp(mean token NLL) over the targets of ``sequences`` (see :mod:`sanitize.exposure`)."""
+    from ..exposure import heldout_perplexity as perplexity
 
-
-def digit_exposure(
-    model: Any, tokenizer: Any, context_ids: Sequence[int], secret_ids: Sequence[int]
-) -> float:
-    """Exact exposure (Carlini et al. 2019) of a d-digit secret after ``context_ids``.
-
-    Ranks all 10^d digit strings by log p(candidate | context) (one digit = one token), with the
-    context's KV cache shared: 10^(d-1) prefixes of d-1 digits give every conditional needed.
-    exposure = log2(10^d) - log2(rank), rank = 1 + #candidates strictly more likely than the secret.
-    REPLACE with ``sanitize.exposure.exposure`` (issue 5) once it lands.
-    """
-    import torch
-
-    digits = [tokenizer.convert_tokens_to_ids(str(i)) for i in range(10)]
-    index = {t: i for i, t in enumerate(digits)}
-    secret = [index[t] for t in secret_ids]  # digit values
-    d = len(secret)
-    device = next(model.parameters()).device
-    digit_ids = torch.tensor(digits, device=device)
-    with torch.no_grad():
-        ctx = torch.tensor([list(context_ids)], device=device)  # (1, C)
-        out = model(input_ids=ctx, use_cache=True)
-        first = torch.log_softmax(out.logits[0, -1].double(), -1)[digit_ids]  # (10,)
-        if d == 1:
-            scores = first
-        else:
-            # all (d-1)-digit prefixes, (P, d-1), P = 10^(d-1), lexicographic order
-            grid = torch.cartesian_prod(*[torch.arange(10)] * (d - 1)).reshape(-1, d - 1).to(device)
-            scores_parts = []
-            for chunk in grid.split(2048):
-                cache = copy.deepcopy(out.past_key_values)
-                cache.batch_repeat_interleave(len(chunk))
-                mask = torch.ones(len(chunk), ctx.shape[1] + d - 1, dtype=torch.long, device=device)
-                logits = model(
-                    input_ids=digit_ids[chunk], past_key_values=cache, attention_mask=mask
-                ).logits  # (B, d-1, V)
-                logp = torch.log_softmax(logits.double(), -1)[..., digit_ids]  # (B, d-1, 10)
-                # log p(c_1) + sum_{k=2}^{d-1} log p(c_k | c_<k) for the prefix itself
-                prefix = first[chunk[:, 0]] + logp[:, :-1].gather(-1, chunk[:, 1:, None]).squeeze(-1).sum(-1)
-                scores_parts.append(prefix[:, None] + logp[:, -1])  # (B, 10): + log p(c_d | c_<d)
-            scores = torch.cat(scores_parts).reshape(-1)  # (10^d,) in lexicographic order
-    flat = 0
-    for v in secret:
-        flat = flat * 10 + v
-    rank = 1 + int((scores > scores[flat]).sum())
-    return d * math.log2(10) - math.log2(rank)
-
-
-def heldout_perplexity(model: Any, sequences: Sequence[TokenSequence], batch_size: int = 32) -> float:
-    """exp(mean token NLL) over the targets of ``sequences``. REPLACE with the issue-5 version."""
-    import torch
-
-    from .baselines import sequence_nll
-
-    total, count = 0.0, 0
-    with torch.no_grad():
-        for i in range(0, len(sequences), batch_size):
-            nll, n = sequence_nll(model, sequences[i : i + batch_size])
-            total += float(nll)
-            count += n
-    return math.exp(total / count)
+    return float(perplexity(model, None, list(sequences)))
 
 
 def exposures(model: Any, tokenizer: Any, corpus: PlantedCorpus) -> list[float]:
-    """Exposure of every secret in the context of its first planted occurrence."""
+    """Exact exposure of every secret (all ``10^d`` digit strings) in the training context of its
+    first planted occurrence: the record's text before it, tokenised as in training."""
+    from ..exposure import exposure
+
     out = []
-    for k in range(len(corpus.secrets)):
+    for k, secret in enumerate(corpus.secrets):
         o = corpus.first(k)
-        ctx, sec = secret_tokens(tokenizer, corpus.texts[o.doc], o.start, o.end)
-        out.append(digit_exposure(model, tokenizer, ctx, sec))
+        context = corpus.texts[o.doc][: o.start]
+        out.append(exposure(model, tokenizer, secret, f"digits:{len(secret)}", context=context).exposure)
     return out
 
 

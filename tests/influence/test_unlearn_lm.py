@@ -36,8 +36,8 @@ def lab() -> dict[str, object]:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="the default update does not meet acceptance 4 yet (measured numbers and proposals: "
-    "/work/notes/influence-lm.md); strict, so this marker must go once it does",
+    reason="the default update does not meet acceptance 4 yet (see README, Status); strict, so this "
+    "marker must go once it does",
 )
 @pytest.mark.parametrize("scope", ["adapter", "head"])
 def test_default_update_matches_retraining(lab: dict[str, object], scope: str) -> None:
