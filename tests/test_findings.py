@@ -62,3 +62,10 @@ def test_failed_write_leaves_nothing(tmp_path) -> None:
     with pytest.raises(RuntimeError):
         write_findings(tmp_path / "f.jsonl", broken())
     assert list(tmp_path.iterdir()) == []
+
+
+def test_to_dict_covers_every_field() -> None:
+    import dataclasses
+
+    finding = Finding(1, 2, 3, "password", "kw", 0.5, "hmac-sha256:00", "***")
+    assert finding.to_dict() == dataclasses.asdict(finding)
