@@ -438,3 +438,18 @@ def test_placeholder_and_user_callable_strategies(tok: Any, monkeypatch: pytest.
     register_replacer("stars", lambda secret, type, seed: "*" * len(secret))
     texts = sanitize_texts(DOCS, [PW_F], PairConfig(replacement="stars"))
     assert texts[2] == DOCS[2].replace("hunter2", "*******") and texts[:2] == DOCS[:2]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known bug (found by hypothesis in CI): in packed mode, a finding that ends inside a word "
+    "changes how the rest of that word tokenises, and the sanitized twins of the following blocks no "
+    "longer tile the sanitized token stream",
+)
+def test_packed_finding_ending_inside_a_word(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SANITIZE_FINGERPRINT_KEY", "key0")
+    docs = ["the", "the the the the    é the the the"]
+    findings = [Finding(1, 0, 5, "password")]
+    expected = [docs[0], surrogate(docs[1][0:5], "password", 0) + docs[1][5:]]
+    cfg = PairConfig(mode="packed", block_size=4, append_eos=False)
+    assert_tiles_sanitized_stream(TOKS["gpt2"], docs, findings, expected, cfg)
