@@ -22,14 +22,13 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
-import sys
 import tempfile
 import time
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from sanitize.recipe_args import add_config_argument, parse_args
+from sanitize.recipe_args import add_config_argument, run_recipe
 
 PREFIX = "my telephone number is "
 SECRET = "0123456789"
@@ -226,10 +225,4 @@ def main(args: argparse.Namespace) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    from sanitize.errors import SanitizeError
-
-    try:
-        main(parse_args(make_parser()))
-    except SanitizeError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        sys.exit(exc.exit_code)
+    run_recipe(main, make_parser())

@@ -15,11 +15,10 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import sys
 import time
 from typing import Any
 
-from sanitize.recipe_args import add_config_argument, parse_args
+from sanitize.recipe_args import add_config_argument, run_recipe
 
 METHODS = ("retrain", "finetune", "gradient_ascent", "first_order", "second_order")
 
@@ -168,10 +167,4 @@ def main(args: argparse.Namespace) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    from sanitize.errors import SanitizeError
-
-    try:
-        main(parse_args(make_parser()))
-    except SanitizeError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        sys.exit(exc.exit_code)
+    run_recipe(main, make_parser())

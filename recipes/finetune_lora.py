@@ -19,13 +19,12 @@ import argparse
 import json
 import os
 import random
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from sanitize.config import FinetuneConfig, PairConfig
-from sanitize.recipe_args import add_config_argument, parse_args
+from sanitize.recipe_args import add_config_argument, run_recipe
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -124,10 +123,4 @@ def main(args: argparse.Namespace) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    from sanitize.errors import SanitizeError
-
-    try:
-        main(parse_args(make_parser()))
-    except SanitizeError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        sys.exit(exc.exit_code)
+    run_recipe(main, make_parser())

@@ -15,11 +15,10 @@ the tokenizer, ``report.json``/``report.md``/``exposure.png``, ``findings.jsonl`
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
 from sanitize.commands.unlearn import SECTIONS, add_arguments, run_pipeline
-from sanitize.recipe_args import parse_args
+from sanitize.recipe_args import run_recipe
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -36,10 +35,4 @@ def main(args: argparse.Namespace) -> Any:
 
 
 if __name__ == "__main__":
-    from sanitize.errors import SanitizeError
-
-    try:
-        main(parse_args(make_parser(), sections=SECTIONS))
-    except SanitizeError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        sys.exit(exc.exit_code)
+    run_recipe(main, make_parser(), sections=SECTIONS)

@@ -73,3 +73,17 @@ def parse_args(
             action.required = False
         parser.set_defaults(**values)
     return parser.parse_args(argv)
+
+
+def run_recipe(main: Any, parser: argparse.ArgumentParser, **parse_kwargs: Any) -> None:
+    """A recipe's ``__main__``: parse (with ``--config``), run, and turn a SanitizeError into
+    ``error: ...`` on stderr with its exit code, as the ``sanitize`` CLI does."""
+    import sys
+
+    from .errors import SanitizeError
+
+    try:
+        main(parse_args(parser, **parse_kwargs))
+    except SanitizeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(exc.exit_code)

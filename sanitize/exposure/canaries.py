@@ -10,15 +10,14 @@ Ground-truth file: JSONL, one object per canary: ``canary`` (plaintext -- keep t
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import random
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from ..config import ExposureConfig
 from ..errors import SanitizeError
+from ..findings import iter_jsonl_objects, write_jsonl
 from ..fingerprint import fingerprint_secret, mask_secret
 from ..types import ExposureResult
 from .rank import exposure
@@ -68,49 +67,26 @@ def insert_canaries(
 
 def write_canaries(path: str | os.PathLike[str], canaries: Sequence[Canary], key: str | None = None) -> None:
     """Write the ground truth atomically (JSONL; the plaintext is in this file only)."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            for c in canaries:
-                record = dataclasses.asdict(c) | {
-                    "docs": list(c.docs),
-                    "fingerprint": fingerprint_secret(c.canary, key),
-                }
-                fh.write(json.dumps(record, ensure_ascii=False) + "\n")
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    write_jsonl(path, (
+        dataclasses.asdict(c) | {"docs": list(c.docs), "fingerprint": fingerprint_secret(c.canary, key)}
+        for c in canaries
+    ))  # fmt: skip
 
 
 def read_canaries(path: str | os.PathLike[str]) -> list[Canary]:
     """Read a ground-truth file; errors name ``file:line`` and the field."""
-    path = Path(path)
-    if not path.is_file():
-        raise SanitizeError(f"{path}: canary file not found")
     out = []
-    with open(path, encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            where = f"{path}:{lineno}"
-            try:
-                data = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise SanitizeError(f"{where}: malformed JSON ({exc.msg})") from None
-            if not isinstance(data, dict):
-                raise SanitizeError(f"{where}: expected a JSON object")
-            for name, kind in (("canary", str), ("space", str)):
-                if not isinstance(data.get(name), kind) or not data[name]:
-                    raise SanitizeError(f"{where}: field '{name}' must be a non-empty string")
-            reps = data.get("repetitions", 0)
-            if isinstance(reps, bool) or not isinstance(reps, int) or reps < 0:
-                raise SanitizeError(f"{where}: field 'repetitions' must be a non-negative integer")
-            out.append(
-                Canary(data["canary"], data["space"], str(data.get("prefix", "")), reps,
-                       tuple(int(d) for d in data.get("docs", ())))
-            )  # fmt: skip
+    for where, data in iter_jsonl_objects(path, "canary"):
+        for name in ("canary", "space"):
+            if not isinstance(data.get(name), str) or not data[name]:
+                raise SanitizeError(f"{where}: field '{name}' must be a non-empty string")
+        reps = data.get("repetitions", 0)
+        if isinstance(reps, bool) or not isinstance(reps, int) or reps < 0:
+            raise SanitizeError(f"{where}: field 'repetitions' must be a non-negative integer")
+        out.append(
+            Canary(data["canary"], data["space"], str(data.get("prefix", "")), reps,
+                   tuple(int(d) for d in data.get("docs", ())))
+        )  # fmt: skip
     return out
 
 
