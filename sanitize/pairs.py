@@ -10,11 +10,14 @@ as fine-tuning saw them. :func:`tokenize_corpus` is the one home of that tokenis
   tokens (plus EOS if ``append_eos``), concatenated in groups of ``group_size`` documents, cut into
   blocks of ``block_size`` tokens, each group's remainder dropped. Re-packing a sanitized corpus
   would shift every later block, so z̃ is built per block: each document's slice of the block is
-  mapped through the character alignment of the replacements onto the tokenisation of the
-  sanitized document. The z̃ of consecutive blocks therefore tile the sanitized documents' tokens
-  exactly (a secret cut by a block boundary is paired in both blocks); a z̃ longer than
-  ``block_size`` is cut to ``block_size``. A block is paired when it holds part of a finding or
-  when its z̃ differs from z (a merge across the secret's edge can move a token into the next block).
+  mapped through a token alignment (:class:`_Alignment`) of the document onto the tokenisation of
+  the sanitized document. Where the two tokenisations agree the map is token for token; only
+  inside a re-tokenised run around a replacement is a block boundary placed by position. The z̃
+  of consecutive blocks therefore tile the sanitized documents' tokens exactly (a secret cut by a
+  block boundary is paired in both blocks, and a block away from every replacement has z̃ = z),
+  except that a z̃ longer than ``block_size`` (a run that gained tokens) is cut to ``block_size``:
+  the model never saw longer blocks. A block is paired when it holds part of a finding or when its
+  z̃ differs from z (a merge across the secret's edge can move a token into the next block).
 
 z̃ is always a fresh tokenisation of the replaced *text* (never spliced token ids), so BPE merges
 across the secret boundary come out as the tokenizer makes them. Overlapping or adjacent findings
@@ -26,6 +29,8 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import functools
+import itertools
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -218,15 +223,28 @@ class _Doc:
     spans: list[_Span]
     sanitized: str = dataclasses.field(default="", repr=False)
 
+    @functools.cached_property
+    def _starts(self) -> list[int]:
+        return [s.start for s in self.spans]
+
+    def _span_at(self, c: int) -> _Span | None:
+        """The last span starting at or before character ``c``."""
+        i = bisect.bisect_right(self._starts, c) - 1
+        return self.spans[i] if i >= 0 else None
+
+    def inside(self, c: int) -> bool:
+        """Whether character position ``c`` lies strictly inside a replaced span."""
+        s = self._span_at(c)
+        return s is not None and s.start < c < s.end
+
     def map_char(self, c: int) -> int:
         """Character position in the original text -> position in the sanitized text.
 
         Outside spans: shifted by the length change so far; inside a span: proportionally, so a
         boundary that cuts a secret cuts its replacement at the same relative place."""
-        i = bisect.bisect_right([s.start for s in self.spans], c) - 1
-        if i < 0:
+        s = self._span_at(c)
+        if s is None:
             return c
-        s = self.spans[i]
         if c < s.end:
             return s.new_start + (c - s.start) * (s.new_end - s.new_start) // (s.end - s.start)
         return c - s.end + s.new_end
@@ -357,15 +375,79 @@ def _record_pairs(
     return Pairs(tuple(pairs), tuple(sorted(unseen)))
 
 
-def _map_index(k: int, orig: _Enc, new: _Enc, doc: _Doc) -> int:
-    """Token boundary ``k`` in the original document -> the matching boundary in the sanitized one:
-    the first sanitized text token that starts at or after the (mapped) character where token k starts."""
-    n = len(orig)
-    if k <= orig.lead:
-        return k
-    if k >= n - orig.trail:
-        return len(new) - (n - k)
-    return new.lead + bisect.bisect_left(new.starts, doc.map_char(orig.starts[k - orig.lead]))
+def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
+    return next((t for t, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+
+
+class _Alignment:
+    """Token boundaries of one document's original tokenisation -> boundaries of its sanitized one.
+
+    Both token lists are cut at *sync* boundaries ``(k, j)``: original boundary ``k`` and sanitized
+    boundary ``j`` sit at the same place of the text, i.e. a character ``c`` of the original that is
+    not strictly inside a replaced span, where a token of each starts (``j``'s at ``map_char(c)``)
+    and no token of either straddles it; plus the edges of the special tokens (BOS/EOS). Between
+    two consecutive syncs the pieces are equal (same ids) or a re-tokenised run, trimmed of the
+    tokens it starts and ends with in both lists. Equal pieces map token for token -- this also
+    places a boundary inside a character of several byte tokens (``é`` = 2 byte-level tokens with
+    one offset), which a character map cannot. A boundary strictly inside a run is placed by
+    position: the first sanitized token of the run that starts at or after the mapped character
+    (so a boundary that cuts a secret cuts its replacement at the same relative place). The map is
+    monotone with ``0 -> 0`` and ``len(orig) -> len(new)``, so consecutive blocks' twins tile the
+    sanitized tokens; it never matches tokens inside a run (a surrogate's digits may equal the
+    secret's by chance).
+    """
+
+    def __init__(self, orig: _Enc, new: _Enc, doc: _Doc) -> None:
+        self.orig, self.new, self.doc = orig, new, doc
+        # segments (i0, i1, j0, j1, equal): orig tokens [i0, i1) <-> sanitized tokens [j0, j1),
+        # consecutive and covering both lists
+        self.segments: list[tuple[int, int, int, int, bool]] = []
+        syncs = self._syncs()
+        for (i0, j0), (i1, j1) in itertools.pairwise(syncs):
+            a, b = orig.ids[i0:i1], new.ids[j0:j1]
+            if a == b:
+                self._add(i0, i1, j0, j1, True)
+                continue
+            p = _common_prefix(a, b)
+            q = _common_prefix(a[p:][::-1], b[p:][::-1])
+            self._add(i0, i0 + p, j0, j0 + p, True)  # common first tokens
+            self._add(i0 + p, i1 - q, j0 + p, j1 - q, False)  # the re-tokenised run
+            self._add(i1 - q, i1, j1 - q, j1, True)  # common last tokens
+        self._i0 = [seg[0] for seg in self.segments]
+
+    def _add(self, i0: int, i1: int, j0: int, j1: int, equal: bool) -> None:
+        if i0 < i1 or j0 < j1:
+            self.segments.append((i0, i1, j0, j1, equal))
+
+    def _syncs(self) -> list[tuple[int, int]]:
+        """Sync boundaries (k, j), increasing in k and non-decreasing in j."""
+        orig, new, doc = self.orig, self.new, self.doc
+        o_end, n_end = len(orig) - orig.trail, len(new) - new.trail  # ends of the text tokens
+        syncs = [(0, 0), (orig.lead, new.lead)]
+        for t in range(1, len(orig.starts)):  # original boundary k = lead + t, before text token t
+            c = orig.starts[t]
+            if orig.ends[t - 1] > c or orig.starts[t - 1] == c or doc.inside(c):
+                continue  # inside a multi-token character, after an empty token, or inside a secret
+            c_new = doc.map_char(c)
+            u = bisect.bisect_left(new.starts, c_new)  # first sanitized text token starting at/after
+            if u == 0 or u >= len(new.starts) or new.starts[u] != c_new or new.ends[u - 1] > c_new:
+                continue  # no sanitized token boundary at the same place
+            syncs.append((orig.lead + t, new.lead + u))
+        return [*syncs, (o_end, n_end), (len(orig), len(new))]
+
+    def __call__(self, k: int) -> int:
+        """Original boundary ``k`` (0..len(orig)) -> sanitized boundary (0..len(new))."""
+        if k >= len(self.orig):
+            return len(self.new)
+        i0, i1, j0, j1, equal = self.segments[bisect.bisect_right(self._i0, k) - 1]
+        if equal or k == i0:
+            return j0 + (k - i0)
+        t = k - self.orig.lead  # k is strictly inside a run: place it by position
+        if not 0 <= t < len(self.orig.starts):  # a run of special tokens (an empty text): by count
+            return j0 + (k - i0) * (j1 - j0) // (i1 - i0)
+        lo, hi = max(j0 - self.new.lead, 0), max(j1 - self.new.lead, 0)
+        c_new = self.doc.map_char(self.orig.starts[t])
+        return self.new.lead + bisect.bisect_left(self.new.starts, c_new, lo, hi)
 
 
 def _packed_pairs(
@@ -381,7 +463,8 @@ def _packed_pairs(
         # every document of the group as training tokenised it; with character offsets only where
         # there are findings (the same ids, plus where each token sits in the text)
         olds = dict(zip(rows, _encode(tokenizer, [docs[r].text for r in rows], config, offsets=True)))
-        news = dict(zip(rows, _encode(tokenizer, [docs[r].sanitized for r in rows], config, offsets=True)))
+        news = _encode(tokenizer, [docs[r].sanitized for r in rows], config, offsets=True)
+        aligns = {r: _Alignment(olds[r], new, docs[r]) for r, new in zip(rows, news)}
         ids: list[list[int]] = []
         for start in range(group.start, group.stop, _BATCH):
             batch = range(start, min(start + _BATCH, group.stop))
@@ -418,9 +501,8 @@ def _packed_pairs(
                 if row not in docs:
                     new_ids.extend(ids[d][k0:k1])
                     continue
-                doc, enc, new = docs[row], olds[row], news[row]
-                n0, n1 = (_map_index(k, enc, new, doc) for k in (k0, k1))
-                new_ids.extend(new.ids[n0:n1])
+                doc, enc, align = docs[row], olds[row], aligns[row]
+                new_ids.extend(align.new.ids[align(k0) : align(k1)])  # this doc's part of z̃
                 chars = enc.char_range(k0, k1)
                 for span in doc.spans:
                     if chars is None or span.start > chars[1] or span.end < chars[0]:
