@@ -437,8 +437,9 @@ class _Alignment:
 
     def __call__(self, k: int) -> int:
         """Original boundary ``k`` (0..len(orig)) -> sanitized boundary (0..len(new))."""
-        if k >= len(self.orig):
-            return len(self.new)
+        if k <= 0 or k >= len(self.orig):  # the document's ends (with any tokens inserted there)
+            return 0 if k <= 0 else len(self.new)
+        # the last segment starting at or before k: tokens inserted at k go to the block before k
         i0, i1, j0, j1, equal = self.segments[bisect.bisect_right(self._i0, k) - 1]
         if equal or k == i0:
             return j0 + (k - i0)

@@ -504,6 +504,27 @@ def blocks_holding(tok: Any, docs: list[str], f: Finding, cfg: PairConfig) -> se
     return {b for b in held if b < n_blocks}
 
 
+@pytest.mark.parametrize("kind", KINDS)
+def test_packed_replacements_of_other_lengths_tile(kind: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Replacements much longer than the secret (ending like it: the tokens match at the end) or
+    empty: the tokens they add or remove stay in the blocks around the secret, at any block size."""
+    import sanitize.replacers as replacers
+
+    monkeypatch.setattr(replacers, "_REGISTRY", dict(replacers._REGISTRY))
+    register_replacer("longer", lambda secret, type, seed: "é☃ x" * 3 + secret[::-1])
+    register_replacer("empty", lambda secret, type, seed: "")
+    docs = ["the", "the them the", "the"]
+    findings = [Finding(0, 0, 1, "password"), Finding(1, 5, 7, "password")]
+    for name in ("longer", "empty"):
+        for block in range(1, 6):
+            cfg = PairConfig(mode="packed", block_size=block, append_eos=block % 2 == 0, replacement=name)
+            pairs = assert_tiles_sanitized_stream(
+                TOKS[kind], docs, findings, sanitize_texts(docs, findings, cfg), cfg
+            )
+            for i, f in enumerate(findings):
+                assert blocks_holding(TOKS[kind], docs, f, cfg) <= {p.block for p in pairs if i in p.findings}
+
+
 WORDY = ["the", "them", "password", "hunter2", "4539", "é", "éé", "☃x", "aé b", "  ", "\n", "a", "Bob,"]
 
 
@@ -527,18 +548,25 @@ def findings_inside_words(draw: st.DrawFn) -> tuple[list[str], list[Finding]]:
 
 @pytest.mark.parametrize("kind", KINDS)
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=findings_inside_words(), block=st.integers(2, 8), eos=st.booleans(), key=st.sampled_from(KEYS))
+@given(
+    data=findings_inside_words(),
+    block=st.integers(2, 8),
+    eos=st.booleans(),
+    key=st.sampled_from(KEYS),
+    rep=st.sampled_from(["surrogate", "placeholder"]),
+)
 def test_property_packed_findings_inside_words_tile_for_any_key(
-    kind: str, data: tuple[list[str], list[Finding]], block: int, eos: bool, key: str
+    kind: str, data: tuple[list[str], list[Finding]], block: int, eos: bool, key: str, rep: str
 ) -> None:
     tok = TOKS[kind]
     docs, findings = data
     expected = [
-        spliced(text, [(f.start, f.end, surrogate(text[f.start : f.end], f.type, 0, key=key))
+        spliced(text, [(f.start, f.end, surrogate(text[f.start : f.end], f.type, 0, key=key)
+                        if rep == "surrogate" else placeholder(text[f.start : f.end], f.type))
                        for f in findings if f.doc == d])
         for d, text in enumerate(docs)
     ]  # fmt: skip
-    cfg = PairConfig(mode="packed", block_size=block, append_eos=eos, fingerprint_key=key)
+    cfg = PairConfig(mode="packed", block_size=block, append_eos=eos, fingerprint_key=key, replacement=rep)
     assert sanitize_texts(docs, findings, cfg) == expected
     packed = assert_tiles_sanitized_stream(tok, docs, findings, expected, cfg)
     assert {i for p in packed for i in p.findings} | set(packed.unseen) == set(range(len(findings)))
