@@ -110,10 +110,11 @@ def peak_memory(fn: Callable[[], Any], device: str = "cpu") -> tuple[Any, float,
     return out, seconds, max(0, max(peak[0], rss()) - start) / 2**20
 
 
-def _update_config(method: str, args: argparse.Namespace) -> Any:
+def _update_config(method: str, args: argparse.Namespace, l2: float = 0.0) -> Any:
+    """The update's config; ``l2`` is the training objective's regulariser (part of the curvature)."""
     from sanitize.config import UpdateConfig
 
-    overrides = {}
+    overrides: dict[str, Any] = {"l2": l2}
     for item in args.update:
         key, _, value = item.partition("=")
         try:
@@ -162,7 +163,7 @@ def run_methods(setup: Any, methods: Sequence[str], args: argparse.Namespace, va
         else:
             if method == "exact" and n_scope > 5000:
                 continue  # dense solve does not fit; reported as absent
-            cfg = _update_config(method, args)
+            cfg = _update_config(method, args, setup.train_config.get("l2", 0.0))
             fn = lambda cfg=cfg: unlearn(  # noqa: E731
                 setup.finetuned, setup.pairs, curvature=setup.train_sanitized, heldout=validation,
                 n_train_tokens=setup.n_train_tokens, config=cfg,
@@ -204,7 +205,7 @@ def run_scaling(args: argparse.Namespace, preset: dict[str, Any], setup: Any) ->
     cases = [("corpus", f"{k}x", {"n_public": preset["n_public"] * k, **same}, k) for k in scales]
     cases += [("secrets", str(n), {"secret_digits": (4,) * n, "repeats": 4}, 1) for n in counts]
     validation = E.tokenize_records(E.public_texts(64, args.seed + 20_000), tok)
-    cfg = _update_config("cg", args)
+    cfg = _update_config("cg", args, setup.train_config.get("l2", 0.0))
     for table, label, corpus_kw, k in cases:
         corpus = E.planted_corpus(seed=args.seed, n_heldout=16, **corpus_kw)
         san = corpus.sanitized(args.seed)

@@ -537,9 +537,14 @@ class BaselineConfig(BaseConfig):
         0.0, help="L2 penalty (l2/2)*||theta||^2 added to the loss (a strongly convex head objective)."
     )
     seed: int = option(0, help="Seed of the batch sampler (and of a LoRA re-initialisation).")
+    optimizer: str = option(
+        "adamw",
+        help="'adamw' (mini-batch) or 'lbfgs' (full batch to a stationary point; steps = iterations, lr unused).",
+    )
 
     def __post_init__(self) -> None:
         self._check_choice("scope", ("adapter", "head"))
+        self._check_choice("optimizer", ("adamw", "lbfgs"))
         for name in ("steps", "batch_size", "seed"):
             if isinstance(getattr(self, name), bool) or not isinstance(getattr(self, name), int):
                 self._fail(name, "must be an integer")

@@ -117,8 +117,14 @@ def train_scope(
     l2: float = 0.0,
     ascent: bool = False,
     features: Sequence[tuple[Any, Any]] | None = None,
+    optimizer: str = "adamw",
 ) -> list[float]:
-    """Train only ``params`` of ``model`` (in place) for ``steps`` AdamW steps; returns the losses.
+    """Train only ``params`` of ``model`` (in place) for ``steps`` optimizer steps; returns the losses.
+
+    ``optimizer="adamw"``: mini-batch AdamW (below). ``optimizer="lbfgs"``: full-batch L-BFGS with a
+    strong-Wolfe line search, up to ``steps`` iterations (``lr``, ``batch_size`` and ``seed`` unused) --
+    it reaches a stationary point of the objective, the premise of the influence update, and on a
+    convex head (``features`` with ``l2 > 0``) the unique optimum.
 
     Each step samples ``batch_size`` sequences with replacement (torch generator seeded with ``seed``;
     all sequences in order when ``batch_size >= len(sequences)``) and takes the token-mean NLL over
@@ -141,6 +147,16 @@ def train_scope(
     for p in trainable:
         p.requires_grad_(True)
     head = model.get_output_embeddings() if features is not None else None
+    if optimizer not in ("adamw", "lbfgs"):
+        raise SanitizeError(f"train_scope: unknown optimizer {optimizer!r} (use 'adamw' or 'lbfgs')")
+    if optimizer == "lbfgs":
+        try:
+            return _train_lbfgs(
+                model, trainable, sequences, features, head, steps=steps, l2=l2, ascent=ascent
+            )
+        finally:
+            for p in model.parameters():
+                p.requires_grad_(flags[id(p)])
     opt = torch.optim.AdamW(trainable, lr=lr, weight_decay=weight_decay)
     gen = torch.Generator().manual_seed(seed)
     was_training = model.training
@@ -169,6 +185,64 @@ def train_scope(
         model.train(was_training)
         for p in model.parameters():
             p.requires_grad_(flags[id(p)])
+    return losses
+
+
+def _train_lbfgs(
+    model: Any,
+    trainable: list[Any],
+    sequences: Sequence[TokenSequence],
+    features: Sequence[tuple[Any, Any]] | None,
+    head: Any,
+    *,
+    steps: int,
+    l2: float,
+    ascent: bool,
+    chunk: int = 64,
+) -> list[float]:
+    """Full-batch L-BFGS on the token-mean NLL (+ (l2/2)·‖θ‖²) over all ``sequences``."""
+    import torch
+    import torch.nn.functional as F
+
+    if ascent:
+        raise SanitizeError("train_scope: gradient ascent needs optimizer='adamw'")
+    opt = torch.optim.LBFGS(
+        trainable, lr=1.0, max_iter=steps, tolerance_grad=1e-9, tolerance_change=1e-12, history_size=50,
+        line_search_fn="strong_wolfe",
+    )  # fmt: skip
+    if features is not None:
+        h = torch.cat([f[0] for f in features])  # (N, d) cached head inputs
+        y = torch.cat([f[1] for f in features])  # (N,) targets
+    n_targets = sum(sum(s.loss_mask[1:]) for s in sequences)
+    losses: list[float] = []
+
+    def closure() -> Any:
+        opt.zero_grad(set_to_none=True)
+        if features is not None:
+            loss = F.cross_entropy(_upcast(head(h)), y)  # (N, V) logits -> mean NLL
+            if l2:
+                loss = loss + 0.5 * l2 * sum((p**2).sum() for p in trainable)
+            loss.backward()
+        else:  # the token mean over all sequences, accumulated chunk by chunk
+            loss = torch.zeros(())
+            for i in range(0, len(sequences), chunk):
+                total, _ = sequence_nll(model, sequences[i : i + chunk])
+                part = total / max(n_targets, 1)
+                part.backward()
+                loss = loss + part.detach()
+            if l2:
+                reg = 0.5 * l2 * sum((p**2).sum() for p in trainable)
+                reg.backward()
+                loss = loss + reg.detach()
+        losses.append(float(loss.detach()))
+        return loss
+
+    was_training = model.training
+    model.eval()  # deterministic (no dropout): the objective L-BFGS needs
+    try:
+        opt.step(closure)
+    finally:
+        model.train(was_training)
     return losses
 
 
@@ -220,6 +294,7 @@ def _run(
     losses = train_scope(
         new, params, sequences, steps=config.steps, lr=config.lr, batch_size=config.batch_size,
         seed=config.seed, weight_decay=config.weight_decay, l2=config.l2, ascent=ascent, features=feats,
+        optimizer=config.optimizer,
     )  # fmt: skip
     delta = {n: (p.detach() - before[n]) for n, p in params.items()}
     seconds = time.perf_counter() - t0

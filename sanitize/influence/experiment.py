@@ -317,10 +317,18 @@ def add_lora(model: Any, r: int = 8, alpha: int = 16, seed: int = 0) -> Any:
 
 def make_setup(
     scope: str = "adapter", *, corpus: PlantedCorpus | None = None, tokenizer: Any = None, base: Any = None,
-    seed: int = 0, steps: int = 400, lr: float | None = None, batch_size: int = 16, lora_r: int = 8,
-    pretrain_steps: int = 300, hidden: int = 64, layers: int = 2,
+    seed: int = 0, steps: int | None = None, lr: float | None = None, batch_size: int = 16, lora_r: int = 8,
+    pretrain_steps: int = 300, hidden: int = 64, layers: int = 2, optimizer: str | None = None,
+    l2: float | None = None,
 ) -> Setup:  # fmt: skip
-    """Build the full experiment for one scope (pass ``corpus``/``tokenizer``/``base`` to share them)."""
+    """Build the full experiment for one scope (pass ``corpus``/``tokenizer``/``base`` to share them).
+
+    The adapter is fine-tuned with mini-batch AdamW (``steps`` 400), as LoRA recipes do. The head is
+    fitted as what it is, L2-regularised softmax regression on frozen features (``l2`` 1e-3), with
+    full-batch L-BFGS to its optimum (``steps`` 500 iterations): the premise of the influence update
+    (a stationary fine-tuned model) holds, and the retrained reference is the unique optimum on the
+    sanitized corpus, independent of the optimiser's path.
+    """
     import time
 
     from ..testing import train_tokenizer
@@ -361,7 +369,10 @@ def make_setup(
         p.requires_grad_(True)
     init = {n: p.detach().clone() for n, p in params.items()}
     retrained = copy.deepcopy(model)
-    cfg = {"steps": steps, "lr": lr, "batch_size": batch_size, "seed": seed}
+    optimizer = optimizer or ("adamw" if scope == "adapter" else "lbfgs")
+    steps = steps or (400 if optimizer == "adamw" else 500)
+    l2 = (0.0 if scope == "adapter" else 1e-3) if l2 is None else l2
+    cfg = {"steps": steps, "lr": lr, "batch_size": batch_size, "seed": seed, "optimizer": optimizer, "l2": l2}
     timings = {}
     for name, m, seqs in (("finetune", model, train), ("retrain", retrained, train_san)):
         t0 = time.perf_counter()

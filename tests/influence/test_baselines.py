@@ -98,7 +98,8 @@ def test_cached_head_features_train_exactly_like_full_forward_passes(toy) -> Non
     assert torch.equal(a.transformer.wte.weight, model.transformer.wte.weight)
 
 
-def test_retrain_reaches_the_optimum_of_a_convex_head(toy) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(("optimizer", "steps", "tol"), [("adamw", 1500, 1e-2), ("lbfgs", 300, 1e-4)])
+def test_retrain_reaches_the_optimum_of_a_convex_head(toy, optimizer: str, steps: int, tol: float) -> None:  # type: ignore[no-untyped-def]
     """L2-regularised softmax regression on frozen features is strongly convex: full-batch retraining
     must land on the optimum found independently (L-BFGS on the same float64 objective)."""
     model = untie_head(toy["base"]).double()
@@ -108,7 +109,7 @@ def test_retrain_reaches_the_optimum_of_a_convex_head(toy) -> None:  # type: ign
     y = torch.cat([t for _, t in feats])  # (N,)
     init = {"lm_head.weight": model.lm_head.weight.detach().clone()}
     l2 = 1e-2
-    cfg = BaselineConfig(scope="head", steps=1500, lr=1e-2, batch_size=len(seqs), l2=l2)
+    cfg = BaselineConfig(scope="head", steps=steps, lr=1e-2, batch_size=len(seqs), l2=l2, optimizer=optimizer)
     result = B.retrain(model, Pairs(()), train=seqs, init=init, config=cfg)
     w_retrain = init["lm_head.weight"] + result.delta["lm_head.weight"]
 
@@ -125,7 +126,12 @@ def test_retrain_reaches_the_optimum_of_a_convex_head(toy) -> None:  # type: ign
     opt.step(closure)
     w_star = w.detach()
     rel = (w_retrain - w_star).norm() / (init["lm_head.weight"] - w_star).norm()
-    assert rel < 1e-2, float(rel)
+    assert rel < tol, float(rel)
+
+
+def test_lbfgs_refuses_gradient_ascent(toy) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(SanitizeError, match="adamw"):
+        B.gradient_ascent(toy["lora"], toy["pairs"], config=BaselineConfig(steps=2, optimizer="lbfgs"))
 
 
 def test_finetune_lowers_sanitized_loss_and_ascent_raises_original_loss(toy) -> None:  # type: ignore[no-untyped-def]

@@ -6,7 +6,8 @@ every secret replaced by a surrogate (``sanitize.influence.experiment``). Exposu
 digit strings ranked) in the training context of each secret's first occurrence. Perplexity is
 measured on held-out public text the update never sees (its held-out guard gets a separate
 validation set). Nothing here is tuned to the assertions: the update runs with ``UpdateConfig()``
-defaults, only the scope is chosen.
+defaults; only the scope is chosen, and ``l2`` is set to the regulariser the training objective had
+(a fact about the fine-tuning, not a knob).
 """
 
 from __future__ import annotations
@@ -34,17 +35,19 @@ def lab() -> dict[str, object]:
     return {"adapter": adapter, "head": head, "validation": validation}
 
 
-@pytest.mark.xfail(
+ADAPTER_XFAIL = pytest.mark.xfail(
     strict=True,
-    reason="the default update does not meet acceptance 4 yet (see README, Status); strict, so this "
+    reason="the default adapter update does not meet acceptance 4 yet (see README, Status); strict, so this "
     "marker must go once it does",
 )
-@pytest.mark.parametrize("scope", ["adapter", "head"])
+
+
+@pytest.mark.parametrize("scope", [pytest.param("adapter", marks=ADAPTER_XFAIL), "head"])
 def test_default_update_matches_retraining(lab: dict[str, object], scope: str) -> None:
     s: E.Setup = lab[scope]  # type: ignore[assignment]
     result = unlearn(
         s.finetuned, s.pairs, curvature=s.train_sanitized, heldout=lab["validation"],  # type: ignore[arg-type]
-        n_train_tokens=s.n_train_tokens, config=UpdateConfig(scope=scope),
+        n_train_tokens=s.n_train_tokens, config=UpdateConfig(scope=scope, l2=s.train_config["l2"]),
     )  # fmt: skip
     updated = result.apply(s.finetuned).eval()
     tok, corpus = s.tokenizer, s.corpus
