@@ -13,7 +13,8 @@ from .filters import is_code_reference, is_placeholder, is_word
 
 # one identifier around a keyword hit, e.g. DB_PASSWORD, db.password, --password, dbPassword
 _KEYWORD = re.compile(r"(?i:pass|pwd|pw)")
-_IDENT_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
+_IDENT = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-"
+IDENT_REACH = 64  # how far an identifier may extend on each side of a keyword hit
 _COMPONENTS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 PASSWORD_WORDS = frozenset(
     {"password", "passwd", "passphrase", "pwd", "pass", "pw", "passcode", "passwort", "pword"}
@@ -45,6 +46,15 @@ _STOPWORDS = frozenset(
     ["a", "an", "the", "is", "was", "are", "be", "been", "being", "it", "its", "this", "that", "these", "those", "to", "of", "for", "in", "on", "at", "by", "with", "and", "or", "not", "no", "yes", "your", "my", "our", "his", "her", "their", "you", "we", "they", "he", "she", "i", "me", "us", "must", "should", "will", "would", "can", "could", "may", "might", "has", "have", "had", "do", "does", "did", "set", "reset", "see", "use", "used", "using", "enter", "entered", "type", "typed", "same", "different", "below", "above", "here", "there", "field", "fields", "value", "prompt", "prompted", "changed", "updated", "incorrect", "wrong", "invalid", "expired", "missing", "required", "optional", "protected", "hidden", "masked", "stored", "hashed", "encrypted", "manager", "policy", "length", "characters", "chars", "strong", "weak", "secure", "insecure", "login", "authentication", "username", "user", "email", "again", "instead", "too", "also", "only", "just", "still", "now", "then", "when", "if", "because", "forgotten", "forgot", "lost", "sent", "sharing", "shared"]
 )  # fmt: skip
 _TRAILING = ".,;:)]}'\""
+
+
+def identifier_bounds(text: str, start: int, end: int, reach: int = IDENT_REACH) -> tuple[int, int]:
+    """``(i, j)``: ``text[start:end]`` widened by up to ``reach`` identifier characters
+    (``[A-Za-z0-9_.-]``) on each side, e.g. the keyword ``pass`` in ``DB_PASSWORD=`` -> ``DB_PASSWORD``.
+    ``str.rstrip``/``lstrip`` do the walk in C (a per-character Python loop was the hot spot)."""
+    head = text[max(0, start - reach) : start]
+    tail = text[end : end + reach]
+    return start - len(head) + len(head.rstrip(_IDENT)), end + len(tail) - len(tail.lstrip(_IDENT))
 
 
 _SEPARATORS = re.compile(r"[_.\-]+")
@@ -87,11 +97,7 @@ class PasswordDetector(Detector):
         for kw in _KEYWORD.finditer(text, start, end):
             if kw.start() < pos:
                 continue
-            i, j = kw.start(), kw.end()
-            while i > 0 and kw.start() - i < 64 and text[i - 1] in _IDENT_CHARS:
-                i -= 1
-            while j < len(text) and j - kw.end() < 64 and text[j] in _IDENT_CHARS:
-                j += 1
+            i, j = identifier_bounds(text, kw.start(), kw.end())
             ident = text[i:j]
             pos = j  # one look per identifier, however many keywords it holds
             if not is_password_key(ident):
