@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 from .base import Detector, Span, shannon_entropy
 from .filters import (
+    ASCII_DIGITS,
     char_classes,
     is_code_reference,
     is_example_key,
@@ -57,18 +58,28 @@ def generic_value_ok(value: str) -> bool:
     entropy = shannon_entropy(value)
     if entropy < MIN_ENTROPY:
         return False
-    return char_classes(value) >= 2 and (any(c.isdigit() for c in value) or entropy >= 4.0)
+    # _VALUE_CHARS admits ASCII only, so a digit is one of 0-9
+    return char_classes(value) >= 2 and (not ASCII_DIGITS.isdisjoint(value) or entropy >= 4.0)
+
+
+# the only non-ASCII characters that (?i) matches to an ASCII letter: U+0130 and U+0131 (i),
+# U+017F LONG S (s), U+212A KELVIN SIGN (k); tests/detectors/test_entropy.py checks every code point
+_FOLDS_TO_ASCII = ("\u0130", "\u0131", "\u017f", "\u212a")
 
 
 def keyword_spans(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
     """Spans of :data:`KEYWORDS` (any case) in ``text[start:end]``, as ``_KEYWORD.finditer`` finds them."""
     window = text[start:end]
-    if window.isascii():  # ASCII lower-casing keeps every offset
-        for m in _KEYWORD_LOWER.finditer(window.lower()):
-            yield start + m.start(), start + m.end()
-    else:  # (?i) also folds a few non-ASCII letters (e.g. U+212A KELVIN SIGN ~ k)
+    if window.isascii():
+        low = window.lower()
+    elif any(c in window for c in _FOLDS_TO_ASCII):
         for m in _KEYWORD.finditer(text, start, end):
             yield m.span()
+        return
+    else:  # lower-case the ASCII letters only: every character keeps its offset
+        low = window.encode("utf-8").lower().decode("utf-8")
+    for m in _KEYWORD_LOWER.finditer(low):
+        yield start + m.start(), start + m.end()
 
 
 @dataclasses.dataclass(frozen=True, eq=False, repr=False)

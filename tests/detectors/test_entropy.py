@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 from hypothesis import given, settings
@@ -10,7 +11,7 @@ from hypothesis import strategies as st
 
 from sanitize import ScanConfig, scan
 from sanitize.detectors.base import shannon_entropy
-from sanitize.detectors.entropy import _KEYWORD, generic_value_ok, keyword_spans
+from sanitize.detectors.entropy import _FOLDS_TO_ASCII, _KEYWORD, generic_value_ok, keyword_spans
 
 V = "x8Kd92mZpQ71vLr0aT5yN3"
 HEX = "edc94cdbeb9f580971f102e074cc7856"
@@ -78,3 +79,12 @@ def test_keyword_spans_match_the_ignorecase_regex(text: str, data: st.DataObject
     end = data.draw(st.integers(start, len(text)))
     expected = [m.span() for m in _KEYWORD.finditer(text, start, end)]
     assert list(keyword_spans(text, start, end)) == expected
+
+
+def test_only_four_non_ascii_letters_fold_to_ascii_under_ignorecase() -> None:
+    """keyword_spans lower-cases ASCII only; that is exact unless one of these is in the window."""
+    import sys
+
+    letter = re.compile("(?i:[a-z])")
+    folding = {chr(cp) for cp in range(128, sys.maxunicode + 1) if letter.fullmatch(chr(cp))}
+    assert folding == set(_FOLDS_TO_ASCII)
