@@ -41,10 +41,8 @@ MIN_ENTROPY = 3.0
 
 
 def is_secret_key(identifier: str) -> bool:
-    parts = [c.lower() for c in _COMPONENTS.findall(identifier)]
-    if any(p in _NOT_SECRET_WORDS for p in parts):
-        return False
-    return any(p in SECRET_WORDS for p in parts)
+    parts = {c.lower() for c in _COMPONENTS.findall(identifier)}
+    return parts.isdisjoint(_NOT_SECRET_WORDS) and not parts.isdisjoint(SECRET_WORDS)
 
 
 def generic_value_ok(value: str) -> bool:

@@ -59,6 +59,7 @@ def identifier_bounds(text: str, start: int, end: int, reach: int = IDENT_REACH)
 
 _SEPARATORS = re.compile(r"[_.\-]+")
 _LONG_WORDS = ("password", "passwd", "passphrase", "passcode", "passwort")
+_LONG_WORD = re.compile("|".join(_LONG_WORDS))  # one C search instead of five `in` tests
 SHORT_PASSWORD_WORDS = frozenset({"pass", "pw", "pwd"})
 
 
@@ -66,9 +67,9 @@ def is_password_key(identifier: str) -> bool:
     """DB_PASSWORD, PGPASSWORD, db.password, --password, dbPassword, pass: a component is (or, for
     the long words, contains) a password word; "compass" or "passport" are not keys."""
     low = identifier.lower()
-    if any(w in low for w in _LONG_WORDS):
+    if _LONG_WORD.search(low):
         return True
-    return any(part in SHORT_PASSWORD_WORDS for part in _SEPARATORS.split(low))
+    return not SHORT_PASSWORD_WORDS.isdisjoint(_SEPARATORS.split(low))
 
 
 def password_value_ok(value: str, *, quoted: bool, prose: bool) -> bool:
