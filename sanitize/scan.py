@@ -22,7 +22,7 @@ import json
 import re
 import sys
 import types
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from .config import ScanConfig
@@ -102,6 +102,7 @@ class Scanner:
                 self._families.append((re.compile(pattern), tuple(idx)))
             except re.error:  # a custom rule in RE2-only syntax
                 self._families.append((re2.compile(pattern), tuple(idx)))
+        self._dispatch = _dispatcher(self._families)
         self._shapes = re2.compile("|".join(f"(?:{p})" for p in triggers).encode()) if triggers else None
         self._keywords = None
         if by_keyword:
@@ -125,13 +126,11 @@ class Scanner:
         ascii_text = text.isascii()
         data = text.encode("utf-8")
         if self._shapes is not None:  # token shapes and digit runs -> the families that match there
+            dispatch = self._dispatch
             for s, e in _char_spans(self._shapes.finditer(data), data, ascii_text):
-                for pattern, idx in self._families:
-                    if pattern.match(text, s) is None:
-                        continue
-                    for i in idx:
-                        d = detectors[i]
-                        windows.setdefault(i, []).append((s - d.before, e + d.after))
+                for i in dispatch(text, s):
+                    d = detectors[i]
+                    windows.setdefault(i, []).append((s - d.before, e + d.after))
         if self._keywords is not None:  # keyword runs -> every keyword in and around them
             automaton = self._automaton
             for s, e in _char_spans(self._keywords.finditer(data), data, ascii_text):
@@ -178,6 +177,47 @@ class Scanner:
             )
             out.append((finding, value))
         return out
+
+
+def _dispatcher(families: list[tuple[Any, tuple[int, ...]]]) -> Callable[[str, int], list[int]]:
+    """``dispatch(text, s)``: the detector indices of every family whose trigger matches at ``s``,
+    in family order.
+
+    One Python-re match tests the families at once: each is a lookahead that captures when it
+    matches, ``(?:(?=(TRIGGER))|)``, so a match start costs one call rather than one per family
+    (a flood of one shape stays cheap). Families that cannot be combined safely -- RE2-only custom
+    syntax, or a pattern with backreferences, which renumbering would change -- are matched alone.
+    """
+    plan: list[tuple[int, Any, tuple[int, ...]]] = []  # (group in the combined pattern or 0, pattern, idx)
+    combined: list[str] = []
+    group = 1
+    for pattern, idx in families:
+        source = getattr(pattern, "pattern", None)
+        if isinstance(pattern, re.Pattern) and isinstance(source, str) and not _BACKREF.search(source):
+            combined.append(f"(?:(?=({source}))|)")
+            plan.append((group, pattern, idx))
+            group += 1 + pattern.groups
+        else:
+            plan.append((0, pattern, idx))
+    every = None
+    if combined:
+        try:
+            every = re.compile("".join(combined))
+        except re.error:  # e.g. one group name in two custom triggers: match each family alone
+            plan = [(0, pattern, idx) for pattern, idx in families]
+
+    def dispatch(text: str, s: int) -> list[int]:
+        regs = every.match(text, s).regs if every is not None else ()  # type: ignore[union-attr]  # always matches
+        out: list[int] = []
+        for g, pattern, idx in plan:
+            if (regs[g][0] >= 0) if g else (pattern.match(text, s) is not None):
+                out.extend(idx)
+        return out
+
+    return dispatch
+
+
+_BACKREF = re.compile(r"\\[1-9]|\(\?P=")  # numbered or named backreference (conservative)
 
 
 def _char_spans(matches: Iterable[Any], data: bytes, ascii_text: bool) -> Iterator[tuple[int, int]]:

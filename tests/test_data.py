@@ -255,3 +255,16 @@ def test_null_text_in_saved_dataset(tmp_path: Path) -> None:
         load_corpus(tmp_path / "ds")
     with pytest.raises(CorpusError, match=r"row 1: field 'text' must be a string, got NoneType"):
         list(iter_documents(tmp_path / "ds"))
+
+
+def test_jsonl_blank_lines_are_skipped_and_errors_keep_their_line(tmp_path: Path) -> None:
+    p = tmp_path / "a.jsonl"
+    p.write_bytes(b'\n{"text": "one"}\r\n  \t\n\xc2\xa0\n{"text": "two", "n": 1}\n\n')
+    docs = list(iter_documents(p))
+    assert [(d.doc, d.index, d.text) for d in docs] == [(0, 0, "one"), (1, 1, "two")]
+    p.write_bytes(b'{"text": "one"}\n\n"just a string"\n')
+    with pytest.raises(CorpusError, match=r"a\.jsonl:3: expected a JSON object, got str"):
+        list(iter_documents(p))
+    p.write_bytes(b'{"text": "one"}\n{"text": null}\n')
+    with pytest.raises(CorpusError, match=r"a\.jsonl:2: field 'text' must be a string, got NoneType"):
+        list(iter_documents(p))

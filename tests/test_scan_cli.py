@@ -79,3 +79,22 @@ def test_bad_rules_file_is_a_clear_error(cli, tmp_path: Path) -> None:  # type: 
     assert not out.exists()
     res = cli("scan", _corpus(tmp_path), "--types", "nope")
     assert res.code == 2 and "unknown type" in res.err
+
+
+def test_scan_of_a_jsonl_file_imports_nothing_heavy(tmp_path: Path) -> None:
+    """Startup is part of `sanitize scan`'s end-to-end speed: reading a JSONL file needs neither
+    tqdm (off a terminal the bar is silent anyway) nor datasets, torch or transformers."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "findings.jsonl"
+    code = (
+        "import sys; from sanitize.cli import main; "
+        f"rc = main(['scan', {str(_corpus(tmp_path))!r}, '--out', {str(out)!r}]); "
+        "heavy = sorted(m for m in ('tqdm', 'datasets', 'torch', 'transformers', 'pyarrow') if m in sys.modules); "
+        "print(rc, heavy)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "0 []"
+    assert len(read_findings(out)) == 4

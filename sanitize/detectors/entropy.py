@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 from .base import Detector, Span, shannon_entropy
 from .filters import (
+    ASCII_DIGITS,
     char_classes,
     is_code_reference,
     is_example_key,
@@ -17,9 +18,13 @@ from .filters import (
     is_uuid,
     is_version,
 )
-from .passwords import _AFTER_KEY, _COMPONENTS, _IDENT_CHARS
+from .passwords import _AFTER_KEY, _COMPONENTS, identifier_bounds
 
-_KEYWORD = re.compile(r"(?i:secret|token|key|credential|auth|bearer|signature|salt)")
+KEYWORDS = ("secret", "token", "key", "credential", "auth", "bearer", "signature", "salt")
+_KEYWORD = re.compile("(?i:" + "|".join(KEYWORDS) + ")")
+# On lower-cased ASCII the case-sensitive pattern finds the same matches several times faster
+# ((?i) alternatives with different first letters defeat re's prefix scan).
+_KEYWORD_LOWER = re.compile("|".join(KEYWORDS))
 SECRET_WORDS = frozenset(
     {"secret", "secrets", "token", "apikey", "key", "credential", "credentials", "auth", "bearer",
      "signature", "salt", "privatekey", "accesskey", "secretkey", "authtoken", "accesstoken"}
@@ -36,10 +41,8 @@ MIN_ENTROPY = 3.0
 
 
 def is_secret_key(identifier: str) -> bool:
-    parts = [c.lower() for c in _COMPONENTS.findall(identifier)]
-    if any(p in _NOT_SECRET_WORDS for p in parts):
-        return False
-    return any(p in SECRET_WORDS for p in parts)
+    parts = {c.lower() for c in _COMPONENTS.findall(identifier)}
+    return parts.isdisjoint(_NOT_SECRET_WORDS) and not parts.isdisjoint(SECRET_WORDS)
 
 
 def generic_value_ok(value: str) -> bool:
@@ -53,21 +56,38 @@ def generic_value_ok(value: str) -> bool:
     entropy = shannon_entropy(value)
     if entropy < MIN_ENTROPY:
         return False
-    return char_classes(value) >= 2 and (any(c.isdigit() for c in value) or entropy >= 4.0)
+    # _VALUE_CHARS admits ASCII only, so a digit is one of 0-9
+    return char_classes(value) >= 2 and (not ASCII_DIGITS.isdisjoint(value) or entropy >= 4.0)
+
+
+# the only non-ASCII characters that (?i) matches to an ASCII letter: U+0130 and U+0131 (i),
+# U+017F LONG S (s), U+212A KELVIN SIGN (k); tests/detectors/test_entropy.py checks every code point
+_FOLDS_TO_ASCII = ("\u0130", "\u0131", "\u017f", "\u212a")
+
+
+def keyword_spans(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    """Spans of :data:`KEYWORDS` (any case) in ``text[start:end]``, as ``_KEYWORD.finditer`` finds them."""
+    window = text[start:end]
+    if window.isascii():
+        low = window.lower()
+    elif any(c in window for c in _FOLDS_TO_ASCII):
+        for m in _KEYWORD.finditer(text, start, end):
+            yield m.span()
+        return
+    else:  # lower-case the ASCII letters only: every character keeps its offset
+        low = window.encode("utf-8").lower().decode("utf-8")
+    for m in _KEYWORD_LOWER.finditer(low):
+        yield start + m.start(), start + m.end()
 
 
 @dataclasses.dataclass(frozen=True, eq=False, repr=False)
 class GenericSecretDetector(Detector):
     def find(self, text: str, start: int, end: int) -> Iterator[Span]:
         pos = start
-        for kw in _KEYWORD.finditer(text, start, end):
-            if kw.start() < pos:
+        for ks, ke in keyword_spans(text, start, end):
+            if ks < pos:
                 continue
-            i, j = kw.start(), kw.end()
-            while i > 0 and kw.start() - i < 64 and text[i - 1] in _IDENT_CHARS:
-                i -= 1
-            while j < len(text) and j - kw.end() < 64 and text[j] in _IDENT_CHARS:
-                j += 1
+            i, j = identifier_bounds(text, ks, ke)
             ident = text[i:j]
             pos = j  # one look per identifier, however many keywords it holds
             if not is_secret_key(ident):
@@ -94,7 +114,7 @@ class GenericSecretDetector(Detector):
 
 GENERIC_SECRET = GenericSecretDetector(
     "generic-secret", "generic_secret",
-    keywords=("secret", "token", "key", "credential", "auth", "bearer", "signature", "salt"),
+    keywords=KEYWORDS,
     before=64, after=400, priority=10,
 )  # fmt: skip
 

@@ -161,11 +161,25 @@ def is_word(value: str) -> bool:
     return value.isalpha() and value.islower()
 
 
+_ASCII_LOWER = frozenset("abcdefghijklmnopqrstuvwxyz")
+_ASCII_UPPER = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+ASCII_DIGITS = frozenset("0123456789")
+_ASCII_ALNUM = _ASCII_LOWER | _ASCII_UPPER | ASCII_DIGITS
+
+
 def char_classes(value: str) -> int:
     """How many of lower, upper, digit, other appear in ``value``."""
+    chars = set(value)
+    if value.isascii():  # set operations in C; for ASCII the same answer as the str predicates
+        return (
+            (not chars.isdisjoint(_ASCII_LOWER))
+            + (not chars.isdisjoint(_ASCII_UPPER))
+            + (not chars.isdisjoint(ASCII_DIGITS))
+            + (not chars <= _ASCII_ALNUM)
+        )
     return (
-        any(c.islower() for c in value)
-        + any(c.isupper() for c in value)
-        + any(c.isdigit() for c in value)
-        + any(not c.isalnum() for c in value)
+        any(c.islower() for c in chars)
+        + any(c.isupper() for c in chars)
+        + any(c.isdigit() for c in chars)
+        + any(not c.isalnum() for c in chars)
     )

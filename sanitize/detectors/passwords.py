@@ -13,7 +13,8 @@ from .filters import is_code_reference, is_placeholder, is_word
 
 # one identifier around a keyword hit, e.g. DB_PASSWORD, db.password, --password, dbPassword
 _KEYWORD = re.compile(r"(?i:pass|pwd|pw)")
-_IDENT_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
+_IDENT = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-"
+IDENT_REACH = 64  # how far an identifier may extend on each side of a keyword hit
 _COMPONENTS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 PASSWORD_WORDS = frozenset(
     {"password", "passwd", "passphrase", "pwd", "pass", "pw", "passcode", "passwort", "pword"}
@@ -47,8 +48,18 @@ _STOPWORDS = frozenset(
 _TRAILING = ".,;:)]}'\""
 
 
+def identifier_bounds(text: str, start: int, end: int, reach: int = IDENT_REACH) -> tuple[int, int]:
+    """``(i, j)``: ``text[start:end]`` widened by up to ``reach`` identifier characters
+    (``[A-Za-z0-9_.-]``) on each side, e.g. the keyword ``pass`` in ``DB_PASSWORD=`` -> ``DB_PASSWORD``.
+    ``str.rstrip``/``lstrip`` do the walk in C (a per-character Python loop was the hot spot)."""
+    head = text[max(0, start - reach) : start]
+    tail = text[end : end + reach]
+    return start - len(head) + len(head.rstrip(_IDENT)), end + len(tail) - len(tail.lstrip(_IDENT))
+
+
 _SEPARATORS = re.compile(r"[_.\-]+")
 _LONG_WORDS = ("password", "passwd", "passphrase", "passcode", "passwort")
+_LONG_WORD = re.compile("|".join(_LONG_WORDS))  # one C search instead of five `in` tests
 SHORT_PASSWORD_WORDS = frozenset({"pass", "pw", "pwd"})
 
 
@@ -56,9 +67,9 @@ def is_password_key(identifier: str) -> bool:
     """DB_PASSWORD, PGPASSWORD, db.password, --password, dbPassword, pass: a component is (or, for
     the long words, contains) a password word; "compass" or "passport" are not keys."""
     low = identifier.lower()
-    if any(w in low for w in _LONG_WORDS):
+    if _LONG_WORD.search(low):
         return True
-    return any(part in SHORT_PASSWORD_WORDS for part in _SEPARATORS.split(low))
+    return not SHORT_PASSWORD_WORDS.isdisjoint(_SEPARATORS.split(low))
 
 
 def password_value_ok(value: str, *, quoted: bool, prose: bool) -> bool:
@@ -87,11 +98,7 @@ class PasswordDetector(Detector):
         for kw in _KEYWORD.finditer(text, start, end):
             if kw.start() < pos:
                 continue
-            i, j = kw.start(), kw.end()
-            while i > 0 and kw.start() - i < 64 and text[i - 1] in _IDENT_CHARS:
-                i -= 1
-            while j < len(text) and j - kw.end() < 64 and text[j] in _IDENT_CHARS:
-                j += 1
+            i, j = identifier_bounds(text, kw.start(), kw.end())
             ident = text[i:j]
             pos = j  # one look per identifier, however many keywords it holds
             if not is_password_key(ident):

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import math
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sanitize import ScanConfig, scan
 from sanitize.detectors.base import shannon_entropy
-from sanitize.detectors.entropy import generic_value_ok
+from sanitize.detectors.entropy import _FOLDS_TO_ASCII, _KEYWORD, generic_value_ok, keyword_spans
 
 V = "x8Kd92mZpQ71vLr0aT5yN3"
 HEX = "edc94cdbeb9f580971f102e074cc7856"
@@ -47,3 +52,39 @@ def test_entropy_floor() -> None:
     assert shannon_entropy("abcd") == pytest.approx(2.0)
     assert generic_value_ok(V)
     assert not generic_value_ok("1.2.3")
+
+
+@settings(max_examples=200)
+@given(st.text(max_size=80))
+def test_entropy_is_the_plug_in_estimate(value: str) -> None:
+    n = len(value)
+    # brute force: p(ch) from str.count, over the distinct characters in any order
+    expected = -sum(value.count(ch) / n * math.log2(value.count(ch) / n) for ch in set(value)) if n else 0.0
+    assert shannon_entropy(value) == pytest.approx(expected, abs=1e-12)
+    assert 0.0 <= shannon_entropy(value) <= math.log2(max(n, 1)) + 1e-12
+
+
+# text drawn from keyword pieces, identifier characters, separators and the non-ASCII letters that
+# (?i) folds onto ASCII ones (U+0130, U+0131, U+017F, U+212A)
+_PIECES = st.sampled_from(
+    ["secret", "SeCrEt", "token", "KEY", "key", "auth", "bearer", "salt", "signature", "credential",
+     "secretoken", "sal", "t", "_", "-", ".", " ", "=", "\n", "x9", "\u0130", "\u0131", "\u017f", "\u212a", "é"]
+)  # fmt: skip
+
+
+@settings(max_examples=300)
+@given(st.lists(_PIECES, max_size=40).map("".join), st.data())
+def test_keyword_spans_match_the_ignorecase_regex(text: str, data: st.DataObject) -> None:
+    start = data.draw(st.integers(0, len(text)))
+    end = data.draw(st.integers(start, len(text)))
+    expected = [m.span() for m in _KEYWORD.finditer(text, start, end)]
+    assert list(keyword_spans(text, start, end)) == expected
+
+
+def test_only_four_non_ascii_letters_fold_to_ascii_under_ignorecase() -> None:
+    """keyword_spans lower-cases ASCII only; that is exact unless one of these is in the window."""
+    import sys
+
+    letter = re.compile("(?i:[a-z])")
+    folding = {chr(cp) for cp in range(128, sys.maxunicode + 1) if letter.fullmatch(chr(cp))}
+    assert folding == set(_FOLDS_TO_ASCII)

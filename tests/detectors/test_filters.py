@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sanitize.detectors import filters
 
@@ -47,3 +49,17 @@ def test_url_userinfo() -> None:
     text = "see postgres://bob:pw@db/x and mail bob@x.com"
     assert filters.is_url_userinfo(text, text.index("bob:"))
     assert not filters.is_url_userinfo(text, text.index("bob@"))
+
+
+@settings(max_examples=300)
+@given(st.text(max_size=40) | st.text(alphabet=st.characters(max_codepoint=127), max_size=40))
+def test_char_classes_counts_like_the_str_predicates(value: str) -> None:
+    expected = sum(
+        [
+            any(c.islower() for c in value),
+            any(c.isupper() for c in value),
+            any(c.isdigit() for c in value),
+            any(not c.isalnum() for c in value),
+        ]
+    )
+    assert filters.char_classes(value) == expected

@@ -4,9 +4,11 @@ connection strings and user:pass@host URLs; the span is the value only."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sanitize import ScanConfig, scan
-from sanitize.detectors.passwords import is_password_key, password_value_ok
+from sanitize.detectors.passwords import identifier_bounds, is_password_key, password_value_ok
 
 CASES = [
     # prose
@@ -96,3 +98,34 @@ def test_password_value_rules() -> None:
     assert not password_value_ok("incorrect", quoted=False, prose=True)  # an English word in prose
     assert password_value_ok("sunflower", quoted=True, prose=False)  # quoted literals are taken as written
     assert not password_value_ok("os.environ['X']", quoted=True, prose=False)
+
+
+def _identifier_bounds_loop(text: str, start: int, end: int, reach: int = 64) -> tuple[int, int]:
+    """Reference: walk character by character."""
+    i, j = start, end
+    while i > 0 and start - i < reach and text[i - 1] in IDENT:
+        i -= 1
+    while j < len(text) and j - end < reach and text[j] in IDENT:
+        j += 1
+    return i, j
+
+
+IDENT = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet="aZ09_.-= \n\u00e9\u212a", max_size=200), st.data())
+def test_identifier_bounds_walks_like_the_loop(text: str, data: st.DataObject) -> None:
+    start = data.draw(st.integers(0, len(text)))
+    end = data.draw(st.integers(start, len(text)))
+    reach = data.draw(st.sampled_from([0, 1, 5, 64]))
+    assert identifier_bounds(text, start, end, reach) == _identifier_bounds_loop(text, start, end, reach)
+
+
+def test_identifier_bounds_examples() -> None:
+    text = "export DB_PASSWORD=hunter2"
+    k = text.index("PASS")
+    i, j = identifier_bounds(text, k, k + 4)
+    assert text[i:j] == "DB_PASSWORD"
+    long = "a" * 100 + "pass" + "b" * 100
+    assert identifier_bounds(long, 100, 104) == (36, 168)  # at most 64 characters each side
