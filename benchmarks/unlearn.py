@@ -236,16 +236,14 @@ def run_scaling(args: argparse.Namespace, preset: dict[str, Any], setup: Any) ->
 
 
 def _fmt_table(rows: list[Row], secrets: int) -> str:
-    head = (
-        f"{'method':<16}{'seconds':>9}{'x retrain':>10}{'ppl':>9}{'peak MiB':>10}  exposure per secret (bits)"
-    )
+    head = f"{'method':<16}{'seconds':>9}{'x retrain':>10}{'ppl':>11}{'peak MiB':>10}  exposure per secret (bits)"
     lines = [head, "-" * len(head)]
     for r in rows:
         if "error" in r.extra:
             lines.append(f"{r.method:<16}  refused: {r.extra['error'][:80]}")
             continue
         exp = " ".join(f"{e:5.2f}" for e in r.exposures)
-        lines.append(f"{r.method:<16}{r.seconds:9.2f}{r.ratio:10.3f}{r.ppl:9.4g}{r.peak_mib:10.1f}  {exp}")
+        lines.append(f"{r.method:<16}{r.seconds:9.2f}{r.ratio:10.3f}{r.ppl:11.4g}{r.peak_mib:10.1f}  {exp}")
     return "\n".join(lines)
 
 
