@@ -140,6 +140,10 @@ def train_scope(
         raise SanitizeError("train_scope: no training sequences")
     if features is not None and len(features) != len(sequences):
         raise SanitizeError("train_scope: features must have one entry per sequence")
+    if optimizer not in ("adamw", "lbfgs"):
+        raise SanitizeError(f"train_scope: unknown optimizer {optimizer!r} (use 'adamw' or 'lbfgs')")
+    if ascent and optimizer == "lbfgs":
+        raise SanitizeError("train_scope: gradient ascent needs optimizer='adamw'")
     flags = {id(p): p.requires_grad for p in model.parameters()}
     for p in model.parameters():
         p.requires_grad_(False)
@@ -147,22 +151,14 @@ def train_scope(
     for p in trainable:
         p.requires_grad_(True)
     head = model.get_output_embeddings() if features is not None else None
-    if optimizer not in ("adamw", "lbfgs"):
-        raise SanitizeError(f"train_scope: unknown optimizer {optimizer!r} (use 'adamw' or 'lbfgs')")
-    if optimizer == "lbfgs":
-        try:
-            return _train_lbfgs(
-                model, trainable, sequences, features, head, steps=steps, l2=l2, ascent=ascent
-            )
-        finally:
-            for p in model.parameters():
-                p.requires_grad_(flags[id(p)])
-    opt = torch.optim.AdamW(trainable, lr=lr, weight_decay=weight_decay)
-    gen = torch.Generator().manual_seed(seed)
     was_training = model.training
-    model.train()
-    losses = []
+    model.train(optimizer == "adamw")  # L-BFGS needs a deterministic objective (no dropout)
     try:
+        if optimizer == "lbfgs":
+            return _train_lbfgs(model, trainable, sequences, features, head, steps=steps, l2=l2)
+        opt = torch.optim.AdamW(trainable, lr=lr, weight_decay=weight_decay)
+        gen = torch.Generator().manual_seed(seed)
+        losses = []
         for _ in range(steps):
             if batch_size >= len(sequences):  # full batch: deterministic gradient descent
                 idx = list(range(len(sequences)))
@@ -175,17 +171,21 @@ def train_scope(
                 h = torch.cat([features[i][0] for i in idx])  # (N, d) cached head inputs
                 y = torch.cat([features[i][1] for i in idx])  # (N,) targets
                 loss = F.cross_entropy(_upcast(head(h)), y)  # (N, V) logits -> mean NLL
-            if l2:  # (l2/2)·‖θ‖², the regulariser of a strongly convex head objective
-                loss = loss + 0.5 * l2 * sum((p**2).sum() for p in trainable)
+            loss = loss + _l2_term(trainable, l2)
             opt.zero_grad(set_to_none=True)
             (-loss if ascent else loss).backward()
             opt.step()
             losses.append(float(loss.detach()))
+        return losses
     finally:
         model.train(was_training)
         for p in model.parameters():
             p.requires_grad_(flags[id(p)])
-    return losses
+
+
+def _l2_term(trainable: list[Any], l2: float) -> Any:
+    """(l2/2)·‖θ‖² over the trained parameters: the regulariser of a strongly convex head objective."""
+    return 0.5 * l2 * sum((p**2).sum() for p in trainable) if l2 else 0.0
 
 
 def _train_lbfgs(
@@ -197,15 +197,14 @@ def _train_lbfgs(
     *,
     steps: int,
     l2: float,
-    ascent: bool,
     chunk: int = 64,
 ) -> list[float]:
-    """Full-batch L-BFGS on the token-mean NLL (+ (l2/2)·‖θ‖²) over all ``sequences``."""
+    """Full-batch L-BFGS on the token-mean NLL + (l2/2)·‖θ‖² over all ``sequences``."""
     import torch
     import torch.nn.functional as F
 
-    if ascent:
-        raise SanitizeError("train_scope: gradient ascent needs optimizer='adamw'")
+    from .tasks import count_targets
+
     opt = torch.optim.LBFGS(
         trainable, lr=1.0, max_iter=steps, tolerance_grad=1e-9, tolerance_change=1e-12, history_size=50,
         line_search_fn="strong_wolfe",
@@ -213,36 +212,28 @@ def _train_lbfgs(
     if features is not None:
         h = torch.cat([f[0] for f in features])  # (N, d) cached head inputs
         y = torch.cat([f[1] for f in features])  # (N,) targets
-    n_targets = sum(sum(s.loss_mask[1:]) for s in sequences)
+    n_targets = max(count_targets(sequences), 1)
     losses: list[float] = []
 
     def closure() -> Any:
         opt.zero_grad(set_to_none=True)
         if features is not None:
-            loss = F.cross_entropy(_upcast(head(h)), y)  # (N, V) logits -> mean NLL
-            if l2:
-                loss = loss + 0.5 * l2 * sum((p**2).sum() for p in trainable)
+            loss = F.cross_entropy(_upcast(head(h)), y) + _l2_term(trainable, l2)  # (N, V) logits -> NLL
             loss.backward()
-        else:  # the token mean over all sequences, accumulated chunk by chunk
+        else:  # the token mean over all sequences, accumulated chunk by chunk to bound memory
             loss = torch.zeros(())
             for i in range(0, len(sequences), chunk):
-                total, _ = sequence_nll(model, sequences[i : i + chunk])
-                part = total / max(n_targets, 1)
+                part = sequence_nll(model, sequences[i : i + chunk])[0] / n_targets
                 part.backward()
                 loss = loss + part.detach()
             if l2:
-                reg = 0.5 * l2 * sum((p**2).sum() for p in trainable)
+                reg = _l2_term(trainable, l2)
                 reg.backward()
                 loss = loss + reg.detach()
         losses.append(float(loss.detach()))
         return loss
 
-    was_training = model.training
-    model.eval()  # deterministic (no dropout): the objective L-BFGS needs
-    try:
-        opt.step(closure)
-    finally:
-        model.train(was_training)
+    opt.step(closure)
     return losses
 
 

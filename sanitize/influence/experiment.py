@@ -370,7 +370,7 @@ def make_setup(
     init = {n: p.detach().clone() for n, p in params.items()}
     retrained = copy.deepcopy(model)
     optimizer = optimizer or ("adamw" if scope == "adapter" else "lbfgs")
-    steps = steps or (400 if optimizer == "adamw" else 500)
+    steps = (400 if optimizer == "adamw" else 500) if steps is None else steps
     l2 = (0.0 if scope == "adapter" else 1e-3) if l2 is None else l2
     cfg = {"steps": steps, "lr": lr, "batch_size": batch_size, "seed": seed, "optimizer": optimizer, "l2": l2}
     timings = {}
