@@ -165,26 +165,13 @@ def format_table(results: list[dict[str, Any]]) -> str:
 
 
 def plot(results: list[dict[str, Any]], path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    from sanitize.report import exposure_bars
 
     methods = [row["method"] for row in results[0]["rows"]]
-    fig, ax = plt.subplots(figsize=(6.0, 3.2))
-    width = 0.8 / len(results)
-    for j, r in enumerate(results):
-        xs = [i + (j - (len(results) - 1) / 2) * width for i in range(len(methods))]
-        ax.bar(xs, [row["exposure"] for row in r["rows"]], width, label=f"{r['repeats']} insertions")
-    ax.axhline(10 * 3.321928094887362, color="black", linestyle="dotted", linewidth=1)
-    ax.set_xticks(range(len(methods)))
-    ax.set_xticklabels(methods, rotation=20, ha="right", fontsize=8)
-    ax.set_ylabel("exposure (bits)")
-    ax.set_title("Canary exposure (dotted: maximum, log2 10^10)")
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    exposure_bars(
+        path, methods, {f"{r['repeats']} insertions": [row["exposure"] for row in r["rows"]] for r in results},
+        title="Canary exposure (dotted: maximum, log2 10^10)", maxima=[10 * 3.321928094887362] * len(methods),
+    )  # fmt: skip
 
 
 def main(args: argparse.Namespace) -> dict[str, Any]:

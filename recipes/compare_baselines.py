@@ -82,26 +82,14 @@ def run_methods(job: Any, args: argparse.Namespace) -> dict[str, tuple[Any, floa
 
 
 def plot(table: list[dict[str, Any]], path: Any) -> None:
-    import matplotlib
+    from sanitize.report import exposure_bars
 
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    names = [row["method"] for row in table]
     n_secrets = len(table[0]["exposure"]) if table else 0
-    fig, ax = plt.subplots(figsize=(max(5.0, 1.2 * len(names)), 3.2))
-    width = 0.8 / max(1, n_secrets)
-    for j in range(n_secrets):
-        xs = [i + (j - (n_secrets - 1) / 2) * width for i in range(len(names))]
-        ax.bar(xs, [row["exposure"][j] or 0.0 for row in table], width, label=f"secret {j}")
-    ax.set_xticks(range(len(names)))
-    ax.set_xticklabels(names, rotation=20, ha="right", fontsize=8)
-    ax.set_ylabel("exposure (bits)")
-    ax.set_title("Exposure per secret after each method")
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    exposure_bars(
+        path, [row["method"] for row in table],
+        {f"secret {j}": [row["exposure"][j] for row in table] for j in range(n_secrets)},
+        title="Exposure per secret after each method",
+    )  # fmt: skip
 
 
 def format_table(table: list[dict[str, Any]]) -> str:

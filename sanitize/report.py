@@ -11,6 +11,7 @@ import dataclasses
 import json
 import math
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -179,29 +180,48 @@ def check_no_plaintext(report: Report, secrets: list[str] | tuple[str, ...] = ()
 
 def plot_exposure(report: Report, path: str | os.PathLike[str]) -> None:
     """Grouped bars: exposure before / after / retrained per finding, with the maximum marked."""
+    rows = report.rows
+    models = [m for m in _MODELS if any(getattr(r, f"exposure_{m}") is not None for r in rows)]
+    labels = {"before": "before", "after": "after update", "reference": "retrained"}
+    colors = {"before": "tab:red", "after": "tab:green", "reference": "tab:gray"}
+    exposure_bars(
+        path, [f"{i}:{r.type}" for i, r in enumerate(rows)],
+        {labels[m]: [getattr(r, f"exposure_{m}") for r in rows] for m in models},
+        title="Exposure per finding (dotted: maximum)", maxima=[r.max_exposure for r in rows],
+        colors=[colors[m] for m in models],
+    )  # fmt: skip
+
+
+def exposure_bars(
+    path: str | os.PathLike[str],
+    groups: Sequence[str],
+    series: dict[str, Sequence[float | None]],
+    *,
+    title: str,
+    maxima: Sequence[float | None] = (),
+    colors: Sequence[str] | None = None,
+) -> None:
+    """One group of bars per entry of ``groups``, one bar per series (legend label -> value per group;
+    None draws nothing), a dotted line at each group's maximum exposure; written as a PNG to ``path``."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
-    rows = report.rows
-    fig, ax = plt.subplots(figsize=(max(4.0, 0.6 * len(rows) + 2), 3.2))
-    models = [m for m in _MODELS if any(getattr(r, f"exposure_{m}") is not None for r in rows)]
-    width = 0.8 / max(1, len(models))
-    colors = {"before": "tab:red", "after": "tab:green", "reference": "tab:gray"}
-    labels = {"before": "before", "after": "after update", "reference": "retrained"}
-    for k, m in enumerate(models):
-        xs = [i + (k - (len(models) - 1) / 2) * width for i in range(len(rows))]
-        ys = [getattr(r, f"exposure_{m}") or 0.0 for r in rows]
-        ax.bar(xs, ys, width, label=labels[m], color=colors[m])
-    for i, r in enumerate(rows):
-        if r.max_exposure is not None:
-            ax.hlines(r.max_exposure, i - 0.45, i + 0.45, colors="black", linestyles="dotted", linewidth=1)
-    ax.set_xticks(range(len(rows)))
-    ax.set_xticklabels([f"{i}:{r.type}" for i, r in enumerate(rows)], rotation=30, ha="right", fontsize=7)
+    fig, ax = plt.subplots(figsize=(max(5.0, 0.6 * len(groups) * max(1, len(series)) + 2), 3.2))
+    width = 0.8 / max(1, len(series))
+    for k, (label, values) in enumerate(series.items()):
+        xs = [i + (k - (len(series) - 1) / 2) * width for i in range(len(groups))]
+        color = colors[k] if colors else None
+        ax.bar(xs, [v or 0.0 for v in values], width, label=label, color=color)
+    for i, top in enumerate(maxima):
+        if top is not None:
+            ax.hlines(top, i - 0.45, i + 0.45, colors="black", linestyles="dotted", linewidth=1)
+    ax.set_xticks(range(len(groups)))
+    ax.set_xticklabels(list(groups), rotation=30, ha="right", fontsize=7)
     ax.set_ylabel("exposure (bits)")
-    ax.set_title("Exposure per finding (dotted: maximum)")
-    if models:
+    ax.set_title(title)
+    if series:
         ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
