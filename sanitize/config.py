@@ -284,6 +284,12 @@ class UpdateConfig(BaseConfig):
     curvature_samples: int = option(
         64, help="Number of sanitized training sequences sampled for curvature and the objective estimate."
     )
+    objective_samples: int = option(
+        512,
+        help="Retained training sequences sampled for the objective estimate and its gradient (line search, "
+        "closed loop); a superset of the curvature sample. Only losses and gradients run on it, so it can be "
+        "larger: a small one lets the step overfit the sample (held-out loss rises while the estimate falls).",
+    )
     head_samples: int = option(
         2048,
         help="Curvature sample size in head mode: hidden states are cached once, so a large sample is cheap "
@@ -347,6 +353,7 @@ class UpdateConfig(BaseConfig):
         self._check_range("solver_tol", 0.0, 1.0, low_open=True)
         for name in (
             "curvature_samples",
+            "objective_samples",
             "head_samples",
             "max_iter",
             "hutchinson_probes",
@@ -541,10 +548,15 @@ class BaselineConfig(BaseConfig):
         "adamw",
         help="'adamw' (mini-batch) or 'lbfgs' (full batch to a stationary point; steps = iterations, lr unused).",
     )
+    schedule: str = option(
+        "constant",
+        help="AdamW learning rate over the steps: 'constant' or 'linear' (decay to 0, Trainer's default).",
+    )
 
     def __post_init__(self) -> None:
         self._check_choice("scope", ("adapter", "head"))
         self._check_choice("optimizer", ("adamw", "lbfgs"))
+        self._check_choice("schedule", ("constant", "linear"))
         for name in ("steps", "batch_size", "seed"):
             if isinstance(getattr(self, name), bool) or not isinstance(getattr(self, name), int):
                 self._fail(name, "must be an integer")

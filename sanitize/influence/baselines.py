@@ -118,13 +118,16 @@ def train_scope(
     ascent: bool = False,
     features: Sequence[tuple[Any, Any]] | None = None,
     optimizer: str = "adamw",
+    schedule: str = "constant",
 ) -> list[float]:
     """Train only ``params`` of ``model`` (in place) for ``steps`` optimizer steps; returns the losses.
 
     ``optimizer="adamw"``: mini-batch AdamW (below). ``optimizer="lbfgs"``: full-batch L-BFGS with a
     strong-Wolfe line search, up to ``steps`` iterations (``lr``, ``batch_size`` and ``seed`` unused) --
     it reaches a stationary point of the objective, the premise of the influence update, and on a
-    convex head (``features`` with ``l2 > 0``) the unique optimum.
+    convex head (``features`` with ``l2 > 0``) the unique optimum. ``schedule``: AdamW's learning rate,
+    ``"constant"`` or ``"linear"`` (decays to 0 over ``steps``, Hugging Face ``Trainer``'s default: the
+    last steps average out the batch noise, so the end point is close to stationary).
 
     Each step samples ``batch_size`` sequences with replacement (torch generator seeded with ``seed``;
     all sequences in order when ``batch_size >= len(sequences)``) and takes the token-mean NLL over
@@ -142,6 +145,8 @@ def train_scope(
         raise SanitizeError("train_scope: features must have one entry per sequence")
     if optimizer not in ("adamw", "lbfgs"):
         raise SanitizeError(f"train_scope: unknown optimizer {optimizer!r} (use 'adamw' or 'lbfgs')")
+    if schedule not in ("constant", "linear"):
+        raise SanitizeError(f"train_scope: unknown schedule {schedule!r} (use 'constant' or 'linear')")
     if ascent and optimizer == "lbfgs":
         raise SanitizeError("train_scope: gradient ascent needs optimizer='adamw'")
     flags = {id(p): p.requires_grad for p in model.parameters()}
@@ -157,6 +162,9 @@ def train_scope(
         if optimizer == "lbfgs":
             return _train_lbfgs(model, trainable, sequences, features, head, steps=steps, l2=l2)
         opt = torch.optim.AdamW(trainable, lr=lr, weight_decay=weight_decay)
+        decay = torch.optim.lr_scheduler.LambdaLR(
+            opt, (lambda i: 1.0 - i / steps) if schedule == "linear" else (lambda i: 1.0)
+        )
         gen = torch.Generator().manual_seed(seed)
         losses = []
         for _ in range(steps):
@@ -175,6 +183,7 @@ def train_scope(
             opt.zero_grad(set_to_none=True)
             (-loss if ascent else loss).backward()
             opt.step()
+            decay.step()
             losses.append(float(loss.detach()))
         return losses
     finally:
@@ -285,7 +294,7 @@ def _run(
     losses = train_scope(
         new, params, sequences, steps=config.steps, lr=config.lr, batch_size=config.batch_size,
         seed=config.seed, weight_decay=config.weight_decay, l2=config.l2, ascent=ascent, features=feats,
-        optimizer=config.optimizer,
+        optimizer=config.optimizer, schedule=config.schedule,
     )  # fmt: skip
     delta = {n: (p.detach() - before[n]) for n, p in params.items()}
     seconds = time.perf_counter() - t0

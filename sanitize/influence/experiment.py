@@ -319,7 +319,7 @@ def make_setup(
     scope: str = "adapter", *, corpus: PlantedCorpus | None = None, tokenizer: Any = None, base: Any = None,
     seed: int = 0, steps: int | None = None, lr: float | None = None, batch_size: int = 16, lora_r: int = 8,
     pretrain_steps: int = 300, hidden: int = 64, layers: int = 2, optimizer: str | None = None,
-    l2: float | None = None,
+    l2: float | None = None, schedule: str = "constant",
 ) -> Setup:  # fmt: skip
     """Build the full experiment for one scope (pass ``corpus``/``tokenizer``/``base`` to share them).
 
@@ -373,6 +373,8 @@ def make_setup(
     steps = (400 if optimizer == "adamw" else 500) if steps is None else steps
     l2 = (0.0 if scope == "adapter" else 1e-3) if l2 is None else l2
     cfg = {"steps": steps, "lr": lr, "batch_size": batch_size, "seed": seed, "optimizer": optimizer, "l2": l2}
+    if optimizer == "adamw":
+        cfg["schedule"] = schedule
     timings = {}
     for name, m, seqs in (("finetune", model, train), ("retrain", retrained, train_san)):
         t0 = time.perf_counter()

@@ -1,12 +1,16 @@
 """The influence update with automatic step control: ``unlearn(model, pairs, ...) -> UnlearnResult``.
 
-Maths (T = ``n_train_tokens``, T_Z = targets in the affected sequences Z, S = curvature sample of
+Maths (T = ``n_train_tokens``, T_Z = targets in the affected sequences Z, S = objective sample of
 N_S targets drawn from the retained training data D minus Z (the twins Z̃ are excluded: they enter
-exactly), w = 1 - T_Z/T, d = θ - θ₀):
+exactly), S_C ⊂ S the curvature sample, w = 1 - T_Z/T, d = θ - θ₀):
 
     objective estimate  L̂(θ) = w·[m_S(θ) - m_S(θ₀) - ∇m_S(θ₀)ᵀd] - ∇ℓ(Z,θ₀)ᵀd/T + ℓ(Z̃,θ)/T + λ/2‖d‖²
     gradient            G(θ) = w·[∇m_S(θ) - ∇m_S(θ₀)] - ∇ℓ(Z,θ₀)/T + ∇ℓ(Z̃,θ)/T + λd
-    curvature           A(θ) = w·C_S(θ) + C_Z̃(θ)/T + (λ + damping) I
+    curvature           A(θ) = w·C_{S_C}(θ) + C_Z̃(θ)/T + (λ + damping) I
+
+S is larger than S_C (``objective_samples`` vs ``curvature_samples``): a curvature product costs a few
+gradients, but a step chosen on a small S overfits it -- L̂ falls while the retained loss rises (measured on
+the planted LoRA experiment: with S = S_C = 64 sequences the update raised the full sanitized objective).
 
 ``m_S`` is the mean token loss on S. L̂ is the sanitized objective L̃ up to a constant, with the
 sample's noise in the gradient at θ₀ replaced by the stationarity of the fine-tuned model
@@ -115,9 +119,12 @@ def influence_update(
     n_train_tokens: int,
     config: UpdateConfig,
     monitor: Callable[[torch.Tensor], float] | None = None,
+    curvature_sample: Sequence[Any] | None = None,
 ) -> tuple[torch.Tensor, dict[str, Any]]:
     """Closed-loop Newton (or gradient) steps on the sanitized objective -> (Δθ flat (P,), metrics).
 
+    ``sample`` estimates the retained data in the objective and its gradient; ``curvature_sample``
+    (default: ``sample``; usually a subset, products cost more than gradients) in the curvature.
     ``monitor(theta_flat) -> float`` is called after every accepted round (and once before).
     """
     cfg, T = config, float(n_train_tokens)
@@ -126,8 +133,12 @@ def influence_update(
         raise UnlearnError(f"n_train_tokens={n_train_tokens} must exceed the {t_z} targets of the pairs")
     w = 1.0 - t_z / T
     n_s = max(problem.n_targets(sample), 1)
+    curvature_sample = sample if curvature_sample is None else curvature_sample
+    n_c = max(problem.n_targets(curvature_sample), 1)
     theta0 = problem.flat0()  # (P,)
-    metrics: dict[str, Any] = {"n_params": problem.numel, "n_pair_targets": t_z, "n_curvature_targets": n_s}
+    metrics: dict[str, Any] = {
+        "n_params": problem.numel, "n_pair_targets": t_z, "n_objective_targets": n_s, "n_curvature_targets": n_c,
+    }  # fmt: skip
 
     # pieces of L̂ and G fixed at θ₀
     grad_z0 = problem.grad_sum(problem.theta0, originals) / T  # (P,) ∇ℓ(Z)/T
@@ -179,7 +190,7 @@ def influence_update(
         grad = g0 if rnd == 0 else gradient_at(theta)  # (P,) round 0: the influence gradient, both variants
         op = Curvature(
             problem, kind=cfg.curvature, l2=cfg.l2, params=problem.params_at(theta),
-            groups=[(sample, w / n_s), (sanitized, 1.0 / T)],
+            groups=[(curvature_sample, w / n_c), (sanitized, 1.0 / T)],
         )  # fmt: skip
         if (
             damping is None
@@ -324,10 +335,11 @@ def unlearn(
 ) -> UnlearnResult:
     """Remove the influence of ``pairs`` (z -> z̃) from ``model``, restricted to ``config.scope``.
 
-    ``curvature``: sanitized training sequences (the pairs' twins and originals are dropped: the sample
-    stands for the retained data; of the rest a sample of ``curvature_samples`` is used, of
-    ``head_samples`` for the head scope where hidden states are cached once);
-    ``heldout``: sequences for the perplexity guard (None: unsampled ``curvature`` sequences);
+    ``curvature``: sanitized training sequences (the pairs' twins and originals are dropped: the samples
+    stand for the retained data); of the rest ``curvature_samples`` are sampled for the curvature and
+    ``objective_samples`` (a superset) for the objective estimate and its gradient; in the head scope,
+    where hidden states are cached once, ``head_samples`` for both;
+    ``heldout``: sequences for the perplexity guard (None: up to 64 sequences in neither sample);
     ``n_train_tokens``: T, the number of target tokens the fine-tuning loss was normalised by;
     ``monitor(model) -> float``: optional, e.g. max exposure of the secrets (closed-loop ``target``).
     ``model`` is never modified; apply the result with ``result.apply(model)``.
@@ -350,14 +362,14 @@ def unlearn(
             f"all {n_given} curvature sequences are pairs' twins or originals: pass the sanitized training "
             "sequences, which must include sequences without findings"
         )
-    rng = random.Random(cfg.seed)
     k = cfg.head_samples if scope.kind == "head" else cfg.curvature_samples
-    chosen = sorted(rng.sample(range(len(curvature)), min(k, len(curvature))))
-    sample = [curvature[i] for i in chosen]
+    k_obj = k if scope.kind == "head" else max(cfg.objective_samples, k)
+    curv_idx, obj_idx, held = sample_indices(len(curvature), k, k_obj, 64 if heldout is None else 0, cfg.seed)
+    curvature_sample = [curvature[i] for i in curv_idx]
+    sample = [curvature[i] for i in obj_idx]
     heldout_source = "heldout"
     if heldout is None:
-        rest = sorted(set(range(len(curvature))) - set(chosen))
-        heldout = [curvature[i] for i in rest[:64]]
+        heldout = [curvature[i] for i in held]
         heldout_source = "curvature (unsampled)" if heldout else "none"
     originals = [p.original for p in pairs]
     sanitized = [p.sanitized for p in pairs]
@@ -369,6 +381,7 @@ def unlearn(
                 scope.model, scope.module, [originals, sanitized, sample, list(heldout)], cfg
             )
             data = dict(zip(("originals", "sanitized", "sample", "heldout"), feats))
+            data["curvature"] = data["sample"]  # head_samples: one cached sample for both
         else:
             problem = Problem(CausalLMTask(), scope.model, scope.local_names, cfg.batch_size)
             data = {
@@ -376,6 +389,7 @@ def unlearn(
                 "sanitized": sanitized,
                 "sample": sample,
                 "heldout": list(heldout),
+                "curvature": curvature_sample,
             }
 
         def result_for(flat: torch.Tensor) -> UnlearnResult:
@@ -389,13 +403,29 @@ def unlearn(
 
         delta, metrics = influence_update(
             problem, data["originals"], data["sanitized"], data["sample"], data["heldout"] or None,
-            n_train_tokens, cfg, flat_monitor,
+            n_train_tokens, cfg, flat_monitor, data["curvature"],
         )  # fmt: skip
     metrics.update(
         heldout_source=heldout_source, n_pairs=len(pairs), curvature_excluded=n_given - len(curvature),
         seconds=time.perf_counter() - start,
     )  # fmt: skip
     return _result(scope, problem, delta, metrics, cfg)
+
+
+def sample_indices(
+    n: int, k_curvature: int, k_objective: int, n_heldout: int, seed: int
+) -> tuple[list[int], list[int], list[int]]:
+    """Split ``range(n)`` -> (curvature, objective, held-out) sorted index lists, from one seeded permutation.
+
+    The curvature sample comes first (``k_curvature``), then up to ``n_heldout`` held-out indices (disjoint
+    from both samples), then the rest of the objective sample, which contains the curvature sample and has
+    ``max(k_objective, k_curvature)`` indices (fewer when ``n`` is too small).
+    """
+    order = random.Random(seed).sample(range(n), n)
+    k = min(k_curvature, n)
+    n_hold = min(n_heldout, n - k)
+    held, rest = order[k : k + n_hold], order[:k] + order[k + n_hold :]
+    return sorted(order[:k]), sorted(rest[: max(k_objective, k)]), sorted(held)
 
 
 def _result(

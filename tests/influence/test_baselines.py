@@ -98,6 +98,38 @@ def test_cached_head_features_train_exactly_like_full_forward_passes(toy) -> Non
     assert torch.equal(a.transformer.wte.weight, model.transformer.wte.weight)
 
 
+def test_linear_schedule_decays_adamw_lr_to_zero_like_trainer(toy) -> None:  # type: ignore[no-untyped-def]
+    """schedule='linear' is Trainer's default (no warmup): step t uses lr·(1 - t/steps); checked against a
+    hand-written full-batch AdamW loop in float64."""
+    model = untie_head(toy["base"]).double()
+    seqs = toy["train"][:6]
+    feats = B.head_features(model, seqs)
+    h = torch.cat([f for f, _ in feats])  # (N, d)
+    y = torch.cat([t for _, t in feats])  # (N,)
+    w0 = model.lm_head.weight.detach().clone()  # (V, d)
+    steps, lr = 5, 0.05
+    got = {}
+    for schedule in ("constant", "linear"):
+        m = copy.deepcopy(model)
+        B.train_scope(m, B.scope_parameters(m, "head"), seqs, features=feats, steps=steps, lr=lr,
+                      batch_size=len(seqs), schedule=schedule)  # fmt: skip
+        got[schedule] = m.lm_head.weight.detach()
+    w = w0.clone().requires_grad_(True)
+    opt = torch.optim.AdamW([w], lr=lr, weight_decay=0.0)
+    for t in range(steps):
+        for group in opt.param_groups:
+            group["lr"] = lr * (1 - t / steps)
+        loss = torch.nn.functional.cross_entropy(h @ w.T, y)  # (N, V) logits -> mean NLL
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    torch.testing.assert_close(got["linear"], w.detach(), rtol=1e-10, atol=1e-12)
+    assert not torch.allclose(got["constant"], got["linear"], rtol=1e-6, atol=1e-8)
+    with pytest.raises(SanitizeError, match="schedule"):
+        B.train_scope(copy.deepcopy(model), B.scope_parameters(model, "head"), seqs, steps=1, lr=lr,
+                      schedule="cosine")  # fmt: skip
+
+
 @pytest.mark.parametrize(("optimizer", "steps", "tol"), [("adamw", 1500, 1e-2), ("lbfgs", 300, 1e-4)])
 def test_retrain_reaches_the_optimum_of_a_convex_head(toy, optimizer: str, steps: int, tol: float) -> None:  # type: ignore[no-untyped-def]
     """L2-regularised softmax regression on frozen features is strongly convex: full-batch retraining

@@ -200,3 +200,23 @@ def test_head_update_lands_on_the_retrained_optimum_with_twins_in_the_curvature_
     rel = float((w_up - w_rt).norm() / (w_ft - w_rt).norm())
     print(f"head: rel. distance to the retrained optimum {rel:.2e}, rounds {result.metrics['rounds']}")
     assert rel <= 0.05, rel
+
+
+@pytest.mark.parametrize(
+    ("n", "k", "k_obj", "n_hold"),
+    [(400, 64, 512, 0), (400, 64, 512, 64), (100, 64, 512, 64), (30, 64, 8, 64), (10, 3, 5, 2)],
+)
+def test_sample_indices_nest_the_curvature_sample_in_the_objective_sample(
+    n: int, k: int, k_obj: int, n_hold: int
+) -> None:
+    from sanitize.influence.update import sample_indices
+
+    curv, obj, held = sample_indices(n, k, k_obj, n_hold, seed=3)
+    assert curv == sorted(curv) and obj == sorted(obj) and held == sorted(held)
+    assert len(curv) == min(k, n) and len(set(obj)) == len(obj)
+    assert set(curv) <= set(obj) <= set(range(n))
+    assert not set(held) & set(obj), "the held-out guard must not be in either sample"
+    assert len(held) == min(n_hold, n - len(curv))
+    assert len(obj) == min(max(k, k_obj), n - len(held))
+    assert sample_indices(n, k, k_obj, n_hold, seed=3) == (curv, obj, held)  # deterministic per seed
+    assert sample_indices(n, k, k_obj, n_hold, seed=4)[0] != curv or k >= n
