@@ -319,15 +319,19 @@ def make_setup(
     scope: str = "adapter", *, corpus: PlantedCorpus | None = None, tokenizer: Any = None, base: Any = None,
     seed: int = 0, steps: int | None = None, lr: float | None = None, batch_size: int = 16, lora_r: int = 8,
     pretrain_steps: int = 300, hidden: int = 64, layers: int = 2, optimizer: str | None = None,
-    l2: float | None = None, schedule: str = "constant",
+    l2: float | None = None, schedule: str = "linear",
 ) -> Setup:  # fmt: skip
     """Build the full experiment for one scope (pass ``corpus``/``tokenizer``/``base`` to share them).
 
-    The adapter is fine-tuned with mini-batch AdamW (``steps`` 400), as LoRA recipes do. The head is
+    Both scopes are trained on an L2-regularised objective, ``loss + l2/2·‖θ‖²``, so that the premise of
+    the influence update -- the fine-tuned scope sits at a stationary point of a regularised objective --
+    approximately holds, and ``UpdateConfig(l2=...)`` states that objective. The adapter is fine-tuned
+    with mini-batch AdamW (``steps`` 400, learning rate decaying linearly to 0 as ``Trainer`` does,
+    ``l2`` 1e-2); the decay makes the end point close to stationary and the retrained reference
+    reproducible across batch orders (constant lr: up to 3.6 bits apart, see README Status). The head is
     fitted as what it is, L2-regularised softmax regression on frozen features (``l2`` 1e-3), with
-    full-batch L-BFGS to its optimum (``steps`` 500 iterations): the premise of the influence update
-    (a stationary fine-tuned model) holds, and the retrained reference is the unique optimum on the
-    sanitized corpus, independent of the optimiser's path.
+    full-batch L-BFGS to its optimum (``steps`` 500 iterations); its retrained reference is the unique
+    optimum on the sanitized corpus, independent of the optimiser's path.
     """
     import time
 
@@ -371,7 +375,7 @@ def make_setup(
     retrained = copy.deepcopy(model)
     optimizer = optimizer or ("adamw" if scope == "adapter" else "lbfgs")
     steps = (400 if optimizer == "adamw" else 500) if steps is None else steps
-    l2 = (0.0 if scope == "adapter" else 1e-3) if l2 is None else l2
+    l2 = (1e-2 if scope == "adapter" else 1e-3) if l2 is None else l2
     cfg = {"steps": steps, "lr": lr, "batch_size": batch_size, "seed": seed, "optimizer": optimizer, "l2": l2}
     if optimizer == "adamw":
         cfg["schedule"] = schedule

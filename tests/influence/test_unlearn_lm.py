@@ -7,7 +7,8 @@ digit strings ranked) in the training context of each secret's first occurrence.
 measured on held-out public text the update never sees (its held-out guard gets a separate
 validation set). Nothing here is tuned to the assertions: the update runs with ``UpdateConfig()``
 defaults; only the scope is chosen, and ``l2`` is set to the regulariser the training objective had
-(a fact about the fine-tuning, not a knob).
+(a fact about the fine-tuning, not a knob: 1e-2 for the adapter, 1e-3 for the head, see
+``experiment.make_setup``).
 """
 
 from __future__ import annotations
@@ -35,14 +36,7 @@ def lab() -> dict[str, object]:
     return {"adapter": adapter, "head": head, "validation": validation}
 
 
-ADAPTER_XFAIL = pytest.mark.xfail(
-    strict=True,
-    reason="the default adapter update does not meet acceptance 4 yet (see README, Status); strict, so this "
-    "marker must go once it does",
-)
-
-
-@pytest.mark.parametrize("scope", [pytest.param("adapter", marks=ADAPTER_XFAIL), "head"])
+@pytest.mark.parametrize("scope", ["adapter", "head"])
 def test_default_update_matches_retraining(lab: dict[str, object], scope: str) -> None:
     s: E.Setup = lab[scope]  # type: ignore[assignment]
     result = unlearn(
