@@ -394,6 +394,11 @@ class FinetuneConfig(BaseConfig):
     learning_rate: float = option(1e-3, help="Peak learning rate (AdamW).")
     batch_size: int = option(8, help="Sequences per optimiser step (per device).")
     weight_decay: float = option(0.0, help="AdamW decoupled weight decay.")
+    l2: float = option(
+        0.0,
+        help="L2 penalty (l2/2)*||theta||^2 over the trained parameters, added to the loss (part of the "
+        "objective, unlike weight_decay); pass the same value as UpdateConfig.l2 when unlearning.",
+    )
     warmup_steps: int = option(0, help="Linear warm-up steps.")
     lr_scheduler: str = option("linear", help="Trainer lr_scheduler_type: linear, cosine, constant, ...")
     seed: int = option(0, help="Seed for initialisation of the adapter and the data order.")
@@ -415,6 +420,7 @@ class FinetuneConfig(BaseConfig):
         self._check_range("learning_rate", 0.0, low_open=True)
         self._check_range("batch_size", 1)
         self._check_range("weight_decay", 0.0)
+        self._check_range("l2", 0.0)
         self._check_range("warmup_steps", 0)
         self._check_choice("device", ("auto", "cpu", "cuda"))
 
@@ -467,6 +473,10 @@ class DemoConfig(BaseConfig):
     )
     pretrain_steps: int = option(200, help="Full-model steps pre-training the tiny base on secret-free text.")
     finetune_epochs: float = option(10.0, help="LoRA epochs over the demo corpus (also for the reference).")
+    l2: float = option(
+        1e-2,
+        help="L2 penalty of the LoRA fine-tuning objective (FinetuneConfig.l2), stated to the update (UpdateConfig.l2).",
+    )
     hidden: int = option(64, help="Hidden size of the tiny GPT-2.")
     layers: int = option(2, help="Transformer blocks of the tiny GPT-2.")
     seed: int = option(0, help="Seed for the corpus, the models and the update.")
@@ -481,6 +491,7 @@ class DemoConfig(BaseConfig):
         for name in ("documents", "repeats", "pretrain_steps", "hidden", "layers"):
             self._check_range(name, 1)
         self._check_range("finetune_epochs", 0.0, low_open=True)
+        self._check_range("l2", 0.0)
 
 
 @dataclasses.dataclass

@@ -36,7 +36,7 @@ class DemoResult:
 def finetune_config(config: DemoConfig) -> FinetuneConfig:
     return FinetuneConfig(
         lora_r=8, lora_alpha=16.0, target_modules=["all-linear"], epochs=config.finetune_epochs,
-        learning_rate=5e-3, batch_size=8, seed=config.seed,
+        learning_rate=5e-3, batch_size=8, seed=config.seed, l2=config.l2,
     )  # fmt: skip
 
 
@@ -136,7 +136,10 @@ def run_demo(
             config=PipelineConfig(verify_max_secrets=len(config.types) * config.verify_per_secret),
             pair_config=setup.pair_config,
             update_config=UpdateConfig(
-                curvature_samples=config.curvature_samples, max_iter=config.max_iter, seed=config.seed
+                curvature_samples=config.curvature_samples,
+                max_iter=config.max_iter,
+                seed=config.seed,
+                l2=config.l2,
             ),
             exposure_config=ExposureConfig(sample_size=config.exposure_sample, bootstrap=0, seed=config.seed),
             overwrite=overwrite,

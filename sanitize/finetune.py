@@ -140,12 +140,14 @@ def train_sequences(
             dataloader_num_workers=0,
             disable_tqdm=True,
         )
-        trainer = Trainer(
+        trainer = (_l2_trainer() if config.l2 else Trainer)(
             model=model,
             args=args,
             train_dataset=list(sequences),
             data_collator=lambda batch: collate(batch, pad_id),
         )
+        if config.l2:
+            trainer.l2 = config.l2  # type: ignore[attr-defined]
         trainer.remove_callback(PrinterCallback)  # losses are returned, not printed
         trainer.train()
     seconds = time.perf_counter() - start
@@ -161,6 +163,24 @@ def train_sequences(
         seconds=seconds,
         config=config,
     )
+
+
+def _l2_trainer() -> type:
+    from transformers import Trainer
+
+    class L2Trainer(Trainer):
+        """``Trainer`` whose loss is ``loss + l2/2·‖θ‖²`` over the trainable parameters (``self.l2``)."""
+
+        l2: float = 0.0
+
+        def compute_loss(self, model: Any, inputs: Any, return_outputs: bool = False, **kwargs: Any) -> Any:
+            out = super().compute_loss(model, inputs, return_outputs=return_outputs, **kwargs)
+            loss = out[0] if return_outputs else out
+            penalty = 0.5 * self.l2 * sum((p**2).sum() for p in model.parameters() if p.requires_grad)
+            loss = loss + penalty
+            return (loss, out[1]) if return_outputs else loss
+
+    return L2Trainer
 
 
 def finetune(

@@ -55,6 +55,34 @@ def test_lora_trains_only_adapter_and_round_trips(gpt2_dir: str, tmp_path: Path)
         torch.testing.assert_close(reloaded(x).logits, result.model(x).logits)
 
 
+def test_l2_is_part_of_the_training_objective(gpt2_dir: str) -> None:
+    """FinetuneConfig.l2 adds (l2/2)·‖θ‖² over the trainable (LoRA) parameters to the loss: the first logged
+    loss (computed before any step, same seed, same batch) differs by exactly that; and it shrinks the adapter."""
+    from transformers import set_seed
+
+    from sanitize.finetune import prepare_model
+
+    results, init_sq = {}, None
+    for l2 in (0.0, 0.5):
+        model, tok = load_model(gpt2_dir)
+        config = FinetuneConfig(max_steps=6, learning_rate=1e-2, l2=l2, seed=3)
+        if init_sq is None:
+            model_copy, _ = load_model(gpt2_dir)
+            set_seed(config.seed)
+            wrapped = prepare_model(model_copy, config)
+            init_sq = sum(float((p.detach() ** 2).sum()) for p in wrapped.parameters() if p.requires_grad)
+        results[l2] = finetune(model, tok, TEXTS, config, PairConfig(max_length=64))
+    assert init_sq > 0
+    assert results[0.5].losses[0] - results[0.0].losses[0] == pytest.approx(0.25 * init_sq, abs=2e-4)
+
+    def norm(r) -> float:  # type: ignore[no-untyped-def]
+        return sum(float((p.detach() ** 2).sum()) for n, p in r.model.named_parameters() if "lora_" in n)
+
+    assert norm(results[0.5]) < norm(results[0.0])
+    with pytest.raises(ConfigError, match=r"FinetuneConfig\.l2"):
+        FinetuneConfig(l2=-1.0)
+
+
 def test_bad_input() -> None:
     with pytest.raises(ConfigError, match=r"FinetuneConfig\.max_steps"):
         FinetuneConfig(max_steps=0)
