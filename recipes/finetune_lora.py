@@ -45,6 +45,11 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-steps", type=int, default=-1)
     p.add_argument("--learning-rate", type=float, default=1e-3)
     p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument(
+        "--l2", type=float, default=0.0,
+        help="L2 penalty l2/2*||theta||^2 in the training loss; state the same value to `sanitize unlearn` "
+        "(config `update: {l2: ...}`): the update assumes a stationary point of this objective.",
+    )  # fmt: skip
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--mode", choices=("record", "packed"), default="record", help="Sequence construction.")
     p.add_argument("--max-length", type=int, default=1024, help="Record mode truncation (tokens).")
@@ -97,7 +102,7 @@ def main(args: argparse.Namespace) -> dict[str, Any]:
     config = FinetuneConfig(
         method=args.method, lora_r=args.lora_r, lora_alpha=args.lora_alpha,
         target_modules=list(args.target_modules), epochs=args.epochs, max_steps=args.max_steps,
-        learning_rate=args.learning_rate, batch_size=args.batch_size, seed=args.seed,
+        learning_rate=args.learning_rate, batch_size=args.batch_size, seed=args.seed, l2=args.l2,
     )  # fmt: skip
     pairs = PairConfig(mode=args.mode, max_length=args.max_length, block_size=args.block_size)
     model, tok = load_model(args.base, dtype=args.dtype)
