@@ -282,7 +282,7 @@ class UpdateConfig(BaseConfig):
         0.0, help="L2 coefficient of the training objective (lambda/2 ||theta||^2), part of the curvature."
     )
     curvature_samples: int = option(
-        64, help="Number of sanitized training sequences sampled for curvature and the objective estimate."
+        64, help="Retained training sequences sampled for the curvature (products cost most: keep it small)."
     )
     objective_samples: int = option(
         512,

@@ -317,7 +317,7 @@ def _refusal(cfg: UpdateConfig, trials: list[dict[str, Any]], h0: float | None) 
     return (
         "refusing to return a broken model: no step length keeps held-out perplexity within "
         f"heldout_tol={cfg.heldout_tol} while lowering the sanitized objective "
-        f"({'; '.join(worst[-3:]) or 'no held-out set'}). Try a larger heldout_tol, more curvature_samples, "
+        f"({'; '.join(worst[-3:]) or 'no held-out set'}). Try a larger heldout_tol, more curvature_samples or objective_samples, "
         "or scope='head'."
     )
 
