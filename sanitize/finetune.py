@@ -6,7 +6,8 @@ its :class:`~sanitize.types.TokenSequence` list into batches (labels = ``-100`` 
 is 0, right padding) and runs ``Trainer``. The objective is Hugging Face's causal-LM loss: the mean
 token negative log-likelihood over the target tokens of each batch, so the whole-corpus objective is
 ``L = (1/T) sum_z l(z)`` with ``T`` the number of target tokens (:attr:`FinetuneResult.n_target_tokens`,
-what the influence update needs as ``n_train_tokens``).
+what the influence update needs as ``n_train_tokens``), plus ``FinetuneConfig.l2``'s ``l2/2·‖θ‖²`` over
+the trained parameters (the influence update's ``UpdateConfig.l2``).
 """
 
 from __future__ import annotations
@@ -108,7 +109,7 @@ def train_sequences(
     ``FinetuneResult.model`` is the ``PeftModel`` wrapping it.
     """
     import torch
-    from transformers import PrinterCallback, Trainer, TrainingArguments, set_seed
+    from transformers import PrinterCallback, TrainingArguments, set_seed
 
     from .influence.tasks import count_targets
 
@@ -140,14 +141,13 @@ def train_sequences(
             dataloader_num_workers=0,
             disable_tqdm=True,
         )
-        trainer = (_l2_trainer() if config.l2 else Trainer)(
+        trainer = _l2_trainer()(
             model=model,
             args=args,
             train_dataset=list(sequences),
             data_collator=lambda batch: collate(batch, pad_id),
+            l2=config.l2,
         )
-        if config.l2:
-            trainer.l2 = config.l2  # type: ignore[attr-defined]
         trainer.remove_callback(PrinterCallback)  # losses are returned, not printed
         trainer.train()
     seconds = time.perf_counter() - start
@@ -168,17 +168,21 @@ def train_sequences(
 def _l2_trainer() -> type:
     from transformers import Trainer
 
-    class L2Trainer(Trainer):
-        """``Trainer`` whose loss is ``loss + l2/2·‖θ‖²`` over the trainable parameters (``self.l2``)."""
+    from .influence.tasks import l2_penalty
 
-        l2: float = 0.0
+    class L2Trainer(Trainer):
+        """``Trainer`` minimising ``loss + l2/2·‖θ‖²`` over the trainable parameters (``l2=0``: plain)."""
+
+        def __init__(self, *args: Any, l2: float = 0.0, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.l2 = l2
 
         def compute_loss(self, model: Any, inputs: Any, return_outputs: bool = False, **kwargs: Any) -> Any:
             out = super().compute_loss(model, inputs, return_outputs=return_outputs, **kwargs)
-            loss = out[0] if return_outputs else out
-            penalty = 0.5 * self.l2 * sum((p**2).sum() for p in model.parameters() if p.requires_grad)
-            loss = loss + penalty
-            return (loss, out[1]) if return_outputs else loss
+            if not self.l2:
+                return out
+            penalty = l2_penalty([p for p in model.parameters() if p.requires_grad], self.l2)
+            return (out[0] + penalty, out[1]) if return_outputs else out + penalty
 
     return L2Trainer
 

@@ -23,6 +23,7 @@ from ..config import BaselineConfig
 from ..errors import SanitizeError
 from ..types import Pairs, TokenSequence
 from .scope import select_scope
+from .tasks import count_targets, l2_penalty
 from .update import UnlearnResult
 
 if TYPE_CHECKING:
@@ -179,7 +180,7 @@ def train_scope(
                 h = torch.cat([features[i][0] for i in idx])  # (N, d) cached head inputs
                 y = torch.cat([features[i][1] for i in idx])  # (N,) targets
                 loss = F.cross_entropy(_upcast(head(h)), y)  # (N, V) logits -> mean NLL
-            loss = loss + _l2_term(trainable, l2)
+            loss = loss + l2_penalty(trainable, l2)
             opt.zero_grad(set_to_none=True)
             (-loss if ascent else loss).backward()
             opt.step()
@@ -190,11 +191,6 @@ def train_scope(
         model.train(was_training)
         for p in model.parameters():
             p.requires_grad_(flags[id(p)])
-
-
-def _l2_term(trainable: list[Any], l2: float) -> Any:
-    """(l2/2)·‖θ‖² over the trained parameters: the regulariser of a strongly convex head objective."""
-    return 0.5 * l2 * sum((p**2).sum() for p in trainable) if l2 else 0.0
 
 
 def _train_lbfgs(
@@ -212,8 +208,6 @@ def _train_lbfgs(
     import torch
     import torch.nn.functional as F
 
-    from .tasks import count_targets
-
     opt = torch.optim.LBFGS(
         trainable, lr=1.0, max_iter=steps, tolerance_grad=1e-9, tolerance_change=1e-12, history_size=50,
         line_search_fn="strong_wolfe",
@@ -227,7 +221,7 @@ def _train_lbfgs(
     def closure() -> Any:
         opt.zero_grad(set_to_none=True)
         if features is not None:
-            loss = F.cross_entropy(_upcast(head(h)), y) + _l2_term(trainable, l2)  # (N, V) logits -> NLL
+            loss = F.cross_entropy(_upcast(head(h)), y) + l2_penalty(trainable, l2)  # (N, V) logits -> NLL
             loss.backward()
         else:  # the token mean over all sequences, accumulated chunk by chunk to bound memory
             loss = torch.zeros(())
@@ -236,7 +230,7 @@ def _train_lbfgs(
                 part.backward()
                 loss = loss + part.detach()
             if l2:
-                reg = _l2_term(trainable, l2)
+                reg = l2_penalty(trainable, l2)
                 reg.backward()
                 loss = loss + reg.detach()
         losses.append(float(loss.detach()))

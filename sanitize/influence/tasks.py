@@ -76,6 +76,11 @@ def count_targets(items: Sequence[TokenSequence]) -> int:
     return sum(sum(s.loss_mask[1:]) for s in items)
 
 
+def l2_penalty(params: Sequence[torch.Tensor], l2: float) -> torch.Tensor | float:
+    """``(l2/2)·‖θ‖²`` over ``params``: the training objective's regulariser (``UpdateConfig.l2`` states it)."""
+    return 0.5 * l2 * sum((p**2).sum() for p in params) if l2 else 0.0
+
+
 class CausalLMTask:
     """Summed next-token NLL of a causal LM (any ``model(input_ids, attention_mask).logits``)."""
 
