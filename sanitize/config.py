@@ -282,7 +282,9 @@ class UpdateConfig(BaseConfig):
         0.0, help="L2 coefficient of the training objective (lambda/2 ||theta||^2), part of the curvature."
     )
     curvature_samples: int = option(
-        64, help="Retained training sequences sampled for the curvature (products cost most: keep it small)."
+        64,
+        help="Retained training sequences sampled for the curvature (products cost most: keep it small); also "
+        "the most twins whose curvature is computed (a reweighted subset when there are more pairs).",
     )
     objective_samples: int = option(
         512,

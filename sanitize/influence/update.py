@@ -8,6 +8,9 @@ exactly), S_C ⊂ S the curvature sample, w = 1 - T_Z/T, d = θ - θ₀):
     gradient            G(θ) = w·[∇m_S(θ) - ∇m_S(θ₀)] - ∇ℓ(Z,θ₀)/T + ∇ℓ(Z̃,θ)/T + λd
     curvature           A(θ) = w·C_{S_C}(θ) + C_Z̃(θ)/T + (λ + damping) I
 
+(``C_Z̃`` over at most ``curvature_samples`` twins, reweighted to all of them: a product's cost is
+bounded by the sample sizes, not by the number of pairs.)
+
 S is larger than S_C (``objective_samples`` vs ``curvature_samples``): a curvature product costs a few
 gradients, but a step chosen on a small S overfits it -- L̂ falls while the retained loss rises (measured on
 the planted LoRA experiment: with S = S_C = 64 sequences the update raised the full sanitized objective).
@@ -120,11 +123,14 @@ def influence_update(
     config: UpdateConfig,
     monitor: Callable[[torch.Tensor], float] | None = None,
     curvature_sample: Sequence[Any] | None = None,
+    curvature_twins: Sequence[Any] | None = None,
 ) -> tuple[torch.Tensor, dict[str, Any]]:
     """Closed-loop Newton (or gradient) steps on the sanitized objective -> (Δθ flat (P,), metrics).
 
     ``sample`` estimates the retained data in the objective and its gradient; ``curvature_sample``
     (default: ``sample``; usually a subset, products cost more than gradients) in the curvature.
+    ``curvature_twins`` (default: all of ``sanitized``) stands for ``C_Z̃`` in the curvature, reweighted
+    by ``T_Z̃ / T_twins``, so that the cost of a product does not grow with the number of pairs.
     ``monitor(theta_flat) -> float`` is called after every accepted round (and once before).
     """
     cfg, T = config, float(n_train_tokens)
@@ -135,9 +141,13 @@ def influence_update(
     n_s = max(problem.n_targets(sample), 1)
     curvature_sample = sample if curvature_sample is None else curvature_sample
     n_c = max(problem.n_targets(curvature_sample), 1)
+    twins = sanitized if curvature_twins is None else curvature_twins
+    # C_Z̃/T ≈ w_twins Σ_{twins} C: the subset stands for every twin's targets
+    w_twins = problem.n_targets(sanitized) / max(problem.n_targets(twins), 1) / T
     theta0 = problem.flat0()  # (P,)
     metrics: dict[str, Any] = {
         "n_params": problem.numel, "n_pair_targets": t_z, "n_objective_targets": n_s, "n_curvature_targets": n_c,
+        "n_curvature_twins": len(twins),
     }  # fmt: skip
 
     # pieces of L̂ and G fixed at θ₀
@@ -190,7 +200,7 @@ def influence_update(
         grad = g0 if rnd == 0 else gradient_at(theta)  # (P,) round 0: the influence gradient, both variants
         op = Curvature(
             problem, kind=cfg.curvature, l2=cfg.l2, params=problem.params_at(theta),
-            groups=[(curvature_sample, w / n_c), (sanitized, 1.0 / T)],
+            groups=[(curvature_sample, w / n_c), (twins, w_twins)],
         )  # fmt: skip
         if (
             damping is None
@@ -373,6 +383,9 @@ def unlearn(
         heldout_source = "curvature (unsampled)" if heldout else "none"
     originals = [p.original for p in pairs]
     sanitized = [p.sanitized for p in pairs]
+    # the twins' curvature C_Z̃/T: at most k of them (reweighted), so a product costs O(k) sequences however
+    # many pairs there are (their gradients and losses still use every pair)
+    twin_idx = sorted(random.Random(cfg.seed + 1).sample(range(len(pairs)), k)) if len(pairs) > k else None
     with _eval_mode(scope.model), _eager(scope.model):
         if scope.kind == "head":
             assert scope.module is not None
@@ -382,6 +395,7 @@ def unlearn(
             )
             data = dict(zip(("originals", "sanitized", "sample", "heldout"), feats))
             data["curvature"] = data["sample"]  # head_samples: one cached sample for both
+            data["twins"] = data["sanitized"]
         else:
             problem = Problem(CausalLMTask(), scope.model, scope.local_names, cfg.batch_size)
             data = {
@@ -390,7 +404,9 @@ def unlearn(
                 "sample": sample,
                 "heldout": list(heldout),
                 "curvature": curvature_sample,
+                "twins": sanitized,
             }
+        curvature_twins = None if twin_idx is None else [data["twins"][i] for i in twin_idx]
 
         def result_for(flat: torch.Tensor) -> UnlearnResult:
             return _result(scope, problem, flat, {}, cfg)
@@ -403,7 +419,7 @@ def unlearn(
 
         delta, metrics = influence_update(
             problem, data["originals"], data["sanitized"], data["sample"], data["heldout"] or None,
-            n_train_tokens, cfg, flat_monitor, data["curvature"],
+            n_train_tokens, cfg, flat_monitor, data["curvature"], curvature_twins,
         )  # fmt: skip
     metrics.update(
         heldout_source=heldout_source, n_pairs=len(pairs), curvature_excluded=n_given - len(curvature),

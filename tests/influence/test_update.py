@@ -220,3 +220,33 @@ def test_sample_indices_nest_the_curvature_sample_in_the_objective_sample(
     assert len(obj) == min(max(k, k_obj), n - len(held))
     assert sample_indices(n, k, k_obj, n_hold, seed=3) == (curv, obj, held)  # deterministic per seed
     assert sample_indices(n, k, k_obj, n_hold, seed=4)[0] != curv or k >= n
+
+
+def test_curvature_twins_subsample_is_reweighted_to_all_twins() -> None:
+    """The twins' curvature ``C_Z̃/T`` may come from a subset of the twins (reweighted by their targets),
+    so that a product's cost does not grow with the number of pairs. With identical twins the subset
+    is exact: the update must not change. ``unlearn`` caps the subset at ``curvature_samples``."""
+    from sanitize.influence.grads import Problem
+    from sanitize.influence.scope import select_scope
+    from sanitize.influence.tasks import CausalLMTask
+    from sanitize.influence.update import influence_update
+
+    tok, model = _trained("lora")
+    pairs, train, heldout, n_tokens = _data(tok)  # three identical pairs
+    scope = select_scope(model, "adapter", [])
+    problem = Problem(CausalLMTask(), scope.model, scope.local_names, 4)
+    originals, sanitized = [p.original for p in pairs], [p.sanitized for p in pairs]
+    retained = [s for s in train if s.input_ids != sanitized[0].input_ids]
+    # CG run to convergence on a well-damped operator: unconverged CG amplifies rounding differences
+    cfg = UpdateConfig(max_rounds=2, damping=0.05, max_iter=300, solver_tol=1e-11)
+    run = functools.partial(influence_update, problem, originals, sanitized, retained, heldout, n_tokens, cfg)
+    full, m_full = run(curvature_twins=None)
+    one, m_one = run(curvature_twins=sanitized[:1])
+    assert (m_full["n_curvature_twins"], m_one["n_curvature_twins"]) == (3, 1)
+    torch.testing.assert_close(one, full, rtol=1e-8, atol=1e-12)
+
+    result = unlearn(
+        model, pairs, curvature=train, heldout=heldout, n_train_tokens=n_tokens,
+        config=UpdateConfig(curvature_samples=2, max_rounds=1),
+    )  # fmt: skip
+    assert result.metrics["n_curvature_twins"] == 2 and result.metrics["n_pairs"] == 3
