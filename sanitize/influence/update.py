@@ -8,8 +8,8 @@ exactly), S_C ⊂ S the curvature sample, w = 1 - T_Z/T, d = θ - θ₀):
     gradient            G(θ) = w·[∇m_S(θ) - ∇m_S(θ₀)] - ∇ℓ(Z,θ₀)/T + ∇ℓ(Z̃,θ)/T + λd
     curvature           A(θ) = w·C_{S_C}(θ) + C_Z̃(θ)/T + (λ + damping) I
 
-(``C_Z̃`` over at most ``curvature_samples`` twins, reweighted to all of them: a product's cost is
-bounded by the sample sizes, not by the number of pairs.)
+(``C_Z̃`` over at most ``curvature_samples`` twins -- ``head_samples`` in the head scope -- reweighted to
+all of them: a product's cost is bounded by the sample sizes, not by the number of pairs.)
 
 S is larger than S_C (``objective_samples`` vs ``curvature_samples``): a curvature product costs a few
 gradients, but a step chosen on a small S overfits it -- L̂ falls while the retained loss rises (measured on
