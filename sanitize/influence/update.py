@@ -385,7 +385,7 @@ def unlearn(
     sanitized = [p.sanitized for p in pairs]
     # the twins' curvature C_Z̃/T: at most k of them (reweighted), so a product costs O(k) sequences however
     # many pairs there are (their gradients and losses still use every pair)
-    twin_idx = sorted(random.Random(cfg.seed + 1).sample(range(len(pairs)), k)) if len(pairs) > k else None
+    twin_idx = sample_indices(len(pairs), k, 0, 0, cfg.seed + 1)[0]
     with _eval_mode(scope.model), _eager(scope.model):
         if scope.kind == "head":
             assert scope.module is not None
@@ -395,7 +395,6 @@ def unlearn(
             )
             data = dict(zip(("originals", "sanitized", "sample", "heldout"), feats))
             data["curvature"] = data["sample"]  # head_samples: one cached sample for both
-            data["twins"] = data["sanitized"]
         else:
             problem = Problem(CausalLMTask(), scope.model, scope.local_names, cfg.batch_size)
             data = {
@@ -404,9 +403,7 @@ def unlearn(
                 "sample": sample,
                 "heldout": list(heldout),
                 "curvature": curvature_sample,
-                "twins": sanitized,
             }
-        curvature_twins = None if twin_idx is None else [data["twins"][i] for i in twin_idx]
 
         def result_for(flat: torch.Tensor) -> UnlearnResult:
             return _result(scope, problem, flat, {}, cfg)
@@ -419,7 +416,7 @@ def unlearn(
 
         delta, metrics = influence_update(
             problem, data["originals"], data["sanitized"], data["sample"], data["heldout"] or None,
-            n_train_tokens, cfg, flat_monitor, data["curvature"], curvature_twins,
+            n_train_tokens, cfg, flat_monitor, data["curvature"], [data["sanitized"][i] for i in twin_idx],
         )  # fmt: skip
     metrics.update(
         heldout_source=heldout_source, n_pairs=len(pairs), curvature_excluded=n_given - len(curvature),
