@@ -299,7 +299,13 @@ class UpdateConfig(BaseConfig):
         help="Curvature sample size in head mode: hidden states are cached once, so a large sample is cheap "
         "and makes the convex head problem's curvature (and the objective estimate) close to exact.",
     )
-    solver_tol: float = option(1e-4, help="Relative residual at which cg/lissa stop.")
+    solver_tol: float = option(
+        0.1,
+        help="Relative residual at which cg/lissa stop: an inexact Newton step (forcing term 0.1; the line "
+        "search and the closed loop correct what the quadratic model gets wrong anyway). On the planted LoRA "
+        "experiment 1e-4 ran every round to max_iter for the same exposures (within 0.02 bits, 3 seeds) at "
+        "1.8x the curvature products.",
+    )
     max_iter: int = option(20, help="Iteration cap for cg (lissa gets 20x this).")
     hutchinson_probes: int = option(4, help="Rademacher probes for the mean-eigenvalue estimate.")
     line_search: bool = option(
