@@ -8,7 +8,9 @@ Setup (one run per repetition count): a tiny GPT-2 with a tokenizer trained on t
 pre-trained on the book without the canary (the base); a LoRA adapter is fine-tuned on the book
 with the canary inserted (``recipes/finetune_lora.py``); the secret digits are then removed with
 the influence update (adapter scope), and compared with the adapter retrained on the canary-free
-book and with ``k`` steps of fine-tuning on the sanitized sequences. Exposure is measured in the
+book and with ``k`` steps of fine-tuning on the sanitized sequences. Fine-tuning and retraining minimise
+``loss + l2/2·‖θ‖²`` (``--l2``, default 1e-2, as in ``sanitize demo``) and the update is told so: the
+closed form assumes the fine-tuned adapter is a stationary point of that objective. Exposure is measured in the
 space ``digits:10`` after the prefix "my telephone number is " (extrapolated from a sample).
 
     python recipes/alice_canary.py --text ../shared/data/alice_in_wonderland.txt --out runs/alice \
@@ -63,6 +65,11 @@ def make_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--epochs", type=float, default=4.0, help="LoRA epochs (fine-tuning and retraining).")
     p.add_argument("--learning-rate", type=float, default=3e-3)
+    p.add_argument(
+        "--l2", type=float, default=1e-2,
+        help="L2 penalty l2/2*||theta||^2 of the LoRA training (fine-tuning and retraining), stated to the "
+        "update: the influence update assumes a stationary point of this objective (0: plain fine-tuning).",
+    )  # fmt: skip
     p.add_argument("--max-length", type=int, default=128)
     p.add_argument("--finetune-steps", type=int, default=30, help="k for the fine-tuning baseline.")
     p.add_argument("--sample-size", type=int, default=5000, help="Candidates sampled for the exposure fit.")
@@ -107,7 +114,7 @@ def run_one(
     clean.write_text("".join(json.dumps({"text": t}) + "\n" for t in docs))
     common = ["--base", base, "--max-length", str(args.max_length), "--epochs", str(args.epochs),
               "--learning-rate", str(args.learning_rate), "--target-modules", "all-linear",
-              "--seed", str(args.seed)]  # fmt: skip
+              "--seed", str(args.seed), "--l2", str(args.l2)]  # fmt: skip
     timings: dict[str, float] = {}
     start = time.perf_counter()
     ft.main(ft.make_parser().parse_args([*common, "--data", str(data), "--out", str(work / f"adapter_k{k}")]))
@@ -130,7 +137,7 @@ def run_one(
         start = time.perf_counter()
         res = unlearn(
             job.model, job.pairs, curvature=job.curvature, heldout=job.heldout,
-            n_train_tokens=job.n_train_tokens, config=UpdateConfig(scope="adapter", order=order, seed=args.seed),
+            n_train_tokens=job.n_train_tokens, config=UpdateConfig(scope="adapter", order=order, seed=args.seed, l2=args.l2),
         )  # fmt: skip
         timings[f"order{order}"] = time.perf_counter() - start
         models[f"order{order}"] = res.apply(job.model)
