@@ -5,7 +5,7 @@ One table (wall time, ratio to retraining, exposure per secret in its training c
 extraction, held-out perplexity) and one plot (exposure per method), measured in one run.
 
     python recipes/compare_baselines.py --base runs/base --adapter runs/adapter --data train.jsonl \
-        --heldout heldout.jsonl --out runs/compare --retrain-steps 300 --baseline-steps 30
+        --heldout heldout.jsonl --out runs/compare --retrain-steps 300 --baseline-steps 30 --l2 0.01
 
 Findings come from ``--findings``, ``--secret`` or a scan of ``--data`` (as in ``sanitize unlearn``).
 """
@@ -42,6 +42,11 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--baseline-steps", type=int, default=30, help="k steps of fine-tuning / gradient ascent.")
     p.add_argument("--baseline-lr", type=float, default=1e-3)
     p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument(
+        "--l2", type=float, default=0.0,
+        help="L2 penalty l2/2*||theta||^2 the adapter was trained with (finetune_lora.py --l2): the influence "
+        "updates assume a stationary point of that objective and the retrained reference minimises it too.",
+    )  # fmt: skip
     p.add_argument("--curvature-samples", type=int, default=128)
     p.add_argument("--max-iter", type=int, default=50, help="CG iterations per influence solve.")
     p.add_argument("--verify-max-secrets", type=int, default=20)
@@ -57,12 +62,12 @@ def run_methods(job: Any, args: argparse.Namespace) -> dict[str, tuple[Any, floa
 
     results: dict[str, tuple[Any, float]] = {}
     base_cfg = BaselineConfig(scope="adapter", batch_size=args.batch_size, seed=args.seed)
+    retrain_cfg = dataclasses.replace(base_cfg, steps=args.retrain_steps, lr=args.retrain_lr, l2=args.l2)
     for method in args.methods:
         start = time.perf_counter()
         if method == "retrain":
-            cfg = dataclasses.replace(base_cfg, steps=args.retrain_steps, lr=args.retrain_lr)
             res = baselines.retrain(
-                job.model, job.pairs, train=job.curvature, heldout=job.heldout, config=cfg
+                job.model, job.pairs, train=job.curvature, heldout=job.heldout, config=retrain_cfg
             )
         elif method in ("finetune", "gradient_ascent"):
             cfg = dataclasses.replace(base_cfg, steps=args.baseline_steps, lr=args.baseline_lr)
@@ -71,7 +76,7 @@ def run_methods(job: Any, args: argparse.Namespace) -> dict[str, tuple[Any, floa
         else:
             ucfg = UpdateConfig(
                 scope="adapter", order=1 if method == "first_order" else 2,
-                curvature_samples=args.curvature_samples, max_iter=args.max_iter, seed=args.seed,
+                curvature_samples=args.curvature_samples, max_iter=args.max_iter, seed=args.seed, l2=args.l2,
             )  # fmt: skip
             res = unlearn(
                 job.model, job.pairs, curvature=job.curvature, heldout=job.heldout or None,
@@ -141,6 +146,7 @@ def main(args: argparse.Namespace) -> dict[str, Any]:
             "perplexity": ppl["before"],
             "metrics": {k: v for k, v in results[name][0].metrics.items() if isinstance(v, (int, float, str))}
             if name in results else {},
+            "config": results[name][0].config.to_dict() if name in results else None,
         })  # fmt: skip
     secrets = [{"type": r.type, "preview": r.preview, "fingerprint": r.fingerprint} for r in rows]
     text = format_table(table)
