@@ -59,7 +59,8 @@ def test_quickstart() -> None:
 
 def test_canary_audit() -> None:
     out = execute(
-        "02_canary_audit.ipynb", "REPETITIONS = (0, 8)\nEPOCHS = 4.0\nPRETRAIN_STEPS = 30\nDOCUMENTS = 30"
+        "02_canary_audit.ipynb",
+        "REPETITIONS = (0, 8)\nEPOCHS = 4.0\nPRETRAIN_STEPS = 30\nDOCUMENTS = 30\nL2 = 1e-2",
     )
     assert out["repetitions"] == [0, 8]
     assert len(out["before"]) == len(out["after"]) == 2
