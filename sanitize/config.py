@@ -303,7 +303,7 @@ class UpdateConfig(BaseConfig):
         0.1,
         help="Relative residual at which cg/lissa stop: an inexact Newton step (forcing term 0.1; the line "
         "search and the closed loop correct what the quadratic model gets wrong anyway). On the planted LoRA "
-        "experiment 1e-4 ran every round to max_iter for the same exposures (within 0.02 bits, 3 seeds) at "
+        "experiment 1e-4 ran every round to max_iter for the same exposures (within 0.05 bits, 3 seeds) at "
         "1.8x the curvature products.",
     )
     max_iter: int = option(20, help="Iteration cap for cg (lissa gets 20x this).")
