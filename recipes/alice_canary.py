@@ -8,10 +8,11 @@ Setup (one run per repetition count): a tiny GPT-2 with a tokenizer trained on t
 pre-trained on the book without the canary (the base); a LoRA adapter is fine-tuned on the book
 with the canary inserted (``recipes/finetune_lora.py``); the secret digits are then removed with
 the influence update (adapter scope), and compared with the adapter retrained on the canary-free
-book and with ``k`` steps of fine-tuning on the sanitized sequences. Fine-tuning and retraining minimise
-``loss + l2/2·‖θ‖²`` (``--l2``, default 1e-2, as in ``sanitize demo``) and the update is told so: the
-closed form assumes the fine-tuned adapter is a stationary point of that objective. Exposure is measured in the
-space ``digits:10`` after the prefix "my telephone number is " (extrapolated from a sample).
+book and with ``k`` steps of fine-tuning on the sanitized sequences. Fine-tuning and retraining
+minimise ``loss + l2/2·‖θ‖²`` (``--l2``, default 1e-2, as in ``sanitize demo``) and the update is told
+so: the closed form assumes the fine-tuned adapter is a stationary point of that objective. Exposure
+is measured in the space ``digits:10`` after the prefix "my telephone number is " (extrapolated from
+a sample).
 
     python recipes/alice_canary.py --text ../shared/data/alice_in_wonderland.txt --out runs/alice \
         --repeats 6 29
@@ -137,7 +138,8 @@ def run_one(
         start = time.perf_counter()
         res = unlearn(
             job.model, job.pairs, curvature=job.curvature, heldout=job.heldout,
-            n_train_tokens=job.n_train_tokens, config=UpdateConfig(scope="adapter", order=order, seed=args.seed, l2=args.l2),
+            n_train_tokens=job.n_train_tokens,
+            config=UpdateConfig(scope="adapter", order=order, seed=args.seed, l2=args.l2),
         )  # fmt: skip
         timings[f"order{order}"] = time.perf_counter() - start
         models[f"order{order}"] = res.apply(job.model)
