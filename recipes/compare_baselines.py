@@ -62,12 +62,12 @@ def run_methods(job: Any, args: argparse.Namespace) -> dict[str, tuple[Any, floa
 
     results: dict[str, tuple[Any, float]] = {}
     base_cfg = BaselineConfig(scope="adapter", batch_size=args.batch_size, seed=args.seed)
-    retrain_cfg = dataclasses.replace(base_cfg, steps=args.retrain_steps, lr=args.retrain_lr, l2=args.l2)
     for method in args.methods:
         start = time.perf_counter()
         if method == "retrain":
+            cfg = dataclasses.replace(base_cfg, steps=args.retrain_steps, lr=args.retrain_lr, l2=args.l2)
             res = baselines.retrain(
-                job.model, job.pairs, train=job.curvature, heldout=job.heldout, config=retrain_cfg
+                job.model, job.pairs, train=job.curvature, heldout=job.heldout, config=cfg
             )
         elif method in ("finetune", "gradient_ascent"):
             cfg = dataclasses.replace(base_cfg, steps=args.baseline_steps, lr=args.baseline_lr)
