@@ -23,9 +23,10 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def run(documents: int, seed: int) -> dict[str, Any]:
-    from sanitize.config import DemoConfig, ExposureConfig, PipelineConfig, UpdateConfig
-    from sanitize.demo import build_setup, retrain_reference
-    from sanitize.pipeline import sanitize_model
+    from sanitize.demo import DemoConfig, build_setup, retrain_reference
+    from sanitize.exposure.config import ExposureConfig
+    from sanitize.influence.config import UpdateConfig
+    from sanitize.pipeline import PipelineConfig, sanitize_model
     from sanitize.scan import scan
 
     config = DemoConfig(documents=documents, seed=seed)

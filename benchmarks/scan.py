@@ -334,8 +334,7 @@ def write_big_jsonl(path: Path, n_bytes: int, seed: int) -> int:
 def main(args: argparse.Namespace | Sequence[str] | None = None) -> dict[str, Any]:
     if not isinstance(args, argparse.Namespace):
         args = make_parser().parse_args(args)
-    from sanitize.config import ScanConfig
-    from sanitize.scan import scan
+    from sanitize.scan import ScanConfig, scan
 
     own_dir = args.workdir is None
     workdir = Path(tempfile.mkdtemp(prefix="scan-bench-") if own_dir else args.workdir)

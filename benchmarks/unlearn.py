@@ -112,7 +112,7 @@ def peak_memory(fn: Callable[[], Any], device: str = "cpu") -> tuple[Any, float,
 
 def _update_config(method: str, args: argparse.Namespace, l2: float = 0.0) -> Any:
     """The update's config; ``l2`` is the training objective's regulariser (part of the curvature)."""
-    from sanitize.config import UpdateConfig
+    from sanitize.influence.config import UpdateConfig
 
     overrides: dict[str, Any] = {"l2": l2}
     for item in args.update:
@@ -140,9 +140,9 @@ class Row:
 
 def run_methods(setup: Any, methods: Sequence[str], args: argparse.Namespace, validation: Any) -> list[Row]:
     """Table 1 on one fine-tuned setup."""
-    from sanitize.config import BaselineConfig
     from sanitize.influence import baselines
     from sanitize.influence import experiment as E
+    from sanitize.influence.baselines import BaselineConfig
     from sanitize.influence.update import unlearn
 
     tok, corpus = setup.tokenizer, setup.corpus
@@ -192,9 +192,9 @@ def run_scaling(args: argparse.Namespace, preset: dict[str, Any], setup: Any) ->
     corpus (its cost depends on those, not on the values of the weights); retraining is measured on
     each corpus for the same number of epochs as table 1 (steps x corpus multiplier).
     """
-    from sanitize.config import BaselineConfig
     from sanitize.influence import baselines
     from sanitize.influence import experiment as E
+    from sanitize.influence.baselines import BaselineConfig
     from sanitize.influence.tasks import count_targets
     from sanitize.influence.update import unlearn
 

@@ -100,11 +100,14 @@ def run_one(
     k: int, docs: list[str], heldout_docs: list[str], base: str, work: Path, args: argparse.Namespace
 ) -> dict[str, Any]:
     """One repetition count: fine-tune with the canary, then every method, measured the same way."""
-    from sanitize.config import BaselineConfig, ExposureConfig, PairConfig, UpdateConfig
     from sanitize.exposure import exposure
+    from sanitize.exposure.config import ExposureConfig
     from sanitize.exposure.memorization import heldout_perplexity
     from sanitize.influence import baselines, unlearn
+    from sanitize.influence.baselines import BaselineConfig
+    from sanitize.influence.config import UpdateConfig
     from sanitize.models import load_model
+    from sanitize.pairs import PairConfig
     from sanitize.pipeline import prepare
 
     ft = _sibling("finetune_lora")

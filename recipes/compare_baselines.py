@@ -57,8 +57,9 @@ def make_parser() -> argparse.ArgumentParser:
 
 def run_methods(job: Any, args: argparse.Namespace) -> dict[str, tuple[Any, float]]:
     """Each method's UnlearnResult and wall time (seconds), on the same prepared job."""
-    from sanitize.config import BaselineConfig, UpdateConfig
     from sanitize.influence import baselines, unlearn
+    from sanitize.influence.baselines import BaselineConfig
+    from sanitize.influence.config import UpdateConfig
 
     results: dict[str, tuple[Any, float]] = {}
     base_cfg = BaselineConfig(scope="adapter", batch_size=args.batch_size, seed=args.seed)
@@ -117,9 +118,10 @@ def format_table(table: list[dict[str, Any]]) -> str:
 
 
 def main(args: argparse.Namespace) -> dict[str, Any]:
-    from sanitize.config import ExposureConfig, PairConfig, PipelineConfig
+    from sanitize.exposure.config import ExposureConfig
     from sanitize.outdir import atomic_output_dir, check_output_dir
-    from sanitize.pipeline import prepare, verify
+    from sanitize.pairs import PairConfig
+    from sanitize.pipeline import PipelineConfig, prepare, verify
 
     check_output_dir(args.out, overwrite=args.overwrite)
     job = prepare(

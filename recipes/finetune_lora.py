@@ -23,7 +23,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from sanitize.config import FinetuneConfig, PairConfig
+from sanitize.finetune import FinetuneConfig
+from sanitize.pairs import PairConfig
 from sanitize.recipe_args import add_config_argument, run_recipe
 
 

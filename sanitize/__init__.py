@@ -19,10 +19,10 @@ _EXPORTS: dict[str, str] = {
     "CorpusError": "errors",
     "ModelLoadError": "errors",
     "ConfigError": "errors",
-    "CorpusConfig": "config",
-    "PairConfig": "config",
-    "ScanConfig": "config",
-    "UpdateConfig": "config",
+    "CorpusConfig": "data",
+    "PairConfig": "pairs",
+    "ScanConfig": "scan",
+    "UpdateConfig": "influence.config",
     "UnlearnError": "influence",
     "UnlearnResult": "influence",
     "unlearn": "influence",
@@ -43,7 +43,7 @@ _EXPORTS: dict[str, str] = {
     "scan": "scan",
     "iter_scan": "scan",
     "scan_batch": "scan",
-    "ExposureConfig": "config",
+    "ExposureConfig": "exposure.config",
     "ExposureResult": "types",
     "findings_exposure": "exposure",
 }
@@ -82,15 +82,16 @@ __all__ = [  # keep in sync with _EXPORTS (a test checks)
 ]
 
 if TYPE_CHECKING:
-    from .config import CorpusConfig, ExposureConfig, PairConfig, ScanConfig, UpdateConfig
-    from .data import iter_documents, load_corpus
+    from .data import CorpusConfig, iter_documents, load_corpus
     from .errors import ConfigError, CorpusError, ModelLoadError, SanitizeError
     from .exposure import findings_exposure
+    from .exposure.config import ExposureConfig
     from .influence import UnlearnError, UnlearnResult, unlearn
+    from .influence.config import UpdateConfig
     from .models import load_model
-    from .pairs import build_pairs, find_literal, sanitize_texts, tokenize_corpus
+    from .pairs import PairConfig, build_pairs, find_literal, sanitize_texts, tokenize_corpus
     from .pipeline import sanitize_model
-    from .scan import iter_scan, scan, scan_batch
+    from .scan import ScanConfig, iter_scan, scan, scan_batch
     from .types import ExposureResult, Finding, Pair, Pairs, TokenSequence
 
 

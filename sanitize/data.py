@@ -32,7 +32,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .config import CorpusConfig
+from .config import BaseConfig, option
 from .errors import CorpusError
 
 if TYPE_CHECKING:  # datasets is imported lazily: it is slow to import
@@ -41,6 +41,32 @@ if TYPE_CHECKING:  # datasets is imported lazily: it is slow to import
 FORMATS = {".txt": "text", ".text": "text", ".md": "text", ".jsonl": "jsonl", ".json": "json",
            ".csv": "csv", ".parquet": "parquet"}  # fmt: skip
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
+
+
+@dataclasses.dataclass
+class CorpusConfig(BaseConfig):
+    """How a corpus source is read into documents (see :func:`sanitize.load_corpus`)."""
+
+    text_field: str = option("text", help="Name of the field/column holding the document text.")
+    split: str | None = option(
+        None,
+        help="For .txt files: None = one document per file, 'lines' = one per line, "
+        "'paragraphs' = one per blank-line-separated block.",
+    )
+    encoding_errors: str = option(
+        "strict",
+        help="'strict' = invalid UTF-8 is an error naming the byte offset; 'replace' = substitute U+FFFD "
+        "and warn with a count.",
+    )
+    dataset_split: str = option(
+        "train", help="Split to use when the source is a DatasetDict on disk or a hub dataset."
+    )
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.text_field, str) or not self.text_field:
+            self._fail("text_field", "must be a non-empty string")
+        self._check_choice("split", (None, "lines", "paragraphs"))
+        self._check_choice("encoding_errors", ("strict", "replace"))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -19,7 +19,40 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .config import DemoConfig, FinetuneConfig
+from .config import BaseConfig, option
+from .finetune import FinetuneConfig
+
+
+@dataclasses.dataclass
+class DemoConfig(BaseConfig):
+    """Sizes of the demo (defaults finish in well under 3 minutes on 2 CPU cores)."""
+
+    documents: int = option(160, help="Training documents in the demo corpus.")
+    repeats: int = option(6, help="How many documents hold each planted secret.")
+    types: list[str] = option(
+        ["credit_card", "password", "github_token"], help="Secret types planted (one secret each)."
+    )
+    pretrain_steps: int = option(200, help="Full-model steps pre-training the tiny base on secret-free text.")
+    finetune_epochs: float = option(10.0, help="LoRA epochs over the demo corpus (also for the reference).")
+    l2: float = option(
+        1e-2,
+        help="L2 penalty of the LoRA fine-tuning objective (FinetuneConfig.l2), stated to the update (UpdateConfig.l2).",
+    )
+    hidden: int = option(64, help="Hidden size of the tiny GPT-2.")
+    layers: int = option(2, help="Transformer blocks of the tiny GPT-2.")
+    seed: int = option(0, help="Seed for the corpus, the models and the update.")
+    curvature_samples: int = option(32, help="UpdateConfig.curvature_samples for the demo's update.")
+    max_iter: int = option(15, help="UpdateConfig.max_iter (CG iterations) for the demo's update.")
+    exposure_sample: int = option(500, help="Candidates sampled per exposure estimate (extrapolated).")
+    verify_per_secret: int = option(1, help="Occurrences verified per distinct secret.")
+
+    def __post_init__(self) -> None:
+        for name in ("curvature_samples", "max_iter", "exposure_sample", "verify_per_secret"):
+            self._check_range(name, 1)
+        for name in ("documents", "repeats", "pretrain_steps", "hidden", "layers"):
+            self._check_range(name, 1)
+        self._check_range("finetune_epochs", 0.0, low_open=True)
+        self._check_range("l2", 0.0)
 
 
 @dataclasses.dataclass
@@ -71,10 +104,10 @@ class DemoSetup:
 def build_setup(workdir: str | os.PathLike[str], config: DemoConfig | None = None) -> DemoSetup:
     """Build the demo's base model and fine-tuned adapter in ``workdir`` (used by the demo,
     notebooks, tests and benchmarks)."""
-    from .config import PairConfig
     from .democorpus import build_demo_corpus
     from .finetune import finetune
     from .models import load_model
+    from .pairs import PairConfig
 
     config = config or DemoConfig()
     work = Path(workdir)
@@ -111,9 +144,10 @@ def run_demo(
     """Run the demo; writes the sanitized adapter and report to ``out`` when given."""
     import torch
 
-    from .config import ExposureConfig, PipelineConfig, ScanConfig, UpdateConfig
-    from .pipeline import Stages, sanitize_model
-    from .scan import scan
+    from .exposure.config import ExposureConfig
+    from .influence.config import UpdateConfig
+    from .pipeline import PipelineConfig, Stages, sanitize_model
+    from .scan import ScanConfig, scan
 
     config = config or DemoConfig()
     start, cpu_start = time.perf_counter(), time.process_time()

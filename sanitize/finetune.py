@@ -19,14 +19,67 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from .config import FinetuneConfig
+from .config import BaseConfig, option
 from .errors import SanitizeError
 
 if TYPE_CHECKING:
     from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
-    from .config import PairConfig
+    from .pairs import PairConfig
     from .types import TokenSequence
+
+
+@dataclasses.dataclass
+class FinetuneConfig(BaseConfig):
+    """How ``sanitize.finetune`` trains a causal LM (LoRA or full) with Hugging Face ``Trainer``.
+
+    The corpus is tokenised by ``sanitize.pairs.tokenize_corpus`` (record or packed, see
+    :class:`PairConfig`), so later stages rebuild exactly the sequences training saw.
+    """
+
+    method: str = option("lora", help="'lora' = train a LoRA adapter on a frozen base; 'full' = all weights.")
+    lora_r: int = option(8, help="LoRA rank.")
+    lora_alpha: float = option(16.0, help="LoRA scaling numerator (scale = lora_alpha / lora_r).")
+    lora_dropout: float = option(0.0, help="Dropout on the LoRA input (0 keeps the update deterministic).")
+    target_modules: list[str] = option(
+        [],
+        help="Module names (or ['all-linear']) that get LoRA layers; empty = peft's default for the "
+        "model type (e.g. c_attn for GPT-2, q_proj/v_proj for Llama).",
+    )
+    epochs: float = option(3.0, help="Passes over the training sequences (ignored when max_steps > 0).")
+    max_steps: int = option(-1, help="Optimiser steps; > 0 overrides epochs.")
+    learning_rate: float = option(1e-3, help="Peak learning rate (AdamW).")
+    batch_size: int = option(8, help="Sequences per optimiser step (per device).")
+    weight_decay: float = option(0.0, help="AdamW decoupled weight decay.")
+    l2: float = option(
+        0.0,
+        help="L2 penalty (l2/2)*||theta||^2 over the trained parameters, added to the loss (part of the "
+        "objective, unlike weight_decay); pass the same value as UpdateConfig.l2 when unlearning.",
+    )
+    warmup_steps: int = option(0, help="Linear warm-up steps.")
+    lr_scheduler: str = option("linear", help="Trainer lr_scheduler_type: linear, cosine, constant, ...")
+    seed: int = option(0, help="Seed for initialisation of the adapter and the data order.")
+    device: str = option("auto", help="'auto' (CUDA when available), 'cpu' or 'cuda'.")
+
+    def __post_init__(self) -> None:
+        self._check_choice("method", ("lora", "full"))
+        self._check_range("lora_r", 1)
+        self._check_range("lora_alpha", 0.0, low_open=True)
+        self._check_range("lora_dropout", 0.0, 1.0)
+        if not isinstance(self.target_modules, (list, tuple)) or not all(
+            isinstance(m, str) and m for m in self.target_modules
+        ):
+            self._fail("target_modules", "must be a list of module names")
+        self.target_modules = list(self.target_modules)
+        self._check_range("epochs", 0.0, low_open=True)
+        if not isinstance(self.max_steps, int) or self.max_steps == 0 or self.max_steps < -1:
+            self._fail("max_steps", "must be -1 (use epochs) or a positive integer")
+        self._check_range("learning_rate", 0.0, low_open=True)
+        self._check_range("batch_size", 1)
+        self._check_range("weight_decay", 0.0)
+        self._check_range("l2", 0.0)
+        self._check_range("warmup_steps", 0)
+        self._check_choice("device", ("auto", "cpu", "cuda"))
 
 
 @dataclasses.dataclass

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
-from .config import PipelineConfig
+from .config import BaseConfig, option
 from .errors import SanitizeError
 from .fingerprint import fingerprint_secret, mask_secret
 from .outdir import atomic_output_dir, check_output_dir
@@ -39,6 +39,43 @@ log = logging.getLogger(__name__)
 
 # files of OUT that sanitize writes itself (must never hold a plaintext secret)
 TEXT_OUTPUTS = ("report.json", "report.md", "sanitize_config.json", "findings.jsonl", "adapter_config.json")
+
+
+@dataclasses.dataclass
+class PipelineConfig(BaseConfig):
+    """How ``sanitize unlearn`` wires the stages (each stage keeps its own config: scan, pairs, update,
+    exposure). Plaintext secrets passed with ``--secret`` are never part of a config."""
+
+    scope: str = option(
+        "auto", help="'adapter', 'head', or 'auto' = adapter when an adapter is given, otherwise head."
+    )
+    text_field: str = option("text", help="Field/column of the training data holding the text.")
+    heldout_fraction: float = option(
+        0.1,
+        help="Without --heldout: fraction of the documents without findings used as the utility set "
+        "(they were trained on, so this is a proxy; pass --heldout for a real held-out perplexity).",
+    )
+    heldout_max_sequences: int = option(
+        64, help="Cap on held-out sequences used for step control/perplexity."
+    )
+    verify: bool = option(True, help="Measure exposure, extraction and perplexity before and after.")
+    verify_max_secrets: int = option(
+        50, help="Verify at most this many findings (one per distinct secret first), 0 = all."
+    )
+    dtype: str | None = option(
+        None, help="Load the model in this dtype (float32, float64, bf16); None = saved."
+    )
+    device: str | None = option(None, help="Device for all stages (cpu, cuda); None = cpu.")
+    seed: int = option(0, help="Seed for held-out sampling and anything random downstream.")
+    plots: bool = option(True, help="Write exposure.png next to the report.")
+
+    def __post_init__(self) -> None:
+        self._check_choice("scope", ("auto", "adapter", "head"))
+        if not isinstance(self.text_field, str) or not self.text_field:
+            self._fail("text_field", "must be a non-empty string")
+        self._check_range("heldout_fraction", 0.0, 1.0)
+        self._check_range("heldout_max_sequences", 1)
+        self._check_range("verify_max_secrets", 0)
 
 
 class PipelineError(SanitizeError):
@@ -242,7 +279,7 @@ def prepare(
     ``base`` may also be an in-memory model (then pass ``tokenizer``; ``adapter`` is ignored).
     Raises :class:`PipelineError` (empty corpus, no findings, spans outside documents, ...).
     """
-    from .config import PairConfig
+    from .pairs import PairConfig
 
     config = config or PipelineConfig()
     pair_config = pair_config or PairConfig()
@@ -316,7 +353,7 @@ def sanitize_model(
     ``corpus_options``: :class:`~sanitize.config.CorpusConfig` fields for reading ``data``/``heldout``.
     The input model on disk is never modified; ``out`` is written atomically.
     """
-    from .config import UpdateConfig
+    from .influence.config import UpdateConfig
 
     config = config or PipelineConfig()
     update_config = update_config or UpdateConfig()
@@ -333,7 +370,7 @@ def sanitize_model(
     model, tokenizer, texts, found, pairs = job.model, job.tokenizer, job.texts, job.findings, job.pairs
     held, pair_config, scan_config = job.heldout, job.pair_config, job.scan_config
     if exposure_config is None and (config.verify or getattr(update_config, "target", None) is not None):
-        from .config import ExposureConfig
+        from .exposure.config import ExposureConfig
 
         exposure_config = ExposureConfig()
 

@@ -7,17 +7,33 @@ from pathlib import Path
 
 import pytest
 
-from sanitize.config import BaseConfig, CorpusConfig
+from sanitize.config import BaseConfig
+from sanitize.data import CorpusConfig
 from sanitize.errors import ConfigError
 
 
 def all_configs() -> list[type[BaseConfig]]:
-    import sanitize.config as module
+    """Every config of the product: each stage declares its own next to its code."""
+    import importlib
+    import pkgutil
 
-    return [
-        obj for obj in vars(module).values()
-        if isinstance(obj, type) and issubclass(obj, BaseConfig) and obj is not BaseConfig
-    ]  # fmt: skip
+    import sanitize
+
+    for info in pkgutil.walk_packages(sanitize.__path__, "sanitize."):
+        if info.name != "sanitize.__main__":
+            importlib.import_module(info.name)
+    found: list[type[BaseConfig]] = []
+    todo = list(BaseConfig.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        found.append(cls)
+        todo.extend(cls.__subclasses__())
+    return sorted({c for c in found if c.__module__.startswith("sanitize.")}, key=lambda c: c.__name__)
+
+
+def test_every_stage_config_is_found() -> None:
+    names = {c.__name__ for c in all_configs()}
+    assert {"CorpusConfig", "ScanConfig", "PairConfig", "UpdateConfig", "ExposureConfig"} <= names
 
 
 @pytest.mark.parametrize("cls", all_configs(), ids=lambda c: c.__name__)

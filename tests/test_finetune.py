@@ -7,12 +7,11 @@ from pathlib import Path
 import pytest
 import torch
 
-from sanitize.config import FinetuneConfig, PairConfig
 from sanitize.errors import ConfigError, SanitizeError
-from sanitize.finetune import collate, finetune, train_sequences
+from sanitize.finetune import FinetuneConfig, collate, finetune, train_sequences
 from sanitize.influence.tasks import count_targets
 from sanitize.models import load_model
-from sanitize.pairs import tokenize_corpus
+from sanitize.pairs import PairConfig, tokenize_corpus
 from sanitize.types import TokenSequence
 
 TEXTS = ["my telephone number is 0123456789, call me.", "Alice was beginning to get very tired."] * 8

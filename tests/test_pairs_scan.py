@@ -14,9 +14,8 @@ import random
 import pytest
 
 from sanitize import synth
-from sanitize.config import PairConfig, ScanConfig
-from sanitize.pairs import sanitize_texts
-from sanitize.scan import scan
+from sanitize.pairs import PairConfig, sanitize_texts
+from sanitize.scan import ScanConfig, scan
 from sanitize.types import Finding
 
 

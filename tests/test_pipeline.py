@@ -18,7 +18,7 @@ RELOAD = r"""
 import json, sys
 from peft import PeftModel
 from transformers import AutoModelForCausalLM, AutoTokenizer
-from sanitize.config import ExposureConfig
+from sanitize.exposure.config import ExposureConfig
 from sanitize.pipeline import _training_exposures
 from sanitize.types import Finding
 base, out, data = sys.argv[1:4]

@@ -24,8 +24,7 @@ def run(args: argparse.Namespace) -> int:
     import json
     import sys
 
-    from ..config import DemoConfig
-    from ..demo import run_demo
+    from ..demo import DemoConfig, run_demo
 
     fields = {"seed": args.seed}
     if args.documents is not None:

@@ -115,7 +115,7 @@ def _record(target: dict[str, Any], result: Any, reveal: bool) -> dict[str, Any]
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..config import ExposureConfig
+    from ..exposure.config import ExposureConfig
     from ..models import load_model
 
     targets = _targets(args)

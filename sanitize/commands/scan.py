@@ -76,10 +76,9 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..config import ScanConfig
     from ..errors import SanitizeError
     from ..findings import write_findings
-    from ..scan import get_scanner
+    from ..scan import ScanConfig, get_scanner
 
     if args.num_proc < 1:
         raise SanitizeError(f"--num-proc must be >= 1 (got {args.num_proc})")

@@ -90,7 +90,9 @@ def _sections(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
 
 def build_configs(args: argparse.Namespace) -> dict[str, Any]:
     """The stage configs from ``--config`` sections overridden by explicit flags."""
-    from ..config import PairConfig, PipelineConfig, UpdateConfig
+    from ..influence.config import UpdateConfig
+    from ..pairs import PairConfig
+    from ..pipeline import PipelineConfig
 
     sec = _sections(args)
     pipe = {**sec.get("pipeline", {}), "scope": args.scope, "text_field": args.text_field}
@@ -119,11 +121,11 @@ def build_configs(args: argparse.Namespace) -> dict[str, Any]:
         "update_config": UpdateConfig.from_dict(update),
     }
     if "scan" in sec:  # otherwise the defaults, built only when the stage runs
-        from ..config import ScanConfig
+        from ..scan import ScanConfig
 
         out["scan_config"] = ScanConfig.from_dict(sec["scan"])
     if "exposure" in sec:
-        from ..config import ExposureConfig
+        from ..exposure.config import ExposureConfig
 
         out["exposure_config"] = ExposureConfig.from_dict(sec["exposure"])
     return out

@@ -15,11 +15,11 @@ import random
 from collections.abc import Sequence
 from typing import Any
 
-from ..config import ExposureConfig
 from ..errors import SanitizeError
 from ..findings import iter_jsonl_objects, write_jsonl
 from ..fingerprint import fingerprint_secret, mask_secret
 from ..types import ExposureResult
+from .config import ExposureConfig
 from .rank import exposure
 from .spaces import parse_space
 

@@ -22,10 +22,10 @@ from typing import Any
 
 import numpy as np
 
-from ..config import ExposureConfig
 from ..errors import SanitizeError
 from ..fingerprint import fingerprint_secret, mask_secret
 from ..types import ExposureResult, Finding
+from .config import ExposureConfig
 from .scoring import score_candidates
 from .spaces import CandidateSpace, parse_space, space_for
 

@@ -15,11 +15,12 @@ None of these functions modifies the model it is given.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..config import BaselineConfig
+from ..config import BaseConfig, option
 from ..errors import SanitizeError
 from ..types import Pairs, TokenSequence
 from .scope import select_scope
@@ -37,6 +38,42 @@ __all__ = [
 # --------------------------------------------------------------------------------------------------
 # Loss over TokenSequences and the one training loop
 # --------------------------------------------------------------------------------------------------
+@dataclasses.dataclass
+class BaselineConfig(BaseConfig):
+    """How an unlearning baseline trains the scope (see :mod:`sanitize.influence.baselines`)."""
+
+    scope: str = option("adapter", help="Parameters to train: 'adapter' (the active PEFT adapter) or 'head'.")
+    steps: int = option(50, help="AdamW steps (retrain: the fine-tuning budget; finetune/ascent: k).")
+    lr: float = option(1e-3, help="AdamW learning rate.")
+    batch_size: int = option(16, help="Sequences per step, sampled with replacement.")
+    weight_decay: float = option(0.0, help="AdamW (decoupled) weight decay.")
+    l2: float = option(
+        0.0, help="L2 penalty (l2/2)*||theta||^2 added to the loss (a strongly convex head objective)."
+    )
+    seed: int = option(0, help="Seed of the batch sampler (and of a LoRA re-initialisation).")
+    optimizer: str = option(
+        "adamw",
+        help="'adamw' (mini-batch) or 'lbfgs' (full batch to a stationary point; steps = iterations, lr unused).",
+    )
+    schedule: str = option(
+        "constant",
+        help="AdamW learning rate over the steps: 'constant' or 'linear' (decay to 0, Trainer's default).",
+    )
+
+    def __post_init__(self) -> None:
+        self._check_choice("scope", ("adapter", "head"))
+        self._check_choice("optimizer", ("adamw", "lbfgs"))
+        self._check_choice("schedule", ("constant", "linear"))
+        for name in ("steps", "batch_size", "seed"):
+            if isinstance(getattr(self, name), bool) or not isinstance(getattr(self, name), int):
+                self._fail(name, "must be an integer")
+        self._check_range("steps", 1)
+        self._check_range("batch_size", 1)
+        self._check_range("lr", 0, low_open=True)
+        self._check_range("weight_decay", 0)
+        self._check_range("l2", 0)
+
+
 def _batch(sequences: Sequence[TokenSequence], device: Any) -> tuple[Any, Any, Any]:
     """Right-padded (B, T) input_ids, attention_mask, loss_mask."""
     import torch

@@ -147,7 +147,7 @@ class PlantedCorpus:
 
 
 def _pair_config(seed: int = 0, max_length: int = 128) -> Any:
-    from ..config import PairConfig
+    from ..pairs import PairConfig
 
     # a fixed key: surrogates are derived from (seed, keyed fingerprint), and the default key is per machine
     # (per test session), which would change the sanitized corpus -- and the retrained reference -- per run

@@ -51,9 +51,9 @@ from typing import Any
 import torch
 from torch import nn
 
-from ..config import UpdateConfig
 from ..errors import SanitizeError
 from ..types import Pairs, TokenSequence
+from .config import UpdateConfig
 from .curvature import Curvature
 from .grads import Problem
 from .scope import Scope, head_is_tied, select_scope, untie_head

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from scipy import special, stats
 
-from sanitize.config import ExposureConfig
 from sanitize.exposure import exposure, findings_exposure, rank_exposure, score_naive, skewnorm_logcdf
+from sanitize.exposure.config import ExposureConfig
 from sanitize.exposure.rank import _tail_logcdf, bare_prefix, extrapolated_exposure, fit_skewnorm
 from sanitize.types import Finding
 

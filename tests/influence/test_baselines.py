@@ -7,10 +7,10 @@ import copy
 import pytest
 import torch
 
-from sanitize.config import BaselineConfig
 from sanitize.errors import SanitizeError
 from sanitize.influence import baselines as B
 from sanitize.influence import experiment as E
+from sanitize.influence.baselines import BaselineConfig
 from sanitize.influence.scope import untie_head
 from sanitize.testing import tiny_model, train_tokenizer
 from sanitize.types import Pair, Pairs

@@ -9,8 +9,8 @@ import pytest
 import torch
 from torch import nn
 
-from sanitize.config import UpdateConfig
 from sanitize.influence.certify import certify, gradient_residual, noise_scale, worst_case_residual
+from sanitize.influence.config import UpdateConfig
 from sanitize.influence.grads import Problem
 from sanitize.influence.tasks import Features, HeadTask
 from sanitize.influence.update import influence_update

@@ -14,8 +14,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from sanitize.config import UpdateConfig
 from sanitize.influence.certify import gradient_residual
+from sanitize.influence.config import UpdateConfig
 from sanitize.influence.grads import Problem
 from sanitize.influence.tasks import Features, HeadTask
 from sanitize.influence.update import influence_update

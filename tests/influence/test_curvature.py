@@ -110,7 +110,7 @@ def test_head_products_match_dense(kind: str) -> None:
     v = torch.randn(theta0.numel(), dtype=torch.float64)
     torch.testing.assert_close(Curvature(problem, seqs, kind).matvec(v), truth @ v, rtol=1e-6, atol=1e-10)
     # ... and on cached hidden states (head mode: softmax regression, no transformer passes)
-    from sanitize.config import UpdateConfig
+    from sanitize.influence.config import UpdateConfig
     from sanitize.influence.update import _head_features
 
     feats = _head_features(scope.model, scope.module, [seqs], UpdateConfig())[0]

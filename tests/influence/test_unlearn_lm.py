@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import pytest
 
-from sanitize.config import UpdateConfig
 from sanitize.influence import experiment as E
+from sanitize.influence.config import UpdateConfig
 from sanitize.influence.scope import select_scope
 from sanitize.influence.update import unlearn
 

@@ -11,9 +11,9 @@ import pytest
 import torch
 from influence_helpers import TEXTS, encode, tiny_lm
 
-from sanitize.config import UpdateConfig
 from sanitize.errors import ConfigError
 from sanitize.influence import UnlearnError, UnlearnResult, unlearn
+from sanitize.influence.config import UpdateConfig
 from sanitize.influence.scope import head_is_tied
 from sanitize.influence.tasks import count_targets
 from sanitize.types import Pair, Pairs
@@ -172,9 +172,9 @@ def test_head_update_lands_on_the_retrained_optimum_with_twins_in_the_curvature_
     is the whole sanitized corpus, twins included, as users pass it: ``unlearn`` must drop the twins
     from the sample that stands for the retained data (counted twice, they left the head of the
     planted experiment 20% of the way short of retraining)."""
-    from sanitize.config import BaselineConfig
     from sanitize.influence import baselines as B
     from sanitize.influence import experiment as E
+    from sanitize.influence.baselines import BaselineConfig
     from sanitize.influence.scope import untie_head
     from sanitize.testing import tiny_model, train_tokenizer
 
