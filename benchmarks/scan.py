@@ -1,6 +1,6 @@
 """Scanner benchmark: per-type precision/recall on a planted corpus, MB/s, linearity, end to end, peer, RSS.
 
-Generates a labeled JSONL corpus with :mod:`sanitize.synth` (mixed prose/chat/email/code/config/JSON/log
+Generates a labeled JSONL corpus with :mod:`sanitize_lab.synth` (mixed prose/chat/email/code/config/JSON/log
 filler, every scanner type planted in all its writing styles, every hard-negative kind as decoys), then
 
 * scans it in-process with ``scan(texts, ScanConfig(include_ip=True))`` on growing prefixes (time
@@ -47,8 +47,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script from anywhere: use this checkout's package
     sys.path.insert(0, str(ROOT))
 
-from sanitize import synth  # noqa: E402
 from sanitize.types import Finding  # noqa: E402
+from sanitize_lab import synth  # noqa: E402
 
 MB = 1_000_000
 
@@ -334,7 +334,7 @@ def write_big_jsonl(path: Path, n_bytes: int, seed: int) -> int:
 def main(args: argparse.Namespace | Sequence[str] | None = None) -> dict[str, Any]:
     if not isinstance(args, argparse.Namespace):
         args = make_parser().parse_args(args)
-    from sanitize.scan import ScanConfig, scan
+    from sanitize.scanner import ScanConfig, scan
 
     own_dir = args.workdir is None
     workdir = Path(tempfile.mkdtemp(prefix="scan-bench-") if own_dir else args.workdir)

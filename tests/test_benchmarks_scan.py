@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from sanitize import synth
 from sanitize.types import Finding
+from sanitize_lab import synth
 
 _PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "scan.py"
 

@@ -13,9 +13,10 @@ import time
 
 import pytest
 
-from sanitize import ScanConfig, synth
+from sanitize import ScanConfig
 from sanitize.detectors import DETECTORS
-from sanitize.scan import Scanner
+from sanitize.scanner import Scanner
+from sanitize_lab import synth
 
 MB = 1_000_000
 LIMIT_S = 1.0

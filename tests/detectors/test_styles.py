@@ -6,8 +6,9 @@ import random
 
 import pytest
 
-from sanitize import ScanConfig, synth
-from sanitize.scan import get_scanner
+from sanitize import ScanConfig
+from sanitize.scanner import get_scanner
+from sanitize_lab import synth
 
 CASES = [(t, s) for t in synth.TYPES for s in sorted(synth.CONTEXTS[t])]
 

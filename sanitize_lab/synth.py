@@ -28,7 +28,7 @@ import string
 from collections.abc import Callable
 from typing import NamedTuple
 
-from .checksums import crc32_base62, iban_check_digits, luhn_check_digit
+from sanitize.checksums import crc32_base62, iban_check_digits, luhn_check_digit
 
 TYPES: tuple[str, ...] = (
     "credit_card",
