@@ -27,7 +27,7 @@ def run(documents: int, seed: int) -> dict[str, Any]:
     from sanitize.exposure.config import ExposureConfig
     from sanitize.influence.config import UpdateConfig
     from sanitize.pipeline import PipelineConfig, sanitize_model
-    from sanitize.scan import scan
+    from sanitize.scanner import scan
 
     config = DemoConfig(documents=documents, seed=seed)
     timings: dict[str, float] = {}

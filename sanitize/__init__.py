@@ -21,7 +21,7 @@ _EXPORTS: dict[str, str] = {
     "ConfigError": "errors",
     "CorpusConfig": "data",
     "PairConfig": "pairs",
-    "ScanConfig": "scan",
+    "ScanConfig": "scanner",
     "UpdateConfig": "influence.config",
     "UnlearnError": "influence",
     "UnlearnResult": "influence",
@@ -38,11 +38,9 @@ _EXPORTS: dict[str, str] = {
     "find_literal": "pairs",
     "sanitize_texts": "pairs",
     "tokenize_corpus": "pairs",
-    # `sanitize.scan` is both the function and its module: once the submodule is imported the package
-    # attribute is the module, which is callable (see the end of scan.py), so both spellings work.
-    "scan": "scan",
-    "iter_scan": "scan",
-    "scan_batch": "scan",
+    "scan": "scanner",
+    "iter_scan": "scanner",
+    "scan_batch": "scanner",
     "ExposureConfig": "exposure.config",
     "ExposureResult": "types",
     "findings_exposure": "exposure",
@@ -91,7 +89,7 @@ if TYPE_CHECKING:
     from .models import load_model
     from .pairs import PairConfig, build_pairs, find_literal, sanitize_texts, tokenize_corpus
     from .pipeline import sanitize_model
-    from .scan import ScanConfig, iter_scan, scan, scan_batch
+    from .scanner import ScanConfig, iter_scan, scan, scan_batch
     from .types import ExposureResult, Finding, Pair, Pairs, TokenSequence
 
 

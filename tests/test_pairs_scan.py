@@ -13,10 +13,10 @@ import random
 
 import pytest
 
-from sanitize import synth
 from sanitize.pairs import PairConfig, sanitize_texts
-from sanitize.scan import ScanConfig, scan
+from sanitize.scanner import ScanConfig, scan
 from sanitize.types import Finding
+from sanitize_lab import synth
 
 
 @pytest.mark.parametrize("type_", synth.TYPES)

@@ -37,7 +37,7 @@ print(json.dumps([r.exposure for r in _training_exposures(model.eval(), tok, tex
 def unlearned(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     from sanitize.cli import main
     from sanitize.findings import write_findings
-    from sanitize.scan import scan
+    from sanitize.scanner import scan
 
     setup = tiny_setup(tmp_path_factory)
     root = tmp_path_factory.mktemp("unlearn")

@@ -141,8 +141,8 @@ def _dispatch_loop(families: list, text: str, s: int) -> list[int]:
 def test_combined_family_dispatch_matches_one_family_at_a_time() -> None:
     import random
 
-    from sanitize import synth
-    from sanitize.scan import Scanner, _dispatcher
+    from sanitize.scanner.engine import Scanner, _dispatcher
+    from sanitize_lab import synth
 
     scanner = Scanner(ScanConfig(include_ip=True))
     families = scanner._families
@@ -164,7 +164,7 @@ def test_dispatch_keeps_order_with_backreferences_re2_only_and_clashing_names() 
 
     import re2
 
-    from sanitize.scan import _dispatcher
+    from sanitize.scanner.engine import _dispatcher
 
     text = "aax abc ab 1x bb9"
     mixed = [

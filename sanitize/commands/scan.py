@@ -78,7 +78,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     from ..errors import SanitizeError
     from ..findings import write_findings
-    from ..scan import ScanConfig, get_scanner
+    from ..scanner import ScanConfig, get_scanner
 
     if args.num_proc < 1:
         raise SanitizeError(f"--num-proc must be >= 1 (got {args.num_proc})")
@@ -115,7 +115,7 @@ def _scan_streaming(
     args: argparse.Namespace, config: Any, stats: dict[str, int]
 ) -> tuple[list[Any], list[str]]:
     from ..data import iter_documents
-    from ..scan import iter_scan
+    from ..scanner import iter_scan
 
     bar = None
     if not args.no_progress and sys.stderr.isatty():  # tqdm is silent off a terminal: not even imported
@@ -146,7 +146,7 @@ def _scan_parallel(
     args: argparse.Namespace, config: Any, stats: dict[str, int]
 ) -> tuple[list[Any], list[str]]:
     from ..data import load_corpus
-    from ..scan import scan
+    from ..scanner import scan
 
     opts = corpus_options(args)
     ds = load_corpus(args.input, opts.pop("text_field"), **opts)  # type: ignore[arg-type]

@@ -1,6 +1,6 @@
 """The detector seam: a detector names its ``secret_type``, says what cheaply *triggers* it (literal
 keywords found by one Aho-Corasick pass, or a regex found by one combined RE2 pass) and how far
-around a trigger its matches can reach; :mod:`sanitize.scan` then runs :meth:`Detector.find` only
+around a trigger its matches can reach; :mod:`sanitize.scanner` then runs :meth:`Detector.find` only
 on those windows, never on whole documents.
 
 Contract that makes windows exact: every match of a detector contains one of its triggers and

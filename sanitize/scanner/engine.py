@@ -1,4 +1,4 @@
-"""``scan``: find every secret in a corpus; the only loop over documents.
+"""The compiled scanner: every selected detector behind one keyword automaton and one RE2 trigger.
 
 Per document, two cheap passes decide where to look, then only the triggered detectors run, and
 only on windows around their triggers (see :mod:`sanitize.detectors.base` for the contract):
@@ -17,82 +17,20 @@ with a keyed fingerprint and a masked preview -- never the plaintext.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import json
 import re
-import sys
-import types
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from .config import BaseConfig, option
-from .detectors import DETECTORS, SECRET_TYPES, Detector
-from .errors import ConfigError, SanitizeError
-from .fingerprint import fingerprint_key, fingerprint_secret, mask_secret
-from .types import Finding
+from ..detectors import DETECTORS, SECRET_TYPES, Detector
+from ..errors import ConfigError
+from ..fingerprint import fingerprint_key, fingerprint_secret, mask_secret
+from ..types import Finding
+from .config import ScanConfig
 
 _NEIGHBOURHOOD = 32  # longer than any keyword: keywords overlapping an RE2 match are all seen
 _RE2_SPECIAL = frozenset("\\.^$*+?()[]{}|-#&~")
-
-
-@dataclasses.dataclass
-class ScanConfig(BaseConfig):
-    """What :func:`sanitize.scan` looks for and what it lets through (see ``sanitize scan --help``)."""
-
-    types: list[str] = option(
-        [], help="Secret types to report (empty = every built-in type except ip_address, plus custom rules)."
-    )
-    exclude_types: list[str] = option([], help="Secret types never to report.")
-    include_ip: bool = option(False, help="Also report IPv4 addresses (type ip_address); off by default.")
-    min_confidence: float = option(0.0, help="Drop findings whose detector confidence is below this (0..1).")
-    rules: str | None = option(
-        None,
-        help="TOML file of custom rules ([[rules]] id, regex, secret_group, keywords, entropy, validator).",
-    )
-    allowlist_regexes: list[str] = option(
-        [], help="Regexes (RE2 syntax); a finding whose secret value matches one is dropped."
-    )
-    allowlist_fingerprints: list[str] = option(
-        [], help="Fingerprints (hmac-sha256:...) of known non-secrets; matching findings are dropped."
-    )
-    fingerprint_key: str | None = option(
-        None,
-        help="HMAC key for fingerprints (default: $SANITIZE_FINGERPRINT_KEY or the per-user key file). "
-        "Anyone holding it can test guesses against fingerprints: do not publish it.",
-    )
-
-    def __post_init__(self) -> None:
-        from .detectors import SECRET_TYPES
-
-        for name in ("types", "exclude_types", "allowlist_regexes", "allowlist_fingerprints"):
-            value = getattr(self, name)
-            if isinstance(value, tuple):
-                setattr(self, name, list(value))
-            elif not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                self._fail(name, "must be a list of strings")
-        if not self.rules:  # custom rule types are checked once the rules are loaded
-            for name in ("types", "exclude_types"):
-                unknown = [t for t in getattr(self, name) if t not in SECRET_TYPES]
-                if unknown:
-                    self._fail(
-                        name, f"unknown type(s) {', '.join(unknown)}; known: {', '.join(SECRET_TYPES)}"
-                    )
-        self._check_range("min_confidence", 0.0, 1.0)
-        if not isinstance(self.include_ip, bool):
-            self._fail("include_ip", "must be true or false")
-        for pattern in self.allowlist_regexes:
-            try:
-                import re2
-
-                re2.compile(pattern)
-            except Exception as exc:  # re2.error is not a subclass of re.error
-                raise ConfigError(
-                    f"ScanConfig.allowlist_regexes: invalid RE2 regex {pattern!r}: {exc}"
-                ) from None
-        for fp in self.allowlist_fingerprints:
-            if not fp.startswith("hmac-sha256:"):
-                self._fail("allowlist_fingerprints", f"{fp!r} is not a fingerprint (hmac-sha256:<hex>)")
 
 
 def _re2_literal(word: str) -> str:
@@ -115,7 +53,7 @@ class Scanner:
         allow_fps = set(config.allowlist_fingerprints)
         custom: tuple[Detector, ...] = ()
         if config.rules:
-            from .detectors.rules import load_rules
+            from ..detectors.rules import load_rules
 
             rules = load_rules(config.rules)
             custom = rules.detectors
@@ -324,140 +262,3 @@ def get_scanner(config: ScanConfig | None = None) -> Scanner:
     """
     config = config or ScanConfig()
     return _scanner(config.to_json(), fingerprint_key(config.fingerprint_key))
-
-
-def _items(docs: Iterable[Any]) -> Iterator[tuple[int, str]]:
-    for position, item in enumerate(docs):
-        if isinstance(item, str):
-            yield position, item
-        elif isinstance(item, tuple) and len(item) == 2:
-            yield int(item[0]), item[1]
-        elif hasattr(item, "doc") and hasattr(item, "text"):
-            yield item.doc, item.text
-        else:
-            raise SanitizeError(
-                f"scan: item {position} is a {type(item).__name__}; expected str, (doc, text) or a Document"
-            )
-
-
-def iter_scan(
-    docs: Iterable[Any], config: ScanConfig | None = None, *, with_values: bool = False
-) -> Iterator[Any]:
-    """Stream findings document by document, in constant memory.
-
-    ``docs`` yields ``str`` (doc = position), ``(doc, text)`` pairs or :class:`~sanitize.data.Document`.
-    Yields :class:`Finding` objects, or ``(Finding, plaintext)`` pairs when ``with_values`` (used by
-    ``sanitize scan --reveal``; the plaintext is never stored anywhere else).
-    """
-    scanner = get_scanner(config)
-    for doc, text in _items(docs):
-        if text is None:
-            continue
-        if not isinstance(text, str):
-            raise SanitizeError(f"scan: document {doc} text is a {type(text).__name__}, expected str")
-        for finding, value in scanner.scan_text(text, doc):
-            yield (finding, value) if with_values else finding
-
-
-def scan_batch(
-    batch: dict[str, list[Any]], config: ScanConfig | None = None, *, text_field: str = "text"
-) -> dict[str, list[Any]]:
-    """Pure batched scan for ``Dataset.map(scan_batch, batched=True, remove_columns=...)``.
-
-    Reads ``batch[text_field]`` and the ``doc`` column (required: ``load_corpus`` provides it);
-    returns one row per finding with the columns of :data:`FINDING_COLUMNS`.
-    """
-    if text_field not in batch:
-        raise SanitizeError(
-            f"scan_batch: the batch has no {text_field!r} column (columns: {', '.join(batch)})"
-        )
-    if "doc" not in batch:
-        raise SanitizeError("scan_batch: the batch has no 'doc' column; use scan() or load_corpus()")
-    return _findings_columns(iter_scan(zip(batch["doc"], batch[text_field]), config))
-
-
-def _scan_batch_indexed(
-    batch: dict[str, list[Any]], indices: list[int], config: ScanConfig, text_field: str
-) -> dict[str, list[Any]]:
-    return _findings_columns(iter_scan(zip(indices, batch[text_field]), config))
-
-
-def _findings_columns(findings: Iterable[Finding]) -> dict[str, list[Any]]:
-    columns: dict[str, list[Any]] = {c: [] for c in FINDING_COLUMNS}
-    for f in findings:
-        for c in FINDING_COLUMNS:
-            columns[c].append(getattr(f, c))
-    return columns
-
-
-def scan(
-    corpus: Any, config: ScanConfig | None = None, *, num_proc: int | None = None, text_field: str = "text"
-) -> list[Finding]:
-    """Every secret in ``corpus``, sorted by (doc, start); every occurrence is its own finding.
-
-    ``corpus``: a ``datasets.Dataset`` with a text column (doc index = its ``doc`` column if present,
-    else the row index), a list of strings, or any iterable of strings / ``(doc, text)`` /
-    ``Document``. ``num_proc`` > 1 scans a Dataset with ``Dataset.map(batched=True, num_proc=...)``.
-    """
-    config = config or ScanConfig()
-    get_scanner(config)  # fail early (bad rules file) in this process
-    if isinstance(corpus, str):
-        raise SanitizeError("scan: corpus is a single string; pass a list of documents (or use load_corpus)")
-    if _is_dataset(corpus):
-        return _scan_dataset(corpus, config, num_proc, text_field)
-    findings = list(iter_scan(corpus, config))
-    findings.sort(key=lambda f: (f.doc, f.start, f.end))
-    return findings
-
-
-def _is_dataset(obj: Any) -> bool:
-    return type(obj).__name__ == "Dataset" and hasattr(obj, "column_names") and hasattr(obj, "map")
-
-
-def _scan_dataset(ds: Any, config: ScanConfig, num_proc: int | None, text_field: str) -> list[Finding]:
-    if text_field not in ds.column_names:
-        raise SanitizeError(
-            f"scan: the dataset has no {text_field!r} column (columns: {', '.join(ds.column_names)})"
-        )
-    has_doc = "doc" in ds.column_names
-    if num_proc and num_proc > 1:
-        if has_doc:
-            out = ds.map(
-                scan_batch, batched=True, fn_kwargs={"config": config, "text_field": text_field},
-                remove_columns=ds.column_names, num_proc=num_proc, load_from_cache_file=False,
-                desc="scanning",
-            )  # fmt: skip
-        else:
-            out = ds.map(
-                _scan_batch_indexed, batched=True, with_indices=True,
-                fn_kwargs={"config": config, "text_field": text_field},
-                remove_columns=ds.column_names, num_proc=num_proc, load_from_cache_file=False,
-                desc="scanning",
-            )  # fmt: skip
-        columns = out.to_dict()
-        findings = [Finding(*row) for row in zip(*(columns[c] for c in FINDING_COLUMNS))]
-    else:
-        columns = [text_field, "doc"] if has_doc else [text_field]
-
-        def rows() -> Iterator[tuple[int, str]]:
-            position = 0
-            for batch in ds.select_columns(columns).iter(batch_size=1000):
-                texts = batch[text_field]
-                docs = batch["doc"] if has_doc else range(position, position + len(texts))
-                position += len(texts)
-                yield from zip(docs, texts)
-
-        findings = list(iter_scan(rows(), config))
-    findings.sort(key=lambda f: (f.doc, f.start, f.end))
-    return findings
-
-
-class _CallableModule(types.ModuleType):
-    """``sanitize.scan`` names both this module and its main function: importing the submodule
-    sets the package attribute to the module, so the module calls through to :func:`scan`."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> list[Finding]:
-        return scan(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
