@@ -17,8 +17,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from sanitize.commands.unlearn import SECTIONS, add_arguments, run_pipeline
-from sanitize.recipe_args import run_recipe
+from sanitize.arguments import run_recipe
+from sanitize.commands.unlearn import REQUIRED, SECTIONS, add_arguments, run_pipeline
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -35,4 +35,4 @@ def main(args: argparse.Namespace) -> Any:
 
 
 if __name__ == "__main__":
-    run_recipe(main, make_parser(), sections=SECTIONS)
+    run_recipe(main, make_parser(), sections=SECTIONS, required=REQUIRED)

@@ -18,7 +18,7 @@ from ._version import __version__
 from .errors import SanitizeError
 
 # Registered subcommands, in the order `sanitize --help` lists them.
-COMMANDS: tuple[str, ...] = ("inspect", "scan", "unlearn", "exposure", "canary", "demo")
+COMMANDS: tuple[str, ...] = ("inspect", "scan", "unlearn", "exposure", "canary")
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -32,13 +32,41 @@ def make_parser() -> argparse.ArgumentParser:
     for name in COMMANDS:
         module = importlib.import_module(f"sanitize.commands.{name}")
         command = module.add_parser(sub)
-        command.set_defaults(run=module.run)
+        command.set_defaults(run=module.run, command_parser=command, command_module=module)
     return parser
+
+
+def _parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
+    """Parse; a subcommand with config ``SECTIONS`` is parsed again with its ``--config`` file applied
+    (sections per stage config, top-level keys as option defaults, ``REQUIRED`` from either)."""
+    args = parser.parse_args(argv)
+    module = getattr(args, "command_module", None)
+    if module is None or not hasattr(module, "SECTIONS"):
+        return args
+    from .arguments import parse_args
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    sub = parse_args(
+        args.command_parser,
+        argv[argv.index(args.command) + 1 :],
+        sections=module.SECTIONS,
+        required=getattr(module, "REQUIRED", ()),
+    )
+    for key, value in vars(sub).items():
+        setattr(args, key, value)
+    return args
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = make_parser()
-    args = parser.parse_args(argv)
+    if (argv is None and len(sys.argv) == 1) or (argv is not None and not list(argv)):
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        args = _parse(parser, argv)
+    except SanitizeError as exc:  # an unreadable or malformed --config file
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2

@@ -17,13 +17,25 @@ from .errors import ConfigError
 C = TypeVar("C", bound="BaseConfig")
 
 
-def option(default: Any = dataclasses.MISSING, help: str = "", **kwargs: Any) -> Any:
-    """A dataclass field with help text (shown by the CLI and in saved configs)."""
+def option(
+    default: Any = dataclasses.MISSING, help: str = "", *, choices: tuple[Any, ...] | None = None, **kwargs: Any
+) -> Any:
+    """A dataclass field with help text (shown by the CLI and in saved configs).
+
+    ``choices`` are the allowed values: the generated CLI flag offers them and
+    :meth:`BaseConfig._check_choices` validates them.
+    """
     if isinstance(default, (list, dict, set)):
         value = default
         kwargs["default_factory"] = lambda: type(value)(value)
         default = dataclasses.MISSING
-    return dataclasses.field(default=default, metadata={"help": help}, **kwargs)
+    metadata = {"help": help} if choices is None else {"help": help, "choices": tuple(choices)}
+    return dataclasses.field(default=default, metadata=metadata, **kwargs)
+
+
+def seed_option(what: str) -> Any:
+    """The one declaration of a seed field (each stage that draws random numbers has one)."""
+    return option(0, help=f"Random seed for {what}.")
 
 
 @dataclasses.dataclass
@@ -61,14 +73,15 @@ class BaseConfig:
             raise ConfigError(f"{path}: expected a JSON object for {cls.__name__}")
         return cls.from_dict(data)
 
-    @classmethod
-    def help(cls) -> dict[str, str]:
-        """Field name -> help text."""
-        return {f.name: f.metadata.get("help", "") for f in dataclasses.fields(cls)}
-
     # -- validation helpers, used by subclasses in __post_init__ -----------------------------------
     def _fail(self, name: str, message: str) -> None:
         raise ConfigError(f"{type(self).__name__}.{name}: {message} (got {getattr(self, name)!r})")
+
+    def _check_choices(self) -> None:
+        """Validate every field declared with ``option(..., choices=...)``."""
+        for f in dataclasses.fields(self):
+            if "choices" in f.metadata:
+                self._check_choice(f.name, f.metadata["choices"])
 
     def _check_choice(self, name: str, choices: tuple[Any, ...] | list[Any]) -> None:
         if getattr(self, name) not in choices:

@@ -1,31 +1,27 @@
-"""One module per CLI subcommand: ``add_parser(subparsers) -> ArgumentParser`` and ``run(args) -> int``."""
+"""One module per CLI subcommand: ``add_parser(subparsers) -> ArgumentParser`` and ``run(args) -> int``.
+
+Flags that set a stage's config are generated from its dataclass by :mod:`sanitize.arguments`.
+"""
 
 from __future__ import annotations
 
 import argparse
 
+# short flags for the corpus options every subcommand that reads a corpus shares
+_CORPUS_ALIASES: dict[str, str | tuple[str, ...]] = {"split": "--split-text"}
+
 
 def add_corpus_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options shared by every subcommand that reads a corpus (see ``sanitize.data``)."""
-    parser.add_argument("--text-field", default="text", help="Field/column holding the text (default: text).")
-    parser.add_argument(
-        "--split-text", choices=("lines", "paragraphs"), default=None,
-        help="Split .txt files into one document per line or per blank-line paragraph (default: one per file).",
-    )  # fmt: skip
-    parser.add_argument(
-        "--encoding-errors", choices=("strict", "replace"), default="strict",
-        help="Invalid UTF-8: 'strict' stops with the byte offset, 'replace' substitutes U+FFFD and warns.",
-    )  # fmt: skip
-    parser.add_argument(
-        "--dataset-split", default="train", help="Split of a saved DatasetDict or hub dataset."
-    )
+    """The :class:`~sanitize.data.CorpusConfig` fields as flags (``--text-field``, ``--split-text``, ...)."""
+    from ..arguments import add_config_arguments
+    from ..data import CorpusConfig
+
+    add_config_arguments(parser, CorpusConfig, "corpus", flat=True, aliases=_CORPUS_ALIASES)
 
 
 def corpus_options(args: argparse.Namespace) -> dict[str, object]:
     """The keyword options for ``iter_documents``/``load_corpus`` from parsed arguments."""
-    return {
-        "text_field": args.text_field,
-        "split": args.split_text,
-        "encoding_errors": args.encoding_errors,
-        "dataset_split": args.dataset_split,
-    }
+    from ..arguments import config_from_args
+    from ..data import CorpusConfig
+
+    return config_from_args(CorpusConfig, args, "corpus").to_dict()

@@ -28,11 +28,19 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    """The options of ``sanitize unlearn`` (shared with ``recipes/sanitize_adapter.py``)."""
-    p.add_argument("--base", required=True, help="Base model: local directory or hub id.")
+    """The options of ``sanitize unlearn`` (shared with ``recipes/sanitize_adapter.py``): the inputs,
+    then one generated group per stage config (``--update.l2``, ``--pairs.mode``, ... with short
+    aliases for the common ones)."""
+    from ..arguments import add_config_arguments, add_config_file_argument
+    from ..exposure.config import ExposureConfig
+    from ..influence.config import UpdateConfig
+    from ..pairs import PairConfig
+    from ..pipeline import PipelineConfig
+    from ..scanner import ScanConfig
+
+    p.add_argument("--base", help="Base model: local directory or hub id (required).")
     p.add_argument("--adapter", help="PEFT adapter directory fine-tuned on --data (enables adapter scope).")
-    p.add_argument("--data", required=True, help="The training data the model was fine-tuned on.")
-    add_corpus_arguments(p)
+    p.add_argument("--data", help="The training data the model was fine-tuned on (required).")
     src = p.add_mutually_exclusive_group()
     src.add_argument(
         "--findings", help="Findings JSONL (as `sanitize scan --out` writes; doc/start/end/type)."
@@ -41,94 +49,54 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--secret", action="append", default=None, metavar="S",
         help="A literal secret to remove (repeatable); every occurrence in --data becomes a finding.",
     )  # fmt: skip
-    p.add_argument("--scope", choices=("auto", "adapter", "head"), default="auto",
-                   help="Parameters the update changes (default: adapter if --adapter, else head).")  # fmt: skip
-    p.add_argument(
-        "--order", type=int, choices=(1, 2), default=None, help="First or second order (default 2)."
-    )
-    p.add_argument("--solver", default=None, help="Linear solver: exact, cg, lissa (default: the core's).")
-    p.add_argument("--curvature", default=None, help="ggn, hessian or fisher (default: ggn).")
-    p.add_argument("--damping", default=None, help="'auto' or a number (default auto).")
-    p.add_argument("--target-exposure", type=float, default=None, metavar="BITS",
-                   help="Closed loop: repeat updates until every secret's exposure is below BITS.")  # fmt: skip
     p.add_argument(
         "--heldout", help="Held-out texts for perplexity and step control (same formats as --data)."
     )
-    p.add_argument("--mode", choices=("record", "packed"), default=None,
-                   help="How training built sequences (default record: one truncated record each).")  # fmt: skip
-    p.add_argument("--max-length", type=int, default=None, help="Record mode truncation length (tokens).")
-    p.add_argument("--block-size", type=int, default=None, help="Packed mode block size (tokens).")
-    p.add_argument(
-        "--replacement", default=None, help="surrogate (default), placeholder, model, or registered."
-    )
-    p.add_argument("--config", help="JSON/YAML with sections pipeline/scan/pairs/update/exposure.")
-    p.add_argument("--dtype", default=None, help="Load the model in this dtype (float32, float64, bf16).")
-    p.add_argument("--device", default=None, help="cpu or cuda (default cpu).")
-    p.add_argument("--no-verify", action="store_true", help="Skip exposure/extraction/perplexity checks.")
-    p.add_argument("--out", required=True, help="Output directory (written atomically).")
+    p.add_argument("--out", help="Output directory, written atomically (required).")
     p.add_argument("--overwrite", action="store_true", help="Replace a non-empty existing --out.")
     p.add_argument("--json", action="store_true", help="Print the report as JSON instead of the table.")
+    add_config_file_argument(p)
+    add_corpus_arguments(p)
+    pipe = add_config_arguments(
+        p, PipelineConfig, "pipeline", aliases={"scope": "--scope", "dtype": "--dtype", "device": "--device"}
+    )
+    pipe.add_argument(
+        "--no-verify", dest="pipeline.verify", action="store_const", const=False, default=argparse.SUPPRESS,
+        help="Skip exposure/extraction/perplexity checks (same as --pipeline.verify false).",
+    )  # fmt: skip
+    add_config_arguments(
+        p, PairConfig, "pairs",
+        aliases={"mode": "--mode", "max_length": "--max-length", "block_size": "--block-size",
+                 "replacement": "--replacement"},
+    )  # fmt: skip
+    add_config_arguments(
+        p, UpdateConfig, "update",
+        aliases={"order": "--order", "solver": "--solver", "curvature": "--curvature",
+                 "damping": "--damping", "target": "--target-exposure"},
+    )  # fmt: skip
+    add_config_arguments(p, ScanConfig, "scan")
+    add_config_arguments(p, ExposureConfig, "exposure")
 
 
-def _sections(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
-    if getattr(args, "sections", None):  # set aside by recipe_args.parse_args
-        return args.sections
-    if not args.config:
-        return {}
-    from ..errors import ConfigError
-    from ..recipe_args import read_config_file
-
-    data = read_config_file(args.config)
-    unknown = sorted(set(data) - set(SECTIONS))
-    if unknown:
-        raise ConfigError(
-            f"{args.config}: unknown section(s) {', '.join(unknown)}; known: {', '.join(SECTIONS)} "
-            "(give inputs as flags, or use recipes/sanitize_adapter.py for a complete config file)"
-        )
-    return data
+REQUIRED = ("base", "data", "out")
 
 
 def build_configs(args: argparse.Namespace) -> dict[str, Any]:
-    """The stage configs from ``--config`` sections overridden by explicit flags."""
+    """The stage configs: dataclass defaults < ``--config`` sections < flags."""
+    from ..arguments import config_from_args
+    from ..exposure.config import ExposureConfig
     from ..influence.config import UpdateConfig
     from ..pairs import PairConfig
     from ..pipeline import PipelineConfig
+    from ..scanner import ScanConfig
 
-    sec = _sections(args)
-    pipe = {**sec.get("pipeline", {}), "scope": args.scope, "text_field": args.text_field}
-    if args.dtype:
-        pipe["dtype"] = args.dtype
-    if args.device:
-        pipe["device"] = args.device
-    if args.no_verify:
-        pipe["verify"] = False
-    pairs = dict(sec.get("pairs", {}))
-    for flag, name in (("mode", "mode"), ("max_length", "max_length"), ("block_size", "block_size"),
-                       ("replacement", "replacement")):  # fmt: skip
-        if getattr(args, flag) is not None:
-            pairs[name] = getattr(args, flag)
-    update = dict(sec.get("update", {}))
-    damping = args.damping
-    if damping is not None and damping != "auto":
-        damping = float(damping)
-    for name, value in (("order", args.order), ("solver", args.solver), ("curvature", args.curvature),
-                        ("damping", damping), ("target", args.target_exposure)):  # fmt: skip
-        if value is not None:
-            update[name] = value
-    out: dict[str, Any] = {
-        "config": PipelineConfig.from_dict(pipe),
-        "pair_config": PairConfig.from_dict(pairs),
-        "update_config": UpdateConfig.from_dict(update),
+    return {
+        "config": config_from_args(PipelineConfig, args, "pipeline"),
+        "pair_config": config_from_args(PairConfig, args, "pairs"),
+        "update_config": config_from_args(UpdateConfig, args, "update"),
+        "scan_config": config_from_args(ScanConfig, args, "scan"),
+        "exposure_config": config_from_args(ExposureConfig, args, "exposure"),
     }
-    if "scan" in sec:  # otherwise the defaults, built only when the stage runs
-        from ..scan import ScanConfig
-
-        out["scan_config"] = ScanConfig.from_dict(sec["scan"])
-    if "exposure" in sec:
-        from ..exposure.config import ExposureConfig
-
-        out["exposure_config"] = ExposureConfig.from_dict(sec["exposure"])
-    return out
 
 
 def run_pipeline(args: argparse.Namespace) -> Any:

@@ -4,32 +4,54 @@
     >>> clean = result.apply(model)   # a new model; `model` is untouched
 
 See :mod:`.update` for the maths and step control, :mod:`.certify` for certified removal on heads.
+Names are imported lazily, so that reading :class:`UpdateConfig` (the CLI builds its flags from it)
+does not import torch.
 """
 
 from __future__ import annotations
 
-from .certify import Certificate, certify
-from .curvature import Curvature
-from .grads import Problem, pair_gradient
-from .scope import Scope, ScopeError, select_scope
-from .solvers import SOLVERS, SolveResult, register_solver, solve
-from .tasks import CausalLMTask, Features, HeadTask, Task
-from .update import UnlearnError, UnlearnResult, influence_update, unlearn
+import importlib
+from typing import TYPE_CHECKING, Any
 
-__all__ = [
-    "SOLVERS",
+# public name -> submodule that defines it
+_EXPORTS: dict[str, str] = {
+    "Certificate": "certify",
+    "certify": "certify",
+    "Curvature": "curvature",
+    "Problem": "grads",
+    "pair_gradient": "grads",
+    "Scope": "scope",
+    "ScopeError": "scope",
+    "select_scope": "scope",
+    "SOLVERS": "solvers",
+    "SolveResult": "solvers",
+    "register_solver": "solvers",
+    "solve": "solvers",
+    "CausalLMTask": "tasks",
+    "Features": "tasks",
+    "HeadTask": "tasks",
+    "Task": "tasks",
+    "UnlearnError": "update",
+    "UnlearnResult": "update",
+    "influence_update": "update",
+    "unlearn": "update",
+    "UpdateConfig": "config",
+}
+__all__ = [  # keep in sync with _EXPORTS
     "CausalLMTask",
     "Certificate",
     "Curvature",
     "Features",
     "HeadTask",
     "Problem",
+    "SOLVERS",
     "Scope",
     "ScopeError",
     "SolveResult",
     "Task",
     "UnlearnError",
     "UnlearnResult",
+    "UpdateConfig",
     "certify",
     "influence_update",
     "pair_gradient",
@@ -38,3 +60,26 @@ __all__ = [
     "solve",
     "unlearn",
 ]
+
+if TYPE_CHECKING:
+    from .certify import Certificate, certify
+    from .config import UpdateConfig
+    from .curvature import Curvature
+    from .grads import Problem, pair_gradient
+    from .scope import Scope, ScopeError, select_scope
+    from .solvers import SOLVERS, SolveResult, register_solver, solve
+    from .tasks import CausalLMTask, Features, HeadTask, Task
+    from .update import UnlearnError, UnlearnResult, influence_update, unlearn
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'sanitize.influence' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
