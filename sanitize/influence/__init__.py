@@ -38,13 +38,13 @@ _EXPORTS: dict[str, str] = {
     "UpdateConfig": "config",
 }
 __all__ = [  # keep in sync with _EXPORTS
+    "SOLVERS",
     "CausalLMTask",
     "Certificate",
     "Curvature",
     "Features",
     "HeadTask",
     "Problem",
-    "SOLVERS",
     "Scope",
     "ScopeError",
     "SolveResult",
