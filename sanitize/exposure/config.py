@@ -21,7 +21,7 @@ class ExposureConfig(BaseConfig):
     )
     bootstrap: int = option(
         30,
-        help="Bootstrap resamples of the sample for the extrapolated exposure's interval (0 = none); each refits the skew-normal (~0.2-0.4 s for 5,000 scores).",
+        help="Bootstrap resamples of the sample for the extrapolated exposure's interval (0 = none); each refits the skew-normal.",
     )
     confidence: float = option(0.95, help="Coverage of the bootstrap interval.")
     batch_size: int = option(256, help="Candidates (trie nodes) per forward pass.")

@@ -12,9 +12,11 @@ class UpdateConfig(BaseConfig):
     """How the influence update is computed and controlled (see :func:`sanitize.influence.unlearn`)."""
 
     scope: str = option(
-        "adapter",
-        help="Parameters the update may change: 'adapter' (active PEFT adapter, found structurally), "
-        "'head' (output embeddings; a tied head is untied on a copy) or 'params' (glob patterns in `params`).",
+        "auto",
+        help="Parameters the update may change: 'auto' = the adapter when the model has an active PEFT "
+        "adapter, else the head; 'adapter' (found structurally via peft tuner layers), 'head' (output "
+        "embeddings; a tied head is untied on a copy) or 'params' (glob patterns in `params`).",
+        choices=("auto", "adapter", "head", "params"),
     )
     params: list[str] = option([], help="Glob patterns over named_parameters() names for scope 'params'.")
     order: int = option(2, help="1 = first order (gradient step -tau*g), 2 = Newton step -A^-1 g.")
@@ -39,9 +41,7 @@ class UpdateConfig(BaseConfig):
     curvature_samples: int = option(
         32,
         help="Retained training sequences sampled for the curvature (products cost most: keep it small); also "
-        "the most twins whose curvature is computed (a reweighted subset when there are more pairs). 32 "
-        "instead of 64 made the planted LoRA update 1.7x faster with every secret still within 0.21 bits of "
-        "retraining (3 seeds).",
+        "the most twins whose curvature is computed (a reweighted subset when there are more pairs).",
     )
     objective_samples: int = option(
         512,
@@ -56,10 +56,8 @@ class UpdateConfig(BaseConfig):
     )
     solver_tol: float = option(
         0.1,
-        help="Relative residual at which cg/lissa stop: an inexact Newton step (forcing term 0.1; the line "
-        "search and the closed loop correct what the quadratic model gets wrong anyway). On the planted LoRA "
-        "experiment 1e-4 ran every round to max_iter for the same exposures (within 0.05 bits, 3 seeds) at "
-        "1.8x the curvature products.",
+        help="Relative residual at which cg/lissa stop: an inexact Newton step (forcing term; the line search "
+        "and the closed loop correct what the quadratic model gets wrong).",
     )
     max_iter: int = option(20, help="Iteration cap for cg (lissa gets 20x this).")
     hutchinson_probes: int = option(4, help="Rademacher probes for the mean-eigenvalue estimate.")
@@ -100,7 +98,7 @@ class UpdateConfig(BaseConfig):
     seed: int = option(0, help="Seed for the curvature sample and random probes.")
 
     def __post_init__(self) -> None:
-        self._check_choice("scope", ("adapter", "head", "params"))
+        self._check_choices()
         if not isinstance(self.params, list) or not all(isinstance(p, str) for p in self.params):
             self._fail("params", "must be a list of glob patterns")
         if self.scope == "params" and not self.params:

@@ -25,7 +25,7 @@ from torch import nn
 
 from ..errors import SanitizeError
 
-SCOPES = ("adapter", "head", "params")
+SCOPES = ("auto", "adapter", "head", "params")
 
 
 class ScopeError(SanitizeError):
@@ -148,10 +148,13 @@ def _head_owner(model: nn.Module, head: nn.Module) -> str:
 
 
 def select_scope(model: nn.Module, kind: str = "adapter", patterns: Sequence[str] = ()) -> Scope:
-    """Resolve ``kind`` ("adapter" | "head" | "params" with glob ``patterns``) on ``model``.
+    """Resolve ``kind`` ("auto" | "adapter" | "head" | "params" with glob ``patterns``) on ``model``.
 
-    Never modifies ``model``: a tied head is untied on a copy (returned as ``Scope.model``).
+    "auto" is the active PEFT adapter when the model has one, else the head. Never modifies
+    ``model``: a tied head is untied on a copy (returned as ``Scope.model``).
     """
+    if kind == "auto":
+        kind = "adapter" if _adapter_tensors(model) else "head"
     if kind == "adapter":
         params = _named(model, _adapter_tensors(model))
         if not params:
