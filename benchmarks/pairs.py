@@ -71,7 +71,7 @@ def _interleaved(fns: list[Any], repeats: int) -> list[tuple[float, Any]]:
 def main(args: argparse.Namespace) -> list[dict[str, Any]]:
     os.environ.setdefault("SANITIZE_FINGERPRINT_KEY", _secrets.token_hex(16))  # no key file for a benchmark
     from sanitize import PairConfig, build_pairs, find_literal, tokenize_corpus
-    from sanitize.testing import train_tokenizer
+    from sanitize_lab.tiny import train_tokenizer
 
     docs, planted = make_corpus(args.docs, args.secret_rate, args.seed)
     tok = train_tokenizer(docs[:2000], kind=args.kind, vocab_size=args.vocab_size)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_pairs_benchmark_runs_and_reports_both_modes(capsys: pytest.CaptureFixture[str]) -> None:

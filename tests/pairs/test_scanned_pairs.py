@@ -1,7 +1,6 @@
 """The scanner finds every surrogate as the same type it found the secret as (issue 4 acceptance).
 
-For the integrator: add as tests/test_pairs_scan.py once issue-3 (scan.py, synth.py) and issue-4
-(pairs.py, replacers.py) are both on main. It plants one fake secret of every scanner type in every
+It plants one fake secret of every scanner type in every
 context style synth knows, keeps the occurrences the scanner finds as planted (the scanner's own
 recall is measured by its benchmark, not here), replaces them with surrogates, scans again and
 requires a finding of the same type on exactly the replaced span.
