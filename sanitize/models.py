@@ -6,7 +6,6 @@ flash / memory-efficient SDPA kernels, and the influence update needs Hessian-ve
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -123,12 +122,3 @@ def _attach_adapter(model: Any, adapter: str, base: str, is_trainable: bool) -> 
             )
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     return peft_model
-
-
-def adapter_base_name(adapter: str | os.PathLike[str]) -> str | None:
-    """``base_model_name_or_path`` recorded in an adapter's config, if any."""
-    try:
-        with open(Path(adapter) / "adapter_config.json", encoding="utf-8") as fh:
-            return json.load(fh).get("base_model_name_or_path")
-    except (OSError, json.JSONDecodeError):
-        return None

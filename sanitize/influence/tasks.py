@@ -41,12 +41,6 @@ class Task(Protocol):
     def output_hvp(self, outputs: torch.Tensor, batch: Any, u: torch.Tensor) -> torch.Tensor: ...
 
 
-def _generic_output_hvp(task: Any, outputs: torch.Tensor, batch: Any, u: torch.Tensor) -> torch.Tensor:
-    """``H_out u`` by forward-over-reverse AD of the loss in the outputs (exact for any loss)."""
-    grad_fn = torch.func.grad(lambda o: task.loss(o, batch))
-    return torch.func.jvp(grad_fn, (outputs.detach(),), (u,))[1]
-
-
 # -- causal language modelling -------------------------------------------------------------------------
 @dataclasses.dataclass
 class LMBatch:
