@@ -1,10 +1,11 @@
-"""Check digits and checksums that make a secret valid for its type (one home, used by the
-detectors to validate, by surrogates and synthetic data to generate).
+"""Check digits, checksums and validity rules that make a secret valid for its type (one home,
+used by the detectors to validate, by surrogates and fake values to generate).
 
 * Luhn (ISO/IEC 7812) for card numbers;
 * ISO 13616 mod-97 for IBANs;
 * the CRC32/base62 trailer of GitHub (``ghp_`` ...) and npm (``npm_`` ...) tokens: the last six
-  characters are the CRC32 of the 30-character random part, in base62, zero-padded.
+  characters are the CRC32 of the 30-character random part, in base62, zero-padded;
+* US social security numbers: the ranges the SSA never issues (:func:`ssn_valid`).
 """
 
 from __future__ import annotations
@@ -67,3 +68,18 @@ def token_checksum_valid(token: str, prefix: str) -> bool:
     """For ``<prefix><30 random><6 checksum>`` tokens (GitHub ``ghp_`` etc., npm ``npm_``)."""
     body = token[len(prefix) :]
     return token.startswith(prefix) and len(body) == 36 and crc32_base62(body[:30]) == body[30:]
+
+
+# numbers printed on specimen cards and in advertising, never valid for a person
+_SPECIMEN_SSNS = frozenset({"078051120", "219099999", "123456789"})
+
+
+def ssn_valid(ssn: str) -> bool:
+    """The one US SSN rule: nine digits (bare, or grouped 3-2-4 with dashes or spaces), area 001-899
+    except 666, group 01-99, serial 0001-9999, and not a specimen number (078-05-1120, 219-09-9999,
+    123-45-6789)."""
+    d = ssn.replace("-", "").replace(" ", "")
+    if len(d) != 9 or not d.isdigit() or d in _SPECIMEN_SSNS:
+        return False
+    area, group, serial = d[:3], d[3:5], d[5:]
+    return area not in ("000", "666") and area < "900" and group != "00" and serial != "0000"

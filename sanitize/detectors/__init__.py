@@ -3,12 +3,15 @@
 One small module per family: :mod:`.cards`, :mod:`.keys` (API keys and tokens), :mod:`.passwords`,
 :mod:`.private_keys`, :mod:`.pii` (email, phone, IBAN, SSN, IP), :mod:`.entropy` (generic secrets);
 pure hard-negative predicates live in :mod:`.filters`, custom TOML rules in :mod:`.rules`.
+:mod:`.specs` holds one :class:`SecretSpec` per type (its detectors, validity rule, :mod:`.fakes`
+value generator and :mod:`.surrogates` replacement), the single description of each type.
 """
 
 from __future__ import annotations
 
 from . import cards, entropy, keys, passwords, pii, private_keys
 from .base import Detector, RegexDetector
+from .specs import SPECS, SecretSpec
 
 DETECTORS: tuple[Detector, ...] = (
     *private_keys.DETECTORS,
@@ -18,15 +21,13 @@ DETECTORS: tuple[Detector, ...] = (
     *passwords.DETECTORS,
     *entropy.DETECTORS,
 )
-# The documented type names, in the order the README lists them.
-SECRET_TYPES: tuple[str, ...] = (
-    "credit_card", "password", "private_key", "jwt", "aws_access_key_id", "aws_secret_access_key",
-    "github_token", "gitlab_token", "slack_token", "stripe_key", "openai_key", "google_api_key",
-    "sendgrid_key", "twilio_key", "npm_token", "azure_storage_key", "telegram_bot_token",
-    "huggingface_token", "generic_secret", "email", "phone", "iban", "us_ssn", "ip_address",
-)  # fmt: skip
-DEFAULT_TYPES: tuple[str, ...] = tuple(t for t in SECRET_TYPES if t != "ip_address")
+# The documented type names, in the order the README lists them (the spec table's order).
+SECRET_TYPES: tuple[str, ...] = tuple(SPECS)
+DEFAULT_TYPES: tuple[str, ...] = tuple(t for t, spec in SPECS.items() if spec.default)  # not ip_address
 
-assert sorted(SECRET_TYPES) == sorted(d.secret_type for d in DETECTORS), "registry and type list differ"
+assert sorted(DETECTORS, key=id) == sorted((d for s in SPECS.values() for d in s.detectors), key=id), (
+    "every detector belongs to exactly one spec"
+)
+assert all(d.secret_type == s.type for s in SPECS.values() for d in s.detectors), "a spec lists another type"
 
-__all__ = ["DEFAULT_TYPES", "DETECTORS", "SECRET_TYPES", "Detector", "RegexDetector"]
+__all__ = ["DEFAULT_TYPES", "DETECTORS", "SECRET_TYPES", "SPECS", "Detector", "RegexDetector", "SecretSpec"]

@@ -24,14 +24,23 @@ def _has_digit_and_letter(value: str, text: str, start: int, end: int) -> bool:
     return char_classes(value) >= 2 and not is_placeholder(value) and not is_example_key(value)
 
 
-def _github_valid(value: str, text: str, start: int, end: int) -> bool:
+def github_token_valid(value: str) -> bool:
+    """Classic tokens (``ghp_`` ...) carry a CRC32 trailer; fine-grained ones (``github_pat_``) none."""
     if value.startswith("github_pat_"):
-        return _has_digit_and_letter(value, text, start, end)
+        return char_classes(value) >= 2 and not is_placeholder(value) and not is_example_key(value)
     return token_checksum_valid(value, value[:4])
 
 
-def _npm_valid(value: str, text: str, start: int, end: int) -> bool:
+def npm_token_valid(value: str) -> bool:
     return token_checksum_valid(value, "npm_")
+
+
+def _github_valid(value: str, text: str, start: int, end: int) -> bool:
+    return github_token_valid(value)
+
+
+def _npm_valid(value: str, text: str, start: int, end: int) -> bool:
+    return npm_token_valid(value)
 
 
 def _b64json(part: str) -> object:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ..checksums import iban_valid
+from ..checksums import iban_valid, ssn_valid
 from .base import RegexDetector
 from .cards import DIGITS_TRIGGER, is_card_number
 from .filters import is_timestamp, is_url_userinfo
@@ -85,9 +85,14 @@ _IBAN_LENGTHS = dict(
 _IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?(?![A-Za-z0-9])")
 
 
-def _iban_valid(value: str, text: str, start: int, end: int) -> bool:
+def is_iban(value: str) -> bool:
+    """Mod-97 valid, with the length its country issues (written compact or grouped by spaces)."""
     compact = value.replace(" ", "")
     return _IBAN_LENGTHS.get(compact[:2]) == len(compact) and iban_valid(compact)
+
+
+def _iban_valid(value: str, text: str, start: int, end: int) -> bool:
+    return is_iban(value)
 
 
 IBAN = RegexDetector(
@@ -97,20 +102,10 @@ IBAN = RegexDetector(
 
 # -- US SSN ----------------------------------------------------------------------------------------
 _SSN_KEYWORD = re.compile(r"(?i:ssn|social security|soc\. ?sec)")
-_INVALID_SSNS = frozenset({"078051120", "219099999", "123456789"})
-
-
-def is_ssn(value: str) -> bool:
-    """Area 001-899 except 666, group 01-99, serial 0001-9999; known advertising numbers excluded."""
-    d = value.replace("-", "").replace(" ", "")
-    if len(d) != 9 or not d.isdigit() or d in _INVALID_SSNS:
-        return False
-    area, group, serial = d[:3], d[3:5], d[5:]
-    return area not in ("000", "666") and area < "900" and group != "00" and serial != "0000"
 
 
 def _ssn_valid(value: str, text: str, start: int, end: int) -> bool:
-    if not is_ssn(value):
+    if not ssn_valid(value):
         return False
     if value.isdigit():  # a bare 9-digit number is an SSN only next to the word
         return bool(_SSN_KEYWORD.search(text, max(0, start - 40), start))
