@@ -104,7 +104,7 @@ IBAN = RegexDetector(
 _SSN_KEYWORD = re.compile(r"(?i:ssn|social security|soc\. ?sec)")
 
 
-def _ssn_valid(value: str, text: str, start: int, end: int) -> bool:
+def _ssn_in_context(value: str, text: str, start: int, end: int) -> bool:
     if not ssn_valid(value):
         return False
     if value.isdigit():  # a bare 9-digit number is an SSN only next to the word
@@ -115,7 +115,7 @@ def _ssn_valid(value: str, text: str, start: int, end: int) -> bool:
 US_SSN = RegexDetector(
     "us-ssn", "us_ssn", trigger=DIGITS_TRIGGER, keywords=("ssn", "social security", "soc. sec"),
     pattern=re.compile(r"(?<![\w./+-])(?:\d{3}([- ])\d{2}\1\d{4}|\d{9})(?![\w]|[./-]\d)"),
-    validator=_ssn_valid, before=8, after=48, priority=75, confidence=0.9,
+    validator=_ssn_in_context, before=8, after=48, priority=75, confidence=0.9,
 )  # fmt: skip
 
 # -- IP address (off by default) --------------------------------------------------------------------
