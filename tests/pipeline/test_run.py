@@ -12,14 +12,14 @@ from pathlib import Path
 import pytest
 from e2e_setup import tiny_setup
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 RELOAD = r"""
 import json, sys
 from peft import PeftModel
 from transformers import AutoModelForCausalLM, AutoTokenizer
 from sanitize.exposure.config import ExposureConfig
-from sanitize.pipeline import _training_exposures
+from sanitize.pipeline import training_exposures
 from sanitize.types import Finding
 base, out, data = sys.argv[1:4]
 model = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(base, attn_implementation="eager"), out)
@@ -29,7 +29,7 @@ texts = [json.loads(line)["text"] for line in open(data)]
 rows = report["secrets"]
 findings = [Finding(r["doc"], r["start"], r["end"], r["type"]) for r in rows]
 config = ExposureConfig.from_dict(report["config"]["exposure"])
-print(json.dumps([r.exposure for r in _training_exposures(model.eval(), tok, texts, findings, config)]))
+print(json.dumps([r.exposure for r in training_exposures(model.eval(), tok, texts, findings, config)]))
 """
 
 
