@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-from pathlib import Path
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TextIO
 
 from ..errors import SanitizeError
 from . import add_corpus_arguments, corpus_options
@@ -38,39 +37,46 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     return p
 
 
-def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            for row in rows:
-                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+def _jsonl(rows: list[dict[str, Any]]) -> Callable[[TextIO], None]:
+    def write(fh: TextIO) -> None:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+    return write
 
 
 def run(args: argparse.Namespace) -> int:
+    from .. import files
     from ..data import iter_documents
-    from ..exposure.canaries import insert_canaries, write_canaries
+    from ..exposure.canaries import insert_canaries, stage_canaries
 
-    out, truth = Path(args.out), Path(args.truth)
-    if out.resolve() == truth.resolve():
-        raise SanitizeError("--out and --truth must be different files (the truth holds the canaries)")
-    if out.resolve() == Path(args.input).resolve():
-        raise SanitizeError("--out must not overwrite the input corpus")
+    files.check_input_path(args.input)
+    for flag, path in (("--out", args.out), ("--truth", args.truth)):
+        files.check_output_file(path, flag)
+        files.check_not_input(path, {"input": args.input}, flag)
+    files.check_distinct({"--out": args.out, "--truth": args.truth})
     if args.per_repetition < 1:
         raise SanitizeError("--per-repetition must be >= 1")
-    texts = [d.text for d in iter_documents(args.input, **corpus_options(args))]
+    try:
+        texts = [d.text for d in iter_documents(args.input, **corpus_options(args))]
+    except OSError as exc:
+        raise files.os_error(exc) from None
     new_texts, canaries = insert_canaries(
         texts, args.space, repetitions=args.repetitions, per_repetition=args.per_repetition,
         prefix=args.prefix, seed=args.seed,
     )  # fmt: skip
-    write_canaries(truth, canaries)
-    _write_jsonl(out, [{"text": t} for t in new_texts])
+    # both files are staged first and renamed together: never a truth file without its corpus
+    truth = stage_canaries(args.truth, canaries)  # 0600: it holds the canaries in plaintext
+    try:
+        out = files.stage_text(args.out, _jsonl([{"text": t} for t in new_texts]))
+    except BaseException:
+        files.discard([truth])
+        raise
+    files.commit([(out, args.out), (truth, args.truth)])
     print(
         f"inserted {len(canaries)} canaries ({sum(c.repetitions for c in canaries)} records) into "
-        f"{len(texts)} documents -> {out} ({len(new_texts)} documents); ground truth -> {truth}",
+        f"{len(texts)} documents -> {args.out} ({len(new_texts)} documents); ground truth -> {args.truth} "
+        "(mode 0600: keep it private)",
         file=sys.stderr,
     )
     return 0

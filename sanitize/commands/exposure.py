@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from typing import Any
 
@@ -86,6 +85,41 @@ def _targets(args: argparse.Namespace) -> list[dict[str, Any]]:
     return []
 
 
+def _precheck(targets: list[dict[str, Any]], args: argparse.Namespace, config: Any) -> None:
+    """Refuse, before a model is loaded, a secret outside its space or an exact run over the budget."""
+    from ..exposure.spaces import parse_space
+    from ..fingerprint import mask_secret
+
+    for t in targets:
+        space = parse_space(t["space"])
+        if t["secret"] not in space:
+            raise SanitizeError(
+                f"the secret ({mask_secret(t['secret'])}, {len(t['secret'])} characters) is not in the "
+                f"candidate space {space.label}; give a --space that contains it"
+            )
+        if args.method == "exact" and space.size > config.exact_budget:
+            raise SanitizeError(
+                f"--method exact: space {space.label} has {space.size:.3g} candidates, more than --budget "
+                f"{config.exact_budget}; use --method extrapolated or auto, or raise --budget"
+            )
+
+
+def _check_files(args: argparse.Namespace) -> None:
+    """Inputs that are not files, a --plot that cannot be written or would overwrite an input."""
+    from ..files import check_input_path, check_not_input, check_output_file, check_utf8_lines
+
+    inputs = {"--canaries": args.canaries, "--findings": args.findings, "--data": args.data,
+              "--base": args.base, "--adapter": args.adapter, "--compare-adapter": args.compare_adapter}  # fmt: skip
+    for flag, path in inputs.items():
+        if path is not None:
+            check_input_path(path, flag)
+    if args.findings is not None:
+        check_utf8_lines(args.findings, "findings")
+    if args.plot:
+        check_output_file(args.plot, "--plot")
+        check_not_input(args.plot, inputs, "--plot")
+
+
 def _measure(model: Any, tok: Any, args: argparse.Namespace, targets: list[dict[str, Any]], config: Any,
              findings: Any, corpus: Any) -> list[tuple[dict[str, Any], Any]]:  # fmt: skip
     from ..exposure import exposure, findings_exposure
@@ -97,9 +131,14 @@ def _measure(model: Any, tok: Any, args: argparse.Namespace, targets: list[dict[
             else dict(enumerate(corpus["text"]))
         )
         out = []
+        from ..exposure.spaces import space_for
+
         for r in findings_exposure(model, tok, corpus, findings, config, method=args.method):
             f = findings[r.finding]
-            out.append(({"secret": texts[f.doc][f.start : f.end], "label": {"type": f.type}}, r))
+            secret = texts[f.doc][f.start : f.end]
+            # the space's spec spells out the secret's literal characters: shown with --reveal only
+            spec = space_for(secret, f.type).spec
+            out.append(({"secret": secret, "space_spec": spec, "label": {"type": f.type}}, r))
         return out
     return [
         (t, exposure(model, tok, t["secret"], t["space"], t["prefix"], t["context"], args.method, config))
@@ -111,6 +150,8 @@ def _record(target: dict[str, Any], result: Any, reveal: bool) -> dict[str, Any]
     rec = {**target.get("label", {}), **result.to_dict()}
     if reveal:
         rec["secret"] = target["secret"]
+        if "space_spec" in target:
+            rec["space_spec"] = target["space_spec"]
     return rec
 
 
@@ -118,18 +159,25 @@ def run(args: argparse.Namespace) -> int:
     from ..exposure.config import ExposureConfig
     from ..models import load_model
 
+    _check_files(args)
     targets = _targets(args)
     config = ExposureConfig(
         exact_budget=args.budget, sample_size=args.sample_size, bootstrap=args.bootstrap,
         batch_size=args.batch_size, seed=args.seed,
     )  # fmt: skip
+    _precheck(targets, args, config)
     findings = corpus = None
     if args.findings is not None:
         from ..data import load_corpus
         from ..findings import read_findings
 
         findings = read_findings(args.findings)
-        corpus = load_corpus(args.data, **corpus_options(args))
+        try:
+            corpus = load_corpus(args.data, **corpus_options(args))
+        except OSError as exc:
+            from ..files import os_error
+
+            raise os_error(exc) from None
     model, tok = load_model(args.base, args.adapter, dtype=args.dtype)
     before = _measure(model, tok, args, targets, config, findings, corpus)
     after = None
@@ -194,11 +242,9 @@ def _plot(path: str, before: list[tuple[dict[str, Any], Any]], after: Any, revea
         ax.set_xlabel("candidate NLL (nats)")
         ax.legend(fontsize=7)
     fig.tight_layout()
-    tmp = f"{path}.{os.getpid()}.tmp.png"
+    from ..files import atomic_write_bytes
+
     try:
-        fig.savefig(tmp, dpi=100)
-        os.replace(tmp, path)
+        atomic_write_bytes(path, lambda fh: fig.savefig(fh, format="png", dpi=100))
     finally:
         plt.close(fig)
-        if os.path.exists(tmp):
-            os.unlink(tmp)

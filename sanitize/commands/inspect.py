@@ -25,12 +25,17 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     from ..data import iter_documents
+    from ..files import check_input_path, os_error
 
+    check_input_path(args.input)
     docs: Counter[str] = Counter()
     chars: Counter[str] = Counter()
-    for d in iter_documents(args.input, **corpus_options(args)):
-        docs[d.source] += 1
-        chars[d.source] += len(d.text)
+    try:
+        for d in iter_documents(args.input, **corpus_options(args)):
+            docs[d.source] += 1
+            chars[d.source] += len(d.text)
+    except OSError as exc:
+        raise os_error(exc) from None
     summary = {
         "documents": sum(docs.values()),
         "characters": sum(chars.values()),

@@ -77,11 +77,15 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     from ..errors import SanitizeError
-    from ..findings import write_findings
+    from ..files import check_input_path, check_not_input, check_output_file, commit, os_error, stage_text
     from ..scanner import ScanConfig, get_scanner
 
     if args.num_proc < 1:
         raise SanitizeError(f"--num-proc must be >= 1 (got {args.num_proc})")
+    check_input_path(args.input)
+    if args.out:  # before any work: a bad --out, or one that would overwrite an input, is refused
+        check_output_file(args.out)
+        check_not_input(args.out, {"input": args.input, "--rules": args.rules})
     config = ScanConfig(
         types=_type_list(args.types),
         exclude_types=_type_list(args.exclude_types),
@@ -94,26 +98,47 @@ def run(args: argparse.Namespace) -> int:
     get_scanner(config)  # a bad rules file fails here, before any output
     started = time.perf_counter()
     stats = {"documents": 0, "characters": 0}
-    if args.num_proc > 1:
-        findings, values = _scan_parallel(args, config, stats)
-    else:
-        findings, values = _scan_streaming(args, config, stats)
-    elapsed = time.perf_counter() - started
-    if args.out:
-        write_findings(args.out, findings, values if args.reveal else None)
-    else:
-        for i, f in enumerate(findings):
-            record = f.to_dict()
+    tally = _Tally()
+    found = _scan_parallel(args, config, stats) if args.num_proc > 1 else _scan_streaming(args, config, stats)
+
+    def write(fh: Any) -> None:  # findings are streamed to the file, never all held in memory
+        for finding, value in found:
+            tally.add(finding)
+            record = finding.to_dict()
             if args.reveal:
-                record["value"] = values[i]
-            sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
-    _summary(findings, stats, elapsed, args.out)
-    return args.exit_code if findings else 0
+                record["value"] = value
+            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+    try:
+        if args.out:  # a hidden 0600 temporary renamed into place: complete or absent
+            commit([(stage_text(args.out, write, private=args.reveal), args.out)])
+        else:
+            write(sys.stdout)
+    except OSError as exc:
+        raise os_error(exc, "cannot read or write") from None
+    _summary(tally, stats, time.perf_counter() - started, args.out)
+    return args.exit_code if tally.total else 0
+
+
+class _Tally:
+    """Per-type finding and document counts for the summary (not the findings themselves)."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+        self.docs: dict[str, set[int]] = {}
+        self.affected: set[int] = set()
+        self.total = 0
+
+    def add(self, finding: Any) -> None:
+        self.total += 1
+        self.counts[finding.type] += 1
+        self.docs.setdefault(finding.type, set()).add(finding.doc)
+        self.affected.add(finding.doc)
 
 
 def _scan_streaming(
     args: argparse.Namespace, config: Any, stats: dict[str, int]
-) -> tuple[list[Any], list[str]]:
+) -> Iterator[tuple[Any, str]]:
     from ..data import iter_documents
     from ..scanner import iter_scan
 
@@ -131,20 +156,15 @@ def _scan_streaming(
                 bar.update(len(d.text))
             yield d
 
-    findings, values = [], []
     try:
         for finding, value in iter_scan(documents(), config, with_values=True):
-            findings.append(finding)
-            values.append(value if args.reveal else "")
+            yield finding, (value if args.reveal else "")
     finally:
         if bar is not None:
             bar.close()
-    return findings, values
 
 
-def _scan_parallel(
-    args: argparse.Namespace, config: Any, stats: dict[str, int]
-) -> tuple[list[Any], list[str]]:
+def _scan_parallel(args: argparse.Namespace, config: Any, stats: dict[str, int]) -> Iterator[tuple[Any, str]]:
     from ..data import load_corpus
     from ..scanner import scan
 
@@ -153,28 +173,21 @@ def _scan_parallel(
     stats["documents"] = len(ds)
     findings = scan(ds, config, num_proc=args.num_proc)
     stats["characters"] = -1  # not counted in parallel mode
-    values = [""] * len(findings)
-    if args.reveal:
-        texts: dict[int, str] = {}
-        for i, f in enumerate(findings):
-            if f.doc not in texts:
-                texts = {f.doc: ds[f.doc]["text"]}
-            values[i] = texts[f.doc][f.start : f.end]
-    return findings, values
-
-
-def _summary(findings: list[Any], stats: dict[str, int], elapsed: float, out: str | None) -> None:
-    counts: Counter[str] = Counter(f.type for f in findings)
-    docs: dict[str, set[int]] = {}
+    text: tuple[int, str] = (-1, "")
     for f in findings:
-        docs.setdefault(f.type, set()).add(f.doc)
+        if args.reveal and text[0] != f.doc:
+            text = (f.doc, ds[f.doc]["text"])
+        yield f, (text[1][f.start : f.end] if args.reveal else "")
+
+
+def _summary(tally: _Tally, stats: dict[str, int], elapsed: float, out: str | None) -> None:
+    counts, docs = tally.counts, tally.docs
     err = sys.stderr
     width = max([len(t) for t in counts] + [5])
     print(f"{'type':<{width}}  {'findings':>8}  {'documents':>9}", file=err)
     for t in sorted(counts, key=lambda t: (-counts[t], t)):
         print(f"{t:<{width}}  {counts[t]:>8}  {len(docs[t]):>9}", file=err)
-    affected = len({f.doc for f in findings})
-    print(f"{'total':<{width}}  {len(findings):>8}  {affected:>9}", file=err)
+    print(f"{'total':<{width}}  {tally.total:>8}  {len(tally.affected):>9}", file=err)
     size = f", {stats['characters'] / 1e6:.1f} M characters" if stats["characters"] >= 0 else ""
     rate = (
         f" ({stats['characters'] / 1e6 / elapsed:.1f} M chars/s)"

@@ -114,6 +114,39 @@ def bootstrap_interval(
     return float(lo), float(hi)
 
 
+_METHODS = ("auto", "exact", "extrapolated", "extrapolate")
+
+
+def _check_model(model: Any, tokenizer: Any) -> None:
+    """The public functions' boundary: a clear error instead of a deep AttributeError."""
+    if model is None or not callable(getattr(model, "parameters", None)) or not callable(model):
+        raise SanitizeError(
+            f"model must be a loaded causal LM (e.g. from sanitize.models.load_model), got {_kind(model)}"
+        )
+    if tokenizer is None or not callable(tokenizer):
+        raise SanitizeError(f"tokenizer must be a loaded tokenizer, got {_kind(tokenizer)}")
+
+
+def _kind(value: Any) -> str:
+    return "None" if value is None else type(value).__name__
+
+
+def _check_call(model: Any, tokenizer: Any, config: Any, method: Any, **strings: Any) -> ExposureConfig:
+    _check_model(model, tokenizer)
+    for name, value in strings.items():
+        if name == "context" and value is None:
+            continue
+        if not isinstance(value, str):
+            raise SanitizeError(f"{name} must be a string, got {_kind(value)}")
+    if "secret" in strings and not strings["secret"]:
+        raise SanitizeError("secret is empty")
+    if config is not None and not isinstance(config, ExposureConfig):
+        raise SanitizeError(f"config must be an ExposureConfig or None, got {_kind(config)}")
+    if method not in _METHODS:
+        raise SanitizeError(f"method must be 'auto', 'exact' or 'extrapolated', got {method!r}")
+    return config or ExposureConfig()
+
+
 def exposure(
     model: Any, tokenizer: Any, secret: str, space: str | CandidateSpace | Sequence[str], prefix: str = "",
     context: str | None = None, method: str = "auto", config: ExposureConfig | None = None,
@@ -123,19 +156,28 @@ def exposure(
 
     ``method``: ``"exact"`` enumerates the whole space (trie + KV cache), ``"extrapolated"`` fits a
     skew-normal to ``config.sample_size`` random candidates, ``"auto"`` picks exact when
-    ``|R| <= config.exact_budget``.
+    ``|R| <= config.exact_budget``; ``"exact"`` on a larger space is refused. The secret must be a
+    member of the space. Invalid arguments raise :class:`SanitizeError` naming the argument.
     """
-    config = config or ExposureConfig()
+    config = _check_call(model, tokenizer, config, method, secret=secret, prefix=prefix, context=context)
     if method == "extrapolate":
         method = "extrapolated"
-    if method not in ("auto", "exact", "extrapolated"):
-        raise SanitizeError(f"method must be 'auto', 'exact' or 'extrapolated', got {method!r}")
-    if not secret:
-        raise SanitizeError("the secret is empty")
     space = parse_space(space)
     size = space.size
+    inside = secret in space
+    if not inside:  # ranked among strings it could not have been, its exposure means nothing
+        raise SanitizeError(
+            f"the secret ({mask_secret(secret)}, {len(secret)} characters) is not in the candidate space "
+            f"{space.label}; give a space that contains it"
+        )
     if method == "auto":
         method = "exact" if size <= config.exact_budget else "extrapolated"
+    if method == "exact" and size > config.exact_budget:  # checked before a single candidate is built
+        raise SanitizeError(
+            f"space {space.label} has {size:.3g} candidates, more than the exact-enumeration budget "
+            f"{config.exact_budget} (--budget / ExposureConfig.exact_budget); use method 'extrapolated' "
+            "or 'auto', or raise the budget"
+        )
     head = (context or "") + prefix
     inside = secret in space
     if method == "exact":
@@ -151,7 +193,7 @@ def exposure(
     common = dict(
         space_size=size, score=secret_score, preview=mask_secret(secret),
         fingerprint=fingerprint_secret(secret, config.fingerprint_key),
-        context_kind="context" if context else "prefix", space=space.spec, n_references=n_ref,
+        context_kind="context" if context else "prefix", space=space.label, n_references=n_ref,
         reference_scores=ref_scores,
     )  # fmt: skip
     if method == "exact":
@@ -205,12 +247,16 @@ def findings_exposure(
     import logging
 
     log = logging.getLogger(__name__)
-    config = config or ExposureConfig()
+    config = _check_call(model, tokenizer, config, method)
+    if corpus is None or isinstance(corpus, (str, bytes)):
+        raise SanitizeError(f"corpus must be a list of texts or a datasets.Dataset, got {_kind(corpus)}")
+    if isinstance(findings, (str, bytes)) or not all(isinstance(f, Finding) for f in findings or ()):
+        raise SanitizeError("findings must be a sequence of Finding objects (e.g. from read_findings)")
     texts = _texts_by_doc(corpus)
     out = []
     for i, f in enumerate(findings):
         text = texts.get(f.doc)
-        if text is None or f.end > len(text):
+        if not isinstance(text, str) or f.end > len(text):
             raise SanitizeError(f"finding {i} (doc {f.doc}, {f.start}:{f.end}) is outside the corpus")
         secret = text[f.start : f.end]
         space = space_for(secret, f.type)

@@ -10,6 +10,12 @@ Spec strings (CLI ``--space``, also accepted by :func:`parse_space`):
   digit slot is the check digit), e.g. ``luhn:dddd dddd dddd dddd`` (10^15 candidates);
 * ``list:a,b,c`` or ``file:PATH`` (one candidate per line): an explicit list.
 
+A space built by :func:`space_for` from a found secret has a ``spec`` that spells out the secret's
+literal characters (``pattern:ДаНетllllПароль``); everything shown or written uses its ``label``
+instead, which gives only the length and the number of slots of each class
+(``pattern(len=15: 4 lower, 11 literal)``), no more than the space's size already tells. A spec
+given by the user is its own label.
+
 Spaces are indexable (``space[i]``, ``0 <= i < len(space)`` with Python ints, so ``alnum:40`` works),
 enumerable in index order, uniformly sampleable and know whether they contain a string.
 """
@@ -35,10 +41,21 @@ CLASSES: dict[str, str] = {
 _NAMED = {"digits": "d", "hex": "h", "lower": "l", "upper": "u", "alnum": "a"}
 
 
+_CLASS_NAMES = {"d": "digit", "h": "hex", "l": "lower", "u": "upper", "a": "alnum"}
+
+
 class CandidateSpace:
-    """A finite set of candidate strings with a stable order (index -> candidate)."""
+    """A finite set of candidate strings with a stable order (index -> candidate).
+
+    ``spec`` rebuilds the space; ``label`` is what reports, tables and plots show (see the module
+    docstring: it differs from ``spec`` only for spaces derived from a secret)."""
 
     spec: str
+    _label: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self._label or self.spec
 
     def __len__(self) -> int:  # may exceed sys.maxsize: use .size for huge spaces
         return self.size
@@ -60,7 +77,7 @@ class CandidateSpace:
         """``n`` distinct candidates drawn uniformly (``exclude`` never drawn)."""
         available = self.size - (1 if exclude is not None and exclude in self else 0)
         if n > available:
-            raise SanitizeError(f"cannot sample {n} candidates from {self.spec} ({available} available)")
+            raise SanitizeError(f"cannot sample {n} candidates from {self.label} ({available} available)")
         rng = random.Random(seed)
         seen: set[int] = set()
         out = []
@@ -75,7 +92,7 @@ class CandidateSpace:
         return out
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.spec!r}, size={self.size})"
+        return f"{type(self).__name__}({self.label!r}, size={self.size})"
 
 
 class PatternSpace(CandidateSpace):
@@ -176,8 +193,13 @@ def parse_space(spec: str | CandidateSpace | Sequence[str]) -> CandidateSpace:
     """A :class:`CandidateSpace` from a spec string (see module docstring), a space, or a list."""
     if isinstance(spec, CandidateSpace):
         return spec
-    if not isinstance(spec, str):
+    if isinstance(spec, (list, tuple)):
         return ListSpace(list(spec))
+    if not isinstance(spec, str):
+        raise SanitizeError(
+            f"space must be a spec string (e.g. 'digits:6'), a CandidateSpace or a list of candidates, "
+            f"got {'None' if spec is None else type(spec).__name__}"
+        )
     kind, sep, arg = spec.partition(":")
     if not sep:
         raise SanitizeError(
@@ -209,27 +231,40 @@ def space_for(secret: str, type: str | None = None) -> CandidateSpace:
     """The candidate space to rank a found secret in: same length, same character classes, literal
     separators kept. Digits only -> ``digits:N``; a Luhn-valid card -> ``luhn:`` pattern with its
     separators; lowercase hex -> ``hex:N``; otherwise one class per character (``a`` where the secret
-    mixes upper, lower and digits), punctuation literal."""
-    if not secret:
-        raise SanitizeError("cannot build a candidate space for an empty secret")
+    mixes upper, lower and digits), punctuation literal. Its ``label`` never shows the literals."""
+    if not isinstance(secret, str) or not secret:
+        raise SanitizeError("cannot build a candidate space for an empty (or non-string) secret")
     digits = "".join(ch for ch in secret if ch.isdigit())
     if secret.isascii() and secret.isdigit():
         return parse_space(f"digits:{len(secret)}")
     if type in ("credit_card", "card") or (
         len(digits) >= 12 and all(ch.isdigit() or ch in " -" for ch in secret) and luhn_valid(digits)
     ):
-        pattern = "".join("d" if ch.isdigit() else _escape(ch) for ch in secret)
-        return parse_space(("luhn:" if luhn_valid(digits) and secret[-1].isdigit() else "pattern:") + pattern)
-    if len(secret) >= 8 and all(ch in CLASSES["h"] for ch in secret):
+        classes = ["d" if ch.isascii() and ch.isdigit() else "" for ch in secret]
+        kind = "luhn" if luhn_valid(digits) and secret[-1].isascii() and secret[-1].isdigit() else "pattern"
+    elif len(secret) >= 8 and all(ch in CLASSES["h"] for ch in secret):
         return parse_space(f"hex:{len(secret)}")
-    mixed = any(c.isupper() for c in secret) and any(c.islower() for c in secret) and bool(digits)
-    out = []
-    for ch in secret:
-        if ch.isascii() and ch.isalnum():
-            out.append("a" if mixed else "d" if ch.isdigit() else "l" if ch.islower() else "u")
-        else:
-            out.append(_escape(ch))
-    return parse_space("pattern:" + "".join(out))
+    else:
+        mixed = any(c.isupper() for c in secret) and any(c.islower() for c in secret) and bool(digits)
+        classes = [
+            ("a" if mixed else "d" if ch.isdigit() else "l" if ch.islower() else "u")
+            if ch.isascii() and ch.isalnum()
+            else ""
+            for ch in secret
+        ]
+        kind = "pattern"
+    pattern = "".join(c or _escape(ch) for c, ch in zip(classes, secret))
+    space = parse_space(f"{kind}:{pattern}")
+    space._label = _label(kind, classes)
+    return space
+
+
+def _label(kind: str, classes: list[str]) -> str:
+    """``kind(len=N: 4 lower, 11 literal)``: slot counts per class, literals counted, never shown."""
+    counts = {name: sum(1 for c in classes if c == key) for key, name in _CLASS_NAMES.items()}
+    counts["literal"] = sum(1 for c in classes if not c)
+    parts = ", ".join(f"{n} {name}" for name, n in counts.items() if n)
+    return f"{kind}(len={len(classes)}: {parts})"
 
 
 def _escape(ch: str) -> str:

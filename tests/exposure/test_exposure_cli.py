@@ -28,17 +28,17 @@ def lora_dir(gpt2_dir: str, tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 def test_secret_json_masks_unless_revealed(cli: Any, gpt2_dir: str) -> None:
-    args = ["exposure", "--base", gpt2_dir, "--secret", "4821", "--space", "digits:3"]
+    args = ["exposure", "--base", gpt2_dir, "--secret", "482", "--space", "digits:3"]
     res = cli(*args, "--prefix", "the door code is ", "--json")
     assert res.code == 0, res.err
     (rec,) = json.loads(res.out)
-    assert rec["method"] == "exact" and rec["space_size"] == 1000 and rec["n_references"] == 1000
-    assert 1 <= rec["rank"] <= 1001 and rec["exposure"] <= 1000 and "4821" not in res.out + res.err
-    assert rec["preview"] == "****"
+    assert rec["method"] == "exact" and rec["space_size"] == 1000 and rec["n_references"] == 999
+    assert 1 <= rec["rank"] <= 1000 and rec["exposure"] <= 1000 and "482" not in res.out + res.err
+    assert rec["preview"] == "***"
     res = cli(*args, "--prefix", "the door code is ", "--json", "--reveal")
-    assert json.loads(res.out)[0]["secret"] == "4821"
+    assert json.loads(res.out)[0]["secret"] == "482"
     text = cli(*args)
-    assert text.code == 0 and "****" in text.out and "4821" not in text.out
+    assert text.code == 0 and "***" in text.out and "482" not in text.out
 
 
 def test_extrapolated_and_bad_input(cli: Any, gpt2_dir: str) -> None:

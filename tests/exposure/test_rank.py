@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from scipy import special, stats
 
+from sanitize.errors import SanitizeError
 from sanitize.exposure import exposure, findings_exposure, rank_exposure, score_naive, skewnorm_logcdf
 from sanitize.exposure.config import ExposureConfig
 from sanitize.exposure.rank import _tail_logcdf, bare_prefix, extrapolated_exposure, fit_skewnorm
@@ -94,8 +95,10 @@ def test_exact_exposure_matches_brute_force_rank(tiny64: Any, kind: str) -> None
 
 def test_secret_outside_the_space_and_extrapolation(tiny64: Any) -> None:
     model, tok = tiny64["gpt2"]
-    r = exposure(model, tok, "x9", "digits:2", prefix="code ")  # not a candidate: 100 references
-    assert r.n_references == 100 and 1 <= r.rank <= 101
+    with pytest.raises(
+        SanitizeError, match=r"secret \(\*\*, 2 characters\) is not in the candidate space digits:2"
+    ):
+        exposure(model, tok, "x9", "digits:2", prefix="code ")  # ranked among strings it cannot be: refused
     config = ExposureConfig(exact_budget=10, sample_size=300, bootstrap=10)
     e = exposure(model, tok, "123", "digits:3", prefix="code ", config=config)
     assert e.method == "extrapolated" and e.sample_size == 300 and e.interval is not None
