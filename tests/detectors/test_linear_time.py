@@ -14,9 +14,8 @@ import time
 import pytest
 
 from sanitize import ScanConfig
-from sanitize.detectors import DETECTORS
+from sanitize.detectors import DETECTORS, SPECS
 from sanitize.scanner import Scanner
-from sanitize_lab import synth
 
 MB = 1_000_000
 LIMIT_S = 1.0
@@ -65,7 +64,7 @@ def test_generic_adversarial_lines(name: str) -> None:
 @pytest.mark.parametrize("detector", DETECTORS, ids=lambda d: d.secret_type)
 def test_each_detector_on_its_own_triggers(detector) -> None:  # type: ignore[no-untyped-def]
     scanner = Scanner(ScanConfig(types=[detector.secret_type]))
-    value = synth.fake(detector.secret_type, random.Random(0))
+    value = SPECS[detector.secret_type].fake(random.Random(0))
     payloads = {"own value": _fill(value[:-1] + " "), "own value prefix": _fill(value[: len(value) // 2])}
     if detector.keywords:
         # every keyword once per ~100 characters, each followed by an assignment the detector must parse
