@@ -46,7 +46,7 @@ def main(args: argparse.Namespace | Sequence[str] | None = None) -> list[dict[st
     import torch
 
     from sanitize.exposure.scoring import score_naive, score_tokenized, tokenize_candidates
-    from sanitize.testing import tiny_model, train_tokenizer
+    from sanitize_lab.tiny import tiny_model, train_tokenizer
 
     if args.threads:
         torch.set_num_threads(args.threads)

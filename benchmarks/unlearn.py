@@ -6,8 +6,9 @@
 
 Prints three tables from one run (every number measured in this process):
 
-1. methods: retrain (the reference), fine-tune on Z̃, gradient ascent on Z, first order, second order
-   per solver (exact where the scope fits ``max_dense``, cg, lissa) -- wall time, ratio to retraining,
+1. methods (``sanitize_lab.methods``): retrain (the reference), finetune_twins (on Z̃), gradient ascent
+   on Z, first order, second order per solver (exact where the scope fits ``max_dense``, cg, lissa) --
+   wall time, ratio to retraining,
    exposure per secret (bits, in its training context), held-out perplexity;
 2. update time vs corpus size (1x, 2x, 4x, 8x public text, same secrets) next to retraining time
    (same epochs), and peak memory of the update;
@@ -56,8 +57,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument(
         "--methods",
-        default="retrain,finetune,gradient_ascent,first_order,exact,cg,lissa",
-        help="comma-separated rows of table 1",
+        default="retrain,finetune_twins,gradient_ascent,first_order,exact,cg,lissa",
+        help="comma-separated rows of table 1: sanitize_lab.methods names, or a second-order solver",
     )
     p.add_argument("--baseline-steps", type=int, default=20, help="k steps of fine-tune / gradient ascent")
     p.add_argument("--scales", default="1,2,4,8", help="corpus-size multipliers for table 2 ('' to skip)")
@@ -123,7 +124,9 @@ def _update_config(method: str, args: argparse.Namespace, l2: float = 0.0) -> An
             overrides[key] = value
     if method == "first_order":
         return UpdateConfig(scope=args.scope, order=1, seed=args.seed, **overrides)
-    return UpdateConfig(scope=args.scope, order=2, solver=method, seed=args.seed, **overrides)
+    if method != "second_order":  # a solver name: second order with that solver
+        overrides["solver"] = method
+    return UpdateConfig(scope=args.scope, order=2, seed=args.seed, **overrides)
 
 
 @dataclasses.dataclass
@@ -139,45 +142,43 @@ class Row:
 
 
 def run_methods(setup: Any, methods: Sequence[str], args: argparse.Namespace, validation: Any) -> list[Row]:
-    """Table 1 on one fine-tuned setup."""
-    from sanitize.influence import baselines
-    from sanitize.influence import experiment as E
-    from sanitize.influence.baselines import BaselineConfig
-    from sanitize.influence.update import unlearn
+    """Table 1 on one fine-tuned setup; a solver name (exact, cg, lissa) is ``second_order`` with it."""
+    from sanitize_lab import planted as E
+    from sanitize_lab.baselines import BaselineConfig
+    from sanitize_lab.methods import METHODS
 
     tok, corpus = setup.tokenizer, setup.corpus
     rows = []
     n_scope = sum(int(t.numel()) for t in setup.init.values())
     for method in methods:
+        registered = METHODS.get(method, METHODS["second_order"])
+        heldout = None
         if method == "retrain":
-            cfg = BaselineConfig(scope=setup.scope, **setup.train_config)
-            fn: Callable[[], Any] = lambda cfg=cfg: baselines.retrain(  # noqa: E731
-                setup.finetuned, setup.pairs, train=setup.train_sanitized, init=setup.init, config=cfg
-            )
-        elif method in ("finetune", "gradient_ascent"):
+            cfg: Any = BaselineConfig(scope=setup.scope, **setup.train_config)
+        elif registered.kind == "baseline":
             cfg = BaselineConfig(
                 scope=setup.scope, steps=args.baseline_steps, lr=setup.train_config["lr"], seed=args.seed,
                 batch_size=min(setup.train_config["batch_size"], len(setup.pairs)),
             )  # fmt: skip
-            fn = lambda m=method, cfg=cfg: getattr(baselines, m)(setup.finetuned, setup.pairs, config=cfg)  # noqa: E731
         else:
             if method == "exact" and n_scope > 5000:
                 continue  # dense solve does not fit; reported as absent
             cfg = _update_config(method, args, setup.train_config.get("l2", 0.0))
-            fn = lambda cfg=cfg: unlearn(  # noqa: E731
-                setup.finetuned, setup.pairs, curvature=setup.train_sanitized, heldout=validation,
-                n_train_tokens=setup.n_train_tokens, config=cfg,
-            )  # fmt: skip
+            heldout = validation
+        fn = functools.partial(
+            registered, setup.finetuned, setup.pairs, setup.train_sanitized, cfg, heldout=heldout, init=setup.init,
+            n_train_tokens=setup.n_train_tokens, apply=False,
+        )  # fmt: skip
         try:
-            result, seconds, peak = peak_memory(fn, args.device)
+            out, seconds, peak = peak_memory(fn, args.device)
         except Exception as exc:  # a refusal (UnlearnError) is a result too
             rows.append(Row("methods", method, math.nan, extra={"error": f"{type(exc).__name__}: {exc}"}))
             continue
-        model = result.apply(setup.finetuned).eval()
+        model = out.result.apply(setup.finetuned).eval()
         rows.append(
             Row("methods", method, seconds, exposures=tuple(E.exposures(model, tok, corpus)),
                 ppl=E.heldout_perplexity(model, setup.heldout), peak_mib=peak,
-                extra={k: v for k, v in result.metrics.items() if isinstance(v, (int, float, str))})
+                extra={k: v for k, v in out.result.metrics.items() if isinstance(v, (int, float, str))})
         )  # fmt: skip
     ref = next((r.seconds for r in rows if r.method == "retrain"), math.nan)
     for r in rows:
@@ -192,11 +193,11 @@ def run_scaling(args: argparse.Namespace, preset: dict[str, Any], setup: Any) ->
     corpus (its cost depends on those, not on the values of the weights); retraining is measured on
     each corpus for the same number of epochs as table 1 (steps x corpus multiplier).
     """
-    from sanitize.influence import baselines
-    from sanitize.influence import experiment as E
-    from sanitize.influence.baselines import BaselineConfig
     from sanitize.influence.tasks import count_targets
     from sanitize.influence.update import unlearn
+    from sanitize_lab import planted as E
+    from sanitize_lab.baselines import BaselineConfig
+    from sanitize_lab.methods import METHODS
 
     tok, rows = setup.tokenizer, []
     scales = [int(s) for s in args.scales.split(",") if s]
@@ -227,9 +228,10 @@ def run_scaling(args: argparse.Namespace, preset: dict[str, Any], setup: Any) ->
             bcfg = BaselineConfig(
                 scope=args.scope, **{**setup.train_config, "steps": setup.train_config["steps"] * k}
             )
-            t0 = time.perf_counter()
-            baselines.retrain(setup.finetuned, pairs, train=train_san, init=setup.init, config=bcfg)
-            extra["retrain_s"] = time.perf_counter() - t0
+            retrained = METHODS["retrain"](
+                setup.finetuned, pairs, train_san, bcfg, init=setup.init, apply=False
+            )
+            extra["retrain_s"] = retrained.seconds
             ratio = seconds / extra["retrain_s"]
         rows.append(Row(table, label, seconds, ratio=ratio, peak_mib=peak, extra=extra))
     return rows
@@ -250,8 +252,8 @@ def _fmt_table(rows: list[Row], secrets: int) -> str:
 def main(args: argparse.Namespace) -> dict[str, Any]:
     import torch
 
-    from sanitize.influence import experiment as E
-    from sanitize.testing import train_tokenizer
+    from sanitize_lab import planted as E
+    from sanitize_lab.tiny import train_tokenizer
 
     torch.manual_seed(args.seed)
     preset = PRESETS[args.preset]

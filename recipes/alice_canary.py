@@ -6,10 +6,12 @@ and the paper's first-order vs second-order comparison.
 
 Setup (one run per repetition count): a tiny GPT-2 with a tokenizer trained on the book is
 pre-trained on the book without the canary (the base); a LoRA adapter is fine-tuned on the book
-with the canary inserted (``recipes/finetune_lora.py``); the secret digits are then removed with
-the influence update (adapter scope), and compared with the adapter retrained on the canary-free
-book and with ``k`` steps of fine-tuning on the sanitized sequences. Fine-tuning and retraining
-minimise ``loss + l2/2·‖θ‖²`` (``--l2``, default 1e-2, as in ``sanitize demo``) and the update is told
+with the canary inserted (the lab's trainer, ``sanitize_lab.train.finetune``, as
+``recipes/finetune_lora.py`` runs it); the secret digits are then removed with the first- and
+second-order influence updates (adapter scope), and compared with the adapter retrained the same way
+on the canary-free book and with ``k`` steps of fine-tuning on the sanitized twins (methods from
+``sanitize_lab.methods``). Fine-tuning and retraining minimise ``loss + l2/2·‖θ‖²`` (``--l2``,
+default 1e-2, as in ``sanitize-lab demo``) and the update is told
 so: the closed form assumes the fine-tuned adapter is a stationary point of that objective. Exposure
 is measured in the space ``digits:10`` after the prefix "my telephone number is " (extrapolated from
 a sample).
@@ -23,27 +25,16 @@ The text is read from ``--text`` (never copied anywhere); ``--max-chars`` uses o
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import tempfile
 import time
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from sanitize.recipe_args import add_config_argument, run_recipe
 
 PREFIX = "my telephone number is "
 SECRET = "0123456789"
-
-
-def _sibling(name: str) -> ModuleType:
-    """Another recipe of this folder, imported by path (recipes are scripts, not a package)."""
-    spec = importlib.util.spec_from_file_location(f"recipe_{name}", Path(__file__).with_name(f"{name}.py"))
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -96,6 +87,20 @@ def documents(path: str, max_chars: int, chunk: int) -> list[str]:
     return [d for d in docs if d]
 
 
+def train_adapter(base: str, texts: list[str], args: argparse.Namespace) -> Any:
+    """A fresh LoRA adapter on every linear layer of ``base``, trained on ``texts`` (the lab's trainer)."""
+    from sanitize.models import load_model
+    from sanitize.pairs import PairConfig
+    from sanitize_lab.train import TrainConfig, finetune
+
+    config = TrainConfig(
+        scope="lora", target_modules=["all-linear"], epochs=args.epochs, learning_rate=args.learning_rate,
+        seed=args.seed, l2=args.l2,
+    )  # fmt: skip
+    model, tok = load_model(base)
+    return finetune(model, tok, texts, config, PairConfig(max_length=args.max_length)), tok
+
+
 def run_one(
     k: int, docs: list[str], heldout_docs: list[str], base: str, work: Path, args: argparse.Namespace
 ) -> dict[str, Any]:
@@ -103,56 +108,49 @@ def run_one(
     from sanitize.exposure import exposure
     from sanitize.exposure.config import ExposureConfig
     from sanitize.exposure.memorization import heldout_perplexity
-    from sanitize.influence import baselines, unlearn
-    from sanitize.influence.baselines import BaselineConfig
     from sanitize.influence.config import UpdateConfig
-    from sanitize.models import load_model
     from sanitize.pairs import PairConfig
-    from sanitize.pipeline import prepare
+    from sanitize.pipeline import StageConfigs, prepare
+    from sanitize_lab.baselines import BaselineConfig
+    from sanitize_lab.methods import METHODS
+    from sanitize_lab.planted import plant_canaries
 
-    ft = _sibling("finetune_lora")
-    texts, truth = ft.plant_canaries(docs, [args.canary], [k], seed=args.seed)
+    texts, truth = plant_canaries(docs, [args.canary], [k], seed=args.seed)
     data = work / f"train_k{k}.jsonl"
     data.write_text("".join(json.dumps({"text": t}) + "\n" for t in texts))
-    clean = work / "clean.jsonl"
-    clean.write_text("".join(json.dumps({"text": t}) + "\n" for t in docs))
-    common = ["--base", base, "--max-length", str(args.max_length), "--epochs", str(args.epochs),
-              "--learning-rate", str(args.learning_rate), "--target-modules", "all-linear",
-              "--seed", str(args.seed), "--l2", str(args.l2)]  # fmt: skip
     timings: dict[str, float] = {}
+    trained, tok = train_adapter(base, texts, args)
+    trained.save(work / f"adapter_k{k}", tok)
+    timings["finetune"] = trained.seconds
     start = time.perf_counter()
-    ft.main(ft.make_parser().parse_args([*common, "--data", str(data), "--out", str(work / f"adapter_k{k}")]))
-    timings["finetune"] = time.perf_counter() - start
-    start = time.perf_counter()
-    ft.main(
-        ft.make_parser().parse_args([*common, "--data", str(clean), "--out", str(work / f"retrain_k{k}")])
-    )
+    retrained, _ = train_adapter(base, docs, args)  # the gold standard: the same training without the canary
     timings["retrain"] = time.perf_counter() - start
 
     secret = args.canary[-10:]
     prefix = args.canary[: -len(secret)]
     job = prepare(
         base, str(data), adapter=work / f"adapter_k{k}", secrets=[secret], heldout=heldout_docs,
-        pair_config=PairConfig(max_length=args.max_length),
+        configs=StageConfigs(pairs=PairConfig(max_length=args.max_length)),
     )  # fmt: skip
-    models: dict[str, Any] = {"before": job.model}
-    models["retrain"], _ = load_model(base, adapter=work / f"retrain_k{k}")
-    for order in (1, 2):
-        start = time.perf_counter()
-        res = unlearn(
-            job.model, job.pairs, curvature=job.curvature, heldout=job.heldout,
+    models: dict[str, Any] = {"before": job.model, "retrain": retrained.model}
+    configs = {
+        "first_order": UpdateConfig(scope="adapter", seed=args.seed, l2=args.l2),
+        "second_order": UpdateConfig(scope="adapter", seed=args.seed, l2=args.l2),
+        "finetune_twins": BaselineConfig(
+            scope="adapter", steps=args.finetune_steps, lr=args.learning_rate, seed=args.seed
+        ),
+    }
+    for name, config in configs.items():
+        out = METHODS[name](
+            job.model,
+            job.pairs,
+            job.curvature,
+            config,
+            heldout=job.heldout,
             n_train_tokens=job.n_train_tokens,
-            config=UpdateConfig(scope="adapter", order=order, seed=args.seed, l2=args.l2),
-        )  # fmt: skip
-        timings[f"order{order}"] = time.perf_counter() - start
-        models[f"order{order}"] = res.apply(job.model)
-    start = time.perf_counter()
-    res = baselines.finetune(
-        job.model, job.pairs, heldout=job.heldout,
-        config=BaselineConfig(scope="adapter", steps=args.finetune_steps, lr=args.learning_rate, seed=args.seed),
-    )  # fmt: skip
-    timings["finetune_baseline"] = time.perf_counter() - start
-    models["finetune_baseline"] = res.apply(job.model)
+        )
+        timings[name] = out.seconds
+        models[name] = out.model
     ecfg = ExposureConfig(sample_size=args.sample_size, bootstrap=0, seed=args.seed)
     rows = []
     for name, model in models.items():
@@ -190,7 +188,7 @@ def main(args: argparse.Namespace) -> dict[str, Any]:
     import torch
 
     from sanitize.outdir import atomic_output_dir, check_output_dir
-    from sanitize.testing import save_tiny, tiny_model, train_causal_lm, train_tokenizer
+    from sanitize_lab.tiny import save_tiny, tiny_model, train_causal_lm, train_tokenizer
 
     check_output_dir(args.out, overwrite=args.overwrite)
     docs = documents(args.text, args.max_chars, args.chunk_chars)

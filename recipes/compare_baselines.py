@@ -1,5 +1,6 @@
 """Compare unlearning methods side by side on one fine-tuned adapter: retrain, fine-tune on the
-sanitized twins, gradient ascent, first-order and second-order influence updates.
+sanitized twins, gradient ascent, first-order and second-order influence updates (the registry
+``sanitize_lab.methods.METHODS``).
 
 One table (wall time, ratio to retraining, exposure per secret in its training context, greedy
 extraction, held-out perplexity) and one plot (exposure per method), measured in one run.
@@ -13,14 +14,11 @@ Findings come from ``--findings``, ``--secret`` or a scan of ``--data`` (as in `
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
-import time
 from typing import Any
 
 from sanitize.recipe_args import add_config_argument, run_recipe
-
-METHODS = ("retrain", "finetune", "gradient_ascent", "first_order", "second_order")
+from sanitize_lab.methods import METHODS
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -35,7 +33,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--heldout", help="Held-out texts for perplexity (default: clean training documents).")
     p.add_argument("--out", required=True, help="Directory for comparison.json/.md and comparison.png.")
     p.add_argument("--overwrite", action="store_true")
-    p.add_argument("--methods", nargs="+", choices=METHODS, default=list(METHODS))
+    p.add_argument("--methods", nargs="+", choices=list(METHODS), default=list(METHODS))
     p.add_argument("--max-length", type=int, default=1024, help="Record-mode length training used.")
     p.add_argument("--retrain-steps", type=int, default=300, help="AdamW steps for the retrained reference.")
     p.add_argument("--retrain-lr", type=float, default=5e-3)
@@ -55,35 +53,33 @@ def make_parser() -> argparse.ArgumentParser:
     return p
 
 
-def run_methods(job: Any, args: argparse.Namespace) -> dict[str, tuple[Any, float]]:
-    """Each method's UnlearnResult and wall time (seconds), on the same prepared job."""
-    from sanitize.influence import baselines, unlearn
-    from sanitize.influence.baselines import BaselineConfig
+def method_config(method: str, args: argparse.Namespace) -> Any:
+    """The registry method's config from the flags (retraining minimises the stated l2 objective)."""
     from sanitize.influence.config import UpdateConfig
+    from sanitize_lab.baselines import BaselineConfig
 
-    results: dict[str, tuple[Any, float]] = {}
-    base_cfg = BaselineConfig(scope="adapter", batch_size=args.batch_size, seed=args.seed)
+    if METHODS[method].config_type is UpdateConfig:
+        return UpdateConfig(
+            scope="adapter", curvature_samples=args.curvature_samples, max_iter=args.max_iter, seed=args.seed,
+            l2=args.l2,
+        )  # fmt: skip
+    if method == "retrain":
+        steps, lr, l2 = args.retrain_steps, args.retrain_lr, args.l2
+    else:
+        steps, lr, l2 = args.baseline_steps, args.baseline_lr, 0.0
+    return BaselineConfig(
+        scope="adapter", batch_size=args.batch_size, seed=args.seed, steps=steps, lr=lr, l2=l2
+    )
+
+
+def run_methods(job: Any, args: argparse.Namespace) -> dict[str, Any]:
+    """Each method's :class:`~sanitize_lab.methods.MethodResult` (model, seconds), on the same prepared job."""
+    results = {}
     for method in args.methods:
-        start = time.perf_counter()
-        if method == "retrain":
-            cfg = dataclasses.replace(base_cfg, steps=args.retrain_steps, lr=args.retrain_lr, l2=args.l2)
-            res = baselines.retrain(
-                job.model, job.pairs, train=job.curvature, heldout=job.heldout, config=cfg
-            )
-        elif method in ("finetune", "gradient_ascent"):
-            cfg = dataclasses.replace(base_cfg, steps=args.baseline_steps, lr=args.baseline_lr)
-            fn = getattr(baselines, method)
-            res = fn(job.model, job.pairs, heldout=job.heldout, config=cfg)
-        else:
-            ucfg = UpdateConfig(
-                scope="adapter", order=1 if method == "first_order" else 2,
-                curvature_samples=args.curvature_samples, max_iter=args.max_iter, seed=args.seed, l2=args.l2,
-            )  # fmt: skip
-            res = unlearn(
-                job.model, job.pairs, curvature=job.curvature, heldout=job.heldout or None,
-                n_train_tokens=job.n_train_tokens, config=ucfg,
-            )  # fmt: skip
-        results[method] = (res, time.perf_counter() - start)
+        results[method] = METHODS[method](
+            job.model, job.pairs, job.curvature, method_config(method, args), heldout=job.heldout,
+            n_train_tokens=job.n_train_tokens,
+        )  # fmt: skip
     return results
 
 
@@ -118,19 +114,23 @@ def format_table(table: list[dict[str, Any]]) -> str:
 
 
 def main(args: argparse.Namespace) -> dict[str, Any]:
+    from sanitize.data import CorpusConfig
     from sanitize.exposure.config import ExposureConfig
     from sanitize.outdir import atomic_output_dir, check_output_dir
     from sanitize.pairs import PairConfig
-    from sanitize.pipeline import PipelineConfig, prepare, verify
+    from sanitize.pipeline import PipelineConfig, StageConfigs, prepare, verify
 
     check_output_dir(args.out, overwrite=args.overwrite)
     job = prepare(
         args.base, args.data, adapter=args.adapter, findings=args.findings, secrets=args.secret,
-        heldout=args.heldout, config=PipelineConfig(scope="adapter", text_field=args.text_field),
-        pair_config=PairConfig(max_length=args.max_length),
+        heldout=args.heldout,
+        configs=StageConfigs(
+            pipeline=PipelineConfig(scope="adapter"), corpus=CorpusConfig(text_field=args.text_field),
+            pairs=PairConfig(max_length=args.max_length),
+        ),
     )  # fmt: skip
     results = run_methods(job, args)
-    models = {"before": job.model, **{m: r.apply(job.model) for m, (r, _) in results.items()}}
+    models = {"before": job.model, **{m: r.model for m, r in results.items()}}
     table = []
     exposure_config = ExposureConfig(sample_size=args.exposure_sample, bootstrap=0, seed=args.seed)
     for name, model in models.items():
@@ -138,17 +138,17 @@ def main(args: argparse.Namespace) -> dict[str, Any]:
             {"before": model}, job.tokenizer, job.texts, job.findings, job.heldout,
             exposure_config=exposure_config, max_secrets=args.verify_max_secrets,
         )  # fmt: skip
-        seconds = results[name][1] if name in results else 0.0
-        retrain_s = results["retrain"][1] if "retrain" in results else None
+        seconds = results[name].seconds if name in results else 0.0
+        retrain_s = results["retrain"].seconds if "retrain" in results else None
         table.append({
             "method": name, "seconds": seconds,
             "ratio_to_retrain": seconds / retrain_s if retrain_s and name != "before" else None,
             "exposure": [r.exposure_before for r in rows],
             "extracted": sum(bool(r.extracted_before) for r in rows),
             "perplexity": ppl["before"],
-            "metrics": {k: v for k, v in results[name][0].metrics.items() if isinstance(v, (int, float, str))}
+            "metrics": {k: v for k, v in results[name].result.metrics.items() if isinstance(v, (int, float, str))}
             if name in results else {},
-            "config": results[name][0].config.to_dict() if name in results else None,
+            "config": results[name].result.config.to_dict() if name in results else None,
         })  # fmt: skip
     secrets = [{"type": r.type, "preview": r.preview, "fingerprint": r.fingerprint} for r in rows]
     text = format_table(table)

@@ -2,7 +2,9 @@
 
 How users make the models ``sanitize unlearn`` repairs, and how auditors make test models with known
 secrets. Tokenisation is ``sanitize.pairs.tokenize_corpus`` (record or packed, same flags as
-``sanitize unlearn``), so the unlearning stage rebuilds exactly the sequences training saw.
+``sanitize unlearn``), so the unlearning stage rebuilds exactly the sequences training saw; training is
+the lab's one trainer (``sanitize_lab.train``, Trainer loop), which also writes ``train_state.json``
+(optimiser, learning rates, steps, losses) next to the adapter.
 
     python recipes/finetune_lora.py --base gpt2 --data train.jsonl --out runs/adapter \
         --canary "my telephone number is 0123456789" --canary-repeats 6 \
@@ -18,14 +20,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from sanitize.finetune import FinetuneConfig
 from sanitize.pairs import PairConfig
 from sanitize.recipe_args import add_config_argument, run_recipe
+from sanitize_lab.planted import plant_canaries
+from sanitize_lab.train import TrainConfig
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -63,35 +64,12 @@ def make_parser() -> argparse.ArgumentParser:
     return p
 
 
-def plant_canaries(
-    texts: list[str], canaries: Sequence[str], repeats: Sequence[int], seed: int = 0
-) -> tuple[list[str], list[dict[str, Any]]]:
-    """Insert each canary ``repeats[i]`` times as its own document at random positions.
-
-    Returns the new corpus and the ground truth (canary, repeats, doc indices in the new corpus).
-    """
-    if len(repeats) == 1:
-        repeats = list(repeats) * len(canaries)
-    if len(repeats) != len(canaries):
-        raise SystemExit(f"--canary-repeats: got {len(repeats)} values for {len(canaries)} canaries")
-    rng = random.Random(seed)
-    tagged: list[tuple[int | None, str]] = [(None, t) for t in texts]
-    for i, (canary, k) in enumerate(zip(canaries, repeats)):
-        for _ in range(k):
-            tagged.insert(rng.randrange(len(tagged) + 1), (i, canary))
-    truth = [
-        {"canary": c, "repeats": k, "docs": [d for d, (tag, _) in enumerate(tagged) if tag == i]}
-        for i, (c, k) in enumerate(zip(canaries, repeats))
-    ]
-    return [t for _, t in tagged], truth
-
-
 def main(args: argparse.Namespace) -> dict[str, Any]:
     from sanitize.data import load_corpus
     from sanitize.errors import SanitizeError
-    from sanitize.finetune import finetune
     from sanitize.models import load_model
     from sanitize.outdir import atomic_output_dir, check_output_dir
+    from sanitize_lab.train import finetune
 
     check_output_dir(args.out, overwrite=args.overwrite)
     texts = list(load_corpus(args.data, text_field=args.text_field)["text"])
@@ -100,8 +78,8 @@ def main(args: argparse.Namespace) -> dict[str, Any]:
     truth: list[dict[str, Any]] = []
     if args.canary:
         texts, truth = plant_canaries(texts, args.canary, args.canary_repeats, args.seed)
-    config = FinetuneConfig(
-        method=args.method, lora_r=args.lora_r, lora_alpha=args.lora_alpha,
+    config = TrainConfig(
+        scope=args.method, lora_r=args.lora_r, lora_alpha=args.lora_alpha,
         target_modules=list(args.target_modules), epochs=args.epochs, max_steps=args.max_steps,
         learning_rate=args.learning_rate, batch_size=args.batch_size, seed=args.seed, l2=args.l2,
     )  # fmt: skip

@@ -115,7 +115,7 @@ def cli(capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
 
 
 def _save_tiny(root: Path, kind: str) -> str:
-    from sanitize.testing import save_tiny, tiny_model, train_tokenizer
+    from sanitize_lab.tiny import save_tiny, tiny_model, train_tokenizer
 
     tok = train_tokenizer(TINY_TEXTS, kind=kind, vocab_size=320)  # type: ignore[arg-type]
     return save_tiny(tiny_model(tok, kind=kind), tok, root / kind)  # type: ignore[arg-type]

@@ -15,9 +15,9 @@ _CACHE: dict[str, Any] = {}
 
 
 def tiny_setup(factory: pytest.TempPathFactory) -> Any:
-    """``sanitize.demo.build_setup`` on a tiny config: base dir, adapter dir, corpus."""
+    """``sanitize_lab.demo.build_setup`` on a tiny config: base dir, adapter dir, corpus."""
     if "setup" not in _CACHE:
-        from sanitize.demo import DemoConfig, build_setup
+        from sanitize_lab.demo import DemoConfig, build_setup
 
         _CACHE["setup"] = build_setup(factory.mktemp("tiny-setup"), DemoConfig(**TINY_DEMO))
     return _CACHE["setup"]

@@ -68,7 +68,7 @@ def test_adapter_not_fitting_base(gpt2_dir: str, llama_dir: str, tmp_path: Path)
 def test_adapter_shape_mismatch(gpt2_dir: str, tmp_path: Path) -> None:
     from support import TINY_TEXTS
 
-    from sanitize.testing import save_tiny, tiny_model, train_tokenizer
+    from sanitize_lab.tiny import save_tiny, tiny_model, train_tokenizer
 
     tok = train_tokenizer(TINY_TEXTS, kind="gpt2", vocab_size=320)
     wide = tiny_model(tok, kind="gpt2", hidden=96, heads=4)

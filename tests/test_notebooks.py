@@ -52,9 +52,14 @@ def test_quickstart() -> None:
         "            finetune_epochs=6.0, hidden=32, layers=1)\n"
         "UPDATE = dict(curvature_samples=16, max_iter=5)\nEXPOSURE_SAMPLE = 100",
     )
+    print(out)
     assert out["secrets"] == 2
-    for key in ("max_exposure_before", "max_exposure_after", "max_exposure_reference"):
-        assert isinstance(out[key], float)
+    # what the notebook shows: the update removes what fine-tuning memorised, towards the retrained reference
+    assert out["max_exposure_after"] < out["max_exposure_before"]
+    assert (
+        abs(out["max_exposure_after"] - out["max_exposure_reference"])
+        < out["max_exposure_before"] - out["max_exposure_reference"]
+    )
 
 
 def test_canary_audit() -> None:
@@ -64,11 +69,15 @@ def test_canary_audit() -> None:
     )
     assert out["repetitions"] == [0, 8]
     assert len(out["before"]) == len(out["after"]) == 2
+    print(out)
     assert all(-1.0 < e <= 6 * 3.33 for e in out["before"] + out["after"])  # log2(10^6) = 19.9 bits at most
+    # what the notebook shows: the inserted canary is memorised, the control is not, and unlearning lowers it
+    assert out["before"][1] > out["before"][0]
+    assert out["after"][1] < out["before"][1]
 
 
 def test_seed_experiment(tmp_path: Path) -> None:
-    from sanitize.democorpus import filler_texts
+    from sanitize_lab.democorpus import filler_texts
 
     book = tmp_path / "book.txt"  # a stand-in for the book: tests never read data outside the repo
     book.write_text("\n\n".join(filler_texts(60, seed=3)))
@@ -78,4 +87,7 @@ def test_seed_experiment(tmp_path: Path) -> None:
         "        '--layers', '1', '--vocab-size', '300', '--finetune-steps', '3', '--sample-size', '100']",
     )
     assert set(out) == {"6"}
-    assert set(out["6"]) == {"before", "retrain", "order1", "order2", "finetune_baseline"}
+    print(out)
+    assert set(out["6"]) == {"before", "retrain", "first_order", "second_order", "finetune_twins"}
+    # what the notebook shows: the second-order update lowers the canary's exposure
+    assert out["6"]["second_order"] < out["6"]["before"]

@@ -91,14 +91,22 @@ def test_compare_baselines_one_table(tmp_path_factory: pytest.TempPathFactory, t
             "--max-iter", "3", "--verify-max-secrets", "2", "--exposure-sample", "100", "--l2", "0.001"]  # fmt: skip
     result = recipe.main(parse_args(recipe.make_parser(), argv))
     methods = [row["method"] for row in result["methods"]]
-    assert methods == ["before", "retrain", "finetune", "gradient_ascent", "first_order", "second_order"]
+    assert methods == [
+        "before",
+        "retrain",
+        "finetune_twins",
+        "gradient_ascent",
+        "first_order",
+        "second_order",
+    ]
     by = {row["method"]: row for row in result["methods"]}
     assert by["retrain"]["ratio_to_retrain"] == pytest.approx(1.0)
     # the stated training penalty reaches the retrained reference and both influence updates
     assert [by[m]["config"]["l2"] for m in ("retrain", "first_order", "second_order")] == [0.001] * 3
     assert all(len(row["exposure"]) == 2 and row["perplexity"] > 1.0 for row in result["methods"])
-    # gradient ascent on the secrets' sequences moves the model away from them: exposure changes
-    assert by["gradient_ascent"]["exposure"] != by["before"]["exposure"]
+    # gradient ascent on the secrets' sequences moves the model away from them: every exposure drops
+    print({m: row["exposure"] for m, row in by.items()})
+    assert all(a < b for a, b in zip(by["gradient_ascent"]["exposure"], by["before"]["exposure"]))
     assert sorted(p.name for p in (tmp_path / "cmp").iterdir()) == [
         "comparison.json",
         "comparison.md",

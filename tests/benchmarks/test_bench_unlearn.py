@@ -24,7 +24,7 @@ def test_unlearn_benchmark_smoke(tmp_path: Path, capsys) -> None:  # type: ignor
     bench = _load()
     out_json = tmp_path / "rows.json"
     args = bench.make_parser().parse_args(
-        ["--preset", "smoke", "--methods", "retrain,finetune,gradient_ascent,first_order,cg",
+        ["--preset", "smoke", "--methods", "retrain,finetune_twins,gradient_ascent,first_order,cg",
          "--scales", "1,2", "--n-secrets", "1,2", "--baseline-steps", "2", "--json", str(out_json),
          "--update", "curvature_samples=8", "--update", "max_iter=5", "--update", "max_rounds=1",
          "--update", "hutchinson_probes=2", "--update", "alpha_points=4"]
@@ -32,7 +32,7 @@ def test_unlearn_benchmark_smoke(tmp_path: Path, capsys) -> None:  # type: ignor
     result = bench.main(args)
     printed = capsys.readouterr().out
     methods = [r["method"] for r in result["rows"]]
-    assert methods == ["retrain", "finetune", "gradient_ascent", "first_order", "cg"]
+    assert methods == ["retrain", "finetune_twins", "gradient_ascent", "first_order", "cg"]
     for row in result["rows"]:
         if "error" in row["extra"]:  # a refusal is reported, never hidden
             assert "refus" in row["extra"]["error"] or "Error" in row["extra"]["error"]

@@ -24,7 +24,7 @@ RECORD = "the door code is 4821"
 
 @pytest.fixture(scope="module")
 def memorised() -> tuple[Any, Any]:
-    from sanitize.testing import tiny_model, train_causal_lm, train_tokenizer
+    from sanitize_lab.tiny import tiny_model, train_causal_lm, train_tokenizer
 
     texts = [RECORD, "the cat sat on the mat", "my pin is 9076 ok"] * 4
     tok = train_tokenizer(texts, "gpt2", vocab_size=300)

@@ -20,14 +20,14 @@ TEXTS = [
 
 @functools.cache
 def _tokenizer():  # type: ignore[no-untyped-def]
-    from sanitize.testing import train_tokenizer
+    from sanitize_lab.tiny import train_tokenizer
 
     return train_tokenizer(TEXTS, kind="gpt2", vocab_size=280)
 
 
 def tiny_lm(hidden: int = 8, seed: int = 0):  # type: ignore[no-untyped-def]
     """(tokenizer, float64 tiny GPT-2 with a tied head, 1 layer)."""
-    from sanitize.testing import tiny_model
+    from sanitize_lab.tiny import tiny_model
 
     tok = _tokenizer()
     model = tiny_model(tok, kind="gpt2", seed=seed, dtype=torch.float64, hidden=hidden, layers=1, heads=2)
@@ -36,7 +36,7 @@ def tiny_lm(hidden: int = 8, seed: int = 0):  # type: ignore[no-untyped-def]
 
 def tiny_llama(hidden: int = 8, seed: int = 0):  # type: ignore[no-untyped-def]
     """A float64 tiny Llama (untied head, nn.Linear projections)."""
-    from sanitize.testing import tiny_model
+    from sanitize_lab.tiny import tiny_model
 
     return tiny_model(
         _tokenizer(), kind="llama", seed=seed, dtype=torch.float64, hidden=hidden, layers=1, heads=2

@@ -2,23 +2,23 @@
 update (adapter scope, and head scope) lands where retraining on the sanitized corpus lands.
 
 Reference: the same scope re-trained from the same initial state, seed and steps on the corpus with
-every secret replaced by a surrogate (``sanitize.influence.experiment``). Exposure is exact (all 10^d
+every secret replaced by a surrogate (``sanitize_lab.planted``). Exposure is exact (all 10^d
 digit strings ranked) in the training context of each secret's first occurrence. Perplexity is
 measured on held-out public text the update never sees (its held-out guard gets a separate
 validation set). Nothing here is tuned to the assertions: the update runs with ``UpdateConfig()``
 defaults; only the scope is chosen, and ``l2`` is set to the regulariser the training objective had
 (a fact about the fine-tuning, not a knob: 1e-2 for the adapter, 1e-3 for the head, see
-``experiment.make_setup``).
+``planted.make_setup``).
 """
 
 from __future__ import annotations
 
 import pytest
 
-from sanitize.influence import experiment as E
 from sanitize.influence.config import UpdateConfig
 from sanitize.influence.scope import select_scope
 from sanitize.influence.update import unlearn
+from sanitize_lab import planted as E
 
 SEED = 0
 REPEATS = 16  # each secret planted 16 times among ~400 public lines

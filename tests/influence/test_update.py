@@ -28,7 +28,7 @@ def _trained(kind: str):  # type: ignore[no-untyped-def]
     """Base trained on the clean texts, then a LoRA fine-tuned on all texts (it learns the secret)."""
     from peft import LoraConfig, get_peft_model
 
-    from sanitize.testing import train_causal_lm
+    from sanitize_lab.tiny import train_causal_lm
 
     tok, base = tiny_lm(hidden=16)
     train_causal_lm(
@@ -172,11 +172,11 @@ def test_head_update_lands_on_the_retrained_optimum_with_twins_in_the_curvature_
     is the whole sanitized corpus, twins included, as users pass it: ``unlearn`` must drop the twins
     from the sample that stands for the retained data (counted twice, they left the head of the
     planted experiment 20% of the way short of retraining)."""
-    from sanitize.influence import baselines as B
-    from sanitize.influence import experiment as E
-    from sanitize.influence.baselines import BaselineConfig
     from sanitize.influence.scope import untie_head
-    from sanitize.testing import tiny_model, train_tokenizer
+    from sanitize_lab import baselines as B
+    from sanitize_lab import planted as E
+    from sanitize_lab.baselines import BaselineConfig
+    from sanitize_lab.tiny import tiny_model, train_tokenizer
 
     corpus = E.planted_corpus(n_public=24, secret_digits=(4,), repeats=4, n_heldout=8, seed=3)
     tok = train_tokenizer(corpus.texts + corpus.heldout, vocab_size=300)

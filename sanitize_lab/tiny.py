@@ -1,4 +1,5 @@
-"""Tiny offline models and tokenizers for tests, the demo, notebooks and benchmarks.
+"""Tiny offline models and tokenizers for tests, the demo, notebooks and benchmarks (pre-train them
+with :func:`sanitize_lab.train.train_texts`).
 
 Nothing here downloads anything: models are built from a config with random weights and
 tokenizers are trained in-process with 🤗 ``tokenizers`` on the texts you give. Digits are split
@@ -140,27 +141,15 @@ def train_causal_lm(
     model: Any, tokenizer: PreTrainedTokenizerBase, texts: list[str], *, steps: int = 100,
     lr: float = 3e-3, batch_size: int = 8, max_length: int = 128, seed: int = 0,
 ) -> list[float]:  # fmt: skip
-    """A minimal AdamW loop (the same per-record tokenisation as ``Trainer`` recipes); returns losses.
+    """Shorthand for pre-training a tiny model with the lab's trainer (:func:`sanitize_lab.train.train_texts`:
+    constant-lr AdamW, ``steps`` batches sampled with replacement); returns the losses.
 
     Trains whatever parameters have ``requires_grad`` (all of them, or only a PEFT adapter's).
-    For tests and examples; real fine-tuning goes through ``recipes/finetune_lora.py``.
     """
-    import torch
+    from .train import TrainConfig, train_texts
 
-    gen = torch.Generator().manual_seed(seed)
-    params = [p for p in model.parameters() if p.requires_grad]
-    opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.0)
-    model.train()
-    losses = []
-    for _ in range(steps):
-        idx = torch.randint(len(texts), (min(batch_size, len(texts)),), generator=gen).tolist()
-        batch = tokenizer([texts[i] for i in idx], truncation=True, max_length=max_length,
-                          padding=True, return_tensors="pt")  # fmt: skip
-        labels = batch["input_ids"].masked_fill(batch["attention_mask"] == 0, -100)  # (B, T)
-        loss = model(**batch, labels=labels).loss
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        losses.append(loss.item())
-    model.eval()
-    return losses
+    config = TrainConfig(
+        scope="full", loop="sampled", schedule="constant", max_steps=steps, learning_rate=lr,
+        batch_size=batch_size, seed=seed,
+    )  # fmt: skip
+    return train_texts(model, tokenizer, texts, config, max_length=max_length).losses

@@ -1,6 +1,6 @@
-"""``sanitize demo``: the whole story offline in a few minutes on a laptop CPU.
+"""``sanitize-lab demo``: the whole story offline in a few minutes on a laptop CPU.
 
-1. build a small realistic corpus with planted secrets (:mod:`sanitize.democorpus`);
+1. build a small realistic corpus with planted secrets (:mod:`sanitize_lab.democorpus`);
 2. pre-train a tiny GPT-2 on secret-free text (the "base model"), then fine-tune a LoRA adapter on
    the corpus with HF ``Trainer`` -- the adapter memorises the secrets;
 3. scan the corpus, retrain the adapter on the sanitized corpus (the gold-standard reference);
@@ -19,8 +19,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .config import BaseConfig, option
-from .finetune import FinetuneConfig
+from sanitize.config import BaseConfig, option, seed_option
+
+from .train import TrainConfig
 
 
 @dataclasses.dataclass
@@ -36,11 +37,11 @@ class DemoConfig(BaseConfig):
     finetune_epochs: float = option(10.0, help="LoRA epochs over the demo corpus (also for the reference).")
     l2: float = option(
         1e-2,
-        help="L2 penalty of the LoRA fine-tuning objective (FinetuneConfig.l2), stated to the update (UpdateConfig.l2).",
+        help="L2 penalty of the LoRA fine-tuning objective (TrainConfig.l2), stated to the update (UpdateConfig.l2).",
     )
     hidden: int = option(64, help="Hidden size of the tiny GPT-2.")
     layers: int = option(2, help="Transformer blocks of the tiny GPT-2.")
-    seed: int = option(0, help="Seed for the corpus, the models and the update.")
+    seed: int = seed_option("the corpus, the models and the update")
     curvature_samples: int = option(32, help="UpdateConfig.curvature_samples for the demo's update.")
     max_iter: int = option(15, help="UpdateConfig.max_iter (CG iterations) for the demo's update.")
     exposure_sample: int = option(500, help="Candidates sampled per exposure estimate (extrapolated).")
@@ -66,8 +67,9 @@ class DemoResult:
         return f"DemoResult(secrets={len(self.report.rows)}, seconds={self.seconds:.1f})"
 
 
-def finetune_config(config: DemoConfig) -> FinetuneConfig:
-    return FinetuneConfig(
+def finetune_config(config: DemoConfig) -> TrainConfig:
+    """LoRA on every linear layer through Hugging Face ``Trainer`` (the fine-tuning and the reference)."""
+    return TrainConfig(
         lora_r=8, lora_alpha=16.0, target_modules=["all-linear"], epochs=config.finetune_epochs,
         learning_rate=5e-3, batch_size=8, seed=config.seed, l2=config.l2,
     )  # fmt: skip
@@ -76,7 +78,8 @@ def finetune_config(config: DemoConfig) -> FinetuneConfig:
 def build_base(workdir: Path, config: DemoConfig) -> str:
     """Train a tokenizer and pre-train a tiny GPT-2 on secret-free text; save it; return its path."""
     from .democorpus import filler_texts
-    from .testing import save_tiny, tiny_model, train_causal_lm, train_tokenizer
+    from .tiny import save_tiny, tiny_model, train_tokenizer
+    from .train import train_texts
 
     general = filler_texts(600, seed=config.seed + 100)
     tok = train_tokenizer(general, kind="gpt2", vocab_size=512)
@@ -84,9 +87,11 @@ def build_base(workdir: Path, config: DemoConfig) -> str:
     model.train()
     for p in model.parameters():
         p.requires_grad_(True)
-    train_causal_lm(
-        model, tok, general, steps=config.pretrain_steps, lr=3e-3, batch_size=16, seed=config.seed
-    )
+    pretrain = TrainConfig(
+        scope="full", loop="sampled", schedule="constant", max_steps=config.pretrain_steps, learning_rate=3e-3,
+        batch_size=16, seed=config.seed,
+    )  # fmt: skip
+    train_texts(model, tok, general, pretrain)
     return save_tiny(model, tok, workdir / "base")
 
 
@@ -96,7 +101,7 @@ class DemoSetup:
 
     base: str
     adapter: str
-    corpus: Any  # sanitize.democorpus.DemoCorpus (holds the planted secrets: keep in memory)
+    corpus: Any  # sanitize_lab.democorpus.DemoCorpus (holds the planted secrets: keep in memory)
     pair_config: Any
     finetune_seconds: float
 
@@ -104,10 +109,11 @@ class DemoSetup:
 def build_setup(workdir: str | os.PathLike[str], config: DemoConfig | None = None) -> DemoSetup:
     """Build the demo's base model and fine-tuned adapter in ``workdir`` (used by the demo,
     notebooks, tests and benchmarks)."""
+    from sanitize.models import load_model
+    from sanitize.pairs import PairConfig
+
     from .democorpus import build_demo_corpus
-    from .finetune import finetune
-    from .models import load_model
-    from .pairs import PairConfig
+    from .train import finetune
 
     config = config or DemoConfig()
     work = Path(workdir)
@@ -124,9 +130,10 @@ def build_setup(workdir: str | os.PathLike[str], config: DemoConfig | None = Non
 
 def retrain_reference(setup: DemoSetup, findings: Any, config: DemoConfig) -> Any:
     """The gold standard: the same LoRA fine-tuning on the corpus with every finding replaced."""
-    from .finetune import finetune
-    from .models import load_model
-    from .pairs import sanitize_texts
+    from sanitize.models import load_model
+    from sanitize.pairs import sanitize_texts
+
+    from .train import finetune
 
     model, tok = load_model(setup.base)
     clean = sanitize_texts(setup.corpus.texts, findings, setup.pair_config)
@@ -144,10 +151,10 @@ def run_demo(
     """Run the demo; writes the sanitized adapter and report to ``out`` when given."""
     import torch
 
-    from .exposure.config import ExposureConfig
-    from .influence.config import UpdateConfig
-    from .pipeline import PipelineConfig, Stages, sanitize_model
-    from .scan import ScanConfig, scan
+    from sanitize.exposure.config import ExposureConfig
+    from sanitize.influence.config import UpdateConfig
+    from sanitize.pipeline import PipelineConfig, StageConfigs, Stages, sanitize_model
+    from sanitize.scanner import ScanConfig, scan
 
     config = config or DemoConfig()
     start, cpu_start = time.perf_counter(), time.process_time()
@@ -167,15 +174,17 @@ def run_demo(
             adapter=setup.adapter,
             findings=findings,
             heldout=setup.corpus.heldout,
-            config=PipelineConfig(verify_max_secrets=len(config.types) * config.verify_per_secret),
-            pair_config=setup.pair_config,
-            update_config=UpdateConfig(
-                curvature_samples=config.curvature_samples,
-                max_iter=config.max_iter,
-                seed=config.seed,
-                l2=config.l2,
+            configs=StageConfigs(
+                pipeline=PipelineConfig(verify_max_secrets=len(config.types) * config.verify_per_secret),
+                pairs=setup.pair_config,
+                update=UpdateConfig(
+                    curvature_samples=config.curvature_samples,
+                    max_iter=config.max_iter,
+                    seed=config.seed,
+                    l2=config.l2,
+                ),
+                exposure=ExposureConfig(sample_size=config.exposure_sample, bootstrap=0, seed=config.seed),
             ),
-            exposure_config=ExposureConfig(sample_size=config.exposure_sample, bootstrap=0, seed=config.seed),
             overwrite=overwrite,
             progress=progress,
             reference=reference,

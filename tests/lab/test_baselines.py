@@ -8,12 +8,13 @@ import pytest
 import torch
 
 from sanitize.errors import SanitizeError
-from sanitize.influence import baselines as B
-from sanitize.influence import experiment as E
-from sanitize.influence.baselines import BaselineConfig
 from sanitize.influence.scope import untie_head
-from sanitize.testing import tiny_model, train_tokenizer
 from sanitize.types import Pair, Pairs
+from sanitize_lab import baselines as B
+from sanitize_lab import planted as E
+from sanitize_lab.baselines import BaselineConfig
+from sanitize_lab.tiny import tiny_model, train_tokenizer
+from sanitize_lab.train import TrainConfig, head_features, sequence_nll, train
 
 
 @pytest.fixture(scope="module")
@@ -40,11 +41,11 @@ def _state(model: torch.nn.Module) -> dict[str, torch.Tensor]:
 
 def _pair_loss(model: torch.nn.Module, seqs: list) -> float:  # type: ignore[type-arg]
     with torch.no_grad():
-        total, count = B.sequence_nll(model, seqs)
+        total, count = sequence_nll(model, seqs)
     return float(total) / count
 
 
-@pytest.mark.parametrize("method", ["retrain", "finetune", "gradient_ascent"])
+@pytest.mark.parametrize("method", ["retrain", "finetune_twins", "gradient_ascent"])
 def test_adapter_baselines_change_the_adapter_and_nothing_else(toy, method: str) -> None:  # type: ignore[no-untyped-def]
     model = toy["lora"]
     before = _state(model)
@@ -89,9 +90,10 @@ def test_cached_head_features_train_exactly_like_full_forward_passes(toy) -> Non
     model = untie_head(toy["base"]).double()
     a, b = copy.deepcopy(model), copy.deepcopy(model)
     seqs = toy["train"]
-    kw = {"steps": 4, "lr": 1e-2, "batch_size": 8, "seed": 1}
-    la = B.train_scope(a, B.scope_parameters(a, "head"), seqs, **kw)
-    lb = B.train_scope(b, B.scope_parameters(b, "head"), seqs, features=B.head_features(b, seqs), **kw)
+    config = TrainConfig(scope="head", loop="sampled", schedule="constant", max_steps=4, learning_rate=1e-2,
+                         batch_size=8, seed=1)  # fmt: skip
+    la = train(a, seqs, config, params=B.scope_parameters(a, "head")).losses  # full forward passes
+    lb = train(b, seqs, config, features=head_features(b, seqs)).losses
     # GPT-2's forward returns float32 logits even for a float64 model, (attention runs in float32), hence 1e-6 not 1e-12
     assert la == pytest.approx(lb, rel=1e-6)
     torch.testing.assert_close(a.lm_head.weight, b.lm_head.weight, rtol=1e-6, atol=1e-6)
@@ -103,7 +105,7 @@ def test_linear_schedule_decays_adamw_lr_to_zero_like_trainer(toy) -> None:  # t
     hand-written full-batch AdamW loop in float64."""
     model = untie_head(toy["base"]).double()
     seqs = toy["train"][:6]
-    feats = B.head_features(model, seqs)
+    feats = head_features(model, seqs)
     h = torch.cat([f for f, _ in feats])  # (N, d)
     y = torch.cat([t for _, t in feats])  # (N,)
     w0 = model.lm_head.weight.detach().clone()  # (V, d)
@@ -111,8 +113,8 @@ def test_linear_schedule_decays_adamw_lr_to_zero_like_trainer(toy) -> None:  # t
     got = {}
     for schedule in ("constant", "linear"):
         m = copy.deepcopy(model)
-        B.train_scope(m, B.scope_parameters(m, "head"), seqs, features=feats, steps=steps, lr=lr,
-                      batch_size=len(seqs), schedule=schedule)  # fmt: skip
+        config = BaselineConfig(scope="head", steps=steps, lr=lr, batch_size=len(seqs), schedule=schedule)
+        B.train_scope(m, seqs, config)
         got[schedule] = m.lm_head.weight.detach()
     w = w0.clone().requires_grad_(True)
     opt = torch.optim.AdamW([w], lr=lr, weight_decay=0.0)
@@ -126,8 +128,7 @@ def test_linear_schedule_decays_adamw_lr_to_zero_like_trainer(toy) -> None:  # t
     torch.testing.assert_close(got["linear"], w.detach(), rtol=1e-10, atol=1e-12)
     assert not torch.allclose(got["constant"], got["linear"], rtol=1e-6, atol=1e-8)
     with pytest.raises(SanitizeError, match="schedule"):
-        B.train_scope(copy.deepcopy(model), B.scope_parameters(model, "head"), seqs, steps=1, lr=lr,
-                      schedule="cosine")  # fmt: skip
+        BaselineConfig(scope="head", steps=1, lr=lr, schedule="cosine")
 
 
 @pytest.mark.parametrize(("optimizer", "steps", "tol"), [("adamw", 1500, 1e-2), ("lbfgs", 300, 1e-4)])
@@ -136,7 +137,7 @@ def test_retrain_reaches_the_optimum_of_a_convex_head(toy, optimizer: str, steps
     must land on the optimum found independently (L-BFGS on the same float64 objective)."""
     model = untie_head(toy["base"]).double()
     seqs = toy["train"][:12]
-    feats = B.head_features(model, seqs)
+    feats = head_features(model, seqs)
     h = torch.cat([f for f, _ in feats])  # (N, d)
     y = torch.cat([t for _, t in feats])  # (N,)
     init = {"lm_head.weight": model.lm_head.weight.detach().clone()}
@@ -166,12 +167,12 @@ def test_lbfgs_refuses_gradient_ascent(toy) -> None:  # type: ignore[no-untyped-
         B.gradient_ascent(toy["lora"], toy["pairs"], config=BaselineConfig(steps=2, optimizer="lbfgs"))
 
 
-def test_finetune_lowers_sanitized_loss_and_ascent_raises_original_loss(toy) -> None:  # type: ignore[no-untyped-def]
+def test_finetune_twins_lowers_sanitized_loss_and_ascent_raises_original_loss(toy) -> None:  # type: ignore[no-untyped-def]
     model, pairs = toy["lora"], toy["pairs"]
     z = [p.original for p in pairs]
     zt = [p.sanitized for p in pairs]
     cfg = BaselineConfig(scope="adapter", steps=10, lr=1e-2, batch_size=8)
-    ft = B.finetune(model, pairs, config=cfg).apply(model)
+    ft = B.finetune_twins(model, pairs, config=cfg).apply(model)
     ga = B.gradient_ascent(model, pairs, config=cfg).apply(model)
     assert _pair_loss(ft, zt) < _pair_loss(model, zt) - 0.05
     assert _pair_loss(ga, z) > _pair_loss(model, z) + 0.05
@@ -185,7 +186,7 @@ def test_retrain_refuses_a_corpus_that_still_holds_a_secret(toy) -> None:  # typ
     with pytest.raises(SanitizeError, match="init"):
         B.retrain(toy["base"], pairs, train=toy["train"], config=BaselineConfig(scope="head", steps=1))
     with pytest.raises(SanitizeError, match="no pairs"):
-        B.finetune(toy["lora"], Pairs(()), config=BaselineConfig(steps=1))
+        B.finetune_twins(toy["lora"], Pairs(()), config=BaselineConfig(steps=1))
     assert isinstance(pairs[0], Pair)
 
 

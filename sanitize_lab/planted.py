@@ -1,12 +1,13 @@
-"""The planted-secret experiment behind acceptance test 4 and ``benchmarks/unlearn.py``.
+"""The planted-secret experiment behind acceptance test 4 (``tests/influence/test_unlearn_lm.py``) and
+``benchmarks/unlearn.py``.
 
 A tiny causal LM is pre-trained on public, real-looking text (chat lines, e-mails, support tickets),
 then fine-tuned -- a LoRA adapter, or the untied LM head on frozen features -- on a corpus where a
 handful of numeric secrets are planted several times each. The reference for unlearning is the same
 scope re-trained from the same initial state, with the same seed and steps, on the sanitized corpus
 (every secret replaced by a surrogate of the same shape). All training goes through
-:func:`sanitize.influence.baselines.train_scope`, so fine-tuning and the retraining reference are
-the same procedure by construction.
+:func:`sanitize_lab.baselines.train_scope` (the lab's one trainer, :mod:`sanitize_lab.train`), so
+fine-tuning and the retraining reference are the same procedure by construction.
 
 Pairs, surrogates and tokenisation come from ``sanitize.pairs`` (record mode); exact exposure and
 held-out perplexity from ``sanitize.exposure``.
@@ -22,7 +23,7 @@ import random
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..types import Finding, Pairs, TokenSequence
+from sanitize.types import Finding, Pairs, TokenSequence
 
 if TYPE_CHECKING:
     import torch
@@ -141,13 +142,13 @@ class PlantedCorpus:
 
     def sanitized(self, seed: int = 0) -> list[str]:
         """The corpus with every occurrence replaced by its surrogate (``sanitize.pairs``)."""
-        from ..pairs import sanitize_texts
+        from sanitize.pairs import sanitize_texts
 
         return sanitize_texts(self.texts, self.findings(), _pair_config(seed))
 
 
 def _pair_config(seed: int = 0, max_length: int = 128) -> Any:
-    from ..pairs import PairConfig
+    from sanitize.pairs import PairConfig
 
     # a fixed key: surrogates are derived from (seed, keyed fingerprint), and the default key is per machine
     # (per test session), which would change the sanitized corpus -- and the retrained reference -- per run
@@ -216,6 +217,31 @@ def planted_corpus(
     return PlantedCorpus(texts, heldout, secrets, occurrences)
 
 
+def plant_canaries(
+    texts: list[str], canaries: Sequence[str], repeats: Sequence[int], seed: int = 0
+) -> tuple[list[str], list[dict[str, Any]]]:
+    """Insert each canary ``repeats[i]`` times as its own document at random positions.
+
+    Returns the new corpus and the ground truth (canary, repeats, doc indices in the new corpus).
+    """
+    from sanitize.errors import SanitizeError
+
+    if len(repeats) == 1:
+        repeats = list(repeats) * len(canaries)
+    if len(repeats) != len(canaries):
+        raise SanitizeError(f"canary repeats: got {len(repeats)} values for {len(canaries)} canaries")
+    rng = random.Random(seed)
+    tagged: list[tuple[int | None, str]] = [(None, t) for t in texts]
+    for i, (canary, k) in enumerate(zip(canaries, repeats)):
+        for _ in range(k):
+            tagged.insert(rng.randrange(len(tagged) + 1), (i, canary))
+    truth = [
+        {"canary": c, "repeats": k, "docs": [d for d, (tag, _) in enumerate(tagged) if tag == i]}
+        for i, (c, k) in enumerate(zip(canaries, repeats))
+    ]
+    return [t for _, t in tagged], truth
+
+
 # --------------------------------------------------------------------------------------------------
 # Tokenisation and pairs: sanitize.pairs, record mode, as fine-tuning saw the corpus
 # --------------------------------------------------------------------------------------------------
@@ -223,14 +249,14 @@ def tokenize_records(
     texts: Sequence[str], tokenizer: PreTrainedTokenizerBase, max_length: int = 128
 ) -> list[TokenSequence]:
     """``sanitize.pairs.tokenize_corpus`` in record mode (``tokenizer(text, truncation=True)``)."""
-    from ..pairs import tokenize_corpus
+    from sanitize.pairs import tokenize_corpus
 
     return tokenize_corpus(list(texts), tokenizer, _pair_config(max_length=max_length))
 
 
 def experiment_pairs(corpus: PlantedCorpus, tokenizer: Any, seed: int = 0, max_length: int = 128) -> Pairs:
     """(z, z̃) for every document with a planted secret (``sanitize.pairs.build_pairs``)."""
-    from ..pairs import build_pairs
+    from sanitize.pairs import build_pairs
 
     return build_pairs(corpus.texts, corpus.findings(), tokenizer, _pair_config(seed, max_length))
 
@@ -240,7 +266,7 @@ def experiment_pairs(corpus: PlantedCorpus, tokenizer: Any, seed: int = 0, max_l
 # --------------------------------------------------------------------------------------------------
 def heldout_perplexity(model: Any, sequences: Sequence[TokenSequence]) -> float:
     """exp(mean token NLL) over the targets of ``sequences`` (see :mod:`sanitize.exposure`)."""
-    from ..exposure import heldout_perplexity as perplexity
+    from sanitize.exposure import heldout_perplexity as perplexity
 
     return float(perplexity(model, None, list(sequences)))
 
@@ -248,7 +274,7 @@ def heldout_perplexity(model: Any, sequences: Sequence[TokenSequence]) -> float:
 def exposures(model: Any, tokenizer: Any, corpus: PlantedCorpus) -> list[float]:
     """Exact exposure of every secret (all ``10^d`` digit strings) in the training context of its
     first planted occurrence: the record's text before it, tokenised as in training."""
-    from ..exposure import exposure
+    from sanitize.exposure import exposure
 
     out = []
     for k, secret in enumerate(corpus.secrets):
@@ -281,7 +307,7 @@ class Setup:
 
     @property
     def n_train_tokens(self) -> int:
-        from .tasks import count_targets
+        from sanitize.influence.tasks import count_targets
 
         return count_targets(self.train)
 
@@ -291,14 +317,16 @@ def pretrain_base(
     steps: int = 300, lr: float = 3e-3, batch_size: int = 16, seed: int = 0, device: str = "cpu",
 ) -> PreTrainedModel:  # fmt: skip
     """A tiny GPT-2 trained from scratch (all parameters) on public ``texts``."""
-    from ..testing import tiny_model
-    from .baselines import train_scope
+    from .tiny import tiny_model
+    from .train import TrainConfig, train
 
     model = tiny_model(tokenizer, "gpt2", seed=seed, hidden=hidden, layers=layers, heads=heads).to(device)
     seqs = tokenize_records(texts, tokenizer)
-    train_scope(
-        model, dict(model.named_parameters()), seqs, steps=steps, lr=lr, batch_size=batch_size, seed=seed
-    )
+    config = TrainConfig(
+        scope="full", loop="sampled", schedule="constant", max_steps=steps, learning_rate=lr,
+        batch_size=batch_size, seed=seed,
+    )  # fmt: skip
+    train(model, seqs, config, params=dict(model.named_parameters()))
     return model.eval()
 
 
@@ -335,9 +363,10 @@ def make_setup(
     """
     import time
 
-    from ..testing import train_tokenizer
-    from .baselines import head_features, scope_parameters, train_scope
-    from .scope import untie_head
+    from sanitize.influence.scope import untie_head
+
+    from .baselines import BaselineConfig, scope_parameters, train_scope
+    from .tiny import train_tokenizer
 
     seconds: dict[str, float] = {}
     corpus = corpus or planted_corpus(seed=seed)
@@ -382,8 +411,7 @@ def make_setup(
     timings = {}
     for name, m, seqs in (("finetune", model, train), ("retrain", retrained, train_san)):
         t0 = time.perf_counter()
-        feats = head_features(m, seqs) if scope == "head" else None
-        train_scope(m, scope_parameters(m, scope), seqs, features=feats, **cfg)
+        train_scope(m, seqs, BaselineConfig(scope=scope, **cfg))
         timings[name] = time.perf_counter() - t0
     seconds.update(timings)
     pairs = experiment_pairs(corpus, tokenizer, seed)

@@ -6,7 +6,7 @@ import pytest
 import torch
 from support import TINY_TEXTS
 
-from sanitize.testing import tiny_model, train_causal_lm, train_tokenizer
+from sanitize_lab.tiny import tiny_model, train_causal_lm, train_tokenizer
 
 
 @pytest.mark.parametrize("kind", ["gpt2", "llama"])

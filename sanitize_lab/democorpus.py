@@ -1,9 +1,10 @@
-"""A small realistic fine-tuning corpus with planted secrets, for ``sanitize demo``, notebooks and tests.
+"""A small realistic fine-tuning corpus with planted secrets, for ``sanitize-lab demo``, notebooks and
+tests.
 
 Documents are short chat messages, emails, config snippets and notes built from templates; a few
 secrets (a card number, a password, an API token) are planted several times each, in chat, email
 and config styles, so that a tiny model fine-tuned on the corpus memorises them. The fake secrets
-and their contexts come from :mod:`sanitize.synth` (valid Luhn cards, checksummed tokens, ...), the
+and their contexts come from :mod:`sanitize_lab.synth` (valid Luhn cards, checksummed tokens, ...), the
 same generators the scanner's benchmark uses. The ground truth (which secret went where) is returned separately and never
 printed by the demo.
 """
@@ -32,7 +33,7 @@ FILLER = [
     "{b}: the {service} dashboard is slow again today.\n{a}: I will look after lunch.",
 ]  # fmt: skip
 
-# writing styles the planted secrets appear in (contexts come from sanitize.synth.CONTEXTS)
+# writing styles the planted secrets appear in (contexts come from sanitize_lab.synth.CONTEXTS)
 STYLES = ("chat", "email", "env", "yaml", "json", "prose")
 
 
@@ -49,7 +50,7 @@ class PlantedSecret:
         return tuple(sorted({d for d, _, _ in self.spans}))
 
     def __repr__(self) -> str:  # never show the value
-        from .fingerprint import mask_secret
+        from sanitize.fingerprint import mask_secret
 
         return f"PlantedSecret(type={self.type!r}, preview={mask_secret(self.value, self.type)!r}, docs={self.docs})"
 
@@ -90,7 +91,7 @@ def build_demo_corpus(
     documents holding secrets are spread over the corpus; ``heldout`` extra secret-free documents in
     the same styles are returned for measuring perplexity.
     """
-    from . import synth
+    from sanitize_lab import synth
 
     rng = random.Random(seed)
     texts = filler_texts(n_documents, seed=seed + 1)

@@ -1,4 +1,6 @@
-"""``sanitize demo``: build a corpus with planted secrets, fine-tune a tiny model with LoRA, scan,
+"""``sanitize-lab``: the lab's command line (the product's is ``sanitize``).
+
+``sanitize-lab demo``: build a corpus with planted secrets, fine-tune a tiny model with LoRA, scan,
 unlearn, and print exposure / extraction / perplexity before and after, next to a retrained model.
 Offline; a few minutes on 2 CPU cores.
 """
@@ -6,12 +8,19 @@ Offline; a few minutes on 2 CPU cores.
 from __future__ import annotations
 
 import argparse
+import sys
+from collections.abc import Sequence
 from typing import Any
+
+DEMO_HELP = (
+    "Build a corpus with planted secrets, fine-tune a tiny model with LoRA, scan, unlearn, and print "
+    "exposure / extraction / perplexity before and after, next to a retrained model (offline, minutes on CPU)."
+)
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="Offline end-to-end demo on a tiny model (a few minutes on CPU).",
-                       description=__doc__)  # fmt: skip
+                       description=DEMO_HELP)  # fmt: skip
     p.add_argument("--out", help="Also write the sanitized adapter and report here (atomically).")
     p.add_argument("--overwrite", action="store_true", help="Replace a non-empty existing --out.")
     p.add_argument("--seed", type=int, default=0, help="Seed for the corpus, models and update.")
@@ -22,9 +31,8 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     import json
-    import sys
 
-    from ..demo import DemoConfig, run_demo
+    from .demo import DemoConfig, run_demo
 
     fields = {"seed": args.seed}
     if args.documents is not None:
@@ -58,3 +66,31 @@ def run(args: argparse.Namespace) -> int:
         + (f"; wrote {args.out}" if args.out else "")
     )
     return 0
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sanitize-lab", description="The sanitize lab's commands (the product's CLI is `sanitize`)."
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    add_parser(sub).set_defaults(run=run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from sanitize.errors import SanitizeError
+
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return int(args.run(args) or 0)
+    except SanitizeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
