@@ -9,9 +9,12 @@ scan (unless ``--findings``/``--secret``) -> pairs -> influence update -> verifi
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import add_corpus_arguments
+
+if TYPE_CHECKING:
+    from ..pipeline import StageConfigs
 
 SECTIONS = ("pipeline", "scan", "pairs", "update", "exposure")
 
@@ -81,30 +84,30 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 REQUIRED = ("base", "data", "out")
 
 
-def build_configs(args: argparse.Namespace) -> dict[str, Any]:
+def build_configs(args: argparse.Namespace) -> StageConfigs:
     """The stage configs: dataclass defaults < ``--config`` sections < flags."""
     from ..arguments import config_from_args
+    from ..data import CorpusConfig
     from ..exposure.config import ExposureConfig
     from ..influence.config import UpdateConfig
     from ..pairs import PairConfig
-    from ..pipeline import PipelineConfig
+    from ..pipeline import PipelineConfig, StageConfigs
     from ..scanner import ScanConfig
 
-    return {
-        "config": config_from_args(PipelineConfig, args, "pipeline"),
-        "pair_config": config_from_args(PairConfig, args, "pairs"),
-        "update_config": config_from_args(UpdateConfig, args, "update"),
-        "scan_config": config_from_args(ScanConfig, args, "scan"),
-        "exposure_config": config_from_args(ExposureConfig, args, "exposure"),
-    }
+    return StageConfigs(
+        pipeline=config_from_args(PipelineConfig, args, "pipeline"),
+        corpus=config_from_args(CorpusConfig, args, "corpus"),
+        scan=config_from_args(ScanConfig, args, "scan"),
+        pairs=config_from_args(PairConfig, args, "pairs"),
+        update=config_from_args(UpdateConfig, args, "update"),
+        exposure=config_from_args(ExposureConfig, args, "exposure"),
+    )
 
 
 def run_pipeline(args: argparse.Namespace) -> Any:
     """Run the pipeline for parsed ``sanitize unlearn`` arguments; returns the ``PipelineResult``."""
     from ..pipeline import sanitize_model
-    from . import corpus_options
 
-    configs = build_configs(args)
     return sanitize_model(
         args.base,
         args.data,
@@ -113,9 +116,8 @@ def run_pipeline(args: argparse.Namespace) -> Any:
         findings=args.findings,
         secrets=args.secret,
         heldout=args.heldout,
+        configs=build_configs(args),
         overwrite=args.overwrite,
-        corpus_options=corpus_options(args),
-        **configs,
     )
 
 
