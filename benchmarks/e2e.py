@@ -23,11 +23,11 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def run(documents: int, seed: int) -> dict[str, Any]:
-    from sanitize.demo import DemoConfig, build_setup, retrain_reference
     from sanitize.exposure.config import ExposureConfig
     from sanitize.influence.config import UpdateConfig
-    from sanitize.pipeline import PipelineConfig, sanitize_model
+    from sanitize.pipeline import PipelineConfig, StageConfigs, sanitize_model
     from sanitize.scanner import scan
+    from sanitize_lab.demo import DemoConfig, build_setup, retrain_reference
 
     config = DemoConfig(documents=documents, seed=seed)
     timings: dict[str, float] = {}
@@ -42,10 +42,12 @@ def run(documents: int, seed: int) -> dict[str, Any]:
         timings["retrain"] = time.perf_counter() - start
         result = sanitize_model(
             setup.base, setup.corpus.texts, f"{work}/out", adapter=setup.adapter, findings=None,
-            heldout=setup.corpus.heldout, pair_config=setup.pair_config, reference=reference, progress=False,
-            config=PipelineConfig(verify_max_secrets=len(config.types)),
-            update_config=UpdateConfig(curvature_samples=config.curvature_samples, max_iter=config.max_iter),
-            exposure_config=ExposureConfig(sample_size=config.exposure_sample, bootstrap=0),
+            heldout=setup.corpus.heldout, reference=reference, progress=False,
+            configs=StageConfigs(
+                pipeline=PipelineConfig(verify_max_secrets=len(config.types)), pairs=setup.pair_config,
+                update=UpdateConfig(curvature_samples=config.curvature_samples, max_iter=config.max_iter),
+                exposure=ExposureConfig(sample_size=config.exposure_sample, bootstrap=0),
+            ),
         )  # fmt: skip
     timings.update(result.report.timings)
     return {"documents": documents, "timings": timings, "summary": result.report.summary()}

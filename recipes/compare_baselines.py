@@ -116,16 +116,17 @@ def format_table(table: list[dict[str, Any]]) -> str:
 def main(args: argparse.Namespace) -> dict[str, Any]:
     from sanitize.data import CorpusConfig
     from sanitize.exposure.config import ExposureConfig
+    from sanitize.influence.config import UpdateConfig
     from sanitize.outdir import atomic_output_dir, check_output_dir
     from sanitize.pairs import PairConfig
-    from sanitize.pipeline import PipelineConfig, StageConfigs, prepare, verify
+    from sanitize.pipeline import StageConfigs, prepare, verify
 
     check_output_dir(args.out, overwrite=args.overwrite)
     job = prepare(
         args.base, args.data, adapter=args.adapter, findings=args.findings, secrets=args.secret,
         heldout=args.heldout,
         configs=StageConfigs(
-            pipeline=PipelineConfig(scope="adapter"), corpus=CorpusConfig(text_field=args.text_field),
+            corpus=CorpusConfig(text_field=args.text_field), update=UpdateConfig(scope="adapter"),
             pairs=PairConfig(max_length=args.max_length),
         ),
     )  # fmt: skip

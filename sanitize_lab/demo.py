@@ -167,6 +167,17 @@ def run_demo(
             findings = scan(setup.corpus.texts, ScanConfig())
         with stages.stage("retrain"):
             reference = retrain_reference(setup, findings, config)
+        configs = StageConfigs(
+            pipeline=PipelineConfig(verify_max_secrets=len(config.types) * config.verify_per_secret),
+            pairs=setup.pair_config,
+            update=UpdateConfig(
+                curvature_samples=config.curvature_samples,
+                max_iter=config.max_iter,
+                seed=config.seed,
+                l2=config.l2,
+            ),
+            exposure=ExposureConfig(sample_size=config.exposure_sample, bootstrap=0, seed=config.seed),
+        )
         result = sanitize_model(
             setup.base,
             setup.corpus.texts,
@@ -174,17 +185,7 @@ def run_demo(
             adapter=setup.adapter,
             findings=findings,
             heldout=setup.corpus.heldout,
-            configs=StageConfigs(
-                pipeline=PipelineConfig(verify_max_secrets=len(config.types) * config.verify_per_secret),
-                pairs=setup.pair_config,
-                update=UpdateConfig(
-                    curvature_samples=config.curvature_samples,
-                    max_iter=config.max_iter,
-                    seed=config.seed,
-                    l2=config.l2,
-                ),
-                exposure=ExposureConfig(sample_size=config.exposure_sample, bootstrap=0, seed=config.seed),
-            ),
+            configs=configs,
             overwrite=overwrite,
             progress=progress,
             reference=reference,

@@ -144,15 +144,19 @@ class PlantedCorpus:
         """The corpus with every occurrence replaced by its surrogate (``sanitize.pairs``)."""
         from sanitize.pairs import sanitize_texts
 
-        return sanitize_texts(self.texts, self.findings(), _pair_config(seed))
+        return sanitize_texts(self.texts, self.findings(), _pair_config(seed), key=_key(seed))
 
 
 def _pair_config(seed: int = 0, max_length: int = 128) -> Any:
     from sanitize.pairs import PairConfig
 
+    return PairConfig(max_length=max_length, seed=seed)
+
+
+def _key(seed: int) -> str:
     # a fixed key: surrogates are derived from (seed, keyed fingerprint), and the default key is per machine
     # (per test session), which would change the sanitized corpus -- and the retrained reference -- per run
-    return PairConfig(max_length=max_length, seed=seed, fingerprint_key=f"planted-experiment-{seed}")
+    return f"planted-experiment-{seed}"
 
 
 def _fill(template: str, rng: random.Random, **extra: str) -> str:
@@ -258,7 +262,7 @@ def experiment_pairs(corpus: PlantedCorpus, tokenizer: Any, seed: int = 0, max_l
     """(z, z̃) for every document with a planted secret (``sanitize.pairs.build_pairs``)."""
     from sanitize.pairs import build_pairs
 
-    return build_pairs(corpus.texts, corpus.findings(), tokenizer, _pair_config(seed, max_length))
+    return build_pairs(corpus.texts, corpus.findings(), tokenizer, _pair_config(seed, max_length), key=_key(seed))
 
 
 # --------------------------------------------------------------------------------------------------

@@ -61,7 +61,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_config_file_argument(p)
     add_corpus_arguments(p)
     pipe = add_config_arguments(
-        p, PipelineConfig, "pipeline", aliases={"scope": "--scope", "dtype": "--dtype", "device": "--device"}
+        p, PipelineConfig, "pipeline", aliases={"dtype": "--dtype", "device": "--device"}
     )
     pipe.add_argument(
         "--no-verify", dest="pipeline.verify", action="store_const", const=False, default=argparse.SUPPRESS,
@@ -74,7 +74,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     add_config_arguments(
         p, UpdateConfig, "update",
-        aliases={"order": "--order", "solver": "--solver", "curvature": "--curvature",
+        aliases={"scope": "--scope", "order": "--order", "solver": "--solver", "curvature": "--curvature",
                  "damping": "--damping", "target": "--target-exposure"},
     )  # fmt: skip
     add_config_arguments(p, ScanConfig, "scan")

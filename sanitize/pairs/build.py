@@ -111,13 +111,14 @@ def _packed_pairs(
 
 def build_pairs(
     corpus: Any, findings: Sequence[Finding], tokenizer: PreTrainedTokenizerBase,
-    config: PairConfig | None = None, model: Any = None,
+    config: PairConfig | None = None, model: Any = None, *, key: str | None = None,
 ) -> Pairs:  # fmt: skip
     """(z, z̃) for every training sequence that held at least one finding (see :mod:`sanitize.pairs`).
 
     ``corpus``: a ``datasets.Dataset`` from :func:`sanitize.load_corpus` (``doc``/``text`` columns)
     or a list of str; ``findings``: spans into it (from ``scan`` or :func:`find_literal`);
-    ``model``: needed by the ``model`` replacement strategy only. ``Pair.findings`` are indices into
+    ``model``: needed by the ``model`` replacement strategy only; ``key``: the fingerprint key that
+    seeds replacements (None: the default key; the pipeline passes the scanner's). ``Pair.findings`` are indices into
     ``findings``; ``Pair.doc`` is the document (packed mode: of the block's first finding) and
     ``Pair.block`` the block index in packed mode. Pairs hold secrets in memory:
     their ``repr`` shows counts and shapes only, and ``Pairs.save`` needs ``allow_secrets=True``.
@@ -126,7 +127,7 @@ def build_pairs(
     check_tokenizer(tokenizer, config)
     c = Corpus(corpus)
     findings = list(findings)
-    docs = prepare_docs(c, findings, config, tokenizer, model)
+    docs = prepare_docs(c, findings, config, tokenizer, model, key)
     if not docs:
         return Pairs((), ())
     if config.mode == "record":

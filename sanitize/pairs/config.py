@@ -47,11 +47,6 @@ class PairConfig(BaseConfig):
         "registered with sanitize.replacers.register_replacer.",
     )
     seed: int = option(0, help="Seed for replacements (with the secret's keyed fingerprint).")
-    fingerprint_key: str | None = option(
-        None,
-        help="HMAC key for fingerprints that seed surrogates; None = $SANITIZE_FINGERPRINT_KEY or the "
-        "per-user key file (prefer those: a saved config should not hold a key).",
-    )
     model_context_tokens: int = option(
         256, help="'model' strategy: how many preceding tokens condition the sampled replacement."
     )

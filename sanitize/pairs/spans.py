@@ -70,7 +70,7 @@ class Doc:
 
 
 def prepare_docs(
-    c: Corpus, findings: Sequence[Finding], config: PairConfig, tokenizer: Any, model: Any
+    c: Corpus, findings: Sequence[Finding], config: PairConfig, tokenizer: Any, model: Any, key: str | None
 ) -> dict[int, Doc]:
     """Validate findings against the corpus, merge them per document, compute replacements."""
     by_row: dict[int, list[int]] = {}
@@ -111,10 +111,10 @@ def prepare_docs(
             secret = text[s.start : s.end]
             occ = Occurrence(
                 secret=secret, type=s.type, seed=config.seed,
-                fingerprint=fingerprint_secret(secret, config.fingerprint_key), prefix=text[: s.start],
+                fingerprint=fingerprint_secret(secret, key), prefix=text[: s.start],
                 doc=doc.doc, start=s.start, model=model, tokenizer=tokenizer,
                 context_tokens=config.model_context_tokens, temperature=config.model_temperature,
-                key=config.fingerprint_key,
+                key=key,
             )  # fmt: skip
             new = replace(occ, config.replacement)
             parts += [text[pos : s.start], new]
@@ -129,15 +129,16 @@ def prepare_docs(
 
 def sanitize_texts(
     corpus: Any, findings: Sequence[Finding], config: PairConfig | None = None, *,
-    tokenizer: Any = None, model: Any = None,
+    tokenizer: Any = None, model: Any = None, key: str | None = None,
 ) -> list[str]:  # fmt: skip
     """Every document's text with every finding replaced (the corpus a retraining reference uses).
 
-    The replacements are the ones :func:`build_pairs` uses for the same config (and model).
+    The replacements are the ones :func:`build_pairs` uses for the same config, model and
+    fingerprint ``key`` (None: the default key, see :func:`sanitize.fingerprint.fingerprint_key`).
     """
     config = config or PairConfig()
     c = Corpus(corpus)
-    docs = prepare_docs(c, list(findings), config, tokenizer, model)
+    docs = prepare_docs(c, list(findings), config, tokenizer, model, key)
     out: list[str] = []
     for texts in c.batches():
         for text in texts:

@@ -24,9 +24,6 @@ class PipelineConfig(BaseConfig):
     """How ``sanitize unlearn`` wires the stages (each stage keeps its own config: corpus, scan, pairs,
     update, exposure). Plaintext secrets passed with ``--secret`` are never part of a config."""
 
-    scope: str = option(
-        "auto", help="'adapter', 'head', or 'auto' = adapter when an adapter is given, otherwise head."
-    )
     heldout_fraction: float = option(
         0.1,
         help="Without --heldout: fraction of the documents without findings used as the utility set "
@@ -47,7 +44,6 @@ class PipelineConfig(BaseConfig):
     plots: bool = option(True, help="Write exposure.png next to the report.")
 
     def __post_init__(self) -> None:
-        self._check_choice("scope", ("auto", "adapter", "head"))
         self._check_range("heldout_fraction", 0.0, 1.0)
         self._check_range("heldout_max_sequences", 1)
         self._check_range("verify_max_secrets", 0)

@@ -164,14 +164,15 @@ def prepare_inputs(inputs: Inputs, configs: StageConfigs, stages: Stages, tokeni
         from ..influence.tasks import count_targets
         from ..pairs import build_pairs, sanitize_texts, tokenize_corpus
 
-        pairs = build_pairs(corpus, found, tokenizer, pair_config, model=model)
+        key = configs.scan.fingerprint_key  # the scanner's: findings, twins and surrogates share one key
+        pairs = build_pairs(corpus, found, tokenizer, pair_config, model=model, key=key)
         if len(pairs) == 0:
             raise PipelineError(
                 f"all {len(found)} findings lie beyond what training saw (truncation at "
                 f"{pair_config.max_length} tokens): no training sequence to repair"
             )
         train_seqs = tokenize_corpus(corpus, tokenizer, pair_config)
-        clean_texts = sanitize_texts(corpus, found, pair_config, tokenizer=tokenizer, model=model)
+        clean_texts = sanitize_texts(corpus, found, pair_config, tokenizer=tokenizer, model=model, key=key)
         curvature = tokenize_corpus(clean_texts, tokenizer, pair_config)
         held = heldout_sequences(inputs.heldout, texts, found, tokenizer, configs)
     return Job(
@@ -215,6 +216,11 @@ def complete_findings(
 
 
 def resolve_scope(scope: str, adapter: PathLike | None) -> str:
+    """``UpdateConfig.scope`` for this job: 'auto' is the adapter when one is given, else the head."""
+    if scope == "params":
+        raise PipelineError(
+            "sanitize unlearn supports scope 'adapter' or 'head' (scope 'params' is for the API)"
+        )
     if scope == "auto":
         return "adapter" if adapter is not None else "head"
     if scope == "adapter" and adapter is None:

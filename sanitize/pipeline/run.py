@@ -68,7 +68,7 @@ def sanitize_model(
     configs = configs or StageConfigs()
     if out is not None:
         check_output_dir(out, overwrite=overwrite)  # fail before any expensive work
-    scope = resolve_scope(configs.pipeline.scope, adapter)
+    scope = resolve_scope(configs.update.scope, adapter)
     if configs.update.scope != scope:
         configs = dataclasses.replace(configs, update=dataclasses.replace(configs.update, scope=scope))
     stages = Stages(progress)

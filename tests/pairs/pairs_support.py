@@ -57,7 +57,12 @@ def run_clm_blocks(tok: Any, texts: list[str], block: int, eos: bool) -> list[li
 
 
 def assert_tiles_sanitized_stream(
-    tok: Any, docs: list[str], findings: list[Finding], sanitized: list[str], cfg: PairConfig
+    tok: Any,
+    docs: list[str],
+    findings: list[Finding],
+    sanitized: list[str],
+    cfg: PairConfig,
+    key: str | None = None,
 ) -> Pairs:
     """Packed ground truth: every z̃ (z for unpaired blocks) is the next piece of the sanitized
     documents' own packed token stream; the only gaps follow a z̃ cut at block_size. Placements are
@@ -65,7 +70,7 @@ def assert_tiles_sanitized_stream(
     from every change -- all its tokens in a document without findings, or among the tokens its
     document shares with its sanitized twin before its first or after its last finding -- is
     unpaired (so its z̃ is z)."""
-    pairs = build_pairs(docs, findings, tok, cfg)
+    pairs = build_pairs(docs, findings, tok, cfg, key=key)
     blocks = tokenize_corpus(docs, tok, cfg)
     eos = [tok.eos_token_id] if cfg.append_eos else []
     stream = list(chain(*(list(tok(t)["input_ids"]) + eos for t in sanitized)))

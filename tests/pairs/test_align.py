@@ -133,8 +133,8 @@ def test_packed_finding_ending_inside_a_word(kind: str) -> None:
     findings = [Finding(1, 0, 5, "password")]
     for key in KEYS:
         expected = [docs[0], surrogate(docs[1][0:5], "password", 0, key=key) + docs[1][5:]]
-        cfg = PairConfig(mode="packed", block_size=4, append_eos=False, fingerprint_key=key)
-        pairs = assert_tiles_sanitized_stream(TOKS[kind], docs, findings, expected, cfg)
+        cfg = PairConfig(mode="packed", block_size=4, append_eos=False)
+        pairs = assert_tiles_sanitized_stream(TOKS[kind], docs, findings, expected, cfg, key)
         assert [p.block for p in pairs] == sorted(blocks_holding(TOKS[kind], docs, findings[0], cfg)), key
 
 
@@ -214,9 +214,9 @@ def test_property_packed_findings_inside_words_tile_for_any_key(
                        for f in findings if f.doc == d])
         for d, text in enumerate(docs)
     ]  # fmt: skip
-    cfg = PairConfig(mode="packed", block_size=block, append_eos=eos, fingerprint_key=key, replacement=rep)
-    assert sanitize_texts(docs, findings, cfg) == expected
-    packed = assert_tiles_sanitized_stream(tok, docs, findings, expected, cfg)
+    cfg = PairConfig(mode="packed", block_size=block, append_eos=eos, replacement=rep)
+    assert sanitize_texts(docs, findings, cfg, key=key) == expected
+    packed = assert_tiles_sanitized_stream(tok, docs, findings, expected, cfg, key)
     assert {i for p in packed for i in p.findings} | set(packed.unseen) == set(range(len(findings)))
     for i, f in enumerate(findings):  # every block that holds part of a seen finding is paired with it
         held = blocks_holding(tok, docs, f, cfg)
