@@ -72,7 +72,7 @@ def check_output_file(out: str | os.PathLike[str], flag: str = "--out") -> Path:
         raise OutputFileError(f"{name}: not a file name")
     try:
         st = os.stat(path)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # the parent checks below say which
         st = None
     except OSError as exc:
         raise OutputFileError(f"{name}: cannot be written ({exc.strerror})") from None
