@@ -62,7 +62,7 @@ def fingerprint_key(key: str | bytes | None = None) -> bytes:
 def _read_key(path: Path) -> bytes | None:
     try:
         st = os.stat(path)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # created next, or creating it says what is wrong
         return None
     except OSError as exc:
         raise SanitizeError(f"fingerprint key file {path}: cannot be read ({exc.strerror})") from None
@@ -98,7 +98,10 @@ def _create_key(path: Path) -> None:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.parent)  # mode 0600
     except OSError as exc:
-        raise SanitizeError(f"{where}: cannot be created in {path.parent} ({exc.strerror}); {fix}") from None
+        raise SanitizeError(
+            f"{where}: cannot be created in {path.parent} ($SANITIZE_HOME or ~/.config/sanitize: "
+            f"{exc.strerror}); {fix}"
+        ) from None
     tmp = Path(name)
     try:
         with os.fdopen(fd, "w") as fh:

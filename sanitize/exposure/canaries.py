@@ -106,7 +106,11 @@ def write_canaries(path: str | os.PathLike[str], canaries: Sequence[Canary], key
 
 
 def _check_canaries(canaries: Sequence[Canary]) -> None:
-    if isinstance(canaries, (str, bytes)) or not all(isinstance(c, Canary) for c in canaries):
+    if (
+        not isinstance(canaries, Sequence)
+        or isinstance(canaries, (str, bytes))
+        or not all(isinstance(c, Canary) for c in canaries)
+    ):
         raise SanitizeError("canaries must be a sequence of Canary objects")
 
 

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from ..types import TokenSequence
+from .rank import check_text_args
 from .scoring import full_sequences
 
 
@@ -56,6 +57,7 @@ def _secret_tokens(tokenizer: Any, context: str, secret: str) -> tuple[list[int]
 
 def log_perplexity(model: Any, tokenizer: Any, context: str, secret: str) -> float:
     """Mean NLL (nats) per token of ``secret`` after ``context`` (same tokenisation as exposure)."""
+    check_text_args(model, tokenizer, context=context, secret=secret)
     ids, start = _secret_tokens(tokenizer, context, secret)
     nll, _ = _token_nll(model, ids)
     return float(nll[start - 1 :].mean())
@@ -63,6 +65,7 @@ def log_perplexity(model: Any, tokenizer: Any, context: str, secret: str) -> flo
 
 def token_accuracy(model: Any, tokenizer: Any, context: str, secret: str) -> float:
     """Fraction of the secret's tokens that are the argmax prediction given the true text before them."""
+    check_text_args(model, tokenizer, context=context, secret=secret)
     ids, start = _secret_tokens(tokenizer, context, secret)
     _, pred = _token_nll(model, ids)
     target = np.asarray(ids[1:])
@@ -75,6 +78,7 @@ def greedy_extraction(
     """Greedy-decode from ``context`` (as many tokens as the secret has, plus ``extra_tokens``)."""
     import torch
 
+    check_text_args(model, tokenizer, context=context, secret=secret)
     ids, start = _secret_tokens(tokenizer, context, secret)
     prompt = ids[:start]
     # the scored span may begin with a token that straddles the boundary (e.g. " 1"): compare text
@@ -102,6 +106,7 @@ def greedy_extraction(
 def zlib_ratio(model: Any, tokenizer: Any, text: str) -> float:
     """Log-perplexity of ``text`` (mean token NLL, nats) divided by its zlib entropy (bits per byte
     of the compressed text, i.e. ``len(zlib.compress(text))``); low values flag memorised text."""
+    check_text_args(model, tokenizer, text=text)
     ids = tokenizer(text)["input_ids"]
     if len(ids) < 2:
         ids = full_sequences(tokenizer, "", [text])[0][0]
@@ -170,6 +175,7 @@ def memorization(model: Any, tokenizer: Any, context: str, secret: str, surrogat
     secret's :func:`space_for` space unless given) and zlib ratio of ``context + secret``."""
     from .spaces import space_for
 
+    check_text_args(model, tokenizer, context=context, secret=secret)
     if surrogate is None:
         surrogate = space_for(secret).sample(1, seed=seed, exclude=secret)[0]
     return Memorization(

@@ -131,15 +131,21 @@ def _kind(value: Any) -> str:
     return "None" if value is None else type(value).__name__
 
 
-def _check_call(model: Any, tokenizer: Any, config: Any, method: Any, **strings: Any) -> ExposureConfig:
+def check_text_args(model: Any, tokenizer: Any, optional: tuple[str, ...] = (), **strings: Any) -> None:
+    """Public-boundary checks: a model, a tokenizer, and strings (those named in ``optional`` may be
+    None; ``secret`` must not be empty)."""
     _check_model(model, tokenizer)
     for name, value in strings.items():
-        if name == "context" and value is None:
+        if value is None and name in optional:
             continue
         if not isinstance(value, str):
             raise SanitizeError(f"{name} must be a string, got {_kind(value)}")
     if "secret" in strings and not strings["secret"]:
         raise SanitizeError("secret is empty")
+
+
+def _check_call(model: Any, tokenizer: Any, config: Any, method: Any, **strings: Any) -> ExposureConfig:
+    check_text_args(model, tokenizer, ("context",), **strings)
     if config is not None and not isinstance(config, ExposureConfig):
         raise SanitizeError(f"config must be an ExposureConfig or None, got {_kind(config)}")
     if method not in _METHODS:
@@ -250,7 +256,11 @@ def findings_exposure(
     config = _check_call(model, tokenizer, config, method)
     if corpus is None or isinstance(corpus, (str, bytes)):
         raise SanitizeError(f"corpus must be a list of texts or a datasets.Dataset, got {_kind(corpus)}")
-    if isinstance(findings, (str, bytes)) or not all(isinstance(f, Finding) for f in findings or ()):
+    if (
+        not isinstance(findings, Sequence)
+        or isinstance(findings, (str, bytes))
+        or not all(isinstance(f, Finding) for f in findings)
+    ):
         raise SanitizeError("findings must be a sequence of Finding objects (e.g. from read_findings)")
     texts = _texts_by_doc(corpus)
     out = []
