@@ -49,7 +49,7 @@ def test_quickstart() -> None:
     out = execute(
         "01_quickstart.ipynb",
         "DEMO = dict(documents=40, repeats=4, types=['credit_card', 'password'], pretrain_steps=40,\n"
-        "            finetune_epochs=6.0, hidden=32, layers=1)\n"
+        "            finetune_epochs=20.0, hidden=32, layers=1)\n"
         "UPDATE = dict(curvature_samples=16, max_iter=5)\nEXPOSURE_SAMPLE = 100",
     )
     print(out)
