@@ -204,11 +204,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _print_table(records: list[dict[str, Any]]) -> None:
-    print(f"{'secret':<24} {'context':<8} {'space':<18} {'method':<12} {'exposure':>9} {'rank':>12} {'|R|':>10}"
+    print(f"{'secret':<24} {'context':<8} {'space':<36} {'method':<12} {'exposure':>9} {'rank':>12} {'|R|':>10}"
           + (f" {'after':>9}" if records and "after" in records[0] else ""))  # fmt: skip
     for r in records:
         rank = f"{r['rank']:.0f}" if r["method"] == "exact" else f"~{r['rank']:.3g}"
-        line = (f"{r.get('secret', r['preview'])[:24]:<24} {r['context_kind']:<8} {r['space'][:18]:<18} "
+        line = (f"{r.get('secret', r['preview'])[:24]:<24} {r['context_kind']:<8} {r['space'][:36]:<36} "
                 f"{r['method']:<12} {r['exposure']:>9.2f} {rank:>12} {r['space_size']:>10.3g}")  # fmt: skip
         if "after" in r:
             line += f" {r['after']['exposure']:>9.2f}"
