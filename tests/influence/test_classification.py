@@ -71,7 +71,8 @@ def test_update_equals_exact_retraining_on_convex_toy(remove: bool) -> None:
         problem, originals, replacements, retained, N, LabelUnlearnConfig(solver="cg", l2=L2, rounds=4)
     )
     moved = float((truth - theta0).norm())
-    assert float((theta0 + one - truth).norm()) < 0.2 * moved  # one Newton step: most of the way (second-order error)
+    # one Newton step goes most of the way (second-order error)
+    assert float((theta0 + one - truth).norm()) < 0.2 * moved
     assert torch.allclose(theta0 + loop, truth, atol=1e-9)  # the closed loop: the exact optimum
     assert metrics["solver_residual"][0] < 1e-10
     first, m1 = closed_form_update(
