@@ -171,6 +171,8 @@ def _scan_parallel(args: argparse.Namespace, config: Any, stats: dict[str, int])
     opts = corpus_options(args)
     ds = load_corpus(args.input, opts.pop("text_field"), **opts)  # type: ignore[arg-type]
     stats["documents"] = len(ds)
+    if len(ds) == 0:  # Dataset.map over no rows gives no columns at all
+        return
     findings = scan(ds, config, num_proc=args.num_proc)
     stats["characters"] = -1  # not counted in parallel mode
     text: tuple[int, str] = (-1, "")

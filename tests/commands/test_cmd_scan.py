@@ -108,3 +108,11 @@ def test_fifo_input_is_named(cli: Any, tmp_path: Path) -> None:
     os.mkfifo(fifo)
     for command in ("scan", "inspect"):
         _refused(cli(command, fifo), "FIFO", str(fifo))
+
+
+def test_empty_corpus_with_num_proc(cli: Any, tmp_path: Path) -> None:
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    res = cli("scan", empty, "--num-proc", "2", "--out", tmp_path / "f.jsonl")
+    assert res.code == 0, res.err
+    assert (tmp_path / "f.jsonl").read_text() == "" and "scanned 0 documents" in res.err
