@@ -18,7 +18,11 @@ C = TypeVar("C", bound="BaseConfig")
 
 
 def option(
-    default: Any = dataclasses.MISSING, help: str = "", *, choices: tuple[Any, ...] | None = None, **kwargs: Any
+    default: Any = dataclasses.MISSING,
+    help: str = "",
+    *,
+    choices: tuple[Any, ...] | None = None,
+    **kwargs: Any,
 ) -> Any:
     """A dataclass field with help text (shown by the CLI and in saved configs).
 
