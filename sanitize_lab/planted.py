@@ -262,7 +262,9 @@ def experiment_pairs(corpus: PlantedCorpus, tokenizer: Any, seed: int = 0, max_l
     """(z, z̃) for every document with a planted secret (``sanitize.pairs.build_pairs``)."""
     from sanitize.pairs import build_pairs
 
-    return build_pairs(corpus.texts, corpus.findings(), tokenizer, _pair_config(seed, max_length), key=_key(seed))
+    return build_pairs(
+        corpus.texts, corpus.findings(), tokenizer, _pair_config(seed, max_length), key=_key(seed)
+    )
 
 
 # --------------------------------------------------------------------------------------------------
