@@ -184,13 +184,7 @@ def parse_args(
             if not isinstance(data[key], dict):
                 raise ConfigError(f"{path}: section '{key}' must be a mapping")
             nested[key] = data.pop(key)
-        values = {str(k).replace("-", "_"): v for k, v in data.items()}
-        known = {a.dest for a in parser._actions}  # read-only: the options this parser has
-        unknown = sorted(set(values) - known)
-        if unknown:
-            hint = f"; sections: {', '.join(sections)}" if sections else ""
-            raise ConfigError(f"{path}: unknown option(s) {', '.join(unknown)}{hint}")
-        parser.set_defaults(**values)
+        parser.set_defaults(**_file_defaults(parser, data, path, sections))
     args = parser.parse_args(argv)
     setattr(args, _SECTIONS, nested)
     missing = [name for name in required if getattr(args, name, None) in (None, "")]
@@ -198,6 +192,34 @@ def parse_args(
         flags = ", ".join("--" + m.replace("_", "-") for m in missing)
         parser.error(f"the following arguments are required (as flags or --config keys): {flags}")
     return args
+
+
+def _file_defaults(
+    parser: argparse.ArgumentParser, data: dict[str, Any], path: str, sections: Sequence[str]
+) -> dict[str, Any]:
+    """Top-level file keys -> parser defaults. A key is any long flag without its dashes (``max_length``
+    for ``--max-length``, ``update.l2`` for ``--update.l2``); a switch (``no_verify: true``) takes its
+    constant when true."""
+    by_key: dict[str, argparse.Action] = {}
+    for action in parser._actions:  # read-only: the options this parser has
+        for flag in action.option_strings:
+            if flag.startswith("--"):
+                by_key[flag[2:].replace("-", "_")] = action
+    unknown = sorted(str(k) for k in data if str(k).replace("-", "_") not in by_key)
+    if unknown:
+        hint = f"; sections: {', '.join(sections)}" if sections else ""
+        raise ConfigError(f"{path}: unknown option(s) {', '.join(unknown)}{hint}")
+    defaults: dict[str, Any] = {}
+    for key, value in data.items():
+        action = by_key[str(key).replace("-", "_")]
+        if action.nargs == 0:  # store_true / store_false / store_const
+            if not isinstance(value, bool):
+                raise ConfigError(f"{path}: option '{key}' is a switch: true or false")
+            if value:
+                defaults[action.dest] = action.const
+        else:
+            defaults[action.dest] = value
+    return defaults
 
 
 def run_recipe(main: Callable[[argparse.Namespace], Any], parser: argparse.ArgumentParser, **kw: Any) -> None:

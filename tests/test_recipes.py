@@ -32,7 +32,7 @@ def test_finetune_lora_plants_canaries_and_saves_adapter(
     gpt2_dir: str, data_file: Path, tmp_path: Path
 ) -> None:
     from sanitize.models import load_model
-    from sanitize.recipe_args import parse_args
+    from sanitize.arguments import parse_args
 
     recipe = load_recipe("finetune_lora")
     (tmp_path / "cfg.yaml").write_text("max_steps: 12\nlearning_rate: 0.01\nbatch_size: 4\n")
@@ -59,7 +59,7 @@ def test_sanitize_adapter_from_one_yaml_file(
     from e2e_setup import tiny_setup
 
     from sanitize.commands.unlearn import SECTIONS
-    from sanitize.recipe_args import parse_args
+    from sanitize.arguments import parse_args
 
     setup = tiny_setup(tmp_path_factory)
     data = tmp_path / "train.jsonl"
@@ -80,7 +80,7 @@ def test_sanitize_adapter_from_one_yaml_file(
 def test_compare_baselines_one_table(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> None:
     from e2e_setup import tiny_setup
 
-    from sanitize.recipe_args import parse_args
+    from sanitize.arguments import parse_args
 
     setup = tiny_setup(tmp_path_factory)
     data = tmp_path / "train.jsonl"
