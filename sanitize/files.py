@@ -17,10 +17,13 @@ an input; inputs that are not files named for what they are.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import stat
 import tempfile
-from collections.abc import Callable, Iterable, Mapping
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
@@ -246,6 +249,32 @@ def check_utf8_lines(path: str | os.PathLike[str], what: str) -> None:
         return
     except OSError as exc:
         raise SanitizeError(f"{os.fspath(path)}: cannot read the {what} file ({exc.strerror})") from None
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)
+
+
+@contextlib.contextmanager
+def sigterm_as_exit() -> Iterator[None]:
+    """Inside the block, SIGTERM raises ``SystemExit(143)`` (as Ctrl-C raises KeyboardInterrupt), so
+    ``finally``/``except`` clauses and ``atexit`` remove temporaries instead of the process dying with
+    them in place. Only in the main thread, and only where SIGTERM still has its default action."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    try:
+        previous = signal.getsignal(signal.SIGTERM)
+    except (ValueError, OSError):  # pragma: no cover - no signals here
+        previous = None
+    if previous is not signal.SIG_DFL:
+        yield
+        return
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def os_error(exc: OSError, action: str = "cannot read") -> SanitizeError:

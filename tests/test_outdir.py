@@ -67,3 +67,75 @@ def test_unwritable_and_file_targets(tmp_path: Path) -> None:
         check_output_dir(tmp_path / "file" / "out")
     with pytest.raises(OutputDirError, match=r"/proc is not writable"):
         check_output_dir("/proc/sanitize-test-out")
+
+
+# -- issue 17: OUT is never an input; temporaries of killed runs do not stay -------------------------
+def _inputs(tmp_path: Path) -> dict[str, Path]:
+    base, adapter = tmp_path / "base", tmp_path / "adapter"
+    for d in (base, adapter):
+        d.mkdir()
+        (d / "model.safetensors").write_bytes(b"weights")
+    data = tmp_path / "train.jsonl"
+    data.write_text('{"text": "x"}\n')
+    return {"--base": base, "--adapter": adapter, "--data": data}
+
+
+@pytest.mark.parametrize(
+    ("where", "message"),
+    [("--base", "same file as --base"), ("--adapter", "same file as --adapter"),
+     ("--data", "same file as --data"), ("inside", "inside the --base folder"),
+     ("parent", "contains --base"), ("link", "same file as --adapter")],
+)  # fmt: skip
+def test_out_over_an_input_is_refused_even_with_overwrite(tmp_path: Path, where: str, message: str) -> None:
+    inputs = _inputs(tmp_path)
+    (tmp_path / "link").symlink_to(inputs["--adapter"])
+    out = {"inside": inputs["--base"] / "out", "parent": tmp_path, "link": tmp_path / "link"}.get(
+        where, inputs.get(where)
+    )
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    with pytest.raises(OutputDirError, match=message):
+        check_output_dir(out, overwrite=True, inputs=inputs)
+    with pytest.raises(OutputDirError, match=message), atomic_output_dir(out, overwrite=True, inputs=inputs):
+        pass
+    assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before
+
+
+def test_stale_temporaries_of_the_same_out_are_removed(tmp_path: Path) -> None:
+    import os
+
+    out = tmp_path / "out"
+    stale = tmp_path / ".out.tmp-abc12_x9"
+    stale.mkdir()
+    (stale / "adapter_model.safetensors").write_bytes(b"partial")
+    os.utime(stale, (1, 1))  # older than this process
+    fresh = tmp_path / ".out.tmp-zzzzzzzz"  # as if another run were writing right now
+    fresh.mkdir()
+    other = tmp_path / ".other.tmp-abcdefgh"  # another OUT's: not ours to remove
+    other.mkdir()
+    os.utime(other, (1, 1))
+    lookalike = tmp_path / ".out.tmp-keep-this-one"  # not what mkdtemp makes
+    lookalike.mkdir()
+    os.utime(lookalike, (1, 1))
+    with atomic_output_dir(out) as tmp:
+        (tmp / "report.json").write_text("{}")
+    assert not stale.exists()
+    assert fresh.exists() and other.exists() and lookalike.exists()
+
+
+def test_sigterm_removes_the_temporary(tmp_path: Path) -> None:
+    import os
+    import signal
+
+    out = tmp_path / "out"
+    with pytest.raises(SystemExit) as exc, atomic_output_dir(out) as tmp:
+        (tmp / "adapter_model.safetensors").write_bytes(b"partial")
+        os.kill(os.getpid(), signal.SIGTERM)
+    assert exc.value.code == 143
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # restored
+
+
+def test_temporary_is_private_until_complete(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    with atomic_output_dir(out) as tmp:
+        assert tmp.stat().st_mode & 0o077 == 0

@@ -66,6 +66,12 @@ class Inputs:
             raise PipelineError("pass findings or secrets, not both")
         object.__setattr__(self, "secrets", secrets)
 
+    def paths(self) -> dict[str, PathLike]:
+        """The inputs that are local paths (``{"--base": path, ...}``): what ``OUT`` may not touch."""
+        named = {"--base": self.base, "--adapter": self.adapter, "--data": self.data,
+                 "--findings": self.findings, "--heldout": self.heldout}  # fmt: skip
+        return {flag: p for flag, p in named.items() if isinstance(p, (str, os.PathLike))}
+
     def __repr__(self) -> str:
         return "Inputs(" + ", ".join(f"{k}={v!r}" for k, v in self.describe().items()) + ")"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,11 +30,12 @@ def write_output(
     *,
     overwrite: bool = False,
     plots: bool = True,
+    inputs: Mapping[str, str | os.PathLike[str]] | None = None,
 ) -> Path:
     """Write everything to a temporary sibling of ``out``, audit it, then move it into place."""
     from ..findings import write_findings
 
-    with atomic_output_dir(out, overwrite=overwrite) as tmp:
+    with atomic_output_dir(out, overwrite=overwrite, inputs=inputs) as tmp:
         save_sanitized(model, tokenizer, tmp, scope)
         write_findings(tmp / "findings.jsonl", findings)
         (tmp / "sanitize_config.json").write_text(json.dumps(full_config, indent=2) + "\n")

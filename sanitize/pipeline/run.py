@@ -67,7 +67,8 @@ def sanitize_model(
     inputs = Inputs(base, data, adapter, findings, secrets or (), heldout)
     configs = configs or StageConfigs()
     if out is not None:
-        check_output_dir(out, overwrite=overwrite)  # fail before any expensive work
+        # fail before any expensive work; never over (or around) an input, whatever --overwrite says
+        check_output_dir(out, overwrite=overwrite, inputs=inputs.paths())
     scope = resolve_scope(configs.update.scope, adapter)
     if configs.update.scope != scope:
         configs = dataclasses.replace(configs, update=dataclasses.replace(configs.update, scope=scope))
@@ -98,7 +99,7 @@ def sanitize_model(
             report.timings = dict(stages.timings)
             written = write_output(
                 out, new_model, job.tokenizer, scope, job.findings, full_config, report, plaintexts,
-                overwrite=overwrite, plots=configs.pipeline.plots,
+                overwrite=overwrite, plots=configs.pipeline.plots, inputs=inputs.paths(),
             )  # fmt: skip
         report.timings = dict(stages.timings)
     return PipelineResult(report=report, out=written, update=update, model=new_model)
