@@ -170,12 +170,46 @@ def _flag(value: bool | None) -> str:
     return "-" if value is None else ("yes" if value else "no")
 
 
-def check_no_plaintext(report: Report, secrets: list[str] | tuple[str, ...] = ()) -> None:
-    """Raise if any given plaintext secret occurs anywhere in the serialised report."""
-    text = json.dumps(report.to_dict(), ensure_ascii=False) + report.markdown()
+_MIN_DERIVED = 6  # shorter derived forms would match ordinary report text (numbers, words)
+_MIN_DERIVED_DIGITS = 8  # digit-only forms: report floats are long digit runs
+
+
+def plaintext_forms(secret: str) -> set[str]:
+    """Lower-cased forms of ``secret`` that must not appear in an output: the secret itself, the
+    secret without separators (only letters and digits), and its middle ``secret[4:-4]`` (of either)
+    when the secret has at least 12 characters. Derived forms shorter than 6 characters (8 for
+    digits only) are left out: they would match ordinary text."""
+    low = secret.lower()
+    forms = {low} if low else set()
+    stripped = "".join(ch for ch in low if ch.isalnum())
+    derived = {stripped}
+    for form in (low, stripped):
+        if len(form) >= 12:
+            derived.add(form[4:-4])
+    for form in derived:
+        if len(form) >= (_MIN_DERIVED_DIGITS if form.isdigit() else _MIN_DERIVED):
+            forms.add(form)
+    return forms
+
+
+def contains_plaintext(text: str, secrets: Sequence[str]) -> bool:
+    """Whether ``text`` holds a secret or a form of it (:func:`plaintext_forms`), case-insensitively;
+    separators are ignored too (a secret written without them is found)."""
+    low = text.lower()
+    squeezed = "".join(ch for ch in low if ch.isalnum())
     for secret in secrets:
-        if secret and secret in text:
-            raise SanitizeError("refusing to write a report that contains a plaintext secret")
+        for form in plaintext_forms(secret):
+            if form in low or (form.isalnum() and len(form) >= _MIN_DERIVED and form in squeezed):
+                return True
+    return False
+
+
+def check_no_plaintext(report: Report, secrets: Sequence[str] = ()) -> None:
+    """Raise if a given plaintext secret, or a form of it (:func:`plaintext_forms`), occurs anywhere
+    in the serialised report."""
+    text = json.dumps(report.to_dict(), ensure_ascii=False) + report.markdown()
+    if contains_plaintext(text, secrets):
+        raise SanitizeError("refusing to write a report that contains a plaintext secret (or part of one)")
 
 
 def plot_exposure(report: Report, path: str | os.PathLike[str]) -> None:

@@ -71,3 +71,42 @@ def test_unreadable_report(tmp_path: Path) -> None:
     (tmp_path / "report.json").write_text("{")
     with pytest.raises(SanitizeError, match=r"report\.json: cannot read report"):
         read_report(tmp_path)
+
+
+# -- issue 17: derived forms of a secret count as plaintext ------------------------------------------
+PASSWORD = "ДаНет-Tr0ub4dor&3-Пароль"
+
+
+@pytest.mark.parametrize(
+    "leak",
+    [PASSWORD, PASSWORD.lower(), PASSWORD.upper(), "ДаНетTr0ub4dor3Пароль",  # no separators
+     PASSWORD[4:-4], "т Tr0ub 4dor 3 Пар",  # its middle; the middle with other separators
+     "4539 1488 0343 6467", "card 4539-1488-0343-6467", "14880343"],  # a card, spaced, its middle
+)  # fmt: skip
+def test_derived_forms_of_a_secret_are_refused(leak: str) -> None:
+    from sanitize.report import contains_plaintext
+
+    r = _report()
+    r.meta["note"] = leak
+    with pytest.raises(SanitizeError, match="plaintext secret"):
+        check_no_plaintext(r, [SECRET, PASSWORD])
+    assert contains_plaintext(json.dumps(r.to_dict(), ensure_ascii=False), [SECRET, PASSWORD])
+
+
+def test_forms_too_short_to_be_told_from_ordinary_text_are_not_checked() -> None:
+    from sanitize.report import plaintext_forms
+
+    assert plaintext_forms("hunter2") == {"hunter2"}
+    assert plaintext_forms("a-b-c") == {"a-b-c"}  # "abc" would match ordinary words
+    assert plaintext_forms("Tr0ub4dor&3xyz") == {"tr0ub4dor&3xyz", "tr0ub4dor3xyz", "b4dor&"}
+    check_no_plaintext(_report(), [SECRET, PASSWORD, "hunter2"])  # an ordinary report passes
+
+
+def test_output_audit_finds_derived_forms(tmp_path: Path) -> None:
+    from sanitize.pipeline.output import assert_no_plaintext
+
+    (tmp_path / "report.json").write_text(json.dumps({"space": "pattern:" + PASSWORD[4:-4]}))
+    with pytest.raises(SanitizeError, match=r"report\.json: it would contain a plaintext secret"):
+        assert_no_plaintext(tmp_path, [PASSWORD])
+    (tmp_path / "report.json").write_text(json.dumps({"space": "pattern(len=24)"}))
+    assert_no_plaintext(tmp_path, [PASSWORD])

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..errors import SanitizeError
 from ..outdir import atomic_output_dir
-from ..report import Report, write_report
+from ..report import Report, contains_plaintext, write_report
 from ..types import Finding
 
 # files of OUT that sanitize writes itself (must never hold a plaintext secret)
@@ -63,13 +63,28 @@ def save_sanitized(model: Any, tokenizer: Any, directory: str | os.PathLike[str]
 
 
 def assert_no_plaintext(directory: Path, plaintexts: Sequence[str]) -> None:
-    """Refuse to publish ``directory`` if a file sanitize wrote contains a plaintext secret."""
-    needles = [s.encode("utf-8") for s in plaintexts if s]
+    """Refuse to publish ``directory`` if a file sanitize wrote contains a plaintext secret or a form
+    of it (without separators, its middle, any case: :func:`sanitize.report.plaintext_forms`)."""
     for path in sorted(directory.rglob("*")):
         if path.is_file() and (path.name in TEXT_OUTPUTS or path.suffix in (".md", ".json", ".jsonl")):
             if path.name.startswith("tokenizer") or path.name in ("vocab.json", "special_tokens_map.json"):
                 continue  # copied from the input model, not written from the corpus
-            data = path.read_bytes()
-            for needle in needles:
-                if needle in data:
-                    raise SanitizeError(f"refusing to write {path.name}: it would contain a plaintext secret")
+            text = _unescaped(path.read_bytes().decode("utf-8", "replace"))
+            if contains_plaintext(text, plaintexts):
+                raise SanitizeError(
+                    f"refusing to write {path.name}: it would contain a plaintext secret (or part of one)"
+                )
+
+
+def _unescaped(text: str) -> str:
+    """``text`` plus, for JSON / JSON Lines, its values with ``\\uXXXX`` escapes decoded (a secret
+    written with ``ensure_ascii`` is still found)."""
+    if "\\u" not in text:
+        return text
+    decoded = []
+    for chunk in (text, *text.splitlines()):
+        try:
+            decoded.append(json.dumps(json.loads(chunk), ensure_ascii=False))
+        except ValueError:
+            continue
+    return "\n".join([text, *decoded])
