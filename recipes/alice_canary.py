@@ -1,4 +1,4 @@
-"""The seed paper's canary experiment (Warnecke et al., NDSS 2023, after Carlini et al.'s Secret
+r"""The seed paper's canary experiment (Warnecke et al., NDSS 2023, after Carlini et al.'s Secret
 Sharer) on a small transformer: a language model of *Alice in Wonderland* with the canary
 "my telephone number is 0123456789" inserted 6 and 29 times; exposure of the canary before and
 after unlearning, against retraining without the canary and fine-tuning on the sanitized twins,
@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sanitize.recipe_args import add_config_argument, run_recipe
+from sanitize.arguments import add_config_file_argument, run_recipe
 
 PREFIX = "my telephone number is "
 SECRET = "0123456789"
@@ -39,7 +39,7 @@ SECRET = "0123456789"
 
 def make_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_config_argument(p)
+    add_config_file_argument(p)
     p.add_argument("--text", required=True, help="Path to alice_in_wonderland.txt (plain text).")
     p.add_argument("--out", required=True, help="Directory for alice.json / alice.md / alice.png.")
     p.add_argument("--overwrite", action="store_true")

@@ -1,4 +1,4 @@
-"""Compare unlearning methods side by side on one fine-tuned adapter: retrain, fine-tune on the
+r"""Compare unlearning methods side by side on one fine-tuned adapter: retrain, fine-tune on the
 sanitized twins, gradient ascent, first-order and second-order influence updates (the registry
 ``sanitize_lab.methods.METHODS``).
 
@@ -9,6 +9,15 @@ extraction, held-out perplexity) and one plot (exposure per method), measured in
         --heldout heldout.jsonl --out runs/compare --retrain-steps 300 --baseline-steps 30 --l2 0.01
 
 Findings come from ``--findings``, ``--secret`` or a scan of ``--data`` (as in ``sanitize unlearn``).
+Every config field is a flag: ``--retrain.FIELD`` (the retrained reference, a
+``sanitize_lab.baselines.BaselineConfig``; short ``--retrain-steps``, ``--retrain-lr``),
+``--baseline.FIELD`` (fine-tuning on the twins and gradient ascent; ``--baseline-steps``,
+``--baseline-lr``), ``--update.FIELD`` (both influence updates, ``sanitize.influence.config.UpdateConfig``;
+``--curvature-samples``, ``--max-iter``; ``order`` is set per method) and ``--exposure.FIELD``
+(``sanitize.exposure.config.ExposureConfig``; ``--exposure-sample``). ``--l2``, ``--seed`` and
+``--batch-size`` set the field of that name in every section that has it (the objective the adapter
+was trained on is one number). A ``--config`` YAML takes the same sections
+(``recipes/configs/compare_baselines.yaml``).
 """
 
 from __future__ import annotations
@@ -17,67 +26,88 @@ import argparse
 import json
 from typing import Any
 
-from sanitize.recipe_args import add_config_argument, run_recipe
+from sanitize.arguments import add_config_arguments, add_config_file_argument, config_values, run_recipe
+from sanitize.exposure.config import ExposureConfig
+from sanitize.influence.config import UpdateConfig
+from sanitize_lab.baselines import BaselineConfig
 from sanitize_lab.methods import METHODS
+
+SECTIONS = ("retrain", "baseline", "update", "exposure")
+REQUIRED = ("base", "adapter", "data", "out")
+# the recipe's defaults where they differ from the dataclasses' (a --config section or a flag wins)
+DEFAULTS: dict[str, dict[str, Any]] = {
+    "retrain": {"scope": "adapter", "steps": 300, "lr": 5e-3, "batch_size": 8},
+    "baseline": {"scope": "adapter", "steps": 30, "lr": 1e-3, "batch_size": 8},
+    "update": {"scope": "adapter", "curvature_samples": 128, "max_iter": 50},
+    "exposure": {"bootstrap": 0},
+}
 
 
 def make_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_config_argument(p)
-    p.add_argument("--base", required=True, help="Base model (local directory or hub id).")
-    p.add_argument("--adapter", required=True, help="The fine-tuned LoRA adapter.")
-    p.add_argument("--data", required=True, help="The training data of the adapter.")
+    add_config_file_argument(p)
+    p.add_argument("--base", help="Base model (local directory or hub id; required).")
+    p.add_argument("--adapter", help="The fine-tuned LoRA adapter (required).")
+    p.add_argument("--data", help="The training data of the adapter (required).")
     p.add_argument("--text-field", default="text")
     p.add_argument("--findings", help="Findings JSONL (default: scan --data).")
     p.add_argument("--secret", action="append", default=None, help="Literal secret (repeatable).")
     p.add_argument("--heldout", help="Held-out texts for perplexity (default: clean training documents).")
-    p.add_argument("--out", required=True, help="Directory for comparison.json/.md and comparison.png.")
+    p.add_argument("--out", help="Directory for comparison.json/.md and comparison.png (required).")
     p.add_argument("--overwrite", action="store_true")
     p.add_argument("--methods", nargs="+", choices=list(METHODS), default=list(METHODS))
     p.add_argument("--max-length", type=int, default=1024, help="Record-mode length training used.")
-    p.add_argument("--retrain-steps", type=int, default=300, help="AdamW steps for the retrained reference.")
-    p.add_argument("--retrain-lr", type=float, default=5e-3)
-    p.add_argument("--baseline-steps", type=int, default=30, help="k steps of fine-tuning / gradient ascent.")
-    p.add_argument("--baseline-lr", type=float, default=1e-3)
-    p.add_argument("--batch-size", type=int, default=8)
-    p.add_argument(
-        "--l2", type=float, default=0.0,
-        help="L2 penalty l2/2*||theta||^2 the adapter was trained with (finetune_lora.py --l2): the influence "
-        "updates assume a stationary point of that objective and the retrained reference minimises it too.",
-    )  # fmt: skip
-    p.add_argument("--curvature-samples", type=int, default=128)
-    p.add_argument("--max-iter", type=int, default=50, help="CG iterations per influence solve.")
     p.add_argument("--verify-max-secrets", type=int, default=20)
-    p.add_argument("--exposure-sample", type=int, default=5000, help="Candidates sampled per exposure fit.")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--l2", type=float, default=None,
+        help="L2 penalty l2/2*||theta||^2 the adapter was trained with (finetune_lora.py --l2), set in every "
+        "section: the influence updates assume a stationary point of that objective and the retrained "
+        "reference minimises it too (the twins/ascent baselines keep their own, default 0).",
+    )  # fmt: skip
+    p.add_argument("--seed", type=int, default=None, help="Seed of every section (default: each section's).")
+    p.add_argument("--batch-size", type=int, default=None, help="Batch size of every section that has one.")
+    add_config_arguments(
+        p, BaselineConfig, "retrain", aliases={"steps": "--retrain-steps", "lr": "--retrain-lr"}
+    )
+    add_config_arguments(
+        p, BaselineConfig, "baseline", aliases={"steps": "--baseline-steps", "lr": "--baseline-lr"}
+    )
+    add_config_arguments(
+        p,
+        UpdateConfig,
+        "update",
+        aliases={"curvature_samples": "--curvature-samples", "max_iter": "--max-iter"},
+    )
+    add_config_arguments(p, ExposureConfig, "exposure", aliases={"sample_size": "--exposure-sample"})
     return p
 
 
+def section_config(cls: type, args: argparse.Namespace, section: str) -> Any:
+    """``cls`` from the recipe's defaults < the ``--config`` section < its flags < the shared flags."""
+    import dataclasses
+
+    values = {**DEFAULTS.get(section, {}), **config_values(args, section)}
+    names = {f.name for f in dataclasses.fields(cls)}
+    shared = {"seed": args.seed, "batch_size": args.batch_size}
+    if section != "baseline":
+        shared["l2"] = args.l2
+    values.update({k: v for k, v in shared.items() if v is not None and k in names})
+    return cls.from_dict(values)
+
+
 def method_config(method: str, args: argparse.Namespace) -> Any:
-    """The registry method's config from the flags (retraining minimises the stated l2 objective)."""
-    from sanitize.influence.config import UpdateConfig
-    from sanitize_lab.baselines import BaselineConfig
-
+    """The registry method's config (retraining minimises the stated l2 objective; ``order`` per method)."""
     if METHODS[method].config_type is UpdateConfig:
-        return UpdateConfig(
-            scope="adapter", curvature_samples=args.curvature_samples, max_iter=args.max_iter, seed=args.seed,
-            l2=args.l2,
-        )  # fmt: skip
-    if method == "retrain":
-        steps, lr, l2 = args.retrain_steps, args.retrain_lr, args.l2
-    else:
-        steps, lr, l2 = args.baseline_steps, args.baseline_lr, 0.0
-    return BaselineConfig(
-        scope="adapter", batch_size=args.batch_size, seed=args.seed, steps=steps, lr=lr, l2=l2
-    )
+        return section_config(UpdateConfig, args, "update")
+    return section_config(BaselineConfig, args, "retrain" if method == "retrain" else "baseline")
 
 
-def run_methods(job: Any, args: argparse.Namespace) -> dict[str, Any]:
+def run_methods(job: Any, methods: list[str], configs: dict[str, Any]) -> dict[str, Any]:
     """Each method's :class:`~sanitize_lab.methods.MethodResult` (model, seconds), on the same prepared job."""
     results = {}
-    for method in args.methods:
+    for method in methods:
         results[method] = METHODS[method](
-            job.model, job.pairs, job.curvature, method_config(method, args), heldout=job.heldout,
+            job.model, job.pairs, job.curvature, configs[method], heldout=job.heldout,
             n_train_tokens=job.n_train_tokens,
         )  # fmt: skip
     return results
@@ -115,12 +145,12 @@ def format_table(table: list[dict[str, Any]]) -> str:
 
 def main(args: argparse.Namespace) -> dict[str, Any]:
     from sanitize.data import CorpusConfig
-    from sanitize.exposure.config import ExposureConfig
-    from sanitize.influence.config import UpdateConfig
     from sanitize.outdir import atomic_output_dir, check_output_dir
     from sanitize.pairs import PairConfig
     from sanitize.pipeline import StageConfigs, prepare, verify
 
+    configs = {m: method_config(m, args) for m in args.methods}  # validated before anything is loaded
+    exposure_config = section_config(ExposureConfig, args, "exposure")
     check_output_dir(args.out, overwrite=args.overwrite)
     job = prepare(
         args.base, args.data, adapter=args.adapter, findings=args.findings, secrets=args.secret,
@@ -130,10 +160,9 @@ def main(args: argparse.Namespace) -> dict[str, Any]:
             pairs=PairConfig(max_length=args.max_length),
         ),
     )  # fmt: skip
-    results = run_methods(job, args)
+    results = run_methods(job, args.methods, configs)
     models = {"before": job.model, **{m: r.model for m, r in results.items()}}
     table = []
-    exposure_config = ExposureConfig(sample_size=args.exposure_sample, bootstrap=0, seed=args.seed)
     for name, model in models.items():
         rows, ppl = verify(
             {"before": model}, job.tokenizer, job.texts, job.findings, job.heldout,
@@ -164,4 +193,4 @@ def main(args: argparse.Namespace) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    run_recipe(main, make_parser())
+    run_recipe(main, make_parser(), sections=SECTIONS, required=REQUIRED)

@@ -1,4 +1,4 @@
-"""Fine-tune any causal LM with LoRA through Hugging Face ``Trainer``, optionally planting canaries.
+r"""Fine-tune any causal LM with LoRA through Hugging Face ``Trainer``, optionally planting canaries.
 
 How users make the models ``sanitize unlearn`` repairs, and how auditors make test models with known
 secrets. Tokenisation is ``sanitize.pairs.tokenize_corpus`` (record or packed, same flags as
@@ -10,7 +10,11 @@ the lab's one trainer (``sanitize_lab.train``, Trainer loop), which also writes 
         --canary "my telephone number is 0123456789" --canary-repeats 6 \
         --canaries-out runs/canaries.json --epochs 3 --learning-rate 1e-3
 
-or with a YAML file of the same options (flags win): ``--config recipes/configs/finetune_lora.yaml``.
+Every field of the training config (``sanitize_lab.train.TrainConfig``) is a flag ``--train.FIELD``
+(the common ones also short: ``--epochs``, ``--learning-rate``, ``--lora-r``, ``--l2``, ...), every field
+of the tokenisation (``sanitize.pairs.PairConfig``) a flag ``--pairs.FIELD`` (``--mode``,
+``--max-length``, ``--block-size``). Or a YAML file with sections ``train:`` and ``pairs:`` (flags win):
+``--config recipes/configs/finetune_lora.yaml``.
 The canary ground truth (texts, positions, repeats) goes to ``--canaries-out``, never into the
 adapter directory.
 """
@@ -23,44 +27,40 @@ import os
 from pathlib import Path
 from typing import Any
 
+from sanitize.arguments import add_config_arguments, add_config_file_argument, config_from_args, run_recipe
 from sanitize.pairs import PairConfig
-from sanitize.recipe_args import add_config_argument, run_recipe
 from sanitize_lab.planted import plant_canaries
 from sanitize_lab.train import TrainConfig
+
+SECTIONS = ("train", "pairs")
+REQUIRED = ("base", "data", "out")
+TRAIN_ALIASES = {
+    "scope": "--method", "lora_r": "--lora-r", "lora_alpha": "--lora-alpha", "target_modules": "--target-modules",
+    "epochs": "--epochs", "max_steps": "--max-steps", "learning_rate": "--learning-rate",
+    "batch_size": "--batch-size", "l2": "--l2", "seed": "--seed",
+}  # fmt: skip
 
 
 def make_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_config_argument(p)
-    p.add_argument("--base", required=True, help="Base model (local directory or hub id).")
-    p.add_argument("--data", required=True, help="Training data (any sanitize corpus format).")
+    add_config_file_argument(p)
+    p.add_argument("--base", help="Base model (local directory or hub id; required).")
+    p.add_argument("--data", help="Training data (any sanitize corpus format; required).")
     p.add_argument("--text-field", default="text", help="Field holding the text.")
-    p.add_argument("--out", required=True, help="Where the adapter (or full model) is saved, atomically.")
+    p.add_argument("--out", help="Where the adapter (or full model) is saved, atomically (required).")
     p.add_argument("--overwrite", action="store_true", help="Replace a non-empty --out.")
-    p.add_argument("--method", choices=("lora", "full"), default="lora")
-    p.add_argument("--lora-r", type=int, default=8)
-    p.add_argument("--lora-alpha", type=float, default=16.0)
-    p.add_argument(
-        "--target-modules", nargs="*", default=[], help="LoRA targets (default: peft's; all-linear)."
-    )
-    p.add_argument("--epochs", type=float, default=3.0)
-    p.add_argument("--max-steps", type=int, default=-1)
-    p.add_argument("--learning-rate", type=float, default=1e-3)
-    p.add_argument("--batch-size", type=int, default=8)
-    p.add_argument(
-        "--l2", type=float, default=0.0,
-        help="L2 penalty l2/2*||theta||^2 in the training loss; state the same value to `sanitize unlearn` "
-        "(config `update: {l2: ...}`): the update assumes a stationary point of this objective.",
-    )  # fmt: skip
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--mode", choices=("record", "packed"), default="record", help="Sequence construction.")
-    p.add_argument("--max-length", type=int, default=1024, help="Record mode truncation (tokens).")
-    p.add_argument("--block-size", type=int, default=1024, help="Packed mode block size (tokens).")
     p.add_argument("--canary", action="append", default=[], help="A canary text to plant (repeatable).")
     p.add_argument("--canary-repeats", type=int, nargs="+", default=[1],
                    help="Copies of each canary (one value, or one per --canary).")  # fmt: skip
     p.add_argument("--canaries-out", help="Ground-truth JSON (default: <out>.canaries.json).")
     p.add_argument("--dtype", default=None, help="Load the base in this dtype.")
+    add_config_arguments(p, TrainConfig, "train", aliases=TRAIN_ALIASES)
+    add_config_arguments(
+        p,
+        PairConfig,
+        "pairs",
+        aliases={"mode": "--mode", "max_length": "--max-length", "block_size": "--block-size"},
+    )
     return p
 
 
@@ -71,19 +71,15 @@ def main(args: argparse.Namespace) -> dict[str, Any]:
     from sanitize.outdir import atomic_output_dir, check_output_dir
     from sanitize_lab.train import finetune
 
+    config = config_from_args(TrainConfig, args, "train")  # validated before anything is loaded
     check_output_dir(args.out, overwrite=args.overwrite)
     texts = list(load_corpus(args.data, text_field=args.text_field)["text"])
     if not texts:
         raise SanitizeError(f"{args.data}: the corpus is empty")
     truth: list[dict[str, Any]] = []
     if args.canary:
-        texts, truth = plant_canaries(texts, args.canary, args.canary_repeats, args.seed)
-    config = TrainConfig(
-        scope=args.method, lora_r=args.lora_r, lora_alpha=args.lora_alpha,
-        target_modules=list(args.target_modules), epochs=args.epochs, max_steps=args.max_steps,
-        learning_rate=args.learning_rate, batch_size=args.batch_size, seed=args.seed, l2=args.l2,
-    )  # fmt: skip
-    pairs = PairConfig(mode=args.mode, max_length=args.max_length, block_size=args.block_size)
+        texts, truth = plant_canaries(texts, args.canary, args.canary_repeats, config.seed)
+    pairs = config_from_args(PairConfig, args, "pairs")
     model, tok = load_model(args.base, dtype=args.dtype)
     result = finetune(model, tok, texts, config, pairs)
     with atomic_output_dir(args.out, overwrite=args.overwrite) as tmp:
@@ -107,4 +103,4 @@ def main(args: argparse.Namespace) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    run_recipe(main, make_parser())
+    run_recipe(main, make_parser(), sections=SECTIONS, required=REQUIRED)

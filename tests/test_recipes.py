@@ -31,15 +31,18 @@ def data_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_finetune_lora_plants_canaries_and_saves_adapter(
     gpt2_dir: str, data_file: Path, tmp_path: Path
 ) -> None:
+    from sanitize.arguments import config_from_args, parse_args
     from sanitize.models import load_model
-    from sanitize.arguments import parse_args
+    from sanitize_lab.train import TrainConfig
 
     recipe = load_recipe("finetune_lora")
-    (tmp_path / "cfg.yaml").write_text("max_steps: 12\nlearning_rate: 0.01\nbatch_size: 4\n")
+    # a section and a top-level alias key in one file; every TrainConfig field is reachable
+    (tmp_path / "cfg.yaml").write_text("max_steps: 12\ntrain:\n  learning_rate: 0.01\n  batch_size: 4\n")
     argv = ["--config", str(tmp_path / "cfg.yaml"), "--base", gpt2_dir, "--data", str(data_file),
             "--out", str(tmp_path / "adapter"), "--canary", "my pin is 4821", "--canary-repeats", "6"]  # fmt: skip
-    args = parse_args(recipe.make_parser(), argv)
-    assert args.max_steps == 12 and args.learning_rate == 0.01  # from the YAML file
+    args = parse_args(recipe.make_parser(), [*argv, "--train.warmup-steps", "1"], sections=recipe.SECTIONS)
+    config = config_from_args(TrainConfig, args, "train")
+    assert (config.max_steps, config.learning_rate, config.warmup_steps) == (12, 0.01, 1)  # file + flag
     summary = recipe.main(args)
     assert summary["steps"] == 12 and summary["final_loss"] < summary["first_loss"]
     assert summary["sequences"] == 12 + 6
@@ -49,8 +52,8 @@ def test_finetune_lora_plants_canaries_and_saves_adapter(
     assert "4821" not in "".join(p.read_text(errors="ignore") for p in (tmp_path / "adapter").glob("*.json"))
     model, _ = load_model(gpt2_dir, adapter=tmp_path / "adapter")
     assert type(model).__name__.startswith("PeftModel")
-    with pytest.raises(SystemExit):  # existing non-empty out -> argparse-level refusal through the error
-        parse_args(recipe.make_parser(), ["--base", gpt2_dir])  # --data/--out missing
+    with pytest.raises(SystemExit):  # --data/--out missing: refused by the parser, naming both
+        parse_args(recipe.make_parser(), ["--base", gpt2_dir], required=recipe.REQUIRED)
 
 
 def test_sanitize_adapter_from_one_yaml_file(
@@ -58,8 +61,8 @@ def test_sanitize_adapter_from_one_yaml_file(
 ) -> None:
     from e2e_setup import tiny_setup
 
-    from sanitize.commands.unlearn import SECTIONS
     from sanitize.arguments import parse_args
+    from sanitize.commands.unlearn import SECTIONS
 
     setup = tiny_setup(tmp_path_factory)
     data = tmp_path / "train.jsonl"
@@ -88,8 +91,9 @@ def test_compare_baselines_one_table(tmp_path_factory: pytest.TempPathFactory, t
     recipe = load_recipe("compare_baselines")
     argv = ["--base", setup.base, "--adapter", setup.adapter, "--data", str(data), "--out", str(tmp_path / "cmp"),
             "--max-length", "128", "--retrain-steps", "20", "--baseline-steps", "3", "--curvature-samples", "8",
-            "--max-iter", "3", "--verify-max-secrets", "2", "--exposure-sample", "100", "--l2", "0.001"]  # fmt: skip
-    result = recipe.main(parse_args(recipe.make_parser(), argv))
+            "--max-iter", "3", "--verify-max-secrets", "2", "--exposure-sample", "100", "--l2", "0.001",
+            "--update.solver", "cg"]  # fmt: skip
+    result = recipe.main(parse_args(recipe.make_parser(), argv, sections=recipe.SECTIONS))
     methods = [row["method"] for row in result["methods"]]
     assert methods == [
         "before",
