@@ -127,9 +127,16 @@ def load_corpus(
     """Load ``source`` as a ``datasets.Dataset`` with columns ``doc``, ``text``, ``source``, ``index``.
 
     See the module docstring for sources and ordering; ``split`` splits ``.txt`` files into
-    ``"lines"`` or ``"paragraphs"``. The Arrow cache is keyed by the files' paths, sizes and
-    modification times, so an edited file is read again.
+    ``"lines"`` or ``"paragraphs"``. The Arrow copy of local files is keyed by the files' paths,
+    sizes and modification times, so an edited file is read again. It holds the corpus in plaintext,
+    so it is written to ``cache_dir`` only when one is given; by default to a private (0700)
+    temporary folder of this process, removed when it exits (:func:`private_cache_dir`) -- never
+    to the shared datasets cache.
     """
+    if source is None:
+        raise CorpusError(
+            "load_corpus: source is required (a file, folder, dataset, hub id or list of texts)"
+        )
     import datasets
 
     cfg = CorpusConfig(
@@ -160,7 +167,7 @@ def load_corpus(
             _generate,
             gen_kwargs={"source": os.fspath(source), "config": cfg.to_dict()},
             features=_features(),
-            cache_dir=cache_dir,
+            cache_dir=cache_dir if cache_dir is not None else private_cache_dir(),
             fingerprint=hashlib.sha256(key.encode()).hexdigest()[:32],
         )
     except datasets.exceptions.DatasetGenerationError as exc:
@@ -196,10 +203,32 @@ def _normalise_dataset(ds: datasets.Dataset, cfg: CorpusConfig, name: str) -> da
             "index": indices,
         }
 
+    # the normalised copy holds the texts: into the private folder, never next to a saved dataset
+    # (an input) or into the shared cache
+    cache = os.path.join(private_cache_dir(), f"normalised-{secrets.token_hex(8)}.arrow")
     out = ds.select_columns([cfg.text_field]).map(
-        columns, batched=True, with_indices=True, remove_columns=[cfg.text_field], features=_features()
-    )
+        columns, batched=True, with_indices=True, remove_columns=[cfg.text_field], features=_features(),
+        cache_file_name=cache, new_fingerprint=secrets.token_hex(16),
+    )  # fmt: skip
     return out.select_columns(["doc", "text", "source", "index"])
+
+
+_PRIVATE: list[str] = []  # this process's private cache folder, once created
+
+
+def private_cache_dir() -> str:
+    """A folder only this user can read (0700), removed when the process exits (``atexit``; SIGTERM
+    too where :func:`sanitize.files.sigterm_as_exit` is in force): where plaintext copies of a corpus
+    (Arrow files) live while they are needed."""
+    if not _PRIVATE or not os.path.isdir(_PRIVATE[0]):
+        import atexit
+        import shutil
+        import tempfile
+
+        path = tempfile.mkdtemp(prefix="sanitize-corpus-")  # 0700
+        atexit.register(shutil.rmtree, path, ignore_errors=True)
+        _PRIVATE[:] = [path]
+    return _PRIVATE[0]
 
 
 def _generate(source: str, config: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -224,4 +253,5 @@ __all__ = [
     "file_format",
     "iter_documents",
     "load_corpus",
+    "private_cache_dir",
 ]

@@ -46,17 +46,38 @@ def is_saved_dataset(path: Path) -> bool:
 
 
 def corpus_files(source: str | os.PathLike[str]) -> list[Path]:
-    """The files a local source expands to, in document order (a CorpusError if there are none)."""
+    """The files a local source expands to, in document order (a CorpusError if there are none).
+
+    A folder that cannot be listed (the source or any visible sub-folder), and a source that is
+    neither a file nor a folder (a FIFO, a socket, a device), are errors naming the path: a corpus is
+    never read in part without saying so."""
+    from ..errors import SanitizeError
+    from ..files import check_input_path
+
     path = Path(source)
+    try:
+        check_input_path(path, "corpus")
+    except SanitizeError as exc:
+        raise CorpusError(str(exc)) from None
     if path.is_file():
         file_format(path)
         return [path]
     if not path.is_dir():
         raise CorpusError(f"{path}: no such file or directory")
+
+    def unreadable(exc: OSError) -> None:
+        raise CorpusError(
+            f"{exc.filename or path}: cannot read this corpus folder ({exc.strerror or exc}); "
+            "fix its permissions or leave it out of the corpus"
+        )
+
     files = []
-    for p in path.rglob("*"):
-        rel = p.relative_to(path)
-        if p.is_file() and not any(part.startswith(".") for part in rel.parts):
+    for root, dirs, names in os.walk(path, onerror=unreadable):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]  # hidden folders are skipped, unread
+        for name in names:
+            p = Path(root, name)
+            if name.startswith(".") or not p.is_file():
+                continue
             try:
                 file_format(p)
             except CorpusError:
