@@ -34,6 +34,8 @@ def option(
         kwargs["default_factory"] = lambda: type(value)(value)
         default = dataclasses.MISSING
     metadata = {"help": help} if choices is None else {"help": help, "choices": tuple(choices)}
+    if kwargs.pop("secret", False):  # never serialised: to_dict/to_json/save write None
+        metadata["secret"] = True
     return dataclasses.field(default=default, metadata=metadata, **kwargs)
 
 
@@ -47,7 +49,11 @@ class BaseConfig:
     """Base for all configs: JSON round-trip and helpers for validation."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {f.name: _jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)}
+        """Plain JSON values; fields declared ``option(..., secret=True)`` (keys) are written as None."""
+        return {
+            f.name: None if f.metadata.get("secret") else _jsonable(getattr(self, f.name))
+            for f in dataclasses.fields(self)
+        }
 
     @classmethod
     def from_dict(cls: type[C], data: dict[str, Any]) -> C:

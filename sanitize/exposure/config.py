@@ -38,6 +38,7 @@ class ExposureConfig(BaseConfig):
     )
     fingerprint_key: str | None = option(
         None,
+        secret=True,
         help="HMAC key for result fingerprints (default: $SANITIZE_FINGERPRINT_KEY or the per-user key).",
     )
 

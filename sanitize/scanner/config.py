@@ -30,6 +30,7 @@ class ScanConfig(BaseConfig):
     )
     fingerprint_key: str | None = option(
         None,
+        secret=True,
         help="HMAC key for fingerprints (default: $SANITIZE_FINGERPRINT_KEY or the per-user key file). "
         "Anyone holding it can test guesses against fingerprints: do not publish it.",
     )

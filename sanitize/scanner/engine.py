@@ -17,8 +17,6 @@ with a keyed fingerprint and a masked preview -- never the plaintext.
 
 from __future__ import annotations
 
-import functools
-import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -249,16 +247,23 @@ def _resolve_overlaps(
     return kept
 
 
-@functools.lru_cache(maxsize=8)
-def _scanner(config_json: str, key: bytes) -> Scanner:  # key: part of the cache key only
-    return Scanner(ScanConfig.from_dict(json.loads(config_json)))
+_SCANNERS: dict[tuple[str, bytes], Scanner] = {}  # (config JSON, resolved key) -> scanner
+_MAX_SCANNERS = 8
 
 
 def get_scanner(config: ScanConfig | None = None) -> Scanner:
     """A compiled :class:`Scanner` for ``config``, cached per process (so batched maps reuse it).
 
-    The resolved fingerprint key is part of the cache key: a changed ``$SANITIZE_FINGERPRINT_KEY``
-    or key file must not keep fingerprinting with the old key.
+    The resolved fingerprint key is part of the cache key (the config's JSON never holds it: it is
+    a secret field): a changed ``$SANITIZE_FINGERPRINT_KEY`` or key file must not keep
+    fingerprinting with the old key.
     """
     config = config or ScanConfig()
-    return _scanner(config.to_json(), fingerprint_key(config.fingerprint_key))
+    cache_key = (config.to_json(), fingerprint_key(config.fingerprint_key))
+    scanner = _SCANNERS.get(cache_key)
+    if scanner is None:
+        scanner = Scanner(config)
+        if len(_SCANNERS) >= _MAX_SCANNERS:
+            _SCANNERS.pop(next(iter(_SCANNERS)))
+        _SCANNERS[cache_key] = scanner
+    return scanner

@@ -47,3 +47,20 @@ def test_from_sections_and_to_dict_never_write_a_key() -> None:
     assert "s3cret-key" not in repr(written) and written["pairs"]["mode"] == "packed"
     with pytest.raises(ConfigError, match=r"unknown section\(s\) scna"):
         StageConfigs.from_sections({"scna": {}})
+
+
+def test_a_key_is_a_secret_field_in_every_config(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from sanitize.exposure.config import ExposureConfig
+    from sanitize.fingerprint import fingerprint_secret
+    from sanitize.scanner import ScanConfig, get_scanner
+
+    for config in (ScanConfig(fingerprint_key="s3cret-key"), ExposureConfig(fingerprint_key="s3cret-key")):
+        assert config.to_dict()["fingerprint_key"] is None
+        assert "s3cret-key" not in config.to_json()
+        config.save(tmp_path / "c.json")
+        assert "s3cret-key" not in (tmp_path / "c.json").read_text()
+    # the scanner still fingerprints with the key it was given (its cache is not keyed by JSON alone)
+    text = "password=Tr0ub4dor&3horse"
+    for key in ("s3cret-key", "other-key"):
+        ((finding, value),) = get_scanner(ScanConfig(fingerprint_key=key)).scan_text(text)
+        assert finding.fingerprint == fingerprint_secret(value, key)
