@@ -69,3 +69,40 @@ def test_to_dict_covers_every_field() -> None:
 
     finding = Finding(1, 2, 3, "password", "kw", 0.5, "hmac-sha256:00", "***")
     assert finding.to_dict() == dataclasses.asdict(finding)
+
+
+# -- issue 17 ----------------------------------------------------------------------------------------
+def test_invalid_utf8_names_the_line(tmp_path) -> None:
+    path = tmp_path / "f.jsonl"
+    path.write_bytes(b'{"doc": 0, "start": 0, "end": 3, "type": "x"}\n{"doc": 0, "type": "\xff\xfe"}\n')
+    with pytest.raises(FindingsError, match=r"f\.jsonl:2: not valid UTF-8"):
+        read_findings(path)
+
+
+def test_non_file_inputs_are_named(tmp_path) -> None:
+    import os
+
+    fifo = tmp_path / "f.jsonl"
+    os.mkfifo(fifo)
+    with pytest.raises(FindingsError, match="is a FIFO"):
+        read_findings(fifo)
+    with pytest.raises(FindingsError, match="expected a path, got NoneType"):
+        read_findings(None)  # type: ignore[arg-type]
+
+
+def test_writes_are_atomic_and_plaintext_is_private(tmp_path) -> None:
+    import stat
+
+    path = tmp_path / "f.jsonl"
+    write_findings(path, [Finding(0, 0, 3, "password")], values=["abc"])
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    write_findings(path, [Finding(0, 0, 3, "password")])
+
+    def broken():  # type: ignore[no-untyped-def]
+        yield Finding(1, 0, 3, "password")
+        raise RuntimeError("interrupted")
+
+    with pytest.raises(RuntimeError):
+        write_findings(path, broken())
+    assert read_findings(path) == [Finding(0, 0, 3, "password")]  # the old file, whole
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["f.jsonl"]  # no temporary left
