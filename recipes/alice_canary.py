@@ -113,7 +113,7 @@ def run_one(
     from sanitize.pipeline import StageConfigs, prepare
     from sanitize_lab.baselines import BaselineConfig
     from sanitize_lab.methods import METHODS
-    from sanitize_lab.planted import plant_canaries
+    from sanitize_lab.planted_corpus import plant_canaries
 
     texts, truth = plant_canaries(docs, [args.canary], [k], seed=args.seed)
     data = work / f"train_k{k}.jsonl"

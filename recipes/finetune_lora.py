@@ -29,7 +29,7 @@ from typing import Any
 
 from sanitize.arguments import add_config_arguments, add_config_file_argument, config_from_args, run_recipe
 from sanitize.pairs import PairConfig
-from sanitize_lab.planted import plant_canaries
+from sanitize_lab.planted_corpus import plant_canaries
 from sanitize_lab.train import TrainConfig
 
 SECTIONS = ("train", "pairs")
