@@ -112,6 +112,8 @@ def _scan_dataset(ds: Any, config: ScanConfig, num_proc: int | None, text_field:
             f"scan: the dataset has no {text_field!r} column (columns: {', '.join(ds.column_names)})"
         )
     has_doc = "doc" in ds.column_names
+    if len(ds) == 0:  # nothing to scan (a map over no rows has no columns to read back)
+        return []
     if num_proc and num_proc > 1:
         if has_doc:
             out = ds.map(
@@ -127,7 +129,7 @@ def _scan_dataset(ds: Any, config: ScanConfig, num_proc: int | None, text_field:
                 desc="scanning",
             )  # fmt: skip
         columns = out.to_dict()
-        findings = [Finding(*row) for row in zip(*(columns[c] for c in FINDING_COLUMNS))]
+        findings = [Finding(*row) for row in zip(*(columns.get(c, []) for c in FINDING_COLUMNS))]
     else:
         columns = [text_field, "doc"] if has_doc else [text_field]
 

@@ -180,3 +180,10 @@ def test_dispatch_keeps_order_with_backreferences_re2_only_and_clashing_names() 
         for s in range(len(text)):
             assert dispatch(text, s) == _dispatch_loop(families, text, s), (s, len(families))
     assert _dispatcher(mixed)(text, 0) == [0, 1, 5]
+
+
+@pytest.mark.parametrize("num_proc", [None, 2])
+def test_an_empty_dataset_has_no_findings(num_proc: int | None) -> None:
+    from sanitize.data import load_corpus
+
+    assert scan(load_corpus([]), num_proc=num_proc) == []
