@@ -1,0 +1,119 @@
+"""Pure predicates for the hard negatives of the format and vendor detectors: key names that are
+public by design, operators or markup taken as a value, sequential or placeholder values,
+encrypted material, symbol-only values, and a username inside a password span.
+
+Each returns a bool and never logs or raises with the value.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+_COMPONENT = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+# (a word of the key, the word after it) pairs that make a key name public by design
+_PUBLIC_PAIRS = frozenset(
+    {("primary", "key"), ("foreign", "key"), ("bucket", "key"), ("partition", "key"), ("sort", "key"),
+     ("hash", "key"), ("range", "key"), ("public", "key"), ("public", "token"), ("pub", "key"),
+     ("csrf", "token"), ("xsrf", "token"), ("natural", "key"), ("schema", "key"), ("sequence", "key"),
+     ("idempotency", "key"), ("cache", "key"), ("composite", "key"), ("unique", "key"), ("api", "version"),
+     ("next", "token"), ("page", "token"), ("continuation", "token"), ("sync", "token"), ("pagination", "token")}
+)  # fmt: skip
+_PUBLIC_TAILS = frozenset(
+    {"id", "ids", "name", "names", "type", "types", "url", "uri", "endpoint", "path", "file", "length",
+     "size", "count", "len", "alias", "version", "format", "prefix", "hash", "ref", "field", "label",
+     "header", "param", "policy", "expiry", "expires", "ttl", "timeout", "mode", "enabled", "required"}
+)  # fmt: skip
+_PUBLIC_WORDS = frozenset({"keyboard", "keyword", "keywords", "keystroke", "monkey", "turkey", "tokenizer",
+                           "tokens", "keys", "author", "authority", "passport", "compass", "bypass"})  # fmt: skip
+_SECRET_WORDS = frozenset({"key", "token", "secret", "password", "passwd", "pwd", "pass", "credential",
+                           "credentials", "auth", "apikey", "pswd", "psw"})  # fmt: skip
+
+
+def key_words(identifier: str) -> list[str]:
+    """``csrfToken`` -> ``["csrf", "token"]``, ``KEY_VAULT_NAME`` -> ``["key", "vault", "name"]``."""
+    return [w.lower() for w in _COMPONENT.findall(identifier)]
+
+
+def is_public_key_name(identifier: str) -> bool:
+    """A key whose value is not a secret although it names one: ``primaryKey``, ``foreignKey``,
+    ``bucket_key``, ``key_vault_name``, ``credentialId``, ``publicToken``, ``csrf-token``,
+    ``token_type``, ``secret_name``..."""
+    words = key_words(identifier)
+    if not words:
+        return False
+    if any(w in _PUBLIC_WORDS for w in words):
+        return True
+    if any(pair in _PUBLIC_PAIRS for pair in itertools.pairwise(words)):
+        return True
+    last_secret = max((i for i, w in enumerate(words) if w in _SECRET_WORDS), default=-1)
+    # the key names something *about* the secret: credential_id, key_vault_name, secret_length
+    return last_secret >= 0 and any(w in _PUBLIC_TAILS for w in words[last_secret + 1 :])
+
+
+_OPERATOR_VALUE = re.compile(r"^(?:[:=<>!?|&+*/\\-]{1,4}|--?[a-z][\w-]{0,30})$")
+_MARKUP = re.compile(
+    r"&(?:quot|amp|lt|gt|apos|nbsp|#\d{1,6}|#x[0-9a-fA-F]{1,6});?|</?[A-Za-z][\w:-]{0,30}[\s/>]"
+)
+
+
+def is_operator_or_markup(value: str) -> bool:
+    """``::=``, ``--digest``, ``&quot``, ``<title>``...: syntax taken as the value."""
+    return bool(_OPERATOR_VALUE.match(value) or _MARKUP.search(value))
+
+
+_SEQUENCES = ("abcdefghijklmnopqrstuvwxyz", "0123456789", "qwertyuiop", "asdfghjkl", "zxcvbnm",
+              "zyxwvutsrqponmlkjihgfedcba", "9876543210")  # fmt: skip
+
+
+_BIGRAMS = frozenset(seq[i : i + 2] for seq in _SEQUENCES for i in range(len(seq) - 1))
+
+
+def is_sequential(value: str) -> bool:
+    """``abcdefghijklmnop``, ``1234567890``, ``qwertyuiop``: a run of 6+ characters in alphabet or
+    keyboard order makes up at least half of the value (a placeholder someone typed)."""
+    if len(value) < 6:
+        return False
+    low = value.lower()
+    longest = run = 0
+    for i in range(len(low) - 1):
+        run = run + 1 if low[i : i + 2] in _BIGRAMS else 0
+        longest = max(longest, run + 1)
+    return longest >= 6 and longest * 2 >= len(value)
+
+
+def is_filler(value: str) -> bool:
+    """``xxxx``, ``####``, ``0000``, ``abab``: one or two distinct characters."""
+    return len(set(value.lower())) <= 2
+
+
+def is_symbols_only(value: str) -> bool:
+    return not any(c.isalnum() for c in value)
+
+
+_ENCRYPTED = re.compile(
+    r"^(?:ENC\[[A-Z0-9_]{2,20},|ENC\(|\{cipher\}|vault:v\d+:|\$ANSIBLE_VAULT;|AgA[A-Za-z0-9+/]{40}|sops:)"
+    r"|-----BEGIN ENCRYPTED|Proc-Type:\s*4,ENCRYPTED"
+)
+
+
+def is_encrypted(value: str) -> bool:
+    """SOPS ``ENC[AES256_GCM,...]``, Jasypt ``ENC(...)``, Spring ``{cipher}``, Vault transit
+    ``vault:v1:``, Ansible Vault, sealed-secrets ``AgA...``, encrypted PEM keys: safe to publish."""
+    return bool(_ENCRYPTED.search(value))
+
+
+def contains_username(value: str, username: str) -> bool:
+    """The username is inside the password span (``user/pass``, ``user:pass``): the span is wrong."""
+    return len(username) >= 2 and username in value and value != username
+
+
+def is_weak_value(value: str) -> bool:
+    """Every value-level hard negative at once."""
+    return (
+        is_filler(value)
+        or is_sequential(value)
+        or is_symbols_only(value)
+        or is_operator_or_markup(value)
+        or is_encrypted(value)
+    )

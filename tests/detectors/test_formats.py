@@ -1,0 +1,259 @@
+"""Real-world credential formats: one (payload, secret-or-None) table per detector, positives and hard
+negatives, every value invented here. Detectors run the way the scanner runs them: only on windows
+around their keywords and triggers, overlaps resolved by priority."""
+
+from __future__ import annotations
+
+import base64
+import re
+import time
+
+import pytest
+
+from sanitize.detectors import formats, hard_negatives
+from sanitize.detectors.base import Detector
+
+
+def b64(raw: str) -> str:
+    return base64.b64encode(raw.encode()).decode()
+
+
+def windows(d: Detector, text: str) -> list[tuple[int, int]]:
+    """The scanner's windows for ``d``: around each keyword (any case) and trigger match, merged."""
+    import re2
+
+    spans = []
+    low = text.lower()
+    for k in d.keywords:
+        at = low.find(k)
+        while at >= 0:
+            spans.append((at - d.before, at + len(k) + d.after))
+            at = low.find(k, at + 1)
+    if d.trigger:
+        spans += [(m.start() - d.before, m.end() + d.after) for m in re2.compile(d.trigger).finditer(text)]
+    merged: list[list[int]] = []
+    for s, e in sorted(spans):
+        if merged and s <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], e)
+        else:
+            merged.append([s, e])
+    return [(max(s, 0), min(e, len(text))) for s, e in merged]
+
+
+def found(text: str, detectors: list[Detector] | None = None) -> list[tuple[str, str]]:
+    """(secret_type, value) of every finding, overlaps resolved as the scanner does."""
+    hits = []
+    for d in detectors or formats.all_detectors():
+        for ws, we in windows(d, text):
+            hits += [(s, e, d) for s, e, _ in d.find(text, ws, we)]
+    hits.sort(key=lambda h: (h[0], -h[2].priority, h[0] - h[1]))
+    kept: list[tuple[int, int, Detector]] = []
+    for h in hits:
+        if kept and h[0] < kept[-1][1]:
+            if (h[2].priority, h[1] - h[0]) > (kept[-1][2].priority, kept[-1][1] - kept[-1][0]):
+                kept[-1] = h
+            continue
+        kept.append(h)
+    return [(d.secret_type, text[s:e]) for s, e, d in kept]
+
+
+K8S = (
+    "apiVersion: v1\nkind: Secret\nmetadata:\n  name: shop-db\ntype: Opaque\ndata:\n"
+    f"  password: {b64('Sx9#mK2vQ')}\n  api-token: {b64('k3Jf9QzL2mXv8Rt5')}\n  username: {b64('admin')}\n"
+)
+K8S_CONFIGMAP = K8S.replace("kind: Secret", "kind: ConfigMap")
+K8S_PLACEHOLDER = "kind: Secret\ndata:\n  password: " + b64("changeme") + "\n"
+
+TABLES: dict[str, list[tuple[str, str | None]]] = {
+    "sql": [
+        ("GRANT ALL ON shop.* TO 'app'@'%' IDENTIFIED BY 'Tr0ub4dor&3';", "Tr0ub4dor&3"),
+        ("CREATE USER report IDENTIFIED BY Lq8vZ2mx;", "Lq8vZ2mx"),
+        ("CREATE USER app WITH PASSWORD 'k9#mQ2vL';", "k9#mQ2vL"),
+        ("CREATE ROLE etl WITH ENCRYPTED PASSWORD 'Wv3!pQ8z' LOGIN;", "Wv3!pQ8z"),
+        ("CREATE LOGIN svc_etl WITH PASSWORD = N'Zq8!rT4u', CHECK_POLICY = OFF;", "Zq8!rT4u"),
+        ("ALTER ROLE reporting PASSWORD 'v7Lp2Qx9';", "v7Lp2Qx9"),
+        ("ALTER USER app IDENTIFIED BY '<password>';", None),
+        ("CREATE USER app WITH PASSWORD '${DB_PASSWORD}';", None),
+        ("CREATE LOGIN svc WITH PASSWORD = '********';", None),
+        ("-- the user is identified by its e-mail address", None),
+    ],
+    "connection strings": [
+        ("Server=tcp:db.local,1433;Database=shop;User ID=sa;Password=Hx7#pQ2m;Encrypt=True;", "Hx7#pQ2m"),
+        ("Driver={ODBC Driver 18};Server=db;Uid=app;Pwd={Kp3$9zLw};", "Kp3$9zLw"),
+        ("Data Source=db01;Initial Catalog=crm;User Id=crm;Password='Vb4@nM8q';", "Vb4@nM8q"),
+        ("jdbc:postgresql://db:5432/shop?user=app&password=Rt5vB8nQ&ssl=true", "Rt5vB8nQ"),
+        ("jdbc:sqlserver://db:1433;databaseName=shop;user=app;password=Gz6%kT3w;", "Gz6%kT3w"),
+        ("host=db.internal port=5432 user=app password=Lm4kP9qz dbname=shop", "Lm4kP9qz"),
+        ("Server=db;Database=shop;Integrated Security=true;", None),
+        ("Server=db;Database=shop;User ID=sa;Password=;", None),
+        ("Server=db;Database=shop;User ID=sa;Password={your_password};", None),
+    ],
+    "curl": [
+        ("curl -u deploy:Wq9zX3vB https://api.acme.test/v1", "Wq9zX3vB"),
+        ("curl --user 'ops:Hy6&tR2p' https://acme.test", "Hy6&tR2p"),
+        ("curl -s \\\n  --user=ci:Jk8mN2qW \\\n  https://acme.test", "Jk8mN2qW"),
+        ('curl -X POST -u "svc-bot:Fq2#vL9m" https://acme.test/hook', "Fq2#vL9m"),
+        ("curl -u admin: https://acme.test", None),  # password prompted
+        ("curl -u $USER:$PASS https://acme.test", None),
+        ("curl -u user:password https://acme.test", None),
+        ("ssh -u deploy:Wq9zX3vB host", None),  # not curl
+        ("curl https://acme.test\nuseradd -u deploy:Wq9zX3vB", None),  # next command
+    ],
+    "http auth": [
+        ("Authorization: Basic " + b64("admin:Pz7wQ3xk"), b64("admin:Pz7wQ3xk")),
+        ("Proxy-Authorization: Basic " + b64("proxy:Gv5nR8tm"), b64("proxy:Gv5nR8tm")),
+        ("headers = {'Authorization': 'Basic " + b64("api:Nc3$wQ7z") + "'}", b64("api:Nc3$wQ7z")),
+        ("Authorization: Bearer 8fK2mQ9xL4vP7wZ3nR6tY1bC5dH0jS", "8fK2mQ9xL4vP7wZ3nR6tY1bC5dH0jS"),
+        ("Proxy-Authorization: Bearer Zt5kQ8mW2xV9pL3nR7bY", "Zt5kQ8mW2xV9pL3nR7bY"),
+        ('"Authorization": "Token 4cT9kW2mQ7xZ5vL8pR3n"', "4cT9kW2mQ7xZ5vL8pR3n"),
+        ("Authorization: Basic " + b64("no colon here"), None),
+        ("Authorization: Basic " + b64("admin:changeme"), None),
+        ('Authorization: Basic realm="shop"', None),
+        ("Authorization: Bearer <token>", None),
+        ("Authorization: Bearer ${ACCESS_TOKEN}", None),
+        ("The bearer of this letter is a friend.", None),
+        ("Authorization: Bearer xxxxxxxxxxxxxxxxxxxx", None),
+    ],
+    "assignments": [
+        ('DB_PASSWORD ::= "Qw8#zX2v"', "Qw8#zX2v"),
+        ("API_TOKEN :::= k3Jf9QzL2mXv8Rt5Wn", "k3Jf9QzL2mXv8Rt5Wn"),
+        ('System.setProperty("SERVICE_TOKEN", "p9Xk2LmQ7vRt4WzN8b");', "p9Xk2LmQ7vRt4WzN8b"),
+        ('os.Setenv("DB_PASSWORD", "Hm3#kP8v")', "Hm3#kP8v"),
+        ("<apiToken>\n    Zx9Kq2LmV7pRt4Wn8bYc\n</apiToken>", "Zx9Kq2LmV7pRt4Wn8bYc"),
+        ("<ldapPassword>\n  Dq7!mX3k\n</ldapPassword>", "Dq7!mX3k"),
+        ('{"config": "{\\"password\\": \\"Hq7!zP3x\\"}"}', "Hq7!zP3x"),
+        ('"env": "DB_PASSWORD=Mk8#vT2q\\nDEBUG=1"', "Mk8#vT2q"),
+        ('#define WIFI_PASSWORD "Bz6$kQ9p"', "Bz6$kQ9p"),
+        ('dbPassword := "Vt3#mK8q"', "Vt3#mK8q"),
+        ('$pwd = ConvertTo-SecureString "Rq5!xM2k" -AsPlainText -Force', "Rq5!xM2k"),
+        ("$cred = ConvertTo-SecureString -String 'Yk7#pW2n' -AsPlainText -Force", "Yk7#pW2n"),
+        ("<primaryKey>\n  Zx9Kq2LmV7pRt4Wn8bYc\n</primaryKey>", None),
+        ("<apiToken>\n  Zx9Kq2LmV7pRt4Wn8bYc\n</otherTag>", None),
+        ('csrfToken := "Zx9Kq2LmV7pRt4Wn8bYc"', None),
+        ('System.setProperty("KEY_VAULT_NAME", "prod-vault-eu1");', None),
+        ("PASSWORD ::= <letter> <digit>", None),  # a grammar
+        ('DB_PASSWORD ::= "ENC[AES256_GCM,data:Qm9vbGVhbg==,iv:abcd,tag:efgh,type:str]"', None),
+        ('dbPassword := os.Getenv("DB_PASSWORD")', None),
+        ('#define PASSWORD_LENGTH "16"', None),
+        ("$pwd = ConvertTo-SecureString $plain -AsPlainText -Force", None),
+    ],
+    "kubernetes": [
+        (K8S, b64("Sx9#mK2vQ")),
+        (K8S_CONFIGMAP, None),
+        (K8S_PLACEHOLDER, None),
+        ("kind: Secret\ndata:\n  password: !!notbase64!!\n", None),
+    ],
+    "netrc pgpass docker": [
+        ("machine api.acme.test login deploy password Nw7kQ2xZ", "Nw7kQ2xZ"),
+        ("machine git.acme.test\n  login ci\n  password Tz4#mQ8v\n", "Tz4#mQ8v"),
+        ("db.internal:5432:shop:app:Fp8zK3mQ", "Fp8zK3mQ"),
+        ("*:*:*:replicator:Hk2#vN9q", "Hk2#vN9q"),
+        (
+            '{"auths": {"registry.acme.test": {"auth": "' + b64("robot:Ty4pL9qW") + '"}}}',
+            b64("robot:Ty4pL9qW"),
+        ),
+        ("the machine learning model has a password field", None),
+        ("root:x:0:0:root:/root:/bin/bash", None),
+        ("at 10:30:45:12:99 the job ran", None),
+        ('{"auths": {"registry.acme.test": {"auth": "' + b64("no-colon") + '"}}}', None),
+    ],
+    "short keyed values": [
+        ("PSWD:=Kp9#x2Lm", "Kp9#x2Lm"),
+        ("token: a8Kx2mQ9", "a8Kx2mQ9"),
+        ("secret=Zq7mW3xK", "Zq7mW3xK"),
+        ("token: abcdefgh", None),  # one class, sequential
+        ("secret=12345678", None),
+        ("token: xxxxxxxx", None),
+        ("PSWD:=########", None),
+        ("publicToken: a8Kx2mQ9", None),
+        ("credentialId: a8Kx2mQ9", None),
+        ("csrf-token: a8Kx2mQ9", None),
+        ("token: --digest", None),
+        ("secret=&quot;abc", None),
+    ],
+}
+# the short keyed detectors see any `password: value` line; the Kubernetes rows test the manifest parser
+FAMILY_DETECTORS = {"kubernetes": [formats.K8S_SECRET_PASSWORD, formats.K8S_SECRET_DATA]}
+CASES = [(family, payload, secret) for family, rows in TABLES.items() for payload, secret in rows]
+
+
+@pytest.mark.parametrize(
+    ("family", "payload", "secret"), CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)]
+)
+def test_format_table(family: str, payload: str, secret: str | None) -> None:
+    values = [v for _, v in found(payload, FAMILY_DETECTORS.get(family))]
+    if secret is None:
+        assert values == [], f"{family}: false positive {values} in {payload!r}"
+    else:
+        assert secret in values, f"{family}: missed {secret!r} in {payload!r} (found {values})"
+
+
+def test_curl_span_is_the_password_only() -> None:
+    assert found("curl -u deploy:Wq9zX3vB https://acme.test") == [("password", "Wq9zX3vB")]
+
+
+def test_secret_types_are_stable() -> None:
+    types = {d.name: d.secret_type for d in formats.all_detectors()}
+    assert set(types.values()) == {"password", "generic_secret"}
+    assert types["bearer-token"] == "generic_secret" and types["sql-password"] == "password"
+    assert len(types) == len(formats.all_detectors())  # unique names
+
+
+@pytest.mark.parametrize(
+    ("identifier", "public"),
+    [("primaryKey", True), ("foreignKey", True), ("bucket_key", True), ("key_vault_name", True),
+     ("credentialId", True), ("publicToken", True), ("csrf-token", True), ("token_type", True),
+     ("api_token", False), ("DB_PASSWORD", False), ("client_secret", False), ("xToken", False)],
+)  # fmt: skip
+def test_public_key_names(identifier: str, public: bool) -> None:
+    assert hard_negatives.is_public_key_name(identifier) is public
+
+
+@pytest.mark.parametrize(
+    ("value", "weak"),
+    [("::=", True), ("--digest", True), ("&quot;x", True), ("<title>Login</title>", True),
+     ("abcdefghijklmnop", True), ("1234567890", True), ("xxxx", True), ("####", True), ("!@#$%^&*", True),
+     ("ENC[AES256_GCM,data:abc]", True), ("-----BEGIN ENCRYPTED PRIVATE KEY-----", True),
+     ("Kp9#x2Lm", False), ("a8Kx2mQ9", False)],
+)  # fmt: skip
+def test_weak_values(value: str, weak: bool) -> None:
+    assert hard_negatives.is_weak_value(value) is weak
+
+
+def test_username_in_password_span() -> None:
+    assert hard_negatives.contains_username("deploy/Wq9zX3vB", "deploy")
+    assert not hard_negatives.contains_username("Wq9zX3vB", "deploy")
+
+
+def test_entropy_floor_grows_with_length() -> None:
+    floors = [formats.min_entropy(n) for n in (4, 6, 8, 12, 16, 64)]
+    assert floors == sorted(floors) and floors[-1] == 3.0
+
+
+MB = 1_000_000
+ADVERSARIAL = [
+    "create user x with ", "identified by ", "password=", "Pwd={", "curl -u a:", "curl --user ",
+    "Authorization: Basic ", "Bearer ", "a ::= ", "x := \"", "setProperty(\"TOKEN\", ", "<token>",
+    "\\\"password\\\": \\\"", "\\nPASSWORD=", "#define TOKEN ", "ConvertTo-SecureString ", "data:\n",
+    "kind: Secret\ndata:\n  password: QUJD\n", "machine h login ", "h:5432:d:u:", "\"auth\": \"", "token: ",
+    "PSWD:=", "a" * 63 + " ",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("unit", ADVERSARIAL)
+def test_linear_time_on_adversarial_input(unit: str) -> None:
+    """Each detector alone, CPU time (a busy shared machine does not fail the bound)."""
+    text = (unit * (MB // len(unit) + 1))[:MB]
+    slow = {}
+    for d in formats.all_detectors():
+        t0 = time.process_time()
+        found(text, [d])
+        if (t := time.process_time() - t0) >= 1.0:
+            slow[d.name] = round(t, 2)
+    assert not slow, f"{unit!r}: CPU seconds per MB {slow}"
+
+
+def test_patterns_have_no_backreferences() -> None:
+    for d in formats.all_detectors():
+        for p in getattr(d, "patterns", ()):
+            assert not re.search(r"\\[1-9]|\(\?P=", p.pattern), d.name
