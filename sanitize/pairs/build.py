@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from ..types import Finding, Pair, Pairs
 from .align import Alignment
 from .config import PairConfig
-from .spans import Doc, prepare_docs
+from .spans import Doc, findings_list, prepare_docs
 from .tokenize import BATCH, Corpus, check_tokenizer, count_blocks, encode, groups, sequence
 
 if TYPE_CHECKING:
@@ -126,7 +126,7 @@ def build_pairs(
     config = config or PairConfig()
     check_tokenizer(tokenizer, config)
     c = Corpus(corpus)
-    findings = list(findings)
+    findings = findings_list(findings, "build_pairs")
     docs = prepare_docs(c, findings, config, tokenizer, model, key)
     if not docs:
         return Pairs((), ())

@@ -32,6 +32,11 @@ class Span:
     members: list[int]
     new_start: int = 0
     new_end: int = 0
+    longest: int = -1  # length of the longest member so far (its type names the span)
+
+    def __post_init__(self) -> None:
+        if self.longest < 0:
+            self.longest = self.end - self.start
 
 
 @dataclasses.dataclass
@@ -69,6 +74,16 @@ class Doc:
         return c - s.end + s.new_end
 
 
+def findings_list(findings: Any, where: str) -> list[Finding]:
+    """``findings`` as a list, refusing what is not a sequence of findings (None, a str, a path)."""
+    if findings is None or isinstance(findings, (str, bytes)) or not hasattr(findings, "__iter__"):
+        raise SanitizeError(
+            f"{where}: findings must be a list of Finding (from scan or find_literal; read a findings "
+            f"file with sanitize.findings.read_findings), got {type(findings).__name__}"
+        )
+    return list(findings)
+
+
 def prepare_docs(
     c: Corpus, findings: Sequence[Finding], config: PairConfig, tokenizer: Any, model: Any, key: str | None
 ) -> dict[int, Doc]:
@@ -97,12 +112,11 @@ def prepare_docs(
                     f"past the end of the document text ({len(text)} characters)"
                 )
             if spans and f.start <= spans[-1].end:  # overlapping or adjacent: merge
-                last = spans[-1]
-                longest = max(last.members, key=lambda j: findings[j].end - findings[j].start)
+                last = spans[-1]  # O(1) per finding: 100k duplicates of one span stay linear
                 last.end = max(last.end, f.end)
                 last.members.append(i)
-                if f.end - f.start > findings[longest].end - findings[longest].start:
-                    last.type = f.type
+                if f.end - f.start > last.longest:
+                    last.type, last.longest = f.type, f.end - f.start
             else:
                 spans.append(Span(f.start, f.end, f.type, [i]))
         doc = Doc(row, findings[members[0]].doc, text, spans)
@@ -138,7 +152,7 @@ def sanitize_texts(
     """
     config = config or PairConfig()
     c = Corpus(corpus)
-    docs = prepare_docs(c, list(findings), config, tokenizer, model, key)
+    docs = prepare_docs(c, findings_list(findings, "sanitize_texts"), config, tokenizer, model, key)
     out: list[str] = []
     for texts in c.batches():
         for text in texts:
