@@ -36,6 +36,9 @@ _EXPORTS: dict[str, str] = {
     "influence_update": "update",
     "unlearn": "update",
     "UpdateConfig": "config",
+    "Regulariser": "implicit",
+    "TrainingLog": "implicit",
+    "trainer_log": "implicit",
 }
 __all__ = [  # keep in sync with _EXPORTS
     "SOLVERS",
@@ -45,10 +48,12 @@ __all__ = [  # keep in sync with _EXPORTS
     "Features",
     "HeadTask",
     "Problem",
+    "Regulariser",
     "Scope",
     "ScopeError",
     "SolveResult",
     "Task",
+    "TrainingLog",
     "UnlearnError",
     "UnlearnResult",
     "UpdateConfig",
@@ -58,6 +63,7 @@ __all__ = [  # keep in sync with _EXPORTS
     "register_solver",
     "select_scope",
     "solve",
+    "trainer_log",
     "unlearn",
 ]
 
@@ -66,6 +72,7 @@ if TYPE_CHECKING:
     from .config import UpdateConfig
     from .curvature import Curvature
     from .grads import Problem, pair_gradient
+    from .implicit import Regulariser, TrainingLog, trainer_log
     from .scope import Scope, ScopeError, select_scope
     from .solvers import SOLVERS, SolveResult, register_solver, solve
     from .tasks import CausalLMTask, Features, HeadTask, Task

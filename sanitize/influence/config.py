@@ -35,8 +35,11 @@ class UpdateConfig(BaseConfig):
         4,
         help="With damping='auto': re-solve with 10x damping up to this many times when no step is admissible.",
     )
-    l2: float = option(
-        0.0, help="L2 coefficient of the training objective (lambda/2 ||theta||^2), part of the curvature."
+    l2: float | str = option(
+        "auto",
+        help="L2 coefficient of the training objective (lambda/2 ||theta||^2), part of the curvature; 'auto' = "
+        "the regulariser the fine-tuning implicitly had (lambda ~ 1/sum of learning rates from a training log, "
+        "else fitted to the stationarity residual toward the reference point).",
     )
     curvature_samples: int = option(
         32,
@@ -110,7 +113,9 @@ class UpdateConfig(BaseConfig):
         for name in ("tau", "damping"):
             if getattr(self, name) != "auto":
                 self._check_range(name, 0.0)
-        for name in ("damping_scale", "l2", "heldout_tol", "min_decrease"):
+        if self.l2 != "auto":
+            self._check_range("l2", 0.0)
+        for name in ("damping_scale", "heldout_tol", "min_decrease"):
             self._check_range(name, 0.0)
         self._check_range("alpha_max", 0.0, low_open=True)
         self._check_range("solver_tol", 0.0, 1.0, low_open=True)

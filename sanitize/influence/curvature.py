@@ -6,8 +6,9 @@ With ``N`` = number of target tokens in the curvature sample ``S`` (sanitized tr
     hessian: C v = (1/N) Σ_b ∇²ℓ_b v                (double backward; indefinite on LoRA)
     fisher:  C v = (1/N) Σ_{z∈S} ∇ℓ(z) ∇ℓ(z)ᵀ v    (empirical Fisher over examples)
 
-(more generally a weighted sum over groups of examples) and the operator applied by the solvers is ``A v = C v + (l2 + damping) v`` (``l2``: the training
-objective's own L2 term λ/2‖θ‖², part of the true curvature; ``damping``: added for stability).
+(more generally a weighted sum over groups of examples) and the operator applied by the solvers is ``A v = C v + l2·M v + damping·v`` (``l2``·M: the training objective's
+regulariser λ/2 (θ-θ_ref)ᵀM(θ-θ_ref), stated or implicit (:mod:`.implicit`), part of the true curvature;
+``metric`` M = diag, default I; ``damping``: added for stability).
 Only ``dense()`` materialises a matrix, and it refuses beyond ``max_dense`` parameters.
 """
 
@@ -24,7 +25,7 @@ CURVATURES = ("ggn", "hessian", "fisher")
 
 
 class Curvature:
-    """``A = C + (l2 + damping) I`` at ``params`` (default: the current parameters).
+    """``A = C + l2·diag(metric) + damping·I`` at ``params`` (default: the current parameters).
 
     ``C`` is the mean over the targets of ``items``, or ``Σ_k w_k Σ_{z∈group_k} C(z)`` for
     ``groups=[(items_k, w_k), ...]`` (the update uses ``(sample, (1 - T_Z/T)/N_S), (Z̃, 1/T)``).
@@ -39,6 +40,7 @@ class Curvature:
         damping: float = 0.0,
         l2: float = 0.0,
         params: Sequence[torch.Tensor] | None = None,
+        metric: torch.Tensor | None = None,
         groups: Sequence[tuple[Sequence[Any], float]] | None = None,
     ) -> None:
         if kind not in CURVATURES:
@@ -49,6 +51,7 @@ class Curvature:
         if not groups:
             raise ValueError("the curvature sample is empty")
         self.problem, self.kind, self.damping, self.l2 = problem, kind, float(damping), float(l2)
+        self.metric = metric  # (P,) or None (= I)
         self.params = [p.detach() for p in (problem.theta0 if params is None else params)]
         # (examples, collated batches, weight per summed loss); batches are collated once and reused
         self.groups = [(g, list(problem.batches(g)), w) for g, w in groups]
@@ -93,8 +96,11 @@ class Curvature:
             return flatten(torch.autograd.grad(dot, leaves))  # (P,) = ∇²ℓ v
 
     def matvec(self, v: torch.Tensor) -> torch.Tensor:
-        """``A v = C v + (l2 + damping) v``."""
-        return self.curvature_vp(v) + (self.l2 + self.damping) * v
+        """``A v = C v + l2·M v + damping·v``."""
+        return self.curvature_vp(v) + self.l2 * self._m(v) + self.damping * v
+
+    def _m(self, v: torch.Tensor) -> torch.Tensor:
+        return v if self.metric is None else self.metric * v  # (P,)
 
     __call__ = matvec
 
@@ -109,13 +115,13 @@ class Curvature:
         return torch.stack(cols, dim=1)  # (P, P)
 
     def mean_eigenvalue(self, probes: int = 8, seed: int = 0) -> float:
-        """Hutchinson estimate of ``trace(C + l2 I) / P`` with Rademacher probes."""
+        """Hutchinson estimate of ``trace(C + l2 M) / P`` with Rademacher probes."""
         gen = torch.Generator(device="cpu").manual_seed(seed)
         total = 0.0
         for _ in range(probes):
             z = (torch.randint(0, 2, (self.numel,), generator=gen) * 2 - 1).to(self.problem.dtype)
             z = z.to(self.problem.device)  # (P,) ±1
-            total += float(torch.dot(z, self.curvature_vp(z) + self.l2 * z))
+            total += float(torch.dot(z, self.curvature_vp(z) + self.l2 * self._m(z)))
         return total / probes / self.numel
 
     def top_eigenvalue(self, iters: int = 20, seed: int = 0, tol: float = 1e-3) -> float:

@@ -39,13 +39,10 @@ the start). Rounds stop when L̂ stops decreasing, when
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import dataclasses
-import math
-import random
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import torch
@@ -53,12 +50,16 @@ from torch import nn
 
 from ..errors import SanitizeError
 from ..types import Pairs, TokenSequence
+from . import implicit
 from .config import UpdateConfig
 from .curvature import Curvature
 from .grads import Problem
+from .implicit import TrainingLog
+from .lmdata import eager, eval_mode, head_features, sample_indices
+from .lmdata import head_features as _head_features  # noqa: F401 - kept for callers of the old name
 from .scope import Scope, head_is_tied, select_scope, untie_head
-from .solvers import solve
-from .tasks import CausalLMTask, Features, HeadTask
+from .steps import newton_step, refusal, step_grid  # noqa: F401 - step_grid re-exported
+from .tasks import CausalLMTask, HeadTask
 
 Monitor = Callable[[nn.Module], float]
 
@@ -124,6 +125,10 @@ def influence_update(
     monitor: Callable[[torch.Tensor], float] | None = None,
     curvature_sample: Sequence[Any] | None = None,
     curvature_twins: Sequence[Any] | None = None,
+    *,
+    reference: torch.Tensor | None = None,
+    known: torch.Tensor | None = None,
+    log: TrainingLog | None = None,
 ) -> tuple[torch.Tensor, dict[str, Any]]:
     """Closed-loop Newton (or gradient) steps on the sanitized objective -> (Δθ flat (P,), metrics).
 
@@ -131,6 +136,8 @@ def influence_update(
     (default: ``sample``; usually a subset, products cost more than gradients) in the curvature.
     ``curvature_twins`` (default: all of ``sanitized``) stands for ``C_Z̃`` in the curvature, reweighted
     by ``T_Z̃ / T_twins``, so that the cost of a product does not grow with the number of pairs.
+    ``reference`` (P,) θ_ref of the fine-tuning where ``known`` (bool (P,); None: everywhere) and ``log``
+    (:class:`~.implicit.TrainingLog`) feed the implicit regulariser when ``config.l2 == 'auto'``.
     ``monitor(theta_flat) -> float`` is called after every accepted round (and once before).
     """
     cfg, T = config, float(n_train_tokens)
@@ -144,36 +151,46 @@ def influence_update(
     twins = sanitized if curvature_twins is None else curvature_twins
     # C_Z̃/T ≈ w_twins Σ_{twins} C: the subset stands for every twin's targets
     w_twins = problem.n_targets(sanitized) / max(problem.n_targets(twins), 1) / T
-    theta0 = problem.flat0()  # (P,)
+    theta0 = problem.flat0()  # (P,) the fine-tuned point θ̂
     metrics: dict[str, Any] = {
         "n_params": problem.numel, "n_pair_targets": t_z, "n_objective_targets": n_s, "n_curvature_targets": n_c,
         "n_curvature_twins": len(twins),
     }  # fmt: skip
+    clock = time.perf_counter()
 
-    # pieces of L̂ and G fixed at θ₀
+    # pieces of L̂ and G fixed at θ̂
     grad_z0 = problem.grad_sum(problem.theta0, originals) / T  # (P,) ∇ℓ(Z)/T
     g0 = problem.grad_sum(problem.theta0, sanitized) / T - grad_z0  # (P,) the influence gradient
     m_s0 = problem.loss_sum(problem.theta0, sample) / n_s
+    grad_ms0 = problem.grad_sum(problem.theta0, sample) / n_s  # (P,) ∇m_S(θ̂)
     corrected = cfg.objective == "corrected"
-    grad_ms0 = problem.grad_sum(problem.theta0, sample) / n_s if corrected else None
     metrics["grad_norm"] = float(g0.norm())
+    # R(θ) = λ/2 (θ-θ_ref)ᵀM(θ-θ_ref); ∇L_train(θ̂) ≈ w·∇m_S + ∇ℓ(Z)/T is what the fit makes stationary
+    reg = implicit.estimate(theta0, w * grad_ms0 + grad_z0, l2=cfg.l2, ref=reference, known=known, log=log)
+    ref = reg.ref if reg.ref is not None else torch.zeros_like(theta0)  # (P,)
+    metrics["regulariser"] = {
+        "lambda": reg.lam,
+        "source": reg.source,
+        "metric": reg.metric is not None,
+        **reg.info,
+    }
 
     def objective_at(theta: torch.Tensor) -> float:
         params, d = problem.params_at(theta), theta - theta0
         m_s = problem.loss_sum(params, sample) / n_s
         z_new = problem.loss_sum(params, sanitized) / T
-        if grad_ms0 is None:  # plain sample estimate
-            return w * m_s + z_new + 0.5 * cfg.l2 * float(theta.dot(theta))
+        if not corrected:  # plain sample estimate
+            return w * m_s + z_new + reg.value(theta - ref)
         lin = float(grad_ms0.dot(d))
-        return w * (m_s - m_s0 - lin) - float(grad_z0.dot(d)) + z_new + 0.5 * cfg.l2 * float(d.dot(d))
+        return w * (m_s - m_s0 - lin) - float(grad_z0.dot(d)) + z_new + reg.value(d)
 
     def gradient_at(theta: torch.Tensor) -> torch.Tensor:
         params = problem.params_at(theta)
         g_s = problem.grad_sum(params, sample) / n_s  # (P,)
         g_new = problem.grad_sum(params, sanitized) / T  # (P,)
-        if grad_ms0 is None:
-            return w * g_s + g_new + cfg.l2 * theta
-        return w * (g_s - grad_ms0) - grad_z0 + g_new + cfg.l2 * (theta - theta0)
+        if not corrected:
+            return w * g_s + g_new + reg.grad(theta - ref)
+        return w * (g_s - grad_ms0) - grad_z0 + g_new + reg.grad(theta - theta0)
 
     n_h = problem.n_targets(heldout) if heldout else 0
 
@@ -191,70 +208,48 @@ def influence_update(
     theta, obj = theta0.clone(), objective_at(theta0)
     metrics["objective_before"] = obj
     damping: float | None = None if cfg.damping == "auto" else float(cfg.damping)
-    floor = damping
-    steps, residuals, iters, monitors, dampings, products = [], [], [], [], [], 0
-    first_decrease, stop = None, "max_rounds"
-    grid = step_grid(cfg.alpha_max, cfg.alpha_points)
-    long_grid = step_grid(cfg.alpha_max, 2 * cfg.alpha_points)
+    if damping is None and reg.lam > 0.0:  # the regulariser is the conditioner: nothing added
+        damping = 0.0
+    floor, tau = damping, None
+    steps, rounds, monitors, products, first_decrease, stop = [], [], [], 0, None, "max_rounds"
+    metrics["setup_seconds"] = time.perf_counter() - clock
     for rnd in range(cfg.max_rounds):
+        clock = time.perf_counter()
         grad = g0 if rnd == 0 else gradient_at(theta)  # (P,) round 0: the influence gradient, both variants
         op = Curvature(
-            problem, kind=cfg.curvature, l2=cfg.l2, params=problem.params_at(theta),
+            problem, kind=cfg.curvature, l2=reg.lam, metric=reg.metric, params=problem.params_at(theta),
             groups=[(curvature_sample, w / n_c), (twins, w_twins)],
         )  # fmt: skip
-        if (
-            damping is None
-        ):  # auto: relative to the mean eigenvalue (Hutchinson), the floor of the LM schedule
-            mean_eig = op.mean_eigenvalue(cfg.hutchinson_probes, seed=cfg.seed)
-            metrics["mean_eigenvalue"] = mean_eig
-            damping = floor = cfg.damping_scale * abs(mean_eig) or 1e-8
+        if damping is None:  # λ = 0: relative to the mean eigenvalue (Hutchinson), floor of the LM schedule
+            metrics["mean_eigenvalue"] = op.mean_eigenvalue(cfg.hutchinson_probes, seed=cfg.seed)
+            damping = floor = cfg.damping_scale * abs(metrics["mean_eigenvalue"]) or 1e-8
+        if cfg.order == 1 and tau is None:
+            tau = cfg.tau if cfg.tau != "auto" else 1.0 / max(op.top_eigenvalue(seed=cfg.seed), 1e-12)
+            metrics["tau"] = float(tau)
         if rnd == 0:
             metrics["damping"] = float(damping)
-        alpha, trials, best = None, [], None
-        # Levenberg-Marquardt: when no step length is admissible, or only a short one (< 0.25), raise the
-        # damping (towards a short gradient step), solve again and keep the better point; a first-round
-        # failure after all tries is a refusal.
-        tries = cfg.damping_tries if cfg.order == 2 and cfg.damping == "auto" else 1
-        for attempt in range(tries):
-            if attempt:
-                damping *= 10.0
-            op.damping = float(damping)
-            if cfg.order == 2:
-                sol = solve(
-                    cfg.solver, op, -grad, tol=cfg.solver_tol, max_iter=_iters(cfg), max_dense=cfg.max_dense
-                )
-                direction, res, its = sol.x, sol.residual, sol.iterations  # (P,)
-            else:
-                if "tau" not in metrics:
-                    tau = cfg.tau if cfg.tau != "auto" else 1.0 / max(op.top_eigenvalue(seed=cfg.seed), 1e-12)
-                    metrics["tau"] = float(tau)
-                direction, res, its = -float(metrics["tau"]) * grad, float("nan"), 0
-            last = attempt == tries - 1 and best is None  # last resort: twice as many, shorter steps
-            a, value, trials = _line_search(
-                cfg, long_grid if last else grid, theta, direction, obj, objective_at, heldout_at, h0
-            )
-            if a is not None and (best is None or value < best[1]):
-                best = (a, value, direction, float(damping), res, its)
-            if best is not None and best[0] >= 0.25:
-                break
-        if best is not None:
-            alpha, new_obj, direction, damping, res, its = best
-            residuals.append(res)
-            iters.append(its)
+        step = newton_step(cfg, op, grad, theta, obj, objective_at, heldout_at, h0, damping, tau)
         products += op.n_products
-        if alpha is None:
+        rounds.append({"products": op.n_products, "residual": step.residual, "iterations": step.iterations,
+                       "alpha": step.alpha, "damping": step.damping, "fallbacks": step.fallbacks,
+                       "seconds": time.perf_counter() - clock})  # fmt: skip
+        if step.alpha is None:
             if rnd == 0:
-                raise UnlearnError(_refusal(cfg, trials, h0))
+                raise UnlearnError(refusal(cfg, step.trials, h0))
             stop = "no admissible step"
             break
-        theta = theta + alpha * direction
-        steps.append(alpha)
-        dampings.append(float(damping))
-        if cfg.damping == "auto" and floor is not None:  # trust the quadratic model more or less next round
+        theta = theta + step.alpha * step.direction
+        steps.append(step.alpha)
+        damping = step.damping
+        if cfg.damping == "auto" and reg.lam == 0.0:  # LM: trust the quadratic model more or less next round
             damping = (
-                max(damping / 10.0, floor) if alpha >= 1.0 else damping * (10.0 if alpha < 0.25 else 1.0)
+                max(damping / 10.0, floor)
+                if step.alpha >= 1.0
+                else damping * (10.0 if step.alpha < 0.25 else 1.0)
             )
-        decrease, obj = obj - new_obj, new_obj
+        elif cfg.damping == "auto":
+            damping = floor  # regularised: every round starts undamped
+        decrease, obj = obj - step.value, step.value
         first_decrease = decrease if first_decrease is None else first_decrease
         if monitor is not None:
             monitors.append(monitor(theta))
@@ -265,71 +260,17 @@ def influence_update(
             stop = "objective converged"
             break
     delta = theta - theta0
+    residuals = [r["residual"] for r in rounds if r["alpha"] is not None]
     metrics.update(
-        rounds=len(steps), step=steps, damping_history=dampings, solver_residual=max((r for r in residuals if r == r), default=None),
-        solver_residuals=residuals, solver_iterations=iters, curvature_products=products,
+        rounds=len(steps), step=steps, damping_history=[r["damping"] for r in rounds if r["alpha"] is not None],
+        solver_residual=max((r for r in residuals if r == r), default=None), solver_residuals=residuals,
+        solver_iterations=[r["iterations"] for r in rounds], curvature_products=products, round_log=rounds,
         update_norm=float(delta.norm()), objective_after=obj, heldout_loss_after=heldout_at(theta), stop=stop,
     )  # fmt: skip
     if monitor is not None:
         metrics["monitor_history"] = monitors
         metrics["monitor_after"] = monitors[-1] if monitors else metrics["monitor_before"]
     return delta, metrics
-
-
-def step_grid(alpha_max: float, points: int, ratio: float = 0.7) -> list[float]:
-    """Geometric grid ``ratio^j`` anchored at the Newton step α = 1, from ≤ alpha_max down (``points`` values)."""
-    top = math.floor(math.log(alpha_max) / math.log(1 / ratio) + 1e-9)  # largest j with ratio^-j <= alpha_max
-    return [ratio**j for j in range(-top, points - top)]
-
-
-def _iters(cfg: UpdateConfig) -> int:
-    return cfg.max_iter * 20 if cfg.solver == "lissa" else cfg.max_iter
-
-
-def _line_search(
-    cfg: UpdateConfig,
-    grid: list[float],
-    theta: torch.Tensor,
-    direction: torch.Tensor,
-    obj: float,
-    objective_at: Callable[[torch.Tensor], float],
-    heldout_at: Callable[[torch.Tensor], float | None],
-    h0: float | None,
-) -> tuple[float | None, float, list[dict[str, Any]]]:
-    """-> (alpha or None, objective at the accepted point, trials)."""
-    trials: list[dict[str, Any]] = []
-    for alpha in grid if cfg.line_search else [1.0]:
-        cand = theta + alpha * direction  # (P,)
-        h = heldout_at(cand)
-        ok = h is None or h0 is None or math.exp(h - h0) - 1.0 <= cfg.heldout_tol
-        value = objective_at(cand) if ok else float("nan")
-        trials.append({"alpha": alpha, "heldout": h, "objective": value, "admissible": ok})
-        if ok and value < obj and cfg.step_rule == "largest":
-            break
-        done = [t["objective"] for t in trials if t["admissible"] and t["objective"] < obj]
-        if ok and done and value > min(done):  # past the minimum along the ray (unimodal): stop
-            break
-    good = [t for t in trials if t["admissible"] and t["objective"] < obj]
-    if not cfg.line_search:  # unchecked step: only the held-out guard applies
-        good = [t for t in trials if t["admissible"]]
-    if not good:
-        return None, obj, trials
-    best = good[0] if cfg.step_rule == "largest" else min(good, key=lambda t: t["objective"])
-    return best["alpha"], best["objective"], trials
-
-
-def _refusal(cfg: UpdateConfig, trials: list[dict[str, Any]], h0: float | None) -> str:
-    worst = [
-        f"alpha={t['alpha']:.3g}: held-out ppl x{math.exp(t['heldout'] - h0):.4f}"
-        for t in trials
-        if t["heldout"] is not None and h0 is not None
-    ]
-    return (
-        "refusing to return a broken model: no step length keeps held-out perplexity within "
-        f"heldout_tol={cfg.heldout_tol} while lowering the sanitized objective "
-        f"({'; '.join(worst[-3:]) or 'no held-out set'}). Try a larger heldout_tol, more curvature_samples or objective_samples, "
-        "or scope='head'."
-    )
 
 
 # -- the public entry point ------------------------------------------------------------------------------
@@ -342,6 +283,8 @@ def unlearn(
     n_train_tokens: int,
     config: UpdateConfig | None = None,
     monitor: Monitor | None = None,
+    reference: nn.Module | None = None,
+    log: TrainingLog | None = None,
 ) -> UnlearnResult:
     """Remove the influence of ``pairs`` (z -> z̃) from ``model``, restricted to ``config.scope``.
 
@@ -352,6 +295,9 @@ def unlearn(
     ``heldout``: sequences for the perplexity guard (None: up to 64 sequences in neither sample);
     ``n_train_tokens``: T, the number of target tokens the fine-tuning loss was normalised by;
     ``monitor(model) -> float``: optional, e.g. max exposure of the secrets (closed-loop ``target``).
+    ``reference``: the model before fine-tuning (same architecture; its scope is θ_ref of the implicit
+    regulariser, e.g. the base model for the head scope; LoRA needs none: B starts at 0);
+    ``log``: what is known about the fine-tuning (:func:`~.implicit.trainer_log` reads a Trainer checkpoint).
     ``model`` is never modified; apply the result with ``result.apply(model)``.
     """
     cfg = config or UpdateConfig()
@@ -386,11 +332,11 @@ def unlearn(
     # the twins' curvature C_Z̃/T: at most k of them (reweighted), so a product costs O(k) sequences however
     # many pairs there are (their gradients and losses still use every pair)
     twin_idx = sample_indices(len(pairs), k, 0, 0, cfg.seed + 1)[0]
-    with _eval_mode(scope.model), _eager(scope.model):
+    with eval_mode(scope.model), eager(scope.model):
         if scope.kind == "head":
             assert scope.module is not None
             problem = Problem(HeadTask("softmax"), scope.module, scope.local_names, cfg.batch_size * 64)
-            feats = _head_features(
+            feats = head_features(
                 scope.model, scope.module, [originals, sanitized, sample, list(heldout)], cfg
             )
             data = dict(zip(("originals", "sanitized", "sample", "heldout"), feats))
@@ -405,6 +351,11 @@ def unlearn(
                 "curvature": curvature_sample,
             }
 
+        ref_params = (
+            list(select_scope(reference, cfg.scope, cfg.params).params.values()) if reference else None
+        )
+        ref, known = implicit.reference_vector(scope.names, problem.theta0, ref_params)
+
         def result_for(flat: torch.Tensor) -> UnlearnResult:
             return _result(scope, problem, flat, {}, cfg)
 
@@ -417,6 +368,7 @@ def unlearn(
         delta, metrics = influence_update(
             problem, data["originals"], data["sanitized"], data["sample"], data["heldout"] or None,
             n_train_tokens, cfg, flat_monitor, data["curvature"], [data["sanitized"][i] for i in twin_idx],
+            reference=ref, known=known, log=log,
         )  # fmt: skip
     metrics.update(
         heldout_source=heldout_source, n_pairs=len(pairs), curvature_excluded=n_given - len(curvature),
@@ -425,84 +377,9 @@ def unlearn(
     return _result(scope, problem, delta, metrics, cfg)
 
 
-def sample_indices(
-    n: int, k_curvature: int, k_objective: int, n_heldout: int, seed: int
-) -> tuple[list[int], list[int], list[int]]:
-    """Split ``range(n)`` -> (curvature, objective, held-out) sorted index lists, from one seeded permutation.
-
-    The curvature sample comes first (``k_curvature``), then up to ``n_heldout`` held-out indices (disjoint
-    from both samples), then the rest of the objective sample, which contains the curvature sample and has
-    ``max(k_objective, k_curvature)`` indices (fewer when ``n`` is too small).
-    """
-    order = random.Random(seed).sample(range(n), n)
-    k = min(k_curvature, n)
-    n_hold = min(n_heldout, n - k)
-    held, rest = order[k : k + n_hold], order[:k] + order[k + n_hold :]
-    return sorted(order[:k]), sorted(rest[: max(k_objective, k)]), sorted(held)
-
-
 def _result(
     scope: Scope, problem: Problem, flat: torch.Tensor, metrics: dict[str, Any], cfg: Any
 ) -> UnlearnResult:
     tensors = problem.params_at(flat.detach())
     delta = {name: t.clone() for name, t in zip(scope.names, tensors)}
     return UnlearnResult(delta=delta, scope=scope.info(), metrics=metrics, config=cfg)
-
-
-def _head_features(
-    model: nn.Module, head: nn.Module, groups: list[list[TokenSequence]], cfg: UpdateConfig
-) -> list[list[Features]]:
-    """Inputs of the output head at every target position, one transformer pass per batch."""
-    captured: list[torch.Tensor] = []
-    hook = head.register_forward_hook(lambda _m, inputs, _o: captured.append(inputs[0].detach()))
-    task, device = CausalLMTask(), next(head.parameters()).device
-    out: list[list[Features]] = []
-    try:
-        with torch.no_grad():
-            for items in groups:
-                feats: list[Features] = []
-                for start in range(0, len(items), cfg.batch_size):
-                    chunk = items[start : start + cfg.batch_size]
-                    batch = task.collate(chunk, device)
-                    captured.clear()
-                    model(input_ids=batch.input_ids, attention_mask=batch.attention_mask)
-                    hidden = captured[-1]  # (B, L, d) inputs of the head
-                    for i, seq in enumerate(chunk):
-                        pos = [t for t in range(1, len(seq)) if seq.loss_mask[t]]  # targets t >= 1
-                        x = hidden[i, [t - 1 for t in pos]]  # (n, d): the state predicting token t
-                        y = batch.input_ids[i, pos]  # (n,)
-                        feats.append(Features(x, y))
-                out.append(feats)
-    finally:
-        hook.remove()
-    return out
-
-
-@contextlib.contextmanager
-def _eval_mode(model: nn.Module) -> Iterator[None]:
-    modes = [(m, m.training) for m in model.modules()]
-    model.eval()
-    try:
-        yield
-    finally:
-        for m, mode in modes:
-            m.training = mode
-
-
-@contextlib.contextmanager
-def _eager(model: nn.Module) -> Iterator[None]:
-    """torch.func.jvp needs eager attention (SDPA kernels have no forward-mode AD)."""
-    config = getattr(model, "config", None)
-    old = getattr(config, "_attn_implementation", None)
-    if config is None or old in (None, "eager"):
-        yield
-        return
-    setter = getattr(model, "set_attn_implementation", None)
-    try:
-        if callable(setter):
-            setter("eager")
-        yield
-    finally:
-        if callable(setter):
-            with contextlib.suppress(Exception):
-                setter(old)

@@ -1,0 +1,128 @@
+"""Step control of the influence update: one Newton (or gradient) step with its line search.
+
+Each round solves ``A Δ = -G`` with ``A = w·C_{S_C} + C_Z̃/T + λM + damping·I`` (:mod:`.curvature`) and
+searches α on the grid ``0.7^j ≤ alpha_max`` (α = 1 included) for the α that minimises the objective
+estimate L̂ (or the largest α that decreases it, ``step_rule="largest"``) among those whose held-out
+perplexity stays within ``heldout_tol`` of the model before the update.
+
+With the regulariser of the fine-tuning (λ > 0, :mod:`.implicit`) A is well conditioned by construction:
+no damping is added and the solver's budget (``max_iter`` products) is fixed up front. Only when no α is
+admissible is the step re-solved once with ``damping = 9λ`` (a trust region 10x tighter), reported in
+``fallbacks``. With λ = 0 (an unregularised objective stated as ``l2=0``) the old Levenberg-Marquardt
+schedule applies: damping from ``damping_scale ×`` the Hutchinson mean eigenvalue, x10 up to
+``damping_tries`` times while no α (or only α < 0.25) is admissible.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable
+from typing import Any
+
+import torch
+
+from .config import UpdateConfig
+from .curvature import Curvature
+from .solvers import solve
+
+
+@dataclasses.dataclass
+class Step:
+    alpha: float | None  # None: no admissible step length
+    value: float  # objective estimate at the accepted point
+    direction: torch.Tensor  # (P,)
+    damping: float
+    residual: float  # solver's relative residual
+    iterations: int
+    trials: list[dict[str, Any]]
+    fallbacks: int  # re-solves with more damping
+
+
+def newton_step(
+    cfg: UpdateConfig, op: Curvature, grad: torch.Tensor, theta: torch.Tensor, obj: float,
+    objective_at: Callable[[torch.Tensor], float], heldout_at: Callable[[torch.Tensor], float | None],
+    h0: float | None, damping: float, tau: float | None,
+) -> Step:  # fmt: skip
+    """Solve for the direction at ``damping``, line-search it; re-solve with more damping if nothing is admissible."""
+    grid, long_grid = (
+        step_grid(cfg.alpha_max, cfg.alpha_points),
+        step_grid(cfg.alpha_max, 2 * cfg.alpha_points),
+    )
+    regularised = op.l2 > 0.0
+    if cfg.order != 2 or cfg.damping != "auto":
+        tries = 1
+    else:
+        tries = 2 if regularised else cfg.damping_tries
+    best: Step | None = None
+    trials: list[dict[str, Any]] = []
+    for attempt in range(tries):
+        if attempt:  # regularised: one trust-region retry at 10x (λ + damping); else x10 damping (LM)
+            damping = 9.0 * op.l2 + 10.0 * damping if regularised else 10.0 * damping
+        op.damping = float(damping)
+        if cfg.order == 2:
+            sol = solve(
+                cfg.solver, op, -grad, tol=cfg.solver_tol, max_iter=_iters(cfg), max_dense=cfg.max_dense
+            )
+            direction, res, its = sol.x, sol.residual, sol.iterations  # (P,)
+        else:
+            direction, res, its = -float(tau) * grad, float("nan"), 0  # (P,)
+        last = attempt == tries - 1 and best is None and tries > 1  # last resort: longer grid, shorter steps
+        a, value, trials = line_search(cfg, long_grid if last else grid, theta, direction, obj, objective_at,
+                                       heldout_at, h0)  # fmt: skip
+        if a is not None and (best is None or value < best.value):
+            best = Step(a, value, direction, float(damping), res, its, trials, attempt)
+        if best is not None and (regularised or best.alpha >= 0.25):
+            break
+    return best or Step(None, obj, torch.zeros_like(grad), float(damping), float("nan"), 0, trials, tries - 1)
+
+
+def step_grid(alpha_max: float, points: int, ratio: float = 0.7) -> list[float]:
+    """Geometric grid ``ratio^j`` anchored at the Newton step α = 1, from ≤ alpha_max down (``points`` values)."""
+    top = math.floor(math.log(alpha_max) / math.log(1 / ratio) + 1e-9)  # largest j with ratio^-j <= alpha_max
+    return [ratio**j for j in range(-top, points - top)]
+
+
+def _iters(cfg: UpdateConfig) -> int:
+    return cfg.max_iter * 20 if cfg.solver == "lissa" else cfg.max_iter
+
+
+def line_search(
+    cfg: UpdateConfig, grid: list[float], theta: torch.Tensor, direction: torch.Tensor, obj: float,
+    objective_at: Callable[[torch.Tensor], float], heldout_at: Callable[[torch.Tensor], float | None],
+    h0: float | None,
+) -> tuple[float | None, float, list[dict[str, Any]]]:  # fmt: skip
+    """-> (alpha or None, objective at the accepted point, trials)."""
+    trials: list[dict[str, Any]] = []
+    for alpha in grid if cfg.line_search else [1.0]:
+        cand = theta + alpha * direction  # (P,)
+        h = heldout_at(cand)
+        ok = h is None or h0 is None or math.exp(h - h0) - 1.0 <= cfg.heldout_tol
+        value = objective_at(cand) if ok else float("nan")
+        trials.append({"alpha": alpha, "heldout": h, "objective": value, "admissible": ok})
+        if ok and value < obj and cfg.step_rule == "largest":
+            break
+        done = [t["objective"] for t in trials if t["admissible"] and t["objective"] < obj]
+        if ok and done and value > min(done):  # past the minimum along the ray (unimodal): stop
+            break
+    good = [t for t in trials if t["admissible"] and t["objective"] < obj]
+    if not cfg.line_search:  # unchecked step: only the held-out guard applies
+        good = [t for t in trials if t["admissible"]]
+    if not good:
+        return None, obj, trials
+    best = good[0] if cfg.step_rule == "largest" else min(good, key=lambda t: t["objective"])
+    return best["alpha"], best["objective"], trials
+
+
+def refusal(cfg: UpdateConfig, trials: list[dict[str, Any]], h0: float | None) -> str:
+    worst = [
+        f"alpha={t['alpha']:.3g}: held-out ppl x{math.exp(t['heldout'] - h0):.4f}"
+        for t in trials
+        if t["heldout"] is not None and h0 is not None
+    ]
+    return (
+        "refusing to return a broken model: no step length keeps held-out perplexity within "
+        f"heldout_tol={cfg.heldout_tol} while lowering the sanitized objective "
+        f"({'; '.join(worst[-3:]) or 'no held-out set'}). Try a larger heldout_tol, more curvature_samples or objective_samples, "
+        "or scope='head'."
+    )
