@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Iterator
 
@@ -18,7 +19,7 @@ from .filters import (
     is_uuid,
     is_version,
 )
-from .passwords import _AFTER_KEY, _COMPONENTS, identifier_bounds
+from .passwords import _AFTER_KEY, _COMPONENTS, IDENT_REACH, identifier_bounds
 
 KEYWORDS = ("secret", "token", "key", "credential", "auth", "bearer", "signature", "salt")
 _KEYWORD = re.compile("(?i:" + "|".join(KEYWORDS) + ")")
@@ -38,8 +39,14 @@ _NEARBY = re.compile(
 )
 _VALUE_CHARS = re.compile(r"^[A-Za-z0-9+/=_\-.~:!@#$%^*]{16,256}$")
 MIN_ENTROPY = 3.0
+# farthest a value can end from its keyword's start: the identifier walk, _NEARBY's three lines
+# of prose and its 256-character value (with room to spare)
+_REACH = IDENT_REACH + 1024
+_MEMO = 4096  # at most this many rejected values remembered per window
+_MIN_DISTINCT = 8  # 2 ** MIN_ENTROPY: fewer distinct characters cannot reach MIN_ENTROPY bits
 
 
+@functools.lru_cache(maxsize=4096)  # a flood repeats one identifier: judge it once
 def is_secret_key(identifier: str) -> bool:
     parts = {c.lower() for c in _COMPONENTS.findall(identifier)}
     return parts.isdisjoint(_NOT_SECRET_WORDS) and not parts.isdisjoint(SECRET_WORDS)
@@ -47,7 +54,11 @@ def is_secret_key(identifier: str) -> bool:
 
 def generic_value_ok(value: str) -> bool:
     """Long, one token, random-looking, and none of the hard negatives."""
-    if not _VALUE_CHARS.match(value) or is_placeholder(value) or is_example_key(value):
+    # Cheapest first (all must hold): fewer than 8 distinct characters means an entropy below
+    # log2(7) < MIN_ENTROPY, decided in C; a flood of one assignment ("key=key=...") stops here.
+    if len(set(value)) < _MIN_DISTINCT or not _VALUE_CHARS.match(value):
+        return False
+    if is_placeholder(value) or is_example_key(value):
         return False
     if is_uuid(value) or is_version(value) or is_timestamp(value) or is_code_reference(value):
         return False
@@ -84,8 +95,10 @@ def keyword_spans(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
 class GenericSecretDetector(Detector):
     def find(self, text: str, start: int, end: int) -> Iterator[Span]:
         pos = start
+        rejected: set[str] = set()  # values already judged in this window (a flood repeats them)
+        dull_from = dull_to = -1  # keywords starting here have values inside a low-diversity run
         for ks, ke in keyword_spans(text, start, end):
-            if ks < pos:
+            if ks < pos or dull_from <= ks < dull_to:
                 continue
             i, j = identifier_bounds(text, ks, ke)
             ident = text[i:j]
@@ -107,9 +120,22 @@ class GenericSecretDetector(Detector):
                 e = amp if amp >= 0 else e
             while name == "bare" and e > s and text[e - 1] in ".,;:)]}'\"":
                 e -= 1
-            if generic_value_ok(text[s:e]):
+            value = text[s:e]
+            if value in rejected:
+                continue
+            if generic_value_ok(value):
                 pos = e
                 yield s, e, 0.75
+                continue
+            if len(rejected) < _MEMO:
+                rejected.add(value)
+            chars = set(value)
+            if len(chars) < _MIN_DISTINCT:
+                # every value within the run of these characters from s has as few distinct ones,
+                # hence too little entropy: skip the keywords whose values cannot leave the run
+                # ("key=key=key=..." is one look, not one per keyword)
+                run = re.compile("[" + "".join(map(re.escape, sorted(chars))) + "]*").match(text, s, end)
+                dull_from, dull_to = s, run.end() - _REACH if run is not None else -1
 
 
 GENERIC_SECRET = GenericSecretDetector(
