@@ -95,3 +95,78 @@ def test_hub_id_offline(tmp_path: Path) -> None:
         ModelLoadError, match=r"cannot load model from 'some-org/tiny-model' \(hub id \(HF_HUB_OFFLINE=1"
     ):
         load_model("some-org/tiny-model")
+
+
+# -- issue 17: broken files are errors naming them, not tracebacks -----------------------------------
+def _corrupt(path: Path, how: str) -> None:
+    import struct
+
+    data = path.read_bytes()
+    path.write_bytes(
+        {"empty": b"", "truncated": data[:1000], "tail cut": data[:-100],
+         "huge header": struct.pack("<Q", 2**60) + data[8:],
+         "not json": struct.pack("<Q", 10) + b"not json!!" + b"\0" * 100}[how]
+    )  # fmt: skip
+
+
+CORRUPTIONS = ["empty", "truncated", "tail cut", "huge header", "not json"]
+
+
+@pytest.mark.parametrize("how", CORRUPTIONS)
+def test_corrupt_base_weights(how: str, gpt2_dir: str, tmp_path: Path) -> None:
+    import shutil
+
+    base = tmp_path / "base"
+    shutil.copytree(gpt2_dir, base)
+    _corrupt(base / "model.safetensors", how)
+    with pytest.raises(ModelLoadError, match=r"model.safetensors"):
+        load_model(base)
+
+
+@pytest.mark.parametrize("how", CORRUPTIONS)
+def test_corrupt_adapter_weights(how: str, gpt2_dir: str, tmp_path: Path) -> None:
+    model, _ = load_model(gpt2_dir)
+    _lora(model, "gpt2").save_pretrained(tmp_path / "adapter")
+    _corrupt(tmp_path / "adapter" / "adapter_model.safetensors", how)
+    with pytest.raises(ModelLoadError, match=r"adapter.*adapter_model.safetensors"):
+        load_model(gpt2_dir, adapter=tmp_path / "adapter")
+
+
+def test_missing_tokenizer_is_named(gpt2_dir: str, tmp_path: Path) -> None:
+    import shutil
+
+    base = tmp_path / "base"
+    shutil.copytree(
+        gpt2_dir, base, ignore=shutil.ignore_patterns("tokenizer*", "vocab*", "merges*", "special*")
+    )
+    with pytest.raises(ModelLoadError, match=rf"no tokenizer in {base}"):
+        load_model(base)
+
+
+def test_adapter_of_another_base_is_warned_about(
+    gpt2_dir: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import json
+    import shutil
+
+    model, _ = load_model(gpt2_dir)
+    _lora(model, "gpt2").save_pretrained(tmp_path / "adapter")
+    config = tmp_path / "adapter" / "adapter_config.json"
+    config.write_text(
+        json.dumps({**json.loads(config.read_text()), "base_model_name_or_path": "org/other-model"})
+    )
+    with caplog.at_level("WARNING", logger="sanitize.models"):
+        load_model(gpt2_dir, adapter=tmp_path / "adapter")
+    assert "org/other-model" in caplog.text and gpt2_dir in caplog.text
+    caplog.clear()
+    copy = tmp_path / "copy" / Path(gpt2_dir).name  # the same model moved elsewhere: no warning
+    shutil.copytree(gpt2_dir, copy)
+    config.write_text(json.dumps({**json.loads(config.read_text()), "base_model_name_or_path": gpt2_dir}))
+    with caplog.at_level("WARNING", logger="sanitize.models"):
+        load_model(copy, adapter=tmp_path / "adapter")
+    assert caplog.text == ""
+
+
+def test_none_is_refused_at_the_boundary() -> None:
+    with pytest.raises(ModelLoadError, match="base must be a directory or hub id, got NoneType"):
+        load_model(None)  # type: ignore[arg-type]
