@@ -53,6 +53,20 @@ class Inputs:
             raise PipelineError("base: a model directory, hub id or model is required (got None)")
         if self.data is None:
             raise PipelineError("data: the training data is required (got None)")
+        for name in ("data", "heldout"):
+            value = getattr(self, name)
+            if value is not None and not (
+                isinstance(value, (str, os.PathLike, list, tuple)) or is_dataset(value)
+            ):
+                raise PipelineError(
+                    f"{name}: expected a path, a datasets.Dataset or a list of texts, got {type(value).__name__}"
+                )
+        if self.adapter is not None and not isinstance(self.adapter, (str, os.PathLike)):
+            raise PipelineError(f"adapter: expected a directory path, got {type(self.adapter).__name__}")
+        if not _findings_source_ok(self.findings):
+            raise PipelineError(
+                f"findings: expected a findings JSONL path or a list of Finding, got {type(self.findings).__name__}"
+            )
         secrets = self.secrets
         if isinstance(secrets, (str, bytes)):
             raise PipelineError("secrets must be a list of strings, got a single string (wrap it: [secret])")
@@ -89,6 +103,12 @@ class Inputs:
             "findings_source": self.findings_source,
             "n_literal_secrets": len(self.secrets),
         }
+
+
+def _findings_source_ok(findings: Any) -> bool:
+    if findings is None or isinstance(findings, (str, os.PathLike)):
+        return True
+    return isinstance(findings, (list, tuple)) and all(isinstance(f, Finding) for f in findings)
 
 
 @dataclasses.dataclass
@@ -154,6 +174,8 @@ def prepare_inputs(inputs: Inputs, configs: StageConfigs, stages: Stages, tokeni
             model = inputs.base
             if tokenizer is None:
                 raise PipelineError("an in-memory base model needs its tokenizer (tokenizer=...)")
+        configs = fit_context(configs, model)
+        pair_config = configs.pairs
         corpus = read_corpus(inputs.data, configs.corpus)
         texts = list(corpus["text"])
         if not texts or not any(t.strip() for t in texts):
@@ -190,6 +212,35 @@ def prepare_inputs(inputs: Inputs, configs: StageConfigs, stages: Stages, tokeni
 
 
 # -- input checks ------------------------------------------------------------------------------------
+def model_context(model: Any) -> int | None:
+    """The model's context in tokens (``max_position_embeddings`` / ``n_positions``), None if unknown."""
+    config = getattr(model, "config", None)
+    for name in ("max_position_embeddings", "n_positions", "n_ctx"):
+        value = getattr(config, name, None)
+        if isinstance(value, int) and value > 0:
+            return value
+    return None
+
+
+def fit_context(configs: StageConfigs, model: Any) -> StageConfigs:
+    """Record mode truncates at ``min(pairs.max_length, model context)``, as training had to (a longer
+    sequence cannot go through the model); packed blocks longer than the context are refused."""
+    ctx, pairs = model_context(model), configs.pairs
+    if ctx is None:
+        return configs
+    if pairs.mode == "packed" and pairs.block_size > ctx:
+        raise PipelineError(
+            f"pairs.block_size {pairs.block_size} is longer than the model's context ({ctx} tokens): "
+            "training cannot have used such blocks; pass the block size used in training (--block-size)"
+        )
+    if pairs.mode == "record" and pairs.max_length > ctx:
+        log.info(
+            "pairs.max_length %d > the model's context: sequences are truncated at %d", pairs.max_length, ctx
+        )
+        configs = dataclasses.replace(configs, pairs=dataclasses.replace(pairs, max_length=ctx))
+    return configs
+
+
 def check_findings(findings: Sequence[Finding], texts: Sequence[str], where: str = "findings") -> None:
     """Every finding must name an existing document and a span inside its text."""
     for i, f in enumerate(findings):

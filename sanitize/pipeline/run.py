@@ -74,6 +74,7 @@ def sanitize_model(
         configs = dataclasses.replace(configs, update=dataclasses.replace(configs.update, scope=scope))
     stages = Stages(progress)
     job = prepare_inputs(inputs, configs, stages)
+    configs = job.configs  # as used: pairs.max_length fitted to the model's context
     update, new_model = _update(job, stages)
 
     rows: list[SecretRow] = []
