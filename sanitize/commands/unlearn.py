@@ -125,7 +125,10 @@ def run(args: argparse.Namespace) -> int:
     import json
     import sys
 
-    result = run_pipeline(args)
+    from ..files import sigterm_as_exit
+
+    with sigterm_as_exit():  # a killed run removes its temporaries (OUT's, the corpus' Arrow copy)
+        result = run_pipeline(args)
     if args.json:
         json.dump(result.report.to_dict(), sys.stdout, indent=2)
         print()
