@@ -139,3 +139,37 @@ def test_temporary_is_private_until_complete(tmp_path: Path) -> None:
     out = tmp_path / "out"
     with atomic_output_dir(out) as tmp:
         assert tmp.stat().st_mode & 0o077 == 0
+
+
+KILLED = """
+import sys, time
+from pathlib import Path
+from sanitize.data import load_corpus, private_cache_dir
+from sanitize.files import sigterm_as_exit
+from sanitize.outdir import atomic_output_dir
+with sigterm_as_exit():
+    load_corpus(sys.argv[1])
+    with atomic_output_dir(sys.argv[2]) as tmp:
+        (tmp / "adapter_model.safetensors").write_bytes(b"partial")
+        print(private_cache_dir(), tmp, flush=True)
+        time.sleep(120)
+"""
+
+
+def test_a_killed_run_leaves_no_temporary(tmp_path: Path) -> None:
+    """SIGTERM while OUT is being written: neither OUT's temporary nor the corpus' Arrow copy stays."""
+    import signal
+    import subprocess
+    import sys
+
+    data = tmp_path / "train.jsonl"
+    data.write_text('{"text": "password=Tr0ub4dor&3-horse"}\n')
+    proc = subprocess.Popen(
+        [sys.executable, "-c", KILLED, str(data), str(tmp_path / "out")], stdout=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None
+    private, tmp = map(Path, proc.stdout.readline().split())
+    assert private.is_dir() and tmp.is_dir()
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=60) == 143
+    assert not private.exists() and not tmp.exists() and not (tmp_path / "out").exists()
