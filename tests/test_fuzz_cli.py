@@ -1,5 +1,6 @@
-"""Generated CLI invocations (hypothesis) of ``scan``, ``inspect``, ``exposure`` and ``canary insert``
-over random corpora (JSONL/CSV/TXT, random bytes, invalid UTF-8, planted secrets), random flags and
+"""Generated CLI invocations (hypothesis) of ``scan``, ``inspect``, ``exposure``, ``canary insert`` and
+``unlearn`` (its failure paths: broken models, outputs over inputs, bad findings and flags) over
+random corpora (JSONL/CSV/TXT, random bytes, invalid UTF-8, planted secrets), random flags and
 output paths (the input itself, inside the input folder, a missing parent, a directory, /proc).
 
 Every run must: exit 0 or 2 (2 with an ``error:`` line), print no traceback, write no plaintext of a
@@ -255,3 +256,100 @@ def test_cli_fuzz(model_dir: str, inv: dict[str, Any]) -> None:
         if code == 0 and inv["command"] == "canary":
             truth = Path(argv[argv.index("--truth") + 1])
             assert truth.stat().st_mode & 0o777 == 0o600
+
+
+# -- sanitize unlearn: the cheap failure paths (and, when everything is valid, a fast real run) -------
+BASE_KINDS = ("good", "good", "missing", "empty-weights", "truncated-weights", "no-tokenizer")
+UNLEARN_OUTS = ("good", "good", "base", "inside-base", "data", "around-data", "directory-full", "proc")
+
+
+SIDE_FILES = (
+    b'{"doc": 0, "start": 0, "end": 4, "type": "pin"}\n',
+    b'{"doc": 99, "start": 0, "end": 4, "type": "x"}\n',
+    b'{"doc": 0, "start": 5, "end": 2, "type": "x"}\n',
+    b"[1, 2]\n",
+)
+UNLEARN_FLAGS = (
+    ["--mode", "packed"], ["--max-length", "0"], ["--scope", "params"], ["--update.l2", "-1"],
+    ["--pipeline.heldout_fraction", "2"], ["--text-field", "nope"],
+)  # fmt: skip
+
+
+@st.composite
+def unlearn_invocation(draw: Any) -> dict[str, Any]:
+    return {
+        "files": draw(corpus_files()),
+        "base": draw(st.sampled_from(BASE_KINDS)),
+        "out": draw(st.sampled_from(UNLEARN_OUTS)),
+        "overwrite": draw(st.booleans()),
+        "source": draw(st.sampled_from(["secret", "findings", "scan"])),
+        "secret": draw(st.sampled_from(["Tr0ub4dor&3xyz", "4539 1488 0343 6467", "", "absent-secret"])),
+        "side_file": draw(st.one_of(junk, st.sampled_from(SIDE_FILES))),
+        "extra": draw(st.lists(st.sampled_from(UNLEARN_FLAGS), max_size=1)),
+    }
+
+
+def _unlearn_base(kind: str, root: Path, model_dir: str) -> Path:
+    import shutil
+
+    base = root / "base"
+    if kind == "missing":
+        return base
+    ignore = shutil.ignore_patterns("tokenizer*") if kind == "no-tokenizer" else None
+    shutil.copytree(model_dir, base, ignore=ignore)
+    weights = base / "model.safetensors"
+    if kind == "empty-weights":
+        weights.write_bytes(b"")
+    elif kind == "truncated-weights":
+        weights.write_bytes(weights.read_bytes()[:-64])
+    return base
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(inv=unlearn_invocation())
+def test_unlearn_fuzz(model_dir: str, inv: dict[str, Any]) -> None:
+    with tempfile.TemporaryDirectory(prefix="sanitize-fuzz-") as tmp:
+        root = Path(tmp)
+        for d in ("in", "side"):
+            (root / d).mkdir()
+        for name, data in inv["files"]:
+            (root / "in" / name).write_bytes(data)
+        base = _unlearn_base(inv["base"], root, model_dir)
+        (root / "side" / "f.jsonl").write_bytes(inv["side_file"])
+        (root / "side" / "cfg.yaml").write_text(
+            "update: {curvature_samples: 2, max_iter: 1}\npipeline: {verify: false, plots: false}\n"
+        )
+        full = root / "full"
+        full.mkdir()
+        (full / "keep.txt").write_text("keep")
+        out = {
+            "good": root / "out", "base": base, "inside-base": base / "out", "data": root / "in",
+            "around-data": root, "directory-full": full, "proc": Path("/proc/sanitize-out"),
+        }[inv["out"]]  # fmt: skip
+        argv = ["unlearn", "--base", str(base), "--data", str(root / "in"), "--out", str(out)]
+        argv += ["--config", str(root / "side" / "cfg.yaml"), *[a for x in inv["extra"] for a in x]]
+        argv += ["--overwrite"] if inv["overwrite"] else []
+        if inv["source"] == "secret":
+            argv += ["--secret", inv["secret"]]
+        elif inv["source"] == "findings":
+            argv += ["--findings", str(root / "side" / "f.jsonl")]
+        watched = ("in", "side", "base", "full")
+        before = {d: _snapshot(root / d) for d in watched if (root / d).exists()}
+
+        code, stdout, err = _run(argv)
+
+        assert code in (0, 2), (argv, code, err)
+        assert "Traceback" not in stdout + err, (argv, err)
+        if code == 2:
+            assert "error:" in err, (argv, err)
+        assert {d: _snapshot(root / d) for d in before} == before, argv  # inputs untouched
+        leftovers = [p.name for p in root.rglob("*") if ".tmp-" in p.name or ".old-" in p.name]
+        assert not leftovers, (argv, leftovers)
+        shown = stdout + err
+        if code == 0:
+            for p in out.rglob("*"):
+                if p.suffix in (".json", ".jsonl", ".md") and not p.name.startswith("tokenizer"):
+                    shown += p.read_text(encoding="utf-8", errors="replace")
+        for secret in PLANTED:
+            for form in _forms(secret):
+                assert form not in shown, (argv, form)
