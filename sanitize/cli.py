@@ -74,8 +74,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=(logging.WARNING, logging.INFO, logging.DEBUG)[min(args.verbose, 2)],
         format="%(levelname)s %(name)s: %(message)s",
     )
+    from .files import sigterm_as_exit
+
     try:
-        return int(args.run(args) or 0)
+        with sigterm_as_exit():  # a killed command removes its temporaries (outputs, private corpus copies)
+            return int(args.run(args) or 0)
     except SanitizeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code

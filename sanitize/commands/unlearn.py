@@ -125,10 +125,7 @@ def run(args: argparse.Namespace) -> int:
     import json
     import sys
 
-    from ..files import sigterm_as_exit
-
-    with sigterm_as_exit():  # a killed run removes its temporaries (OUT's, the corpus' Arrow copy)
-        result = run_pipeline(args)
+    result = run_pipeline(args)  # cli.main turns SIGTERM into an exit that removes temporaries
     if args.json:
         json.dump(result.report.to_dict(), sys.stdout, indent=2)
         print()
