@@ -41,6 +41,13 @@ class UpdateConfig(BaseConfig):
         "the regulariser the fine-tuning implicitly had (lambda ~ 1/sum of learning rates from a training log, "
         "else fitted to the stationarity residual toward the reference point).",
     )
+    anchor: str = option(
+        "stationary",
+        choices=("stationary", "reference"),
+        help="'stationary' = the influence step, assuming the fine-tuned point is stationary for loss + "
+        "regulariser; 'reference' = a Newton step on the sanitized loss + regulariser with its measured "
+        "gradient, solved from the reference point (directions the retained data does not determine go back).",
+    )
     curvature_samples: int = option(
         32,
         help="Retained training sequences sampled for the curvature (products cost most: keep it small); also "

@@ -42,9 +42,13 @@ class Step:
 def newton_step(
     cfg: UpdateConfig, op: Curvature, grad: torch.Tensor, theta: torch.Tensor, obj: float,
     objective_at: Callable[[torch.Tensor], float], heldout_at: Callable[[torch.Tensor], float | None],
-    h0: float | None, damping: float, tau: float | None,
+    h0: float | None, damping: float, tau: float | None, start: torch.Tensor | None = None,
 ) -> Step:  # fmt: skip
-    """Solve for the direction at ``damping``, line-search it; re-solve with more damping if nothing is admissible."""
+    """Solve for the direction at ``damping``, line-search it; re-solve with more damping if nothing is admissible.
+
+    ``start`` (P,): the solver's initial guess for Δ (default 0); what a bounded solve leaves unresolved
+    (the flattest directions) stays there, e.g. ``-(θ - θ_ref)`` on the known coordinates: back at the
+    reference, where retraining leaves a direction it never moves."""
     grid, long_grid = (
         step_grid(cfg.alpha_max, cfg.alpha_points),
         step_grid(cfg.alpha_max, 2 * cfg.alpha_points),
@@ -61,10 +65,12 @@ def newton_step(
             damping = 9.0 * op.l2 + 10.0 * damping if regularised else 10.0 * damping
         op.damping = float(damping)
         if cfg.order == 2:
+            rhs = -grad if start is None else -grad - op.matvec(start)  # (P,) A(Δ - start) = -G - A·start
             sol = solve(
-                cfg.solver, op, -grad, tol=cfg.solver_tol, max_iter=_iters(cfg), max_dense=cfg.max_dense
+                cfg.solver, op, rhs, tol=cfg.solver_tol, max_iter=_iters(cfg), max_dense=cfg.max_dense
             )
-            direction, res, its = sol.x, sol.residual, sol.iterations  # (P,)
+            direction = sol.x if start is None else start + sol.x  # (P,)
+            res, its = sol.residual, sol.iterations
         else:
             direction, res, its = -float(tau) * grad, float("nan"), 0  # (P,)
         last = attempt == tries - 1 and best is None and tries > 1  # last resort: longer grid, shorter steps

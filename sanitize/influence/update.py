@@ -163,11 +163,14 @@ def influence_update(
     g0 = problem.grad_sum(problem.theta0, sanitized) / T - grad_z0  # (P,) the influence gradient
     m_s0 = problem.loss_sum(problem.theta0, sample) / n_s
     grad_ms0 = problem.grad_sum(problem.theta0, sample) / n_s  # (P,) ∇m_S(θ̂)
-    corrected = cfg.objective == "corrected"
+    explicit = cfg.anchor == "reference"  # Newton on L̃ + R with its measured gradient (no stationarity)
+    corrected = cfg.objective == "corrected" and not explicit
     metrics["grad_norm"] = float(g0.norm())
     # R(θ) = λ/2 (θ-θ_ref)ᵀM(θ-θ_ref); ∇L_train(θ̂) ≈ w·∇m_S + ∇ℓ(Z)/T is what the fit makes stationary
     reg = implicit.estimate(theta0, w * grad_ms0 + grad_z0, l2=cfg.l2, ref=reference, known=known, log=log)
     ref = reg.ref if reg.ref is not None else torch.zeros_like(theta0)  # (P,)
+    # the pull λM(θ - θ_ref) acts where θ_ref is known (LoRA: B, not A's random init); λM conditions all
+    mask = known.to(theta0.dtype) if known is not None else torch.ones_like(theta0)  # (P,) 0/1
     metrics["regulariser"] = {
         "lambda": reg.lam,
         "source": reg.source,
@@ -180,7 +183,7 @@ def influence_update(
         m_s = problem.loss_sum(params, sample) / n_s
         z_new = problem.loss_sum(params, sanitized) / T
         if not corrected:  # plain sample estimate
-            return w * m_s + z_new + reg.value(theta - ref)
+            return w * m_s + z_new + reg.value(mask * (theta - ref))
         lin = float(grad_ms0.dot(d))
         return w * (m_s - m_s0 - lin) - float(grad_z0.dot(d)) + z_new + reg.value(d)
 
@@ -189,7 +192,7 @@ def influence_update(
         g_s = problem.grad_sum(params, sample) / n_s  # (P,)
         g_new = problem.grad_sum(params, sanitized) / T  # (P,)
         if not corrected:
-            return w * g_s + g_new + reg.grad(theta - ref)
+            return w * g_s + g_new + mask * reg.grad(mask * (theta - ref))
         return w * (g_s - grad_ms0) - grad_z0 + g_new + reg.grad(theta - theta0)
 
     n_h = problem.n_targets(heldout) if heldout else 0
@@ -215,7 +218,8 @@ def influence_update(
     metrics["setup_seconds"] = time.perf_counter() - clock
     for rnd in range(cfg.max_rounds):
         clock = time.perf_counter()
-        grad = g0 if rnd == 0 else gradient_at(theta)  # (P,) round 0: the influence gradient, both variants
+        # (P,) round 0: the influence gradient g (stationary), or ∇L̃(θ̂) + λM(θ̂ - θ_ref) measured (explicit)
+        grad = g0 if rnd == 0 and not explicit else gradient_at(theta)
         op = Curvature(
             problem, kind=cfg.curvature, l2=reg.lam, metric=reg.metric, params=problem.params_at(theta),
             groups=[(curvature_sample, w / n_c), (twins, w_twins)],
@@ -228,7 +232,8 @@ def influence_update(
             metrics["tau"] = float(tau)
         if rnd == 0:
             metrics["damping"] = float(damping)
-        step = newton_step(cfg, op, grad, theta, obj, objective_at, heldout_at, h0, damping, tau)
+        start = -mask * (theta - ref) if explicit else None  # (P,) explicit: solve from the reference
+        step = newton_step(cfg, op, grad, theta, obj, objective_at, heldout_at, h0, damping, tau, start)
         products += op.n_products
         rounds.append({"products": op.n_products, "residual": step.residual, "iterations": step.iterations,
                        "alpha": step.alpha, "damping": step.damping, "fallbacks": step.fallbacks,
