@@ -1,0 +1,47 @@
+"""The recipe matrix of issue 16 (``sanitize_lab.matrix``) on a few cheap cells: fine-tuned without any
+stated penalty, the update (``l2='auto'``) lands within the targets of retraining.
+
+Only cells measured to pass are asserted here; the full matrix, failing cells included, is in the README
+(``python -m sanitize_lab.matrix --cells all``).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from sanitize_lab import matrix as X
+
+
+@pytest.fixture(scope="module")
+def shared() -> X.Shared:
+    import torch
+
+    torch.set_num_threads(max(1, min(2, torch.get_num_threads())))
+    return X.build(seed=0)
+
+
+def _check(shared: X.Shared, cell: str, variant: str) -> None:
+    (row,) = X.run_cell(shared, cell, [variant])
+    print(X.HEADER + "\n" + row.line())
+    assert row.error is None, row.line()
+    assert max(b - r for b, r in zip(row.before, row.retrained)) >= 2.0, "nothing memorised: " + row.line()
+    for k, (a, r) in enumerate(zip(row.after, row.retrained)):
+        assert a <= r + 1.0, f"secret {k}: {a:.2f} bits vs retrained {r:.2f}: {row.line()}"
+    before, after, retrained = row.ppl
+    assert after <= 1.01 * before and after <= 1.03 * retrained, row.line()
+    assert row.regulariser["lambda"] > 0 and row.regulariser["source"] == (
+        "schedule" if variant == "log" else "fit"
+    )
+
+
+def test_recipe_and_training_log() -> None:
+    scope, config = X.recipe("adamw01:linear:3", 464)
+    assert scope == "adapter" and config.weight_decay == 0.01 and config.max_steps == 3 * 29
+    log = X.training_log({"optimizer": "sgd", "steps": 4, "learning_rate": 1.0, "schedule": "linear"})
+    assert log is not None and log.lrs == [1.0, 0.75, 0.5, 0.25] and log.optimizer == "sgd"
+    assert X.training_log({"optimizer": "lbfgs", "steps": 10}) is None
+    assert X.recipe("head-lbfgs:-:500", 464)[1].optimizer == "lbfgs"
+
+
+def test_sgd_linear_with_the_training_log(shared: X.Shared) -> None:
+    _check(shared, "sgd:linear:3", "log")
