@@ -33,6 +33,12 @@ class Detector:
     after: int = 256  # how far after a trigger a match may end
     priority: int = 50  # on overlapping findings the higher priority wins (specific > generic)
     default: bool = True  # enabled unless asked for (ip_address is off by default)
+    # Which RE2 prefilter pass of the scanner looks for the trigger, and which for the keywords
+    # ("": the main one). Unlike shapes in one pattern multiply RE2's DFA states (digit runs next to
+    # token prefixes cost several times the two apart), so digit-led shapes and the provider
+    # catalogue have passes of their own.
+    trigger_pass: str = ""
+    keyword_pass: str = ""
 
     def find(self, text: str, start: int, end: int) -> Iterator[Span]:
         raise NotImplementedError

@@ -98,7 +98,14 @@ class CardDetector(RegexDetector):
 
 
 CREDIT_CARD = CardDetector(
-    "credit-card", "credit_card", trigger=DIGITS_TRIGGER, pattern=_CARD, before=24, after=24, priority=80
+    "credit-card",
+    "credit_card",
+    trigger=DIGITS_TRIGGER,
+    pattern=_CARD,
+    before=24,
+    after=24,
+    priority=80,
+    trigger_pass="digits",
 )
 
 DETECTORS = (CREDIT_CARD,)

@@ -135,7 +135,7 @@ AZURE_STORAGE_KEY = RegexDetector(
 TELEGRAM_BOT_TOKEN = RegexDetector(
     "telegram-bot-token", "telegram_bot_token", trigger=r"\d{8,10}:[A-Za-z0-9_-]{35}",
     pattern=re.compile(r"(?:(?<=bot)|(?<![\w:]))\d{8,10}:[A-Za-z0-9_-]{35}(?![\w-])"),
-    validator=_has_digit_and_letter, before=2, after=2, priority=90,
+    validator=_has_digit_and_letter, before=2, after=2, priority=90, trigger_pass="digits",
 )  # fmt: skip
 HUGGINGFACE_TOKEN = RegexDetector(
     "huggingface-token", "huggingface_token", trigger=r"hf_[A-Za-z]{34}",

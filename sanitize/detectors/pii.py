@@ -71,7 +71,7 @@ def _phone_valid(value: str, text: str, start: int, end: int) -> bool:
 
 PHONE = RegexDetector(
     "phone", "phone", trigger=DIGITS_TRIGGER, keywords=(), pattern=_PHONE, validator=_phone_valid,
-    before=24, after=32, priority=40, confidence=0.8,
+    before=24, after=32, priority=40, confidence=0.8, trigger_pass="digits",
 )  # fmt: skip
 
 # -- IBAN ------------------------------------------------------------------------------------------
@@ -97,7 +97,7 @@ def _iban_valid(value: str, text: str, start: int, end: int) -> bool:
 
 IBAN = RegexDetector(
     "iban", "iban", trigger=r"[A-Z]{2}\d{2} ?[A-Z0-9]{4}", pattern=_IBAN, validator=_iban_valid,
-    before=0, after=48, priority=85,
+    before=0, after=48, priority=85, trigger_pass="digits",
 )  # fmt: skip
 
 # -- US SSN ----------------------------------------------------------------------------------------
@@ -115,7 +115,7 @@ def _ssn_in_context(value: str, text: str, start: int, end: int) -> bool:
 US_SSN = RegexDetector(
     "us-ssn", "us_ssn", trigger=DIGITS_TRIGGER, keywords=("ssn", "social security", "soc. sec"),
     pattern=re.compile(r"(?<![\w./+-])(?:\d{3}([- ])\d{2}\1\d{4}|\d{9})(?![\w]|[./-]\d)"),
-    validator=_ssn_in_context, before=8, after=48, priority=75, confidence=0.9,
+    validator=_ssn_in_context, before=8, after=48, priority=75, confidence=0.9, trigger_pass="digits",
 )  # fmt: skip
 
 # -- IP address (off by default) --------------------------------------------------------------------
@@ -123,7 +123,7 @@ _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 IP_ADDRESS = RegexDetector(
     "ip-address", "ip_address", trigger=r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}",
     pattern=re.compile(r"(?<![\w.])" + _OCTET + r"(?:\." + _OCTET + r"){3}(?![\w]|\.\d)"),
-    before=0, after=4, priority=30, confidence=0.9, default=False,
+    before=0, after=4, priority=30, confidence=0.9, default=False, trigger_pass="digits",
 )  # fmt: skip
 
 DETECTORS = (EMAIL, PHONE, IBAN, US_SSN, IP_ADDRESS)

@@ -14,7 +14,19 @@ import random
 from collections.abc import Callable
 
 from ..checksums import ssn_valid
-from . import cards, entropy, fakes, keys, passwords, pii, private_keys, surrogates
+from . import (
+    cards,
+    entropy,
+    fakes,
+    formats,
+    keys,
+    passwords,
+    pii,
+    private_keys,
+    surrogates,
+    vendor_values,
+    vendors,
+)
 from .base import Detector
 from .cards import is_card_number
 from .keys import github_token_valid, jwt_valid, npm_token_valid
@@ -58,7 +70,9 @@ _SPECS = (
     SecretSpec(
         "password",
         "A password in context: assignments in config, code, .env, YAML, JSON and XML, "
-        "prose and chat, CLI flags, connection strings and user:pass@host URLs (the value only).",
+        "prose and chat, CLI flags, connection strings and user:pass@host URLs, SQL (IDENTIFIED BY, "
+        "WITH PASSWORD, CREATE LOGIN), curl -u, HTTP Basic auth (decoded), PowerShell SecureString, "
+        "Kubernetes Secret data, .netrc, .pgpass, docker auths (the value only).",
         (passwords.PASSWORD,),
         fakes.password,
         surrogates.password,
@@ -159,9 +173,19 @@ _SPECS = (
         fakes.huggingface_token,
     ),
     SecretSpec(
+        "vendor_token",
+        "A token of one of 200+ providers (data/vendors.toml: NewRelic NRAK-, PostHog phc_, Atlassian "
+        "ATATT, Dynatrace dt0c01., Mapbox, Discord ...), by its prefix and shape, or by its shape next "
+        "to the provider's keyword (UUID/hex keys).",
+        (),
+        vendor_values.fake,
+        vendor_values.surrogate,
+    ),
+    SecretSpec(
         "generic_secret",
         "A secret-ish key (secret, token, api_key, Bearer ...) assigned a random-looking "
-        "value (length, character mix, entropy).",
+        "value (length, character mix, entropy), in any assignment syntax (::=, :=, setProperty, "
+        "#define, XML elements, JSON-escaped), Bearer headers, Kubernetes Secret data.",
         (entropy.GENERIC_SECRET,),
         fakes.generic_secret,
         context='client_secret = "{}"',
@@ -200,6 +224,19 @@ _SPECS = (
     ),
 )
 
-SPECS: dict[str, SecretSpec] = {s.type: s for s in _SPECS}
+
+def _extra_detectors() -> dict[str, tuple[Detector, ...]]:
+    """The format and vendor detectors by type (several report a type that already has a spec)."""
+    out: dict[str, tuple[Detector, ...]] = {}
+    for d in (*formats.all_detectors(), *vendors.all_detectors()):
+        out[d.secret_type] = (*out.get(d.secret_type, ()), d)
+    return out
+
+
+_EXTRA = _extra_detectors()
+SPECS: dict[str, SecretSpec] = {
+    s.type: dataclasses.replace(s, detectors=(*s.detectors, *_EXTRA.get(s.type, ()))) for s in _SPECS
+}
+assert set(_EXTRA) <= set(SPECS), "a format or vendor detector of a type without a spec"
 
 __all__ = ["SPECS", "SecretSpec"]

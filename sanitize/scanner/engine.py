@@ -42,7 +42,9 @@ class Scanner:
     """Detectors selected by a :class:`ScanConfig`, compiled into one keyword automaton and one
     RE2 trigger pattern. Build once, then call :meth:`scan_text` per document."""
 
-    def __init__(self, config: ScanConfig | None = None) -> None:
+    def __init__(self, config: ScanConfig | None = None, detectors: Iterable[Detector] | None = None) -> None:
+        """``detectors``: the built-in detectors to select from (default: all of them,
+        :data:`~sanitize.detectors.DETECTORS`; a benchmark passes a subset to compare)."""
         import ahocorasick
         import re2
 
@@ -57,6 +59,7 @@ class Scanner:
             custom = rules.detectors
             allow_regexes += rules.allowlist_regexes
             allow_fps |= set(rules.allowlist_fingerprints)
+        builtin = DETECTORS if detectors is None else tuple(detectors)
         known = set(SECRET_TYPES) | {d.secret_type for d in custom}
         for name in ("types", "exclude_types"):
             unknown = [t for t in getattr(config, name) if t not in known]
@@ -67,20 +70,22 @@ class Scanner:
         wanted = set(config.types) if config.types else None
         excluded = set(config.exclude_types)
         if wanted is None:
-            wanted = {d.secret_type for d in (*DETECTORS, *custom) if d.default or d in custom}
+            wanted = {d.secret_type for d in (*builtin, *custom) if d.default or d in custom}
             if config.include_ip:
                 wanted.add("ip_address")
         self.detectors: tuple[Detector, ...] = tuple(
-            d for d in (*DETECTORS, *custom) if d.secret_type in wanted and d.secret_type not in excluded
+            d for d in (*builtin, *custom) if d.secret_type in wanted and d.secret_type not in excluded
         )
         # keyword automaton: lower-cased keyword -> (length, detector indices)
         by_keyword: dict[str, list[int]] = {}
-        triggers: dict[str, list[int]] = {}
+        groups: dict[str, tuple[dict[str, list[int]], set[str]]] = {}  # pass -> (triggers, keywords)
         for i, d in enumerate(self.detectors):
+            words = groups.setdefault(d.keyword_pass, ({}, set()))[1]
             for k in d.keywords:
                 by_keyword.setdefault(k.lower(), []).append(i)
+                words.add(k.lower())
             if d.trigger:
-                triggers.setdefault(d.trigger, []).append(i)
+                groups.setdefault(d.trigger_pass, ({}, set()))[0].setdefault(d.trigger, []).append(i)
         self._automaton = None
         if by_keyword:
             automaton = ahocorasick.Automaton()
@@ -88,25 +93,32 @@ class Scanner:
                 automaton.add_word(k, (len(k), tuple(idx)))
             automaton.make_automaton()
             self._automaton = automaton
-        # One combined RE2 pattern over the UTF-8 bytes finds every keyword (case-insensitively) and
-        # every shape trigger. RE2 reports non-overlapping matches, so around each match the keyword
-        # automaton is run on a small neighbourhood (keywords that overlap it are not lost) and the
-        # shape families are tested at its start (RE2's group lookups are slow from Python).
-        self._families: list[tuple[Any, tuple[int, ...]]] = []
-        for pattern, idx in triggers.items():
-            try:
-                self._families.append((re.compile(pattern), tuple(idx)))
-            except re.error:  # a custom rule in RE2-only syntax
-                self._families.append((re2.compile(pattern), tuple(idx)))
-        self._dispatch = _dispatcher(self._families)
-        self._shapes = re2.compile("|".join(f"(?:{p})" for p in triggers).encode()) if triggers else None
-        self._keywords = None
-        if by_keyword:
-            words = (
-                "(?i:" + "|".join(_re2_literal(k) for k in sorted(by_keyword, key=len, reverse=True)) + ")"
-            )
-            # a run of keywords close together is one match (a flood of "@" is not a million matches)
-            self._keywords = re2.compile(f"{words}(?:.{{0,24}}{words})*".encode())
+        # Per prefilter pass (Detector.trigger_pass, .keyword_pass), one RE2 pattern over the UTF-8 bytes finds its
+        # shape triggers and one its keywords (case-insensitively): RE2's DFA stays small when
+        # unlike shapes (digit runs, token prefixes, provider names) are searched in separate passes.
+        # RE2 reports non-overlapping matches, so around each keyword match the keyword automaton is
+        # run on a small neighbourhood (keywords that overlap it are not lost) and the shape families
+        # are tested at each shape match's start (RE2's group lookups are slow from Python).
+        self._shapes: list[tuple[Any, Callable[[str, int], list[int]]]] = []
+        self._keywords: list[Any] = []
+        self._families: list[tuple[Any, tuple[int, ...]]] = []  # every group's, in group order
+        for _, (triggers, words) in sorted(groups.items()):
+            if triggers:
+                families: list[tuple[Any, tuple[int, ...]]] = []
+                for pattern, idx in triggers.items():
+                    try:
+                        families.append((re.compile(pattern), tuple(idx)))
+                    except re.error:  # a custom rule in RE2-only syntax
+                        families.append((re2.compile(pattern), tuple(idx)))
+                shapes = re2.compile("|".join(f"(?:{p})" for p in triggers).encode())
+                self._shapes.append((shapes, _dispatcher(families)))
+                self._families += families
+            if words:
+                alternation = (
+                    "(?i:" + "|".join(_re2_literal(k) for k in sorted(words, key=len, reverse=True)) + ")"
+                )
+                # a run of keywords close together is one match (a flood of "@" is not a million matches)
+                self._keywords.append(re2.compile(f"{alternation}(?:.{{0,24}}{alternation})*".encode()))
         self._allow = [re2.compile(p) for p in allow_regexes]
         self._allow_fps = allow_fps
         self._key = fingerprint_key(config.fingerprint_key)
@@ -121,15 +133,14 @@ class Scanner:
         detectors = self.detectors
         ascii_text = text.isascii()
         data = text.encode("utf-8")
-        if self._shapes is not None:  # token shapes and digit runs -> the families that match there
-            dispatch = self._dispatch
-            for s, e in _char_spans(self._shapes.finditer(data), data, ascii_text):
+        for shapes, dispatch in self._shapes:  # token shapes and digit runs -> the families matching there
+            for s, e in _char_spans(shapes.finditer(data), data, ascii_text):
                 for i in dispatch(text, s):
                     d = detectors[i]
                     windows.setdefault(i, []).append((s - d.before, e + d.after))
-        if self._keywords is not None:  # keyword runs -> every keyword in and around them
-            automaton = self._automaton
-            for s, e in _char_spans(self._keywords.finditer(data), data, ascii_text):
+        automaton = self._automaton
+        for keywords in self._keywords:  # keyword runs -> every keyword in and around them
+            for s, e in _char_spans(keywords.finditer(data), data, ascii_text):
                 lo = max(0, s - _NEIGHBOURHOOD)
                 region = text[lo : e + _NEIGHBOURHOOD]
                 # ASCII-only lower-casing keeps offsets (str.lower() turns some characters into two)

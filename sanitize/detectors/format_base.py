@@ -1,0 +1,148 @@
+"""The shared parts of the format detectors (:mod:`.formats`, :mod:`.keyed_values`): which key
+names are credentials (:func:`key_kind`), the entropy floor per length (:func:`min_entropy`), what
+makes a value a secret (:func:`value_ok`), and :class:`PatternDetector` (regexes with a value group,
+keyword guards and an optional context, quotes stripped from the span)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import bisect
+import dataclasses
+import math
+import re
+from collections.abc import Callable, Iterator
+
+from .base import Detector, Span, shannon_entropy
+from .filters import char_classes, is_code_reference, is_example_key, is_placeholder
+from .hard_negatives import is_public_key_name, is_weak_value, key_words
+
+PASSWORD_WORDS = frozenset(
+    {"password", "passwd", "pwd", "pass", "pw", "pswd", "psw", "passphrase", "passcode"}
+)
+SECRET_WORDS = frozenset({"token", "secret", "apikey", "key", "credential", "credentials", "auth", "bearer",
+                          "accesskey", "secretkey", "authtoken", "accesstoken"})  # fmt: skip
+_V = r"""(?P<v>"[^"\n]{1,200}"|'[^'\n]{1,200}'|`[^`\n]{1,200}`|[^\s"'`<;,]{1,200})"""  # quoted or bare
+_VQ = r"""(?P<v>"[^"\n]{1,200}"|'[^'\n]{1,200}'|`[^`\n]{1,200}`)"""  # quoted only
+_KEY = r"(?<![\w.-])(?P<key>[A-Za-z_$][\w.-]{0,63})"
+_TRAILING = ".,;:)]}'\""
+Check = Callable[["re.Match[str]", str, bool], bool]  # (match, value, quoted) -> keep?
+
+
+def key_kind(identifier: str) -> str | None:
+    """``password`` (DB_PASSWORD, PSWD, dbPass), ``secret`` (API_TOKEN, xToken, client_secret) or
+    None (not a credential name, or one that is public by design: primaryKey, csrf-token...)."""
+    if not identifier or is_public_key_name(identifier):
+        return None
+    words = key_words(identifier)
+    low = identifier.lower()
+    if not PASSWORD_WORDS.isdisjoint(words) or "password" in low or "passwd" in low:
+        return "password"
+    if not SECRET_WORDS.isdisjoint(words) or any(w in low for w in ("token", "secret", "apikey")):
+        return "secret"
+    return None
+
+
+def min_entropy(n: int) -> float:
+    """Entropy floor for an ``n``-character value: 80% of the most ``n`` distinct characters can
+    have (log2 n), capped at 3.0 bits: 6 -> 2.07, 8 -> 2.4, 12 -> 2.87, 16+ -> 3.0."""
+    return min(3.0, 0.8 * math.log2(max(n, 2)))
+
+
+def value_ok(value: str, *, kind: str, quoted: bool) -> bool:
+    """A password (or, for ``kind="secret"``, a random-looking token) rather than a placeholder,
+    an operator, markup, a code reference, a filler or encrypted material."""
+    if not 3 <= len(value) <= 200 or is_placeholder(value) or is_example_key(value) or is_weak_value(value):
+        return False
+    if not quoted and (is_code_reference(value) or value.lower() in ("true", "false", "null", "none")):
+        return False
+    if kind == "secret":
+        return (
+            len(value) >= 8 and char_classes(value) >= 2 and shannon_entropy(value) >= min_entropy(len(value))
+        )
+    return True
+
+
+@dataclasses.dataclass(frozen=True, eq=False, repr=False)
+class PatternDetector(Detector):
+    """Patterns with a value group ``v`` (quotes included, stripped here) and optionally ``key``;
+    ``kind`` says which keys count (``password``/``secret``; None: any), ``check`` adds a test."""
+
+    patterns: tuple[re.Pattern[str], ...] = ()
+    kind: str | None = "password"
+    check: Check | None = None
+    confidence: float = 0.9
+
+    # per pattern: literals one of which must be in the window (lower-case when the pattern ignores
+    # case: then they are looked for in the lower-cased window, otherwise in the text as it is)
+    context: re.Pattern[str] | None = None  # required within context_reach of the match, if given
+    context_reach: int = 200
+
+    guards: tuple[tuple[str, ...], ...] = ()
+
+    def find(self, text: str, start: int, end: int) -> Iterator[Span]:
+        near: list[int] | None = None  # context positions, searched once per window when needed
+        low: str | None = None  # the lower-cased window, made once when a guard needs it
+        for n, pattern in enumerate(self.patterns):
+            guards = self.guards[n] if self.guards else ()
+            if guards:  # C substring tests spare the regex on most windows
+                if pattern.flags & re.IGNORECASE:
+                    low = text[start:end].lower() if low is None else low
+                    if not any(g in low for g in guards):
+                        continue
+                elif not any(text.find(g, start, end) >= 0 for g in guards):
+                    continue
+            for m in pattern.finditer(text, start, end):
+                if self.context is not None:
+                    if near is None:
+                        lo, hi = max(0, start - self.context_reach), min(len(text), end + self.context_reach)
+                        near = [c.start() for c in self.context.finditer(text, lo, hi)]
+                    if not _close(near, m.start(), self.context_reach):
+                        continue
+                s, e = m.span("v")
+                quoted = e - s >= 2 and text[s] in "\"'`{" and text[e - 1] == _CLOSING.get(text[s], text[s])
+                if quoted:
+                    s, e = s + 1, e - 1
+                else:
+                    while e > s and text[e - 1] in _TRAILING:
+                        e -= 1
+                key = m.groupdict().get("key")
+                kind = self.kind or "password"
+                if key is not None and self.kind is not None and key_kind(key) != self.kind:
+                    continue
+                value = text[s:e]
+                if value_ok(value, kind=kind, quoted=quoted) and (
+                    self.check is None or self.check(m, value, quoted)
+                ):
+                    yield s, e, self.confidence
+
+
+_CLOSING = {"{": "}"}
+
+
+def _close(positions: list[int], at: int, reach: int) -> bool:
+    i = bisect.bisect_left(positions, at - reach)
+    return i < len(positions) and positions[i] <= at + reach
+
+
+def _decoded_user_pass(value: str) -> tuple[str, str] | None:
+    """``user:pass`` from base64 ``value`` (both parts printable, the password non-empty)."""
+    try:
+        raw = base64.b64decode(value + "=" * (-len(value) % 4), validate=True).decode("utf-8")
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        return None
+    user, sep, password = raw.partition(":")
+    if not sep or not password or not raw.isprintable() or len(user) > 128:
+        return None
+    return user, password
+
+
+def _basic_ok(m: re.Match[str], value: str, quoted: bool) -> bool:
+    pair = _decoded_user_pass(value)
+    return (
+        pair is not None and value_ok(pair[1], kind="password", quoted=True) and not is_placeholder(pair[0])
+    )
+
+
+def _i(p: str) -> re.Pattern[str]:
+    return re.compile(p, re.IGNORECASE)

@@ -1,0 +1,157 @@
+"""Keyed values without a full assignment grammar: short keyword-paired values (``token: a8Kx2mQ9``,
+``PSWD:=Kp9#x2Lm``) with an entropy floor per length, and Kubernetes ``Secret`` manifests whose
+base64 ``data:`` values are decoded and checked."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import dataclasses
+import re
+from collections.abc import Iterator
+
+from .base import Detector, Span, shannon_entropy
+from .filters import char_classes
+from .format_base import _TRAILING, PatternDetector, _close, key_kind, min_entropy, value_ok
+from .hard_negatives import is_public_key_name
+
+_SHORT_VALUE = re.compile(
+    r"""["']?[ \t]{0,3}(?:::=|:=|=>|=|:)[ \t]{0,3}"""
+    r"""(?P<v>"[^"\n]{4,15}"|'[^'\n]{4,15}'|[^\s"'`<;,(){}\[\]]{4,15})(?![^\s"'`<;,(){}\[\]])"""
+)
+_IDENT = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-"
+
+
+# an identifier written as the value: REPLACE_ME, get_password, getToken, db.password
+_WORDY = re.compile(r"[a-z]+(?:[_.-][a-z]+)*|[A-Z]+(?:[_.-][A-Z]+)*|[A-Za-z][a-z]+(?:[A-Z][a-z]+)+")
+
+
+def _short_ok(m: re.Match[str], value: str, quoted: bool) -> bool:
+    """A short value must look random: two character classes, entropy above the length's floor, not
+    an identifier, not a function being called (``get_password()``)."""
+    after = m.string[m.end("v") : m.end("v") + 1]
+    return (
+        char_classes(value) >= 2
+        and shannon_entropy(value) >= min_entropy(len(value))
+        and not value.isdigit()
+        and _WORDY.fullmatch(value) is None
+        and after != "("
+    )
+
+
+@dataclasses.dataclass(frozen=True, eq=False, repr=False)
+class ShortKeyedDetector(PatternDetector):
+    """``token: a8Kx2mQ9``, ``PSWD:=Kp9#x2Lm``: the identifier around each keyword, then one
+    anchored match of an operator and a 4-15 character value (no scan of the whole window)."""
+
+    def find(self, text: str, start: int, end: int) -> Iterator[Span]:
+        low = text[start:end].lower()
+        done: set[int] = set()  # identifiers (by start) already looked at
+        for kw in self.keywords:
+            at = low.find(kw)
+            while at >= 0:
+                i, j = _identifier(text, start + at, start + at + len(kw))
+                at = low.find(kw, at + 1)
+                if i in done:
+                    continue
+                done.add(i)
+                m = _SHORT_VALUE.match(text, j, end)  # cheapest test first: most keywords have no value
+                if m is None:
+                    continue
+                s, e = m.span("v")
+                quoted = text[s] in "\"'" and text[e - 1] == text[s]
+                if quoted:
+                    s, e = s + 1, e - 1
+                while e > s and text[e - 1] in _TRAILING:
+                    e -= 1
+                value = text[s:e]
+                if len(value) < 4 or not _short_ok(m, value, quoted) or key_kind(text[i:j]) != self.kind:
+                    continue
+                if value_ok(value, kind="password", quoted=quoted):
+                    yield s, e, self.confidence
+
+
+def _identifier(text: str, s: int, e: int, reach: int = 64) -> tuple[int, int]:
+    head, tail = text[max(0, s - reach) : s], text[e : e + reach]
+    return s - len(head) + len(head.rstrip(_IDENT)), e + len(tail) - len(tail.lstrip(_IDENT))
+
+
+SHORT_PASSWORD = ShortKeyedDetector(
+    "short-password", "password", keywords=("pswd", "psw", "pwd", "passwd", "pass"), before=64, after=96,
+    priority=25, confidence=0.8,
+)  # fmt: skip
+SHORT_SECRET = ShortKeyedDetector(
+    "short-secret", "generic_secret", keywords=("token", "secret", "apikey", "api_key", "api-key"), before=64,
+    after=96, priority=25, kind="secret", confidence=0.75,
+)  # fmt: skip
+_K8S_KIND = re.compile(r"""\bkind:[ \t]{0,3}["']?Secret\b""")
+_K8S_ENTRY = re.compile(
+    r"""(?m:^)(?P<indent>[ \t]{1,16})(?P<key>[\w.-]{1,253}):[ \t]{1,3}["']?(?P<v>[A-Za-z0-9+/]{4,8192}={0,2})["']?[ \t]{0,8}\r?(?m:$)"""
+)
+_K8S_PUBLIC_KEYS = frozenset({"username", "user", "host", "hostname", "port", "database", "db", "url", "endpoint",
+                              "namespace", "region", "ca.crt", "tls.crt", "email"})  # fmt: skip
+_LINE = 80  # the most characters around `data:` on its line (indentation, trailing blanks)
+K8S_REACH = 4000  # how far from ``data:`` the ``kind: Secret`` line may be
+
+
+@dataclasses.dataclass(frozen=True, eq=False, repr=False)
+class KubernetesSecretDetector(Detector):
+    """Base64 values under ``data:`` of a ``kind: Secret`` manifest, decoded and checked; the span
+    is the base64 value. ``kind``: which keys this instance reports (password keys, or the rest)."""
+
+    kind: str = "password"
+
+    def find(self, text: str, start: int, end: int) -> Iterator[Span]:
+        at = text.find("data:", start, end)
+        if at < 0:
+            return
+        kinds: list[int] | None = None  # `kind: Secret` positions, searched once, when first needed
+        while at >= 0:
+            # a `data:` line is short: look for its ends nearby only (a long line is not linear otherwise)
+            line_start = text.rfind("\n", max(0, at - _LINE), at) + 1
+            line_end = text.find("\n", at, at + _LINE)
+            line_end = len(text) if line_end < 0 and len(text) - at <= _LINE else line_end
+            if (line_start == 0 and at > _LINE) or line_end < 0:
+                at = text.find("data:", at + 5, end)
+                continue
+            head, tail = text[line_start:at], text[at + 5 : line_end]
+            if not head.strip() and not tail.strip():
+                if kinds is None:
+                    lo, hi = max(0, start - K8S_REACH), min(len(text), end + K8S_REACH)
+                    kinds = [m.start() for m in _K8S_KIND.finditer(text, lo, hi)]
+                if not _close(kinds, at, K8S_REACH):
+                    at = text.find("data:", at + 5, end)
+                    continue
+                yield from self._entries(text, line_end + 1, len(head.expandtabs()))
+            at = text.find("data:", at + 5, end)
+
+    def _entries(self, text: str, pos: int, indent: int) -> Iterator[Span]:
+        while pos < len(text):
+            m = _K8S_ENTRY.match(text, pos)
+            if m is None or len(m.group("indent").expandtabs()) <= indent:
+                return
+            pos = m.end() + 1
+            key = m.group("key")
+            if key.lower() in _K8S_PUBLIC_KEYS or is_public_key_name(key):
+                continue
+            if (key_kind(key) == "password") != (self.kind == "password"):
+                continue
+            decoded = _b64_text(m.group("v"))
+            if decoded is not None and value_ok(decoded.strip(), kind="password", quoted=True):
+                yield m.start("v"), m.end("v"), 0.9
+
+
+def _b64_text(value: str) -> str | None:
+    try:
+        raw = base64.b64decode(value, validate=True).decode("utf-8")
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        return None
+    return raw if raw.strip().isprintable() or "-----BEGIN" in raw else None
+
+
+K8S_SECRET_PASSWORD = KubernetesSecretDetector(
+    "k8s-secret-password", "password", keywords=("data:",), before=0, after=8400, priority=40, kind="password"
+)
+K8S_SECRET_DATA = KubernetesSecretDetector(
+    "k8s-secret-data", "generic_secret", keywords=("data:",), before=0, after=8400, priority=40, kind="secret"
+)
