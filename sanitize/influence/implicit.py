@@ -24,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import random
 from collections.abc import Sequence
 from typing import Any
 
@@ -90,6 +91,22 @@ def fit_lambda(
     return lam, float((grad_train + max(lam, 0.0) * md).norm()) / gn
 
 
+def batch_metric(batch_grads: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:
+    """Adam's metric without its state: ``M = √(mean_b g_b²) + ε`` from mini-batch gradients of the mean
+    loss at θ̂, ``batch_grads`` (B, P) -> (P,). Adam's v̂ averages g_t² over its last ~1/(1-β₂) steps,
+    which ended near θ̂ (an estimate: the batch size of the fine-tuning is not known)."""
+    return batch_grads.pow(2).mean(0).sqrt() + eps
+
+
+def batch_gradients(problem: Any, items: Sequence[Any], batch_size: int, seed: int) -> torch.Tensor:
+    """Gradients of the mean loss on mini-batches of ``items`` in a seeded random order, at the problem's
+    parameters -> (B, P). ``problem``: a :class:`~.grads.Problem`."""
+    order = random.Random(seed).sample(range(len(items)), len(items))
+    batches = [[items[i] for i in order[j : j + batch_size]] for j in range(0, len(order), batch_size)]
+    grads = [problem.grad_sum(problem.theta0, b) / max(problem.n_targets(b), 1) for b in batches]
+    return torch.stack(grads)  # (B, P)
+
+
 def estimate(
     theta_hat: torch.Tensor,
     grad_train: torch.Tensor,
@@ -98,6 +115,7 @@ def estimate(
     ref: torch.Tensor | None = None,
     known: torch.Tensor | None = None,
     log: TrainingLog | None = None,
+    adam: torch.Tensor | None = None,
 ) -> Regulariser:
     """(λ, M, θ_ref) for the update. ``theta_hat`` (P,) the fine-tuned scope; ``grad_train`` (P,) ∇L(θ̂)
     (token-mean training loss); ``ref`` (P,) θ_ref where known (``known`` (P,) bool marks those coordinates;
@@ -107,11 +125,17 @@ def estimate(
     ref = torch.zeros_like(theta_hat) if ref is None else ref
     d = theta_hat - ref  # (P,) what fine-tuning moved
     metric = log.adam_metric() if log is not None else None
+    if metric is None and adam is not None and (log is None or log.optimizer == "adamw"):
+        metric = adam  # (P,) estimated from mini-batch gradients (:func:`batch_metric`)
     if log is not None and log.lrs:
         lam = 1.0 / max(sum(log.lrs), 1e-12) + log.weight_decay
         _, res = fit_lambda(grad_train, d, metric, known)
         return Regulariser(lam, metric, ref, "schedule", {"sum_lr": sum(log.lrs), "fit_residual": res})
     lam, res = fit_lambda(grad_train, d, metric, known)
+    if metric is not None:  # no log: Adam's metric or none (SGD), whichever explains the residual better
+        lam_i, res_i = fit_lambda(grad_train, d, None, known)
+        if (lam_i > 0.0 and res_i < res) or not lam > 0.0:
+            metric, lam, res = None, lam_i, res_i
     info = {"fit_lambda": lam, "fit_residual": res}
     if not lam > 0.0:  # no pull toward θ_ref is visible: the weakest well-posed choice, reported
         lam = 1e-6

@@ -24,17 +24,18 @@ retained data keeps pulling with -∇ℓ(Z,θ₀)/T, which is what moves the mod
 ``G(θ) = w·∇m_S(θ) + ∇ℓ(Z̃,θ)/T + λθ`` (every value a real loss; the first round still uses g). On a
 tiny LoRA test the corrected objective unlearned more at the same held-out cost.
 
-Each round (closed loop, up to ``max_rounds``): Δ = -A⁻¹G (order 2; solver by name) or -τG (order
-1), then a line search over α on the grid ``0.7^j ≤ alpha_max`` (α = 1 included) keeps the α that minimises L̂ (or the
-largest α that decreases it, ``step_rule="largest"``) among those whose held-out perplexity stays
-within ``heldout_tol`` of the model before the update. With ``damping="auto"`` the damping starts at
-``damping_scale ×`` the Hutchinson mean eigenvalue and follows a Levenberg-Marquardt schedule: when
-no α is admissible or only a short one (< 0.25), re-solve with ×10 damping (up to ``damping_tries``;
-the last try searches a grid twice as long, down to α ≈ 0.7^(2·alpha_points)) and keep the point with the
-lower L̂; after a full step (α >= 1) the damping goes ÷10 (not below
-the start). Rounds stop when L̂ stops decreasing, when
-``monitor(model) <= target``, or at ``max_rounds``. If no α is admissible in the first round an
-:class:`UnlearnError` is raised: no broken model is ever returned.
+The regulariser R(θ) = λ/2 (θ-θ_ref)ᵀM(θ-θ_ref) is stated (``l2``) or implicit (``l2='auto'``,
+:mod:`.implicit`); above λ/2‖d‖² and λd read λ/2 dᵀMd and λMd, and λM conditions A (no damping added).
+``anchor='reference'``: G(θ) = w·∇m_S(θ) + ∇ℓ(Z̃,θ)/T + λM(θ-θ_ref) from round 0 (no stationarity
+assumed), the solve started at Δ = -(θ-θ_ref) on the known coordinates.
+
+Each round (closed loop, up to ``max_rounds``): Δ = -A⁻¹G (order 2; solver by name, a fixed budget of
+``max_iter`` products) or -τG (order 1), then a line search over α on the grid ``0.7^j ≤ alpha_max``
+keeps the α that minimises L̂ (or the largest that decreases it, ``step_rule="largest"``) among those
+whose held-out perplexity stays within ``heldout_tol`` of the model before the update (see :mod:`.steps`
+for the one fallback re-solve, and the Levenberg-Marquardt damping schedule when λ = 0). Rounds stop
+when L̂ stops decreasing, when ``monitor(model) <= target``, or at ``max_rounds``. If no α is
+admissible in the first round an :class:`UnlearnError` is raised: no broken model is ever returned.
 """
 
 from __future__ import annotations
@@ -56,7 +57,6 @@ from .curvature import Curvature
 from .grads import Problem
 from .implicit import TrainingLog
 from .lmdata import eager, eval_mode, head_features, sample_indices
-from .lmdata import head_features as _head_features  # noqa: F401 - kept for callers of the old name
 from .scope import Scope, head_is_tied, select_scope, untie_head
 from .steps import newton_step, refusal, step_grid  # noqa: F401 - step_grid re-exported
 from .tasks import CausalLMTask, HeadTask
@@ -167,7 +167,12 @@ def influence_update(
     corrected = cfg.objective == "corrected" and not explicit
     metrics["grad_norm"] = float(g0.norm())
     # R(θ) = λ/2 (θ-θ_ref)ᵀM(θ-θ_ref); ∇L_train(θ̂) ≈ w·∇m_S + ∇ℓ(Z)/T is what the fit makes stationary
-    reg = implicit.estimate(theta0, w * grad_ms0 + grad_z0, l2=cfg.l2, ref=reference, known=known, log=log)
+    adam = None  # no Adam state known: estimate Adam's metric from mini-batch gradients at θ̂
+    if cfg.l2 == "auto" and (log is None or (log.optimizer == "adamw" and log.exp_avg_sq is None)):
+        adam = implicit.batch_metric(implicit.batch_gradients(problem, sample, cfg.batch_size, cfg.seed + 2))
+    reg = implicit.estimate(
+        theta0, w * grad_ms0 + grad_z0, l2=cfg.l2, ref=reference, known=known, log=log, adam=adam
+    )
     ref = reg.ref if reg.ref is not None else torch.zeros_like(theta0)  # (P,)
     # the pull λM(θ - θ_ref) acts where θ_ref is known (LoRA: B, not A's random init); λM conditions all
     mask = known.to(theta0.dtype) if known is not None else torch.ones_like(theta0)  # (P,) 0/1

@@ -111,7 +111,7 @@ def test_head_products_match_dense(kind: str) -> None:
     torch.testing.assert_close(Curvature(problem, seqs, kind).matvec(v), truth @ v, rtol=1e-6, atol=1e-10)
     # ... and on cached hidden states (head mode: softmax regression, no transformer passes)
     from sanitize.influence.config import UpdateConfig
-    from sanitize.influence.update import _head_features
+    from sanitize.influence.lmdata import head_features as _head_features
 
     feats = _head_features(scope.model, scope.module, [seqs], UpdateConfig())[0]
     head_problem = Problem(HeadTask("softmax"), scope.module, scope.local_names)

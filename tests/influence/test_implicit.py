@@ -103,3 +103,17 @@ def test_trainer_log_reads_the_schedule_and_degrades_gracefully(tmp_path) -> Non
     log = trainer_log(tmp_path, sizes=[3, 4])  # no optimizer.pt: no metric
     assert log is not None and len(log.lrs) == 100 and log.exp_avg_sq is None
     assert abs(sum(log.lrs) - 0.05) < 0.006  # linear decay from 1e-3 over 100 steps: Σ lr = 0.05
+
+
+def test_estimate_picks_the_metric_that_explains_the_residual() -> None:
+    from sanitize.influence.implicit import batch_metric, estimate
+
+    gen = torch.Generator().manual_seed(2)
+    grads = torch.randn(8, 40, generator=gen, dtype=torch.float64) * (torch.arange(40) + 1.0)  # (B, P)
+    m = batch_metric(grads)  # (P,) √(mean_b g_b²) + ε
+    assert torch.allclose(m, grads.pow(2).mean(0).sqrt() + 1e-8)
+    d = torch.randn(40, generator=gen, dtype=torch.float64)
+    adam = estimate(d, -0.2 * m * d, l2="auto", adam=m)  # ∇L = -λ M d: Adam's ridge
+    assert adam.metric is not None and abs(adam.lam - 0.2) < 1e-9
+    sgd = estimate(d, -0.2 * d, l2="auto", adam=m)  # ∇L = -λ d: plain ridge explains it better
+    assert sgd.metric is None and abs(sgd.lam - 0.2) < 1e-9
