@@ -105,6 +105,13 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--details", type=int, default=6, help="misses / false positives listed per type (0: none)"
     )
+    p.add_argument(
+        "--formats",
+        type=int,
+        default=0,
+        help="also score the 'formats' corpus (every format family and vendor provider, hard negatives\n"
+        "as decoys): N documents per template; per-family and per-provider precision/recall",
+    )
     return p
 
 
@@ -334,7 +341,7 @@ def write_big_jsonl(path: Path, n_bytes: int, seed: int) -> int:
 def main(args: argparse.Namespace | Sequence[str] | None = None) -> dict[str, Any]:
     if not isinstance(args, argparse.Namespace):
         args = make_parser().parse_args(args)
-    from sanitize.scanner import ScanConfig, scan
+    from sanitize.scanner import ScanConfig, Scanner, scan
 
     own_dir = args.workdir is None
     workdir = Path(tempfile.mkdtemp(prefix="scan-bench-") if own_dir else args.workdir)
@@ -382,6 +389,23 @@ def main(args: argparse.Namespace | Sequence[str] | None = None) -> dict[str, An
                     findings = out  # the full corpus: scored below
                 speed.append((what, mb, best, best_cpu, float("nan"), ""))
 
+            # the same in-process loop with the detectors before issue 18 and with all of them
+            for what, scanner in (
+                ("scan_text() detectors before issue 18", Scanner(config, legacy_detectors())),
+                ("scan_text() all detectors", Scanner(config)),
+            ):
+                scanner.scan_text(texts[0])
+                best, best_cpu = float("inf"), float("inf")
+                for _ in range(max(1, args.repeat)):
+                    t0, c0 = time.perf_counter(), time.process_time()
+                    for i, t in enumerate(texts):
+                        scanner.scan_text(t, i)
+                    best = min(best, time.perf_counter() - t0)
+                    best_cpu = min(best_cpu, time.process_time() - c0)
+                speed.append((what, text_mb, best, best_cpu, float("nan"), ""))
+            before, after = speed[-2][3], speed[-1][3]
+            speed[-1] = (*speed[-1][:5], f"CPU {after / before - 1:+.1%} vs the detectors before issue 18")
+
             scored = score(findings, corpus)
             rows = quality_rows(scored)
             result.update(rows=rows, scored=scored, n_findings=len(findings))
@@ -423,6 +447,8 @@ def main(args: argparse.Namespace | Sequence[str] | None = None) -> dict[str, An
                 pstats.Stats(prof, stream=buf).sort_stats("tottime").print_stats(args.profile)
                 print("\nprofile of scan() over the whole corpus (by own time):")
                 print("\n".join(buf.getvalue().splitlines()[4:]))
+        if args.formats > 0:
+            result["formats"] = formats_report(args.formats, args.seed, args.details)
         if args.rss_gb > 0:
             big = workdir / "big.jsonl"
             size = write_big_jsonl(big, int(args.rss_gb * 1000 * MB), args.seed + 1)
@@ -439,6 +465,81 @@ def main(args: argparse.Namespace | Sequence[str] | None = None) -> dict[str, An
     finally:
         if own_dir:
             shutil.rmtree(workdir, ignore_errors=True)
+
+
+def legacy_detectors() -> list[Any]:
+    """The built-in detectors as they were before issue 18 (no format or vendor detectors)."""
+    from sanitize.detectors import DETECTORS, formats, vendors
+
+    new = {id(d) for d in (*formats.all_detectors(), *vendors.all_detectors())}
+    return [d for d in DETECTORS if id(d) not in new]
+
+
+def score_formats(findings: Sequence[Finding], corpus: synth.SynthCorpus) -> dict[str, Counter]:
+    """Per family (``vendor/<provider>`` counted under ``vendor`` too): labels, found, findings, TP.
+    A finding is a TP when it overlaps a label of its document with a type the family allows
+    (:data:`sanitize_lab.synth.formats.FAMILIES`; a provider: its rule's type)."""
+    from sanitize_lab.synth.formats import FAMILIES
+
+    family_of: dict[int, str] = {d.doc: d.kind for d in corpus.decoys}
+    labels: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
+    for p in corpus.planted:
+        family_of[p.label.doc] = p.style
+        labels[p.label.doc].append((p.label.start, p.label.end, p.label.type))
+    stats: dict[str, Counter] = defaultdict(Counter)
+    found: set[tuple[int, int]] = set()
+    for f in findings:
+        family = family_of.get(f.doc, "filler")
+        allowed = FAMILIES[family][0] if family in FAMILIES else ()
+        hit = [
+            (s, t)
+            for s, e, t in labels.get(f.doc, ())
+            if f.start < e and s < f.end and (f.type in allowed or f.type == t)
+        ]
+        for name in {family, family.split("/")[0]}:
+            stats[name]["findings"] += 1
+            stats[name]["tp"] += bool(hit)
+        found.update((f.doc, s) for s, _ in hit)
+    for p in corpus.planted:
+        for name in {p.style, p.style.split("/")[0]}:
+            stats[name]["labels"] += 1
+            stats[name]["found"] += (p.label.doc, p.label.start) in found
+    return stats
+
+
+def formats_report(per_template: int, seed: int, details: int) -> dict[str, Any]:
+    """Scan the formats corpus; print precision/recall per format family and per provider."""
+    from sanitize.scanner import ScanConfig, scan
+    from sanitize_lab.synth.formats import formats_corpus
+
+    corpus = formats_corpus(
+        seed, per_template=per_template, providers=1000, negatives_per_template=per_template
+    )
+    findings = scan([r["text"] for r in corpus.records], ScanConfig())
+    stats = score_formats(findings, corpus)
+    rows = {}
+    print(f"\nformats corpus: {len(corpus.records)} documents, {len(corpus.planted)} planted values, "
+          f"{len(corpus.decoys)} hard negatives (seed {seed})")  # fmt: skip
+    print(f"{'family':<22} {'planted':>7} {'found':>6} {'TP':>5} {'FP':>4} {'precision':>9} {'recall':>7}")
+    for name in sorted(n for n in stats if "/" not in n):
+        st = stats[name]
+        prec = _ratio(st["tp"], st["findings"]) if st["findings"] else 1.0
+        rec = _ratio(st["found"], st["labels"]) if st["labels"] else 1.0
+        rows[name] = (st["labels"], st["findings"], st["tp"], st["findings"] - st["tp"], prec, rec)
+        print(f"{name:<22} {st['labels']:>7} {st['findings']:>6} {st['tp']:>5} {st['findings'] - st['tp']:>4} "
+              f"{prec:>9.3f} {rec:>7.3f}")  # fmt: skip
+    providers = {n.split("/", 1)[1]: st for n, st in stats.items() if n.startswith("vendor/")}
+    missed = sorted(n for n, st in providers.items() if st["found"] < st["labels"])
+    noisy = sorted(n for n, st in providers.items() if st["tp"] < st["findings"])
+    print(
+        f"providers: {len(providers)}, every value found for {len(providers) - len(missed)}; "
+        f"missed: {', '.join(missed[: details * 4]) or '-'}; false positives: {', '.join(noisy) or '-'}"
+    )
+    return {
+        "rows": rows,
+        "providers": {n: dict(st) for n, st in providers.items()},
+        "missed_providers": missed,
+    }
 
 
 def _print_quality(rows: list[tuple], peer: dict[str, float] | None) -> None:

@@ -59,3 +59,26 @@ def test_benchmark_main_prints_every_type(bench, capsys) -> None:
     rows = {row[0]: row for row in result["speed"]}
     assert {"scan() in-process, 0.25 of corpus", "sanitize scan FILE --out (CLI, e2e)"} <= set(rows)
     assert all(row[2] > 0 and row[3] >= 0 for row in rows.values())  # wall and CPU seconds
+
+
+def test_formats_report_scores_every_family(bench, capsys) -> None:
+    """Acceptance of issue 18 on a small formats corpus: precision and recall >= 0.98 per family."""
+    from sanitize_lab.synth.formats import FAMILIES
+
+    result = bench.formats_report(per_template=2, seed=4, details=2)
+    out = capsys.readouterr().out
+    assert set(result["rows"]) == {*FAMILIES, "vendor"}
+    for family, (labels, _findings, _tp, _fp, precision, recall) in result["rows"].items():
+        assert labels > 0 and precision >= 0.98 and recall >= 0.98, (family, precision, recall)
+    assert len(result["providers"]) >= 150 and "providers:" in out
+
+
+def test_score_formats_is_exact(bench) -> None:
+    from sanitize_lab.synth.formats import formats_corpus
+
+    corpus = formats_corpus(seed=1, per_template=1, negatives_per_template=1, providers=20)
+    perfect = [Finding(p.label.doc, p.label.start, p.label.end, p.label.type) for p in corpus.planted]
+    decoy = corpus.decoys[0]
+    stats = bench.score_formats([*perfect, Finding(decoy.doc, decoy.start, decoy.end, "password")], corpus)
+    assert stats[decoy.kind]["findings"] == stats[decoy.kind]["tp"] + 1
+    assert all(st["found"] == st["labels"] for st in stats.values())

@@ -19,6 +19,7 @@ from .filters import (
     is_uuid,
     is_version,
 )
+from .hard_negatives import is_public_key_name
 from .passwords import _AFTER_KEY, _COMPONENTS, IDENT_REACH, identifier_bounds
 
 KEYWORDS = ("secret", "token", "key", "credential", "auth", "bearer", "signature", "salt")
@@ -49,7 +50,8 @@ _MIN_DISTINCT = 8  # 2 ** MIN_ENTROPY: fewer distinct characters cannot reach MI
 @functools.lru_cache(maxsize=4096)  # a flood repeats one identifier: judge it once
 def is_secret_key(identifier: str) -> bool:
     parts = {c.lower() for c in _COMPONENTS.findall(identifier)}
-    return parts.isdisjoint(_NOT_SECRET_WORDS) and not parts.isdisjoint(SECRET_WORDS)
+    secretish = parts.isdisjoint(_NOT_SECRET_WORDS) and not parts.isdisjoint(SECRET_WORDS)
+    return secretish and not is_public_key_name(identifier)  # primaryKey, publicToken, csrf-token...
 
 
 def generic_value_ok(value: str) -> bool:

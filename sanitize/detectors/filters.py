@@ -6,6 +6,8 @@ detectors call them from their validators. None of them logs or raises with the 
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 
 _PLACEHOLDER_WORDS = frozenset(
@@ -91,6 +93,9 @@ _PLACEHOLDER_SUBSTRINGS = (
 )  # fmt: skip
 _TEMPLATE = re.compile(r"^(?:\$[A-Za-z_]\w*|\$\{[^}]*\}|%[A-Za-z_]\w*%|\{\{.*\}\}|\{[A-Za-z_]\w*\}|<[^>]*>)$")
 _SAME_CHAR = re.compile(r"^(.)\1*$")
+_PADDED_B64 = re.compile(r"^[A-Za-z0-9+/]{4,96}={1,2}$")
+# `password= sslmode=require`: the next key=value field of a connection string, not a value
+NEXT_FIELD = re.compile(r"[A-Za-z_]{3,30}=[A-Za-z0-9_.-]+$")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _HEX_HASH = re.compile(r"^(?:[0-9a-f]{7,128}|[0-9A-F]{7,128})$")
 _VERSION = re.compile(r"^v?\d{1,4}(?:\.\d{1,4}){1,3}(?:[-+.][0-9A-Za-z.]{1,20})?$")
@@ -100,6 +105,7 @@ _TIMESTAMP = re.compile(
 )
 _IDENTIFIER_CALL = re.compile(r"^[A-Za-z_][\w.]*(?:\(.*\)?|\[.*\]?)$")
 _DOTTED_IDENTIFIER = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$")
+_CMDLET = re.compile(r"^[A-Z][a-z]+[A-Za-z]*-[A-Z][A-Za-z]+$")  # PowerShell Verb-Noun: ConvertTo-SecureString
 _EXAMPLE_KEYS = frozenset(
     {"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "AKIAI44QH8DHBEXAMPLE",
      "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY"}
@@ -107,8 +113,21 @@ _EXAMPLE_KEYS = frozenset(
 
 
 def is_placeholder(value: str) -> bool:
-    """``<password>``, ``********``, ``changeme``, ``${VAR}``, ``{{ var }}``, ``%VAR%``, ``$VAR`` ..."""
+    """``<password>``, ``********``, ``changeme``, ``${VAR}``, ``{{ var }}``, ``%VAR%``, ``$VAR`` ...,
+    and padded base64 of one (``c2VjcmV0Cg==`` is ``secret``: a sample manifest's value)."""
     v = value.strip("'\"`")
+    if _plain_placeholder(v):
+        return True
+    if v.endswith("=") and _PADDED_B64.match(v):
+        try:
+            decoded = base64.b64decode(v, validate=True).decode("utf-8").strip()
+        except (binascii.Error, ValueError, UnicodeDecodeError):
+            return False
+        return _plain_placeholder(decoded)
+    return False
+
+
+def _plain_placeholder(v: str) -> bool:
     low = v.lower()
     if not v or low in _PLACEHOLDER_WORDS or _SAME_CHAR.match(v) or _TEMPLATE.match(v):
         return True
@@ -139,7 +158,7 @@ def is_timestamp(value: str) -> bool:
 
 def is_code_reference(value: str) -> bool:
     """``get_password()``, ``self.password``, ``config["db"]``: code that reads a secret, not one."""
-    return bool(_IDENTIFIER_CALL.match(value) or _DOTTED_IDENTIFIER.match(value))
+    return bool(_IDENTIFIER_CALL.match(value) or _DOTTED_IDENTIFIER.match(value) or _CMDLET.match(value))
 
 
 def is_url_userinfo(text: str, start: int) -> bool:

@@ -79,6 +79,7 @@ class PatternDetector(Detector):
     context_reach: int = 200
 
     guards: tuple[tuple[str, ...], ...] = ()
+    literal: bool = False  # values are never code (curl -u, .pgpass, .netrc): no code-reference test
 
     def find(self, text: str, start: int, end: int) -> Iterator[Span]:
         near: list[int] | None = None  # context positions, searched once per window when needed
@@ -111,7 +112,7 @@ class PatternDetector(Detector):
                 if key is not None and self.kind is not None and key_kind(key) != self.kind:
                     continue
                 value = text[s:e]
-                if value_ok(value, kind=kind, quoted=quoted) and (
+                if value_ok(value, kind=kind, quoted=quoted or self.literal) and (
                     self.check is None or self.check(m, value, quoted)
                 ):
                     yield s, e, self.confidence

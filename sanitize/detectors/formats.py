@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from .base import Detector
-from .filters import char_classes
+from .filters import NEXT_FIELD, char_classes
 from .format_base import (
     _KEY,
     _V,
@@ -34,6 +34,11 @@ _CONN_CONTEXT = re.compile(
     r"(?i:jdbc:|odbc|\b(?:server|data source|host|hostaddr|hostname|uid|user id|user|username|database|"
     r"initial catalog|dbname|driver|provider|port|sslmode|dsn|integrated security)[ \t]{0,2}=)"
 )
+
+
+def _conn_ok(m: re.Match[str], value: str, quoted: bool) -> bool:
+    """``password= sslmode=require``: an empty password, not ``sslmode=require``."""
+    return quoted or not NEXT_FIELD.match(value)
 
 
 def _curl_command(m: re.Match[str], value: str, quoted: bool) -> bool:
@@ -94,6 +99,7 @@ CONNECTION_STRING_PASSWORD = PatternDetector(
     priority=30,
     kind=None,
     context=_CONN_CONTEXT,
+    check=_conn_ok,
     patterns=(
         _i(
             r"(?<![\w.-])(?:pwd|password)[ \t]{0,2}=[ \t]{0,2}"
@@ -109,6 +115,7 @@ CURL_USER_PASSWORD = PatternDetector(
     after=480,
     priority=35,
     kind=None,
+    literal=True,
     check=_curl_command,
     patterns=(
         re.compile(
@@ -230,10 +237,11 @@ NETRC_PASSWORD = PatternDetector(
     after=900,
     priority=35,
     kind=None,
+    literal=True,
     patterns=(
         re.compile(
             r"\bmachine[ \t\r\n]{1,10}[^\s]{1,253}(?:[ \t\r\n]{1,10}(?:login|account|port)[ \t\r\n]{1,10}"
-            r"[^\s]{1,128}){0,3}[ \t\r\n]{1,10}password[ \t\r\n]{1,10}(?P<v>[^\s]{1,200})"
+            r"[^\s]{1,128}){1,3}[ \t\r\n]{1,10}password[ \t\r\n]{1,10}(?P<v>[^\s]{1,200})"
         ),
     ),
 )
@@ -245,6 +253,7 @@ PGPASS_PASSWORD = PatternDetector(
     after=300,
     priority=35,
     kind=None,
+    literal=True,
     check=_pgpass_ok,
     patterns=(
         re.compile(

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 
 from .base import Detector, Span, shannon_entropy
-from .filters import char_classes
+from .filters import NEXT_FIELD, char_classes
 from .format_base import _TRAILING, PatternDetector, _close, key_kind, min_entropy, value_ok
 from .hard_negatives import is_public_key_name
 
@@ -22,8 +22,8 @@ _SHORT_VALUE = re.compile(
 _IDENT = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-"
 
 
-# an identifier written as the value: REPLACE_ME, get_password, getToken, db.password
-_WORDY = re.compile(r"[a-z]+(?:[_.-][a-z]+)*|[A-Z]+(?:[_.-][A-Z]+)*|[A-Za-z][a-z]+(?:[A-Z][a-z]+)+")
+# an identifier or command written as the value: REPLACE_ME, get_password, getToken, Read-Host
+_WORDY = re.compile(r"[A-Za-z][a-z]*(?:[_.-]?[A-Z]?[a-z]+)*|[A-Z]+(?:[_.-][A-Z]+)*")
 
 
 def _short_ok(m: re.Match[str], value: str, quoted: bool) -> bool:
@@ -36,6 +36,7 @@ def _short_ok(m: re.Match[str], value: str, quoted: bool) -> bool:
         and not value.isdigit()
         and _WORDY.fullmatch(value) is None
         and after != "("
+        and not NEXT_FIELD.match(value)
     )
 
 

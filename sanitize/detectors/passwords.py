@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterator
 
 from .base import Detector, Span
-from .filters import is_code_reference, is_placeholder, is_word
+from .filters import NEXT_FIELD, is_code_reference, is_placeholder, is_word
 
 # one identifier around a keyword hit, e.g. DB_PASSWORD, db.password, --password, dbPassword
 _KEYWORD = re.compile(r"(?i:pass|pwd|pw)")
@@ -81,6 +81,8 @@ def password_value_ok(value: str, *, quoted: bool, prose: bool) -> bool:
         return True
     low = value.lower()
     if low in _STOPWORDS or (is_code_reference(value) and not any(c.isdigit() for c in value)):
+        return False
+    if NEXT_FIELD.match(value):  # `password= sslmode=require`
         return False
     return not (prose and is_word(value))
 

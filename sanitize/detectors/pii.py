@@ -12,7 +12,7 @@ from .filters import is_timestamp, is_url_userinfo
 # -- e-mail ----------------------------------------------------------------------------------------
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _EMAIL = re.compile(
-    r"(?<![\w.%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@" + _LABEL + r"(?:\." + _LABEL + r"){0,6}\.[A-Za-z]{2,24}(?![\w-]|\.[A-Za-z0-9])"
+    r"(?<![\w.%+~!$^|-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@" + _LABEL + r"(?:\." + _LABEL + r"){0,6}\.[A-Za-z]{2,24}(?![\w-]|\.[A-Za-z0-9])"
 )  # fmt: skip
 _NOT_TLD = frozenset(
     [

@@ -29,17 +29,38 @@ def _fake_rules() -> tuple[VendorRule, ...]:
     )
 
 
-def _redraw(rule: VendorRule, secret: str, rng: random.Random) -> str | None:
+def _found(rule: VendorRule, text: str, value: str) -> bool:
+    """Whether ``rule`` finds exactly ``value`` in ``text`` (its regex, secret group and checks)."""
+    at = text.find(value)
+    for m in rule.pattern.finditer(text):
+        if m.span(rule.group) == (at, at + len(value)):
+            return rule.accepts(text, at, at + len(value))
+    return False
+
+
+def _redraw(rule: VendorRule, secret: str, rng: random.Random, context: str | None = None) -> str | None:
     """``secret`` with every character after the rule's literal prefix redrawn by class, or None
-    when no draw in a few tries satisfies the rule (its regex and :meth:`VendorRule.accepts`)."""
+    when no draw in a few tries satisfies the rule (its regex and :meth:`VendorRule.accepts`) --
+    alone, or in ``context`` (the secret's surroundings, for rules that need their keyword)."""
     prefix = literal_prefix(rule.regex)
     if not secret.startswith(prefix):
         prefix = ""
     for _ in range(_TRIES):
         value = prefix + _shape(secret[len(prefix) :], rng)
-        if value != secret and rule.pattern.fullmatch(value) and rule.accepts(value, 0, len(value)):
+        if value == secret:
+            continue
+        if context is None:
+            if rule.pattern.fullmatch(value) and rule.accepts(value, 0, len(value)):
+                return value
+        elif _found(rule, context.replace(secret, value), value):
             return value
     return None
+
+
+def fake_for_rule(rule: VendorRule, rng: random.Random) -> str | None:
+    """A fresh value of ``rule``'s format (its secret redrawn by class), or None when the rule's
+    checks (a checksum, say) reject every draw."""
+    return _redraw(rule, rule.secret, rng, rule.example)
 
 
 def fake(rng: random.Random) -> str:
@@ -63,4 +84,4 @@ def surrogate(secret: str, rng: random.Random) -> str:
     return vendor_key(secret, rng)
 
 
-__all__ = ["fake", "surrogate"]
+__all__ = ["fake", "fake_for_rule", "surrogate"]

@@ -257,3 +257,33 @@ def test_patterns_have_no_backreferences() -> None:
     for d in formats.all_detectors():
         for p in getattr(d, "patterns", ()):
             assert not re.search(r"\\[1-9]|\(\?P=", p.pattern), d.name
+
+
+SCANNER_CASES = [
+    # (text, the one value the whole scanner reports, or None): legacy and format detectors together
+    ("host=pg1 port=5432 dbname=metrics user=grafana password= sslmode=require", None),
+    ("the machine room password policy is on the wiki", None),
+    ("$pwd = Read-Host -AsSecureString", None),
+    ("$pwd = ConvertTo-SecureString $env:SVC_PASSWORD -AsPlainText -Force", None),
+    ('$pwd = ConvertTo-SecureString "Ug9~c09.bk~JTV" -AsPlainText -Force', "Ug9~c09.bk~JTV"),
+    ("kind: ConfigMap\ndata:\n  password: c2VjcmV0Cg==\n", None),  # base64 of a placeholder
+    ('primaryKey := "AUbYhnFsRUkuEEWMVXslvKFEkf7ykyqEz3R"', None),
+    ('publicToken := "Cqk1afhfKwkC5eBPwsiwHAtyx0T8Icb2Coltz2O"', None),
+    ("<csrf-token>4YeFtr0jGKwLakUv9vD7dMJL3iMo</csrf-token>", None),
+    ('dbPassword := "4~i6e@Hf.jmx"', "4~i6e@Hf.jmx"),  # an e-mail-like tail stays in the password
+    ("*:*:*:replicator:PL.vbhvm3H", "PL.vbhvm3H"),
+    (
+        "curl -fsSL \\\n  --user svc_ledger:DL13V.e9dk \\\n  https://artifacts.example.test/pkg.tgz",
+        "DL13V.e9dk",
+    ),
+    ("SECRET_KEY=REPLACE_ME", None),
+    ("password = get_password()", None),
+]
+
+
+@pytest.mark.parametrize(("text", "secret"), SCANNER_CASES)
+def test_whole_scanner_on_format_hard_negatives(text: str, secret: str | None) -> None:
+    from sanitize.scanner import ScanConfig, get_scanner
+
+    values = [value for _, value in get_scanner(ScanConfig()).scan_text(text)]
+    assert values == ([secret] if secret else []), text

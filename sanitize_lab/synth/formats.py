@@ -1,0 +1,275 @@
+"""The "formats" corpus: every real-world credential format family of the scanner (SQL, connection
+strings, curl, HTTP auth, assignment syntaxes, PowerShell, Kubernetes Secrets, .netrc, .pgpass,
+docker auths, short keyed values) and a sample of vendor token providers, each planted with fresh
+random values in realistic surroundings, next to the hard negatives of issue 18 as decoys
+(public-by-design key names, operators and markup as values, placeholders, sequential values,
+encrypted material, symbol-only values, prose).
+
+:func:`formats_corpus` returns a :class:`~.corpus.SynthCorpus` whose labels carry the family in
+``Planted.style`` (``"sql"``, ``"vendor/<provider>"``...) and decoys carry it in ``Decoy.kind``
+(``"sql"``...), so a benchmark reports recall and precision per family and per provider. Values
+are drawn here (never the catalogue's own examples): ``{p}`` a password, ``{s}`` a random token,
+``{b}`` base64 of ``user:{p}``, ``{k}`` base64 of a secret value.
+"""
+
+from __future__ import annotations
+
+import base64
+import random
+import string
+
+from sanitize.detectors import SPECS
+from sanitize.detectors.vendor_rules import DEFAULT_TYPE, VendorRule, load_rules
+from sanitize.detectors.vendor_values import fake_for_rule
+
+from .corpus import Decoy, Label, Planted, SynthCorpus
+from .filler import FILLER_STYLES
+
+_SYMBOLS = "!#%*+-_.^~@"
+# family -> (secret types a finding may have, positive templates, negative templates); in a
+# positive template the first {p}/{s}/{b}/{k} field is the planted value (every occurrence a label)
+FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
+    "sql": (("password",), (
+        "GRANT SELECT ON shop.* TO 'report'@'%' IDENTIFIED BY '{p}';",
+        "CREATE USER etl IDENTIFIED BY \"{p}\";",
+        "CREATE USER app_rw WITH PASSWORD '{p}';",
+        "CREATE ROLE loader WITH LOGIN ENCRYPTED PASSWORD '{p}' VALID UNTIL 'infinity';",
+        "CREATE LOGIN svc_{w} WITH PASSWORD = N'{p}', CHECK_POLICY = OFF;",
+        "ALTER USER {w} WITH PASSWORD '{p}';",
+        "ALTER LOGIN sa WITH PASSWORD = '{p}';",
+    ), (
+        "ALTER USER app IDENTIFIED BY '<password>';",
+        "CREATE USER app WITH PASSWORD '${{DB_PASSWORD}}';",
+        "CREATE LOGIN svc WITH PASSWORD = '********';",
+        "-- each user is identified by its e-mail address",
+        "SELECT password_hash FROM users WHERE id = 42;",
+    )),
+    "connection_string": (("password",), (
+        "Server=db{n}.internal;Database=shop;User Id=app;Password={p};",
+        "Driver={{ODBC Driver 18 for SQL Server}};Server=tcp:sql{n};Uid=etl;Pwd={p};Encrypt=yes;",
+        "Data Source=orders;Initial Catalog=sales;User ID=rw;Password=\"{p}\";",
+        "host=pg{n} port=5432 dbname=metrics user=grafana password={p} sslmode=require",
+        "jdbc:sqlserver://mssql{n}:1433;databaseName=crm;user=crm;password={p};",
+        "Provider=SQLOLEDB;Data Source=legacy;User Id=sa;Pwd={p};",
+    ), (
+        "Server=db1;Database=shop;Integrated Security=true;",
+        "Server=db1;Database=shop;User Id=app;Password=${{DB_PASS}};",
+        "host=pg1 port=5432 dbname=metrics user=grafana password= sslmode=require",
+        "password=changeme",
+    )),
+    "curl": (("password",), (
+        "curl -u deploy:{p} https://ci.example.test/api/builds",
+        "curl --user admin:{p} -X POST https://registry.example.test/v2/",
+        "curl -s -u \"ops:{p}\" https://metrics.example.test/query",
+        "curl -fsSL \\\n  --user svc_{w}:{p} \\\n  https://artifacts.example.test/pkg.tgz",
+    ), (
+        "curl -u $USER:$PASS https://ci.example.test/api",
+        "curl --digest -u admin https://intranet.example.test/",
+        "curl -u user:<password> https://api.example.test",
+        "curl -H 'Accept: application/json' https://api.example.test/v1/items",
+    )),
+    "http_auth": (("password", "generic_secret"), (
+        "Authorization: Basic {b}",
+        "Proxy-Authorization: Basic {b}",
+        "Authorization: Bearer {s}",
+        "headers = {{\"Authorization\": \"Bearer {s}\"}}",
+        "Authorization: token {s}",
+    ), (
+        "Authorization: Bearer <token>",
+        "Authorization: Basic dXNlcm5hbWU6cGFzc3dvcmQ=",
+        "the bearer of this letter is authorized to collect the parcel",
+        "Authorization: Bearer ${{ACCESS_TOKEN}}",
+    )),
+    "assignment": (("password", "generic_secret"), (
+        "DB_PASSWORD ::= \"{p}\"",
+        "API_TOKEN :::= {s}",
+        "System.setProperty(\"SERVICE_TOKEN\", \"{s}\");",
+        "<authToken>\n    {s}\n</authToken>",
+        "{{\"config\": \"{{\\\"api_secret\\\": \\\"{s}\\\"}}\"}}",
+        "#define DEVICE_PASSWORD \"{p}\"",
+        "dbPassword := \"{p}\"",
+        "os.Setenv(\"UPLOAD_TOKEN\", \"{s}\")",
+    ), (
+        "primaryKey := \"{s}\"",
+        "<csrf-token>{s}</csrf-token>",
+        "bucket_key ::= \"{s}\"",
+        "TOKEN ::= ENC[AES256_GCM,data:Zm9vYmFy,iv:YWJj,tag:ZGVm,type:str]",
+        "PASSWORD ::= \"abcdefghijklmnop\"",
+        "publicToken := \"{s}\"",
+        "#define PASSWORD_LENGTH 16",
+        "credentialId := \"{s}\"",
+    )),
+    "powershell": (("password",), (
+        "$pwd = ConvertTo-SecureString \"{p}\" -AsPlainText -Force",
+        "$cred = New-Object PSCredential('svc', (ConvertTo-SecureString -String '{p}' -AsPlainText -Force))",
+    ), (
+        "$pwd = ConvertTo-SecureString $env:SVC_PASSWORD -AsPlainText -Force",
+        "$pwd = Read-Host -AsSecureString",
+    )),
+    "kubernetes": (("password", "generic_secret"), (
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: app-{w}\ntype: Opaque\ndata:\n  password: {k}\n"
+        "  username: YWRtaW4=\n",
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: api-{w}\ndata:\n  api-token: {k}\n",
+    ), (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\ndata:\n  password: c2VjcmV0Cg==\n",
+        "apiVersion: v1\nkind: Secret\ndata:\n  username: YWRtaW4=\n  host: ZGIuaW50ZXJuYWw=\n",
+    )),
+    "netrc": (("password",), (
+        "machine api.{w}.test\n  login deploy\n  password {p}\n",
+        "machine git.example.test login ci password {p}",
+    ), (
+        "machine api.example.test login deploy",
+        "the machine room password policy is on the wiki",
+    )),
+    "pgpass": (("password",), (
+        "db{n}.internal:5432:shop:app:{p}",
+        "*:*:*:replicator:{p}",
+    ), (
+        "12:30:45:00:11",
+        "db1.internal:5432:shop:app:*",
+    )),
+    "docker_auth": (("password",), (
+        "{{\"auths\": {{\"registry.example.test\": {{\"auth\": \"{b}\"}}}}}}",
+        "{{\n  \"auths\": {{\n    \"ghcr.io\": {{\n      \"auth\": \"{b}\"\n    }}\n  }}\n}}",
+    ), (
+        "{{\"auths\": {{\"registry.example.test\": {{\"auth\": \"\"}}}}}}",
+        "{{\"credsStore\": \"desktop\"}}",
+    )),
+    "short_keyed": (("password", "generic_secret"), (
+        "token: {q}",
+        "secret={q}",
+        "PSWD:={q}",
+        "pwd: {q}",
+    ), (
+        "token: abcdefgh",
+        "secret=12345678",
+        "token: xxxxxxxx",
+        "PSWD:=########",
+        "csrf-token: {q}",
+        "token: --digest",
+        "secret=&quot;abc",
+        "SECRET_KEY=REPLACE_ME",
+        "password = get_password()",
+    )),
+}  # fmt: skip
+VENDOR_NEGATIVES = (
+    "the build id is {h} and it finished in 42 s",
+    "commit {h} fixes the parser",
+    "request-id: {u}",
+)
+
+
+def _password(rng: random.Random) -> str:
+    while True:
+        n = rng.randint(10, 16)
+        value = "".join(rng.choice(string.ascii_letters + string.digits + _SYMBOLS) for _ in range(n))
+        if any(c.isdigit() for c in value) and any(c.isalpha() for c in value) and value[0].isalnum():
+            return value
+
+
+def _token(rng: random.Random, n: int = 0) -> str:
+    return "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(n or rng.randint(24, 40)))
+
+
+def _short(rng: random.Random) -> str:
+    while True:
+        value = "".join(
+            rng.choice(string.ascii_letters + string.digits + "#%") for _ in range(rng.randint(8, 12))
+        )
+        if sum(map(bool, (set(value) & set(string.digits), set(value) & set(string.ascii_letters)))) == 2:
+            return value
+
+
+def _fields(rng: random.Random) -> dict[str, str]:
+    p = _password(rng)
+    return {
+        "p": p, "s": _token(rng), "q": _short(rng), "n": str(rng.randint(1, 40)),
+        "b": base64.b64encode(f"svc{rng.randint(1, 99)}:{p}".encode()).decode(),
+        "k": base64.b64encode(p.encode()).decode(), "w": rng.choice(("billing", "orders", "ledger", "search")),
+        "h": "".join(rng.choice("0123456789abcdef") for _ in range(40)),
+        "u": "-".join("".join(rng.choice("0123456789abcdef") for _ in range(k)) for k in (8, 4, 4, 4, 12)),
+    }  # fmt: skip
+
+
+def _value_field(template: str) -> str | None:
+    for f in ("p", "s", "b", "k", "q"):
+        if "{" + f + "}" in template:
+            return f
+    return None
+
+
+_VENDOR_CONTEXTS = (
+    "export {env}={v}",
+    '{{"{key}": "{v}"}}',
+    'client = Client("{v}")',
+    "use {v} for the staging account",
+    "{key}: {v}",
+)
+
+
+def vendor_samples(providers: int, rng: random.Random) -> list[tuple[str, str, str, str]]:
+    """``(provider, secret type, text, value)`` for up to ``providers`` providers, one of their rules
+    each, with a fresh value: in the rule's own example around it when the rule needs its keyword,
+    otherwise in one of a few everyday contexts (an export, JSON, code, prose, YAML)."""
+    by_provider: dict[str, list[VendorRule]] = {}
+    for r in load_rules():
+        by_provider.setdefault(r.provider, []).append(r)
+    names = sorted(by_provider)
+    rng.shuffle(names)
+    out = []
+    for name in names[:providers]:
+        rules = by_provider[name]
+        rng.shuffle(rules)
+        for rule in rules:
+            value = fake_for_rule(rule, rng)
+            if value is None:
+                continue
+            if rule.keywords or rule.group != 0:
+                text = rule.example.replace(rule.secret, value)
+            else:
+                key = name.upper().replace("-", "_") + "_TOKEN"
+                text = rng.choice(_VENDOR_CONTEXTS).format(env=key, key=key.lower(), v=value)
+            out.append((name, rule.secret_type, text, value))
+            break
+    return out
+
+
+def formats_corpus(
+    seed: int = 0, per_template: int = 3, providers: int = 150, negatives_per_template: int = 3
+) -> SynthCorpus:
+    """One document per planted snippet (a positive or a decoy) between two filler paragraphs."""
+    rng = random.Random(seed)
+    records: list[dict[str, str]] = []
+    planted: list[Planted] = []
+    decoys: list[Decoy] = []
+    prose = FILLER_STYLES["prose"]
+
+    def add(snippet: str, family: str, value: str | None, types: tuple[str, ...]) -> None:
+        head, tail = prose(rng) + "\n\n", "\n\n" + prose(rng)
+        doc = len(records)
+        text = head + snippet + tail
+        records.append({"text": text})
+        if value is None:
+            decoys.append(Decoy(doc, len(head), len(head) + len(snippet), family))
+            return
+        at = text.find(value, len(head))
+        while at >= 0 and at < len(head) + len(snippet):
+            planted.append(Planted(Label(doc, at, at + len(value), types[0]), family))
+            at = text.find(value, at + len(value))
+
+    for family, (types, positives, negatives) in FAMILIES.items():
+        for template in positives:
+            for _ in range(per_template):
+                fields = _fields(rng)
+                field = _value_field(template)
+                add(template.format(**fields), family, fields[field] if field else None, types)
+        for template in negatives:
+            for _ in range(negatives_per_template):
+                add(template.format(**_fields(rng)), family, None, types)
+    for provider, type_, snippet, value in vendor_samples(providers, rng):
+        add(snippet, f"vendor/{provider}", value, (type_,))
+    for template in VENDOR_NEGATIVES:
+        for _ in range(negatives_per_template):
+            add(template.format(**_fields(rng)), "vendor", None, (DEFAULT_TYPE,))
+    assert set(SPECS) >= {t for ts, _, _ in FAMILIES.values() for t in ts}
+    return SynthCorpus(records, planted, decoys)
