@@ -55,6 +55,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--heldout", help="Held-out texts for perplexity and step control (same formats as --data)."
     )
+    p.add_argument(
+        "--original", metavar="MODEL",
+        help="The model before fine-tuning (head scope: its head is the point training started from).",
+    )  # fmt: skip
+    p.add_argument(
+        "--trainer-state", metavar="DIR",
+        help="A Trainer checkpoint folder of the fine-tuning (trainer_state.json, optimizer.pt): its "
+        "learning rates and Adam moments set the update's implicit regulariser.",
+    )  # fmt: skip
     p.add_argument("--out", help="Output directory, written atomically (required).")
     p.add_argument("--overwrite", action="store_true", help="Replace a non-empty existing --out.")
     p.add_argument("--json", action="store_true", help="Print the report as JSON instead of the table.")
@@ -117,6 +126,8 @@ def run_pipeline(args: argparse.Namespace) -> Any:
         secrets=args.secret,
         heldout=args.heldout,
         configs=build_configs(args),
+        original=args.original,
+        trainer_state=args.trainer_state,
         overwrite=args.overwrite,
     )
 

@@ -10,6 +10,7 @@ them, times them, and writes the result so that ``OUT`` is complete or absent.
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,7 +20,7 @@ from ..outdir import check_output_dir
 from ..report import Report, SecretRow, check_no_plaintext
 from ..types import Finding
 from .config import StageConfigs
-from .job import DataSource, Inputs, Job, PathLike, prepare_inputs, resolve_scope
+from .job import DataSource, Inputs, Job, PathLike, PipelineError, prepare_inputs, resolve_scope
 from .measure import exposure_monitor, verify
 from .output import write_output
 from .progress import Stages
@@ -54,6 +55,8 @@ def sanitize_model(
     overwrite: bool = False,
     progress: bool = True,
     reference: Any = None,
+    original: PathLike | None = None,
+    trainer_state: PathLike | None = None,
 ) -> PipelineResult:
     """Sanitize ``base`` (+ ``adapter``) fine-tuned on ``data`` and write the result to ``out``.
 
@@ -61,21 +64,27 @@ def sanitize_model(
     ``secrets``, else from scanning ``data``. ``configs``: one config per stage (how ``data`` and
     ``heldout`` are read, the scan, pairs, update, exposure; defaults for those left out).
     ``reference``: an optional model retrained without the secrets, verified alongside (the demo and
-    benchmarks pass one). ``out=None`` writes nothing. The input model on disk is never modified;
+    benchmarks pass one). How the model was fine-tuned, when known, sets the update's implicit
+    regulariser (:mod:`sanitize.influence.implicit`): ``original`` is the model before fine-tuning
+    (its scope is the reference point θ_ref; head scope), ``trainer_state`` a Hugging Face ``Trainer``
+    checkpoint folder (``trainer_state.json``'s learning rates, ``optimizer.pt``'s Adam moments).
+    ``out=None`` writes nothing. The input model on disk is never modified;
     ``out`` is written atomically.
     """
     inputs = Inputs(base, data, adapter, findings, secrets or (), heldout)
+    extra = {"--original": original, "--trainer-state": trainer_state}
+    protected = {**inputs.paths(), **{k: v for k, v in extra.items() if v is not None}}
     configs = configs or StageConfigs()
     if out is not None:
         # fail before any expensive work; never over (or around) an input, whatever --overwrite says
-        check_output_dir(out, overwrite=overwrite, inputs=inputs.paths())
+        check_output_dir(out, overwrite=overwrite, inputs=protected)
     scope = resolve_scope(configs.update.scope, adapter)
     if configs.update.scope != scope:
         configs = dataclasses.replace(configs, update=dataclasses.replace(configs.update, scope=scope))
     stages = Stages(progress)
     job = prepare_inputs(inputs, configs, stages)
     configs = job.configs  # as used: pairs.max_length fitted to the model's context
-    update, new_model = _update(job, stages)
+    update, new_model = _update(job, stages, original, trainer_state)
 
     rows: list[SecretRow] = []
     perplexity: dict[str, float | None] = {}
@@ -100,17 +109,29 @@ def sanitize_model(
             report.timings = dict(stages.timings)
             written = write_output(
                 out, new_model, job.tokenizer, scope, job.findings, full_config, report, plaintexts,
-                overwrite=overwrite, plots=configs.pipeline.plots, inputs=inputs.paths(),
+                overwrite=overwrite, plots=configs.pipeline.plots, inputs=protected,
             )  # fmt: skip
         report.timings = dict(stages.timings)
     return PipelineResult(report=report, out=written, update=update, model=new_model)
 
 
-def _update(job: Job, stages: Stages) -> tuple[UnlearnResult, Any]:
+def _update(
+    job: Job, stages: Stages, original: PathLike | None, trainer_state: PathLike | None
+) -> tuple[UnlearnResult, Any]:
     """The influence update of ``job`` (closed loop on exposure when ``update.target`` is set)."""
-    from ..influence import unlearn
+    from ..influence import select_scope, trainer_log, unlearn
+    from ..models import load_model
 
     configs = job.configs
+    log = None
+    if trainer_state is not None:
+        sizes = [p.numel() for p in select_scope(job.model, configs.update.scope).params.values()]
+        log = trainer_log(trainer_state, sizes)
+        if log is None:
+            raise PipelineError(
+                f"{os.fspath(trainer_state)}: no trainer_state.json (a Trainer checkpoint folder)"
+            )
+    before = load_model(original, dtype=configs.pipeline.dtype)[0] if original is not None else None
     monitor = None
     if configs.update.target is not None:
         monitor = exposure_monitor(
@@ -125,6 +146,8 @@ def _update(job: Job, stages: Stages) -> tuple[UnlearnResult, Any]:
             n_train_tokens=job.n_train_tokens,
             config=configs.update,
             monitor=monitor,
+            reference=before,
+            log=log,
         )
         return update, update.apply(job.model)
 
