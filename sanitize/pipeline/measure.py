@@ -3,6 +3,7 @@ set of models, measured the same way (``before`` / ``after`` / ``reference``, or
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -51,23 +52,49 @@ def verify(
         )
         for f in chosen
     ]
+    # one measurement per (secret, context): the same secret in the same record text is the same
+    # question, however many times the corpus repeats it
+    slot, unique = dedupe_findings(texts, chosen)
     perplexity: dict[str, float | None] = {"before": None, "after": None, "reference": None}
     for name, model in models.items():
-        for row, res in zip(rows, training_exposures(model, tokenizer, texts, chosen, exposure_config)):
+        results = training_exposures(model, tokenizer, texts, unique, exposure_config, dedupe=False)
+        extracted = []
+        for f in unique:
+            text = texts[f.doc]
+            extracted.append(
+                greedy_extraction(model, tokenizer, text[: f.start], text[f.start : f.end]).exact
+            )
+        for row, k in zip(rows, slot):
+            setattr(row, f"extracted_{name}", bool(extracted[k]))
+            res = results[k]
             if res is None:
                 continue
             setattr(row, f"exposure_{name}", float(res.exposure))
             row.max_exposure = math.log2(res.space_size) if res.space_size else None
             row.space = res.space
-        for row, f in zip(rows, chosen):
-            text = texts[f.doc]
-            ex = greedy_extraction(model, tokenizer, text[: f.start], text[f.start : f.end])
-            setattr(row, f"extracted_{name}", bool(ex.exact))
         if heldout:
             perplexity[name] = float(heldout_perplexity(model, tokenizer, heldout))
         if progress:
             progress(1)
     return rows, perplexity
+
+
+def dedupe_findings(texts: list[str], findings: Sequence[Finding]) -> tuple[list[int], list[Finding]]:
+    """``(slot, unique)``: the distinct findings by (secret, type, context), and for each finding the
+    index of its representative in ``unique``. The secret is its fingerprint, else (hand-written
+    findings without one) its text, held in memory only; the context is the record text before it,
+    what :func:`sanitize.exposure.findings_exposure` scores the secret after."""
+    index: dict[tuple[str, str, str], int] = {}
+    slot: list[int] = []
+    unique: list[Finding] = []
+    for f in findings:
+        text = texts[f.doc] if 0 <= f.doc < len(texts) else ""
+        key = (f.fingerprint or text[f.start : f.end], f.type, text[: f.start])
+        if key not in index:
+            index[key] = len(unique)
+            unique.append(f)
+        slot.append(index[key])
+    return slot, unique
 
 
 def training_exposures(
@@ -76,15 +103,23 @@ def training_exposures(
     texts: list[str],
     findings: Sequence[Finding],
     config: ExposureConfig | None,
+    *,
+    dedupe: bool = True,
 ) -> list[ExposureResult | None]:
-    """Per finding, its exposure in the real training context (the bare-prefix one if that is all)."""
+    """Per finding, its exposure in the real training context (the bare-prefix one if that is all);
+    each distinct (secret, context) is measured once (``dedupe``) and shared by its duplicates."""
     from ..exposure import findings_exposure
 
+    slot, unique = dedupe_findings(texts, findings) if dedupe else (list(range(len(findings))), findings)
     best: dict[int | None, ExposureResult] = {}
-    for r in findings_exposure(model, tokenizer, texts, findings, config=config):
+    for r in findings_exposure(model, tokenizer, texts, unique, config=config):
         if r.finding not in best or r.context_kind == "training":
             best[r.finding] = r
-    return [best.get(i) for i in range(len(findings))]
+    out: list[ExposureResult | None] = []
+    for i, (f, k) in enumerate(zip(findings, slot)):
+        r = best.get(k)
+        out.append(r if r is None or r.finding == i else dataclasses.replace(r, doc=f.doc, finding=i))
+    return out
 
 
 def exposure_monitor(
