@@ -82,23 +82,28 @@ class PatternDetector(Detector):
     literal: bool = False  # values are never code (curl -u, .pgpass, .netrc): no code-reference test
 
     def find(self, text: str, start: int, end: int) -> Iterator[Span]:
-        near: list[int] | None = None  # context positions, searched once per window when needed
+        reach = self.context_reach
         low: str | None = None  # the lower-cased window, made once when a guard needs it
         for n, pattern in enumerate(self.patterns):
             guards = self.guards[n] if self.guards else ()
             if guards:  # C substring tests spare the regex on most windows
-                if pattern.flags & re.IGNORECASE:
+                if pattern.flags & _IGNORECASE:
                     low = text[start:end].lower() if low is None else low
                     if not any(g in low for g in guards):
                         continue
                 elif not any(text.find(g, start, end) >= 0 for g in guards):
                     continue
+            seen, searched = -1, 0  # the last context position found; where the search may resume
             for m in pattern.finditer(text, start, end):
                 if self.context is not None:
-                    if near is None:
-                        lo, hi = max(0, start - self.context_reach), min(len(text), end + self.context_reach)
-                        near = [c.start() for c in self.context.finditer(text, lo, hi)]
-                    if not _close(near, m.start(), self.context_reach):
+                    # around this match only, resuming after the last context found (a flood of
+                    # matches searches each stretch of text about once, not the whole window)
+                    lo, hi = max(0, m.start() - reach), min(len(text), m.start() + reach)
+                    if not (lo <= seen <= hi):
+                        c = self.context.search(text, max(lo, searched), hi)
+                        searched = hi if c is None else c.start() + 1
+                        seen = -1 if c is None else c.start()
+                    if not lo <= seen <= hi:
                         continue
                 s, e = m.span("v")
                 quoted = e - s >= 2 and text[s] in "\"'`{" and text[e - 1] == _CLOSING.get(text[s], text[s])
@@ -119,6 +124,7 @@ class PatternDetector(Detector):
 
 
 _CLOSING = {"{": "}"}
+_IGNORECASE = int(re.IGNORECASE)  # an int: enum arithmetic per window is measurable
 
 
 def _close(positions: list[int], at: int, reach: int) -> bool:

@@ -170,3 +170,32 @@ def load_rules() -> tuple[VendorRule, ...]:
 
 
 __all__ = ["DEFAULT_TYPE", "MAX_MATCH", "VALIDATORS", "VendorRule", "load_rules"]
+
+
+def providers_markdown() -> str:
+    """The provider table of ``docs/providers.md`` (kept in sync by a test): one row per provider,
+    its secret type(s) and each format's literal prefix (or "keyword + shape")."""
+    by_provider: dict[str, list[VendorRule]] = {}
+    for r in load_rules():
+        by_provider.setdefault(r.provider, []).append(r)
+    lines = [
+        "# Vendor token providers",
+        "",
+        f"Generated from `sanitize/detectors/data/vendors.toml` ({len(load_rules())} formats, "
+        f"{len(by_provider)} providers) by `sanitize.detectors.vendor_rules.providers_markdown()`.",
+        "A format with a literal prefix is found anywhere; a keyed format (UUID, hex or base62 shape) only",
+        "just after one of its provider's keywords and an assignment or separator.",
+        "",
+        "| provider | type | formats |",
+        "|---|---|---|",
+    ]
+    for name in sorted(by_provider):
+        rules = by_provider[name]
+        types = ", ".join(sorted({f"`{r.secret_type}`" for r in rules}))
+        shapes = []
+        for r in rules:
+            prefix = literal_prefix(r.regex)
+            shape = f"`{prefix}…`" if len(prefix) >= 3 else ("keyword + shape" if r.keywords else "shape")
+            shapes.append(f"{r.id} ({shape})".replace("|", "\\|"))
+        lines.append(f"| {name} | {types} | {'; '.join(shapes)} |")
+    return "\n".join(lines) + "\n"

@@ -267,3 +267,14 @@ def test_linear_time_on_adversarial_input(name: str) -> None:
     t0 = time.process_time()
     found(text)
     assert time.process_time() - t0 < 1.0, name
+
+
+def test_providers_doc_is_generated_from_the_catalogue() -> None:
+    """docs/providers.md lists every provider; regenerate with vendor_rules.providers_markdown()."""
+    from pathlib import Path
+
+    from sanitize.detectors.vendor_rules import providers_markdown
+
+    doc = Path(__file__).resolve().parents[2] / "docs" / "providers.md"
+    assert doc.read_text(encoding="utf-8") == providers_markdown()
+    assert len({r.provider for r in RULES}) >= 150
