@@ -132,7 +132,7 @@ class GenericSecretDetector(Detector):
             if len(rejected) < _MEMO:
                 rejected.add(value)
             chars = set(value)
-            if len(chars) < _MIN_DISTINCT:
+            if chars and len(chars) < _MIN_DISTINCT:  # an empty value (`key=);`) is no run
                 # every value within the run of these characters from s has as few distinct ones,
                 # hence too little entropy: skip the keywords whose values cannot leave the run
                 # ("key=key=key=..." is one look, not one per keyword)

@@ -287,3 +287,15 @@ def test_whole_scanner_on_format_hard_negatives(text: str, secret: str | None) -
 
     values = [value for _, value in get_scanner(ScanConfig()).scan_text(text)]
     assert values == ([secret] if secret else []), text
+
+
+def test_scanner_runs_on_its_own_source() -> None:
+    """Every module of the package scans without an error (an empty value once broke a regex)."""
+    from pathlib import Path
+
+    from sanitize.scanner import ScanConfig, get_scanner
+
+    scanner = get_scanner(ScanConfig())
+    for path in sorted((Path(__file__).resolve().parents[2] / "sanitize").rglob("*.py")):
+        scanner.scan_text(path.read_text(encoding="utf-8"))
+    assert [v for _, v in scanner.scan_text("cfg = dict(key=)")] == []
