@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 from sanitize.config import BaseConfig, option, seed_option
 from sanitize.errors import SanitizeError
+from sanitize.influence import UnlearnResult
 from sanitize.influence.scope import select_scope
-from sanitize.influence.update import UnlearnResult
 from sanitize.types import Pairs, TokenSequence
 
 from .train import TrainConfig, head_features

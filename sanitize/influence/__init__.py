@@ -32,8 +32,8 @@ _EXPORTS: dict[str, str] = {
     "Features": "tasks",
     "HeadTask": "tasks",
     "Task": "tasks",
-    "UnlearnError": "update",
-    "UnlearnResult": "update",
+    "UnlearnError": "result",
+    "UnlearnResult": "result",
     "influence_update": "update",
     "unlearn": "update",
     "UpdateConfig": "config",
@@ -74,10 +74,11 @@ if TYPE_CHECKING:
     from .curvature import Curvature
     from .grads import Problem, pair_gradient
     from .implicit import Regulariser, TrainingLog, trainer_log
+    from .result import UnlearnError, UnlearnResult
     from .scope import Scope, ScopeError, select_scope
     from .solvers import SOLVERS, SolveResult, register_solver, solve
     from .tasks import CausalLMTask, Features, HeadTask, Task
-    from .update import UnlearnError, UnlearnResult, influence_update, unlearn
+    from .update import influence_update, unlearn
 
 
 __getattr__, __dir__ = lazy_exports(__name__, globals(), _EXPORTS)

@@ -40,8 +40,6 @@ admissible in the first round an :class:`UnlearnError` is raised: no broken mode
 
 from __future__ import annotations
 
-import copy
-import dataclasses
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -49,7 +47,6 @@ from typing import Any
 import torch
 from torch import nn
 
-from ..errors import SanitizeError
 from ..types import Pairs, TokenSequence
 from . import implicit
 from .config import UpdateConfig
@@ -57,60 +54,12 @@ from .curvature import Curvature
 from .grads import Problem
 from .implicit import TrainingLog
 from .lmdata import eager, eval_mode, head_features, sample_indices
-from .scope import Scope, head_is_tied, select_scope, untie_head
+from .result import UnlearnError, UnlearnResult
+from .scope import Scope, select_scope
 from .steps import newton_step, refusal, step_grid  # noqa: F401 - step_grid re-exported
 from .tasks import CausalLMTask, HeadTask
 
 Monitor = Callable[[nn.Module], float]
-
-
-class UnlearnError(SanitizeError):
-    """The update cannot be made safely (e.g. every step length breaks held-out loss)."""
-
-
-@dataclasses.dataclass
-class UnlearnResult:
-    """An update: ``delta`` (param name -> new - old), scope info, metrics and the config used.
-
-    ``apply(model)`` returns a new model with the delta added (a tied head is untied first when the
-    scope says so); ``undo(model)`` returns a new model with it subtracted. Neither touches ``model``.
-    """
-
-    delta: dict[str, torch.Tensor]
-    scope: dict[str, Any]
-    metrics: dict[str, Any]
-    config: Any
-
-    def apply(self, model: nn.Module) -> nn.Module:
-        return self._shifted(model, +1.0)
-
-    def undo(self, model: nn.Module) -> nn.Module:
-        return self._shifted(model, -1.0)
-
-    def _shifted(self, model: nn.Module, sign: float) -> nn.Module:
-        if self.scope.get("head_untied") and head_is_tied(model):
-            new = untie_head(model)  # a copy
-        else:
-            new = copy.deepcopy(model)
-        params = dict(new.named_parameters())
-        missing = [n for n in self.delta if n not in params]
-        if missing:
-            raise UnlearnError(f"the model has no parameter(s) {', '.join(missing[:5])} named in this update")
-        with torch.no_grad():
-            for name, d in self.delta.items():
-                p = params[name]
-                if p.shape != d.shape:
-                    raise UnlearnError(f"parameter {name}: shape {tuple(p.shape)} != update {tuple(d.shape)}")
-                p.add_(d.to(device=p.device, dtype=p.dtype), alpha=sign)
-        return new
-
-    def __repr__(self) -> str:
-        keys = ("update_norm", "solver_residual", "damping", "step", "rounds", "heldout_loss_before",
-                "heldout_loss_after")  # fmt: skip
-        shown = ", ".join(f"{k}={self.metrics.get(k)!r}" for k in keys if k in self.metrics)
-        return (
-            f"UnlearnResult(scope={self.scope.get('kind')}, n_params={self.scope.get('n_params')}, {shown})"
-        )
 
 
 # -- the numerical core: works on any Problem (LM adapter, LM head on cached features, convex toys) ---
@@ -310,6 +259,7 @@ def unlearn(
     ``log``: what is known about the fine-tuning (:func:`~.implicit.trainer_log` reads a Trainer checkpoint).
     ``model`` is never modified; apply the result with ``result.apply(model)``.
     """
+    _check_arguments(model, pairs, curvature, heldout, n_train_tokens, config)
     cfg = config or UpdateConfig()
     start = time.perf_counter()
     if len(pairs) == 0:
@@ -393,3 +343,28 @@ def _result(
     tensors = problem.params_at(flat.detach())
     delta = {name: t.clone() for name, t in zip(scope.names, tensors)}
     return UnlearnResult(delta=delta, scope=scope.info(), metrics=metrics, config=cfg)
+
+
+def _check_arguments(
+    model: Any, pairs: Any, curvature: Any, heldout: Any, n_train_tokens: Any, config: Any
+) -> None:
+    """Wrong arguments are named here, not deep inside the maths."""
+    if not isinstance(model, nn.Module):
+        raise UnlearnError(f"unlearn: model must be a torch/transformers model, got {type(model).__name__}")
+    if not isinstance(pairs, Pairs):
+        raise UnlearnError(
+            f"unlearn: pairs must be sanitize.Pairs (from build_pairs), got {type(pairs).__name__}"
+        )
+    for name, value in (("curvature", curvature), ("heldout", heldout)):
+        if value is None and name == "heldout":
+            continue
+        if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+            raise UnlearnError(
+                f"unlearn: {name} must be a sequence of TokenSequence, got {type(value).__name__}"
+            )
+        if any(not isinstance(s, TokenSequence) for s in value):
+            raise UnlearnError(f"unlearn: {name} must hold TokenSequence items (from tokenize_corpus)")
+    if isinstance(n_train_tokens, bool) or not isinstance(n_train_tokens, int) or n_train_tokens < 1:
+        raise UnlearnError(f"unlearn: n_train_tokens must be a positive int, got {n_train_tokens!r}")
+    if config is not None and not isinstance(config, UpdateConfig):
+        raise UnlearnError(f"unlearn: config must be an UpdateConfig, got {type(config).__name__}")

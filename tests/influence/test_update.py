@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+from typing import Any
 
 import pytest
 import torch
@@ -251,3 +252,27 @@ def test_curvature_twins_subsample_is_reweighted_to_all_twins() -> None:
         config=UpdateConfig(curvature_samples=2, max_rounds=1),
     )  # fmt: skip
     assert result.metrics["n_curvature_twins"] == 2 and result.metrics["n_pairs"] == 3
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "named"),
+    [
+        ({"model": None}, "model must be"),
+        ({"pairs": None}, "pairs must be"),
+        ({"curvature": "text"}, "curvature must be"),
+        ({"heldout": [1, 2]}, "heldout must hold"),
+        ({"n_train_tokens": 0}, "n_train_tokens must be"),
+        ({"config": {"order": 2}}, "config must be an UpdateConfig"),
+    ],
+)
+def test_unlearn_names_a_wrong_argument(kwargs: dict[str, Any], named: str) -> None:
+    from torch import nn
+
+    from sanitize.influence import UnlearnError, unlearn
+    from sanitize.types import Pairs
+
+    args: dict[str, Any] = {"model": nn.Linear(2, 2), "pairs": Pairs((), ()), "curvature": [], "heldout": None,
+                            "n_train_tokens": 1, "config": None}  # fmt: skip
+    args.update(kwargs)
+    with pytest.raises(UnlearnError, match=named):
+        unlearn(args.pop("model"), args.pop("pairs"), **args)
