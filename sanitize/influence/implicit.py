@@ -158,12 +158,13 @@ def trainer_log(checkpoint: str | os.PathLike[str], sizes: Sequence[int] | None 
         for e in state.get("log_history", [])
         if "learning_rate" in e
     ]
-    lrs: list[float] = []
-    prev, lr_prev = 0, logged[0][1] if logged else 0.0
-    for step, lr in logged:  # piecewise-constant between logging steps (each lr logged after its step)
-        lrs += [0.5 * (lr_prev + lr)] * (step - prev)
-        prev, lr_prev = step, lr
-    lrs += [lr_prev] * max(steps - prev, 0)
+    lrs: list[float] = []  # unknown when nothing was logged (Trainer logs every logging_steps=500)
+    if logged:
+        prev, lr_prev = 0, logged[0][1]
+        for step, lr in logged:  # piecewise-constant between logging steps (each lr logged after its step)
+            lrs += [0.5 * (lr_prev + lr)] * (step - prev)
+            prev, lr_prev = step, lr
+        lrs += [lr_prev] * max(steps - prev, 0)
     log = TrainingLog(lrs=lrs)
     opt_path = os.path.join(checkpoint, "optimizer.pt")
     if sizes is not None and os.path.exists(opt_path):
@@ -175,7 +176,7 @@ def trainer_log(checkpoint: str | os.PathLike[str], sizes: Sequence[int] | None 
             s["exp_avg_sq"].reshape(-1) for _, s in sorted(opt.get("state", {}).items()) if "exp_avg_sq" in s
         ]
         if [v.numel() for v in vs] == list(sizes):
-            log.exp_avg_sq = torch.cat(vs).double()
+            log.exp_avg_sq = torch.cat(vs)  # (P,) in the parameters' dtype, as the optimizer kept it
     return log
 
 

@@ -131,8 +131,6 @@ def _update(
             raise PipelineError(
                 f"{os.fspath(trainer_state)}: no trainer_state.json (a Trainer checkpoint folder)"
             )
-        if log.exp_avg_sq is not None:  # read as float64; the update works in the scope's dtype
-            log.exp_avg_sq = log.exp_avg_sq.to(params[0].dtype)
     before = load_model(original, dtype=configs.pipeline.dtype)[0] if original is not None else None
     monitor = None
     if configs.update.target is not None:

@@ -176,13 +176,15 @@ def test_unlearn_with_trainer_state_matches_retraining(runs: dict[str, Any]) -> 
     check_matches_retraining(runs, "log")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Trainer's default logging_steps=500 on a 100-step run logs no learning_rate: trainer_log reads "
-    "lrs as 100 zeros, lambda = 1/1e-12, the step is ~0 and unlearn exits 2 ('refusing to return a broken "
-    "model: ... held-out ppl x1.0000'); should fall back to the fit (or the schedule in training_args.bin).",
-)
 def test_unlearn_with_trainer_state_logged_no_learning_rate(runs: dict[str, Any]) -> None:
     """Trainer's default logging (every 500 steps) on a shorter run: trainer_state.json has no learning
-    rate; the checkpoint must still not make things worse than no checkpoint."""
-    check_matches_retraining(runs, "log-no-lr")
+    rate. The checkpoint must not make things worse than no checkpoint: the regulariser falls back to
+    the stationarity fit (Adam's moments from optimizer.pt still give the metric)."""
+    code, rows, ppl, update = runs["log-no-lr"]
+    assert code == 0
+    assert "'source': 'fit'" in str(update["regulariser"]), update["regulariser"]  # the report keeps it as text
+    _, fit_rows, fit_ppl, _ = runs["fit"]
+    fit = {(r.doc, r.start): r.exposure_after for r in fit_rows}
+    for r in rows:  # no worse than giving no checkpoint, within the exposure estimate's noise
+        assert r.exposure_after <= fit[(r.doc, r.start)] + 1.0, (r.type, r.exposure_after, fit)
+    assert ppl["after"] <= 1.03 * fit_ppl["after"]
