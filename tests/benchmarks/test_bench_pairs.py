@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
+from bench_support import load_benchmark
 
 
 def test_pairs_benchmark_runs_and_reports_both_modes(capsys: pytest.CaptureFixture[str]) -> None:
-    spec = importlib.util.spec_from_file_location("bench_pairs", ROOT / "benchmarks" / "pairs.py")
-    assert spec is not None and spec.loader is not None
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = load_benchmark("pairs")
     args = bench.make_parser().parse_args(["--docs", "60", "--secret-rate", "0.3", "--repeats", "1",
                                           "--vocab-size", "400", "--max-length", "64", "--block-size", "64"])  # fmt: skip
     rows = bench.main(args)

@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import importlib.util
 import sys
-from pathlib import Path
 
 import pytest
+from bench_support import load_benchmark
 
 from sanitize.types import Finding
 from sanitize_lab import synth
 
-_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "scan.py"
-
 
 @pytest.fixture(scope="module")
 def bench():
-    spec = importlib.util.spec_from_file_location("bench_scan", _PATH)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_scan"] = module
-    spec.loader.exec_module(module)
+    module = load_benchmark("scan")
     yield module
     sys.modules.pop("bench_scan", None)
 

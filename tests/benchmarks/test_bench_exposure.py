@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import pytest
-
-ROOT = Path(__file__).resolve().parents[1]
+from bench_support import load_benchmark
 
 
 def test_exposure_benchmark_runs_and_both_paths_agree(capsys: pytest.CaptureFixture[str]) -> None:
-    spec = importlib.util.spec_from_file_location("bench_exposure", ROOT / "benchmarks" / "exposure.py")
-    assert spec is not None and spec.loader is not None
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = load_benchmark("exposure")
     args = bench.make_parser().parse_args(["--sizes", "2", "--naive-sample", "30", "--long-words", "40"])
     rows = bench.main(args)
     out = capsys.readouterr().out
