@@ -1,225 +1,175 @@
 r"""The seed paper's canary experiment (Warnecke et al., NDSS 2023, after Carlini et al.'s Secret
-Sharer) on a small transformer: a language model of *Alice in Wonderland* with the canary
-"my telephone number is 0123456789" inserted 6 and 29 times; exposure of the canary before and
-after unlearning, against retraining without the canary and fine-tuning on the sanitized twins,
-and the paper's first-order vs second-order comparison.
+Sharer), reproduced in the paper's regime and judged more strictly than the paper does.
 
-Setup (one run per repetition count): a tiny GPT-2 with a tokenizer trained on the book is
-pre-trained on the book without the canary (the base); a LoRA adapter is fine-tuned on the book
-with the canary inserted (the lab's trainer, ``sanitize_lab.train.finetune``, as
-``recipes/finetune_lora.py`` runs it); the secret digits are then removed with the first- and
-second-order influence updates (adapter scope), and compared with the adapter retrained the same way
-on the canary-free book and with ``k`` steps of fine-tuning on the sanitized twins (methods from
-``sanitize_lab.methods``). Fine-tuning and retraining minimise ``loss + l2/2·‖θ‖²`` (``--l2``,
-default 1e-2, as in ``sanitize-lab demo``) and the update is told
-so: the closed form assumes the fine-tuned adapter is a stationary point of that objective. Exposure
-is measured in the space ``digits:10`` after the prefix "my telephone number is " (extrapolated from
-a sample).
+The canary "my telephone number is 0123456789!' said alice." is inserted k times (6 and 29) inside
+*Alice in Wonderland* at paragraph breaks; a tiny GPT-2 is trained from scratch on the book with it
+(the paper's char-LSTM), per seed. Against the models retrained from scratch without the canary
+(their spread over the seeds is the target band), it compares the first- and second-order influence
+updates (every weight), fine-tuning on the sanitized documents and on the whole sanitized corpus, a
+first-order tau sweep (exposure vs held-out perplexity) and the replacement strategies, and runs a
+relearning attack and a model-difference attack. Exposure of the 10 digits after the prefix in
+``digits:10`` and in the book's alphabet, refit per model (bootstrap interval) and under the original
+model's reference distribution (the paper's way). See ``sanitize_lab.alice``.
 
     python recipes/alice_canary.py --text ../shared/data/alice_in_wonderland.txt --out runs/alice \
-        --repeats 6 29
+        --repeats 6 29 --seeds 3
 
-The text is read from ``--text`` (never copied anywhere); ``--max-chars`` uses only the beginning.
+Every config field is a flag: ``--alice.FIELD`` (the experiment, ``sanitize_lab.alice.AliceConfig``;
+short ``--repeats``, ``--seeds``, ``--max-chars``, ``--replacement``, ...), ``--model.FIELD`` (the tiny
+GPT-2, ``BaseModelConfig``; ``--hidden``, ``--layers``, ``--pretrain-steps``, ...), ``--update.FIELD``
+(``UpdateConfig``; its scope is every weight) and ``--exposure.FIELD`` (``ExposureConfig``;
+``--sample-size``, ``--bootstrap``); or a ``--config`` YAML with those sections
+(``recipes/configs/alice_canary.yaml``). The text is read from ``--text``, never copied; outputs
+(``alice.json``, ``alice.md``, ``alice.png``) hold the masked canary only.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
-from sanitize.arguments import add_config_file_argument, run_recipe
+from sanitize.arguments import add_config_arguments, add_config_file_argument, config_values, run_recipe
+from sanitize.exposure.config import ExposureConfig
+from sanitize.influence.config import UpdateConfig
+from sanitize_lab.alice import AliceConfig
+from sanitize_lab.alice_models import BaseModelConfig
 
-PREFIX = "my telephone number is "
-SECRET = "0123456789"
+SECTIONS = ("alice", "model", "update", "exposure")
+REQUIRED = ("text", "out")
+DEFAULTS: dict[str, dict[str, Any]] = {"exposure": {"sample_size": 2000, "bootstrap": 20}}
+METHODS = ("original", "retrain", "first_order", "second_order", "finetune_twins", "finetune_corpus")
 
 
 def make_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_config_file_argument(p)
-    p.add_argument("--text", required=True, help="Path to alice_in_wonderland.txt (plain text).")
-    p.add_argument("--out", required=True, help="Directory for alice.json / alice.md / alice.png.")
+    p.add_argument("--text", help="Path to alice_in_wonderland.txt (plain text; required).")
+    p.add_argument("--out", help="Directory for alice.json / alice.md / alice.png (required).")
     p.add_argument("--overwrite", action="store_true")
-    p.add_argument("--repeats", type=int, nargs="+", default=[6, 29], help="Canary insertions per run.")
-    p.add_argument(
-        "--canary", default=PREFIX + SECRET, help="The canary sentence (secret = its last 10 chars)."
-    )
-    p.add_argument("--max-chars", type=int, default=0, help="Use only the first N characters (0 = all).")
-    p.add_argument("--chunk-chars", type=int, default=300, help="Characters per training document.")
-    p.add_argument("--vocab-size", type=int, default=1000)
-    p.add_argument("--hidden", type=int, default=128)
-    p.add_argument("--layers", type=int, default=2)
-    p.add_argument(
-        "--pretrain-steps", type=int, default=600, help="Full-model steps on the canary-free book."
-    )
-    p.add_argument("--epochs", type=float, default=4.0, help="LoRA epochs (fine-tuning and retraining).")
-    p.add_argument("--learning-rate", type=float, default=3e-3)
-    p.add_argument(
-        "--l2", type=float, default=1e-2,
-        help="L2 penalty l2/2*||theta||^2 of the LoRA training (fine-tuning and retraining), stated to the "
-        "update: the influence update assumes a stationary point of this objective (0: plain fine-tuning).",
+    add_config_arguments(
+        p, AliceConfig, "alice",
+        aliases={"repeats": "--repeats", "seeds": "--seeds", "max_chars": "--max-chars", "chunk_chars": "--chunk-chars",
+                 "replacement": "--replacement", "finetune_steps": "--finetune-steps"},
     )  # fmt: skip
-    p.add_argument("--max-length", type=int, default=128)
-    p.add_argument("--finetune-steps", type=int, default=30, help="k for the fine-tuning baseline.")
-    p.add_argument("--sample-size", type=int, default=5000, help="Candidates sampled for the exposure fit.")
-    p.add_argument("--seed", type=int, default=0)
+    add_config_arguments(
+        p, BaseModelConfig, "model",
+        aliases={"vocab_size": "--vocab-size", "hidden": "--hidden", "layers": "--layers",
+                 "pretrain_steps": "--pretrain-steps", "max_length": "--max-length"},
+    )  # fmt: skip
+    add_config_arguments(p, UpdateConfig, "update")
+    add_config_arguments(
+        p, ExposureConfig, "exposure", aliases={"sample_size": "--sample-size", "bootstrap": "--bootstrap"}
+    )
     return p
 
 
-def documents(path: str, max_chars: int, chunk: int) -> list[str]:
-    """The book cut into ~``chunk``-character documents at whitespace."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        from sanitize.errors import SanitizeError
-
-        raise SanitizeError(f"{path}: cannot read the text ({exc.strerror})") from None
-    text = " ".join(text[:max_chars].split()) if max_chars else " ".join(text.split())
-    docs, start = [], 0
-    while start < len(text):
-        end = text.rfind(" ", start, start + chunk) if start + chunk < len(text) else len(text)
-        end = end if end > start else min(len(text), start + chunk)
-        docs.append(text[start:end].strip())
-        start = end
-    return [d for d in docs if d]
+def configs(args: argparse.Namespace) -> tuple[AliceConfig, BaseModelConfig, UpdateConfig, ExposureConfig]:
+    """The four configs: dataclass defaults < the recipe's defaults < ``--config`` sections < flags."""
+    out = []
+    for cls, section in ((AliceConfig, "alice"), (BaseModelConfig, "model"), (UpdateConfig, "update"),
+                         (ExposureConfig, "exposure")):  # fmt: skip
+        out.append(cls.from_dict({**DEFAULTS.get(section, {}), **config_values(args, section)}))
+    return tuple(out)  # type: ignore[return-value]
 
 
-def train_adapter(base: str, texts: list[str], args: argparse.Namespace) -> Any:
-    """A fresh LoRA adapter on every linear layer of ``base``, trained on ``texts`` (the lab's trainer)."""
-    from sanitize.models import load_model
-    from sanitize.pairs import PairConfig
-    from sanitize_lab.train import TrainConfig, finetune
-
-    config = TrainConfig(
-        scope="lora", target_modules=["all-linear"], epochs=args.epochs, learning_rate=args.learning_rate,
-        seed=args.seed, l2=args.l2,
-    )  # fmt: skip
-    model, tok = load_model(base)
-    return finetune(model, tok, texts, config, PairConfig(max_length=args.max_length)), tok
+def _fmt(x: float | None, digits: int = 2) -> str:
+    return "-" if x is None else f"{x:.{digits}f}"
 
 
-def run_one(
-    k: int, docs: list[str], heldout_docs: list[str], base: str, work: Path, args: argparse.Namespace
-) -> dict[str, Any]:
-    """One repetition count: fine-tune with the canary, then every method, measured the same way."""
-    from sanitize.exposure import exposure
-    from sanitize.exposure.config import ExposureConfig
-    from sanitize.exposure.memorization import heldout_perplexity
-    from sanitize.influence.config import UpdateConfig
-    from sanitize.pairs import PairConfig
-    from sanitize.pipeline import StageConfigs, prepare
-    from sanitize_lab.baselines import BaselineConfig
-    from sanitize_lab.methods import METHODS
-    from sanitize_lab.planted_corpus import plant_canaries
+def _mean_of(rows: list[dict[str, Any]]) -> Any:
+    def mean(key: str) -> float | None:
+        vals = [r.get(key) for r in rows]
+        return None if any(v is None for v in vals) else sum(vals) / len(vals)
 
-    texts, truth = plant_canaries(docs, [args.canary], [k], seed=args.seed)
-    data = work / f"train_k{k}.jsonl"
-    data.write_text("".join(json.dumps({"text": t}) + "\n" for t in texts))
-    timings: dict[str, float] = {}
-    trained, tok = train_adapter(base, texts, args)
-    trained.save(work / f"adapter_k{k}", tok)
-    timings["finetune"] = trained.seconds
-    start = time.perf_counter()
-    retrained, _ = train_adapter(base, docs, args)  # the gold standard: the same training without the canary
-    timings["retrain"] = time.perf_counter() - start
-
-    secret = args.canary[-10:]
-    prefix = args.canary[: -len(secret)]
-    job = prepare(
-        base, str(data), adapter=work / f"adapter_k{k}", secrets=[secret], heldout=heldout_docs,
-        configs=StageConfigs(pairs=PairConfig(max_length=args.max_length)),
-    )  # fmt: skip
-    models: dict[str, Any] = {"before": job.model, "retrain": retrained.model}
-    configs = {
-        "first_order": UpdateConfig(scope="adapter", seed=args.seed, l2=args.l2),
-        "second_order": UpdateConfig(scope="adapter", seed=args.seed, l2=args.l2),
-        "finetune_twins": BaselineConfig(
-            scope="adapter", steps=args.finetune_steps, lr=args.learning_rate, seed=args.seed
-        ),
-    }
-    for name, config in configs.items():
-        out = METHODS[name](
-            job.model,
-            job.pairs,
-            job.curvature,
-            config,
-            heldout=job.heldout,
-            n_train_tokens=job.n_train_tokens,
-        )
-        timings[name] = out.seconds
-        models[name] = out.model
-    ecfg = ExposureConfig(sample_size=args.sample_size, bootstrap=0, seed=args.seed)
-    rows = []
-    for name, model in models.items():
-        e = exposure(model, job.tokenizer, secret, "digits:10", prefix=prefix, config=ecfg)
-        rows.append({
-            "method": name, "exposure": e.exposure, "max_exposure": 10 * 3.321928094887362,
-            "perplexity": heldout_perplexity(model, job.tokenizer, job.heldout),
-            "seconds": timings.get({"before": "finetune"}.get(name, name)),
-        })  # fmt: skip
-    return {"repeats": k, "docs": truth[0]["docs"], "rows": rows}
+    return mean
 
 
-def format_table(results: list[dict[str, Any]]) -> str:
-    lines = [f"{'k':>3}  {'method':<18} {'exposure':>9} {'perplexity':>11} {'seconds':>8}"]
-    for r in results:
-        for row in r["rows"]:
-            secs = "-" if row["seconds"] is None else f"{row['seconds']:.1f}"
+def format_tables(summary: dict[str, Any]) -> str:
+    """The main table (mean over seeds, band, inside count) and the sweep / replacement tables."""
+    lines = []
+    for run in summary["runs"]:
+        s, c = run["summary"], run["summary_chars"]
+        lo, hi = s["band"]
+        lines.append(f"k = {run['repeats']} insertions, {len(run['seeds'])} seeds; retrained band (digits) "
+                     f"[{lo:.2f}, {hi:.2f}] bits")  # fmt: skip
+        lines.append(f"{'method':<16} {'digits':>7} {'paper':>7} {'chars':>7} {'inside':>6} {'leaked':>10} "
+                     f"{'ppl':>8} {'seconds':>8} {'relearn':>8} {'diff':>5}")  # fmt: skip
+        for m in METHODS:
+            rows = [r[m] for r in run["seeds"]]
+            mean = _mean_of(rows)
             lines.append(
-                f"{r['repeats']:>3}  {row['method']:<18} {row['exposure']:>9.2f} {row['perplexity']:>11.3f} {secs:>8}"
-            )
+                f"{m:<16} {_fmt(s[m]['mean']):>7} {_fmt(mean('paper_digits')):>7} {_fmt(c[m]['mean']):>7} "
+                f"{s[m]['inside']:>3}/{len(rows):<2} {'/'.join(map(str, s[m]['leaked_context'])):>10} "
+                f"{_fmt(s[m]['perplexity']):>8} {_fmt(s[m]['seconds'], 1):>8} {_fmt(mean('relearned_digits')):>8} "
+                f"{_fmt(mean('difference_leaked'), 1):>5}"
+            )  # fmt: skip
+        lines.append(
+            "replaced by: " + "; ".join(sorted({", ".join(r["replacements"]) for r in run["seeds"]}))
+        )
+        if run["tau_sweep"]:
+            lines.append("first-order tau sweep (seed 0): factor  tau  digits  ppl  leaked")
+            lines += [f"  {p['factor']:g}  {p['tau']:.3g}  {p['exposure_digits']:.2f}  {p['perplexity']:.2f}  "
+                      f"{p['leaked_context']}" for p in run["tau_sweep"]]  # fmt: skip
+        if run["replacement_study"]:
+            lines.append("second order by replacement (seed 0): strategy (replaced by)  digits  chars  ppl")
+            lines += [f"  {p['replacement']} ({', '.join(p['replaced_by'])})  {p['exposure_digits']:.2f}  "
+                      f"{p['exposure_chars']:.2f}  {p['perplexity']:.2f}" for p in run["replacement_study"]]  # fmt: skip
+        lines.append("")
     return "\n".join(lines)
 
 
-def plot(results: list[dict[str, Any]], path: Path) -> None:
-    from sanitize.report import exposure_bars
+def plot(summary: dict[str, Any], path: Path) -> None:
+    import matplotlib
 
-    methods = [row["method"] for row in results[0]["rows"]]
-    exposure_bars(
-        path, methods, {f"{r['repeats']} insertions": [row["exposure"] for row in r["rows"]] for r in results},
-        title="Canary exposure (dotted: maximum, log2 10^10)", maxima=[10 * 3.321928094887362] * len(methods),
-    )  # fmt: skip
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    runs = summary["runs"]
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    for i, run in enumerate(runs):
+        s = run["summary"]
+        axes[0].bar([j + 0.8 * i / len(runs) for j in range(len(METHODS))], [s[m]["mean"] for m in METHODS],
+                    width=0.8 / len(runs), label=f"k = {run['repeats']}")  # fmt: skip
+        axes[0].axhspan(*s["band"], alpha=0.15, color=f"C{i}")
+        if run["tau_sweep"]:
+            sw = run["tau_sweep"]
+            axes[1].plot(
+                [p["perplexity"] for p in sw],
+                [p["exposure_digits"] for p in sw],
+                "o-",
+                label=f"first order, k = {run['repeats']}",
+            )
+            for m in ("second_order", "retrain", "original"):
+                axes[1].scatter([s[m]["perplexity"]], [s[m]["mean"]], marker="x")
+                axes[1].annotate(f"{m} k={run['repeats']}", (s[m]["perplexity"], s[m]["mean"]), fontsize=7)
+    axes[0].set_xticks(range(len(METHODS)), METHODS, rotation=30, fontsize=8)
+    axes[0].set_ylabel("digit exposure (bits); shaded: retrained band")
+    axes[1].set_xlabel("held-out perplexity")
+    axes[1].set_ylabel("digit exposure (bits)")
+    axes[0].legend(fontsize=8)
+    axes[1].legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
 
 
 def main(args: argparse.Namespace) -> dict[str, Any]:
-    import torch
-
     from sanitize.outdir import atomic_output_dir, check_output_dir
-    from sanitize_lab.tiny import save_tiny, tiny_model, train_causal_lm, train_tokenizer
+    from sanitize_lab.alice import run_alice
 
+    alice, model, update, exposure = configs(args)  # validated before anything is trained
     check_output_dir(args.out, overwrite=args.overwrite)
-    docs = documents(args.text, args.max_chars, args.chunk_chars)
-    n_held = max(2, len(docs) // 10)
-    docs, heldout_docs = docs[:-n_held], docs[-n_held:]  # the book's last tenth is never trained on
-    results = []
-    with tempfile.TemporaryDirectory(prefix="sanitize-alice-") as scratch:
-        work = Path(scratch)
-        tok = train_tokenizer(docs, kind="gpt2", vocab_size=args.vocab_size)
-        model = tiny_model(tok, kind="gpt2", seed=args.seed, hidden=args.hidden, layers=args.layers)
-        for p in model.parameters():
-            p.requires_grad_(True)
-        torch.manual_seed(args.seed)
-        train_causal_lm(model, tok, docs, steps=args.pretrain_steps, lr=3e-3, batch_size=16,
-                        max_length=args.max_length, seed=args.seed)  # fmt: skip
-        base = save_tiny(model, tok, work / "base")
-        for k in args.repeats:
-            results.append(run_one(k, docs, heldout_docs, base, work, args))
-    table = format_table(results)
-    summary = {
-        "canary_preview": "my telephone number is **********",
-        "documents": len(docs),
-        "results": results,
-    }
+    summary = run_alice(args.text, alice, model, update, exposure)
+    table = format_tables(summary)
     with atomic_output_dir(args.out, overwrite=args.overwrite) as tmp:
         (tmp / "alice.json").write_text(json.dumps(summary, indent=2) + "\n")
         (tmp / "alice.md").write_text("# Alice canary experiment\n\n```\n" + table + "\n```\n")
-        plot(results, tmp / "alice.png")
+        plot(summary, tmp / "alice.png")
     print(table)
     return summary
 
 
 if __name__ == "__main__":
-    run_recipe(main, make_parser())
+    run_recipe(main, make_parser(), sections=SECTIONS, required=REQUIRED)
