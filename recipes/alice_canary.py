@@ -110,7 +110,8 @@ def format_tables(summary: dict[str, Any]) -> str:
         )
         if run["tau_sweep"]:
             lines.append("first-order tau sweep (seed 0): factor  tau  digits  ppl  leaked")
-            lines += [f"  {p['factor']:g}  {p['tau']:.3g}  {p['exposure_digits']:.2f}  {p['perplexity']:.2f}  "
+            lines += [f"  {p['factor']:g}  {p['tau']:.3g}  refused (breaks the model)" if "refused" in p else
+                      f"  {p['factor']:g}  {p['tau']:.3g}  {p['exposure_digits']:.2f}  {p['perplexity']:.2f}  "
                       f"{p['leaked_context']}" for p in run["tau_sweep"]]  # fmt: skip
         if run["replacement_study"]:
             lines.append("second order by replacement (seed 0): strategy (replaced by)  digits  chars  ppl")
@@ -134,7 +135,7 @@ def plot(summary: dict[str, Any], path: Path) -> None:
                     width=0.8 / len(runs), label=f"k = {run['repeats']}")  # fmt: skip
         axes[0].axhspan(*s["band"], alpha=0.15, color=f"C{i}")
         if run["tau_sweep"]:
-            sw = run["tau_sweep"]
+            sw = [p for p in run["tau_sweep"] if "refused" not in p]
             axes[1].plot(
                 [p["perplexity"] for p in sw],
                 [p["exposure_digits"] for p in sw],

@@ -187,6 +187,7 @@ def _one_seed(
 def _tau_sweep(original: Any, tok: Any, job: Any, probe: Any, ucfg: UpdateConfig, tau_auto: float | None,
                config: AliceConfig) -> list[dict[str, Any]]:  # fmt: skip
     """First order, one unguarded step per tau = factor * tau_auto: (tau, exposure, perplexity)."""
+
     from .alice_measure import measure
     from .methods import METHODS
 

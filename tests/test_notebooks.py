@@ -80,14 +80,16 @@ def test_seed_experiment(tmp_path: Path) -> None:
     from sanitize_lab.democorpus import filler_texts
 
     book = tmp_path / "book.txt"  # a stand-in for the book: tests never read data outside the repo
-    book.write_text("\n\n".join(filler_texts(60, seed=3)))
+    book.write_text("\n\n".join(filler_texts(80, seed=3)))
     out = execute(
         "03_seed_experiment.ipynb",
-        f"TEXT = {str(book)!r}\nARGS = ['--repeats', '6', '--pretrain-steps', '20', '--epochs', '2', '--hidden', '32',\n"
-        "        '--layers', '1', '--vocab-size', '300', '--finetune-steps', '3', '--sample-size', '100']",
+        f"TEXT = {str(book)!r}\nARGS = ['--repeats', '6', '--seeds', '3', '--pretrain-steps', '150', '--hidden', '32',\n"
+        "        '--vocab-size', '300', '--finetune-steps', '3', '--sample-size', '100', '--bootstrap', '0',\n"
+        "        '--alice.tau-factors', '1', '--alice.replacements', 'natural', '--update.curvature-samples', '8',\n"
+        "        '--update.max-iter', '5']",
     )
     assert set(out) == {"6"}
     print(out)
-    assert set(out["6"]) == {"before", "retrain", "first_order", "second_order", "finetune_twins"}
-    # what the notebook shows: the second-order update lowers the canary's exposure
-    assert out["6"]["second_order"] < out["6"]["before"]
+    assert {"band", "original", "retrain", "first_order", "second_order"} <= set(out["6"])
+    # what the notebook shows: the original model memorises the canary and the second-order update removes it
+    assert out["6"]["second_order"] < out["6"]["original"]
