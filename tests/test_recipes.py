@@ -124,16 +124,23 @@ def test_compare_baselines_one_table(tmp_path_factory: pytest.TempPathFactory, t
             assert s.value.encode() not in p.read_bytes()
 
 
-def test_alice_documents_are_cut_at_whitespace(tmp_path: Path) -> None:
+def test_alice_flags_reach_every_config(tmp_path: Path) -> None:
+    from sanitize.arguments import parse_args
+
     recipe = load_recipe("alice_canary")
-    (tmp_path / "book.txt").write_text(
-        "Alice was beginning   to get\nvery tired of sitting by her sister. " * 20
+    config = ROOT / "recipes" / "configs" / "alice_canary.yaml"
+    argv = ["--config", str(config), "--text", "book.txt", "--out", str(tmp_path / "o"), "--seeds", "4",
+            "--update.solver", "lissa", "--model.heads", "2"]  # fmt: skip
+    alice, model, update, exposure = recipe.configs(
+        parse_args(recipe.make_parser(), argv, sections=recipe.SECTIONS)
     )
-    docs = recipe.documents(str(tmp_path / "book.txt"), max_chars=0, chunk=50)
-    assert all(len(d) <= 50 for d in docs) and len(docs) > 10
-    assert (
-        " ".join(docs).split()
-        == ("Alice was beginning to get very tired of sitting by her sister. " * 20).split()
-    )
+    assert (alice.repeats, alice.seeds, alice.replacement) == ([6, 29], 4, "natural")  # file, then flag
+    assert (model.hidden, model.heads, update.solver, exposure.bootstrap) == (128, 2, "lissa", 20)
     with pytest.raises(Exception, match="cannot read the text"):
-        recipe.documents(str(tmp_path / "missing.txt"), 0, 50)
+        recipe.main(
+            parse_args(
+                recipe.make_parser(),
+                [*argv, "--text", str(tmp_path / "missing.txt")],
+                sections=recipe.SECTIONS,
+            )
+        )
