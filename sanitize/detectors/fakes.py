@@ -23,7 +23,7 @@ B64 = ALNUM + "+/"
 B64URL = ALNUM + "-_"
 HEX = "0123456789abcdef"
 BASE32 = string.ascii_uppercase + "234567"
-PASSWORD_SYMBOLS = "!*+-_=~"  # safe unquoted in URLs' userinfo, .env, YAML and shells' single quotes
+PASSWORD_SYMBOLS = "!*+-_~"  # safe unquoted in URLs' userinfo, .env, YAML and shells' single quotes; no "=" (a value holding "=" reads as an assignment)
 
 
 def random_chars(rng: random.Random, alphabet: str, n: int) -> str:

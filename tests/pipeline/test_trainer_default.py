@@ -182,7 +182,9 @@ def test_unlearn_with_trainer_state_logged_no_learning_rate(runs: dict[str, Any]
     the stationarity fit (Adam's moments from optimizer.pt still give the metric)."""
     code, rows, ppl, update = runs["log-no-lr"]
     assert code == 0
-    assert "'source': 'fit'" in str(update["regulariser"]), update["regulariser"]  # the report keeps it as text
+    assert "'source': 'fit'" in str(update["regulariser"]), update[
+        "regulariser"
+    ]  # the report keeps it as text
     _, fit_rows, fit_ppl, _ = runs["fit"]
     fit = {(r.doc, r.start): r.exposure_after for r in fit_rows}
     for r in rows:  # no worse than giving no checkpoint, within the exposure estimate's noise
