@@ -9,6 +9,7 @@ import re
 import time
 
 import pytest
+from detector_support import windows
 
 from sanitize.detectors import formats, hard_negatives
 from sanitize.detectors.base import Detector
@@ -16,28 +17,6 @@ from sanitize.detectors.base import Detector
 
 def b64(raw: str) -> str:
     return base64.b64encode(raw.encode()).decode()
-
-
-def windows(d: Detector, text: str) -> list[tuple[int, int]]:
-    """The scanner's windows for ``d``: around each keyword (any case) and trigger match, merged."""
-    import re2
-
-    spans = []
-    low = text.lower()
-    for k in d.keywords:
-        at = low.find(k)
-        while at >= 0:
-            spans.append((at - d.before, at + len(k) + d.after))
-            at = low.find(k, at + 1)
-    if d.trigger:
-        spans += [(m.start() - d.before, m.end() + d.after) for m in re2.compile(d.trigger).finditer(text)]
-    merged: list[list[int]] = []
-    for s, e in sorted(spans):
-        if merged and s <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], e)
-        else:
-            merged.append([s, e])
-    return [(max(s, 0), min(e, len(text))) for s, e in merged]
 
 
 def found(text: str, detectors: list[Detector] | None = None) -> list[tuple[str, str]]:
