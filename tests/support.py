@@ -6,6 +6,13 @@ They live here rather than in ``conftest.py`` because nested ``conftest.py`` fil
 
 from __future__ import annotations
 
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+ROOT = Path(__file__).resolve().parents[1]
+
 
 class NetworkBlocked(RuntimeError):
     """Raised when a test opens a connection outside this machine."""
@@ -19,3 +26,18 @@ TINY_TEXTS = [
     "export OPENAI_API_KEY=sk-proj-abc123 # do not commit this file",
     "my telephone number is 0123456789, call me after five.",
 ] * 4
+
+
+def load_script(folder: str, name: str) -> ModuleType:
+    """``<repo>/<folder>/<name>.py`` (a recipe or a benchmark script) imported as a module, registered in
+    ``sys.modules`` (dataclasses look their module up)."""
+    spec = importlib.util.spec_from_file_location(f"{folder}_{name}", ROOT / folder / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def load_recipe(name: str) -> ModuleType:
+    return load_script("recipes", name)

@@ -3,23 +3,14 @@ and their notebooks execute top to bottom on small parameters (outputs stripped 
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+from support import load_recipe
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def load_recipe(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"recipe_{name}", ROOT / "recipes" / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_label_unlearning_recipe_prints_one_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -15,7 +15,7 @@ from sanitize_lab import synth
 def bench():
     module = load_benchmark("scan")
     yield module
-    sys.modules.pop("bench_scan", None)
+    sys.modules.pop(module.__name__, None)
 
 
 def test_score_counts_every_occurrence_and_exact_spans(bench) -> None:
