@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from ..config import BaseConfig, option
+from ..config import BaseConfig, option, seed_option
 
 
 @dataclasses.dataclass
@@ -25,7 +25,7 @@ class ExposureConfig(BaseConfig):
     )
     confidence: float = option(0.95, help="Coverage of the bootstrap interval.")
     batch_size: int = option(256, help="Candidates (trie nodes) per forward pass.")
-    seed: int = option(0, help="Seed for sampling candidates and bootstrap resamples.")
+    seed: int = seed_option("sampling candidates and bootstrap resamples")
     exact_tokenization: bool = option(
         False,
         help="Tokenise every full text context+prefix+candidate instead of a checked tail window "

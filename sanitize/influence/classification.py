@@ -34,7 +34,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..config import BaseConfig, option
+from ..config import BaseConfig, option, seed_option
 from .curvature import Curvature
 from .grads import Problem
 from .scope import ScopeError, select_scope
@@ -128,7 +128,7 @@ class LabelUnlearnConfig(BaseConfig):
     max_iter: int = option(200, help="Iteration cap for cg (lissa gets 20x this).")
     batch_size: int = option(64, help="Examples per batch for gradients and curvature products.")
     max_dense: int = option(5000, help="Largest scope for which a dense curvature matrix is allowed.")
-    seed: int = option(0, help="Seed for the curvature sample and power iteration.")
+    seed: int = seed_option("the curvature sample and power iteration")
 
     def __post_init__(self) -> None:
         self._check_choices()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from ..config import BaseConfig, option
+from ..config import BaseConfig, option, seed_option
 
 
 @dataclasses.dataclass
@@ -105,7 +105,7 @@ class UpdateConfig(BaseConfig):
     )
     batch_size: int = option(16, help="Sequences per batch for gradients and curvature products.")
     max_dense: int = option(5000, help="Largest scope (parameters) for which a dense matrix is allowed.")
-    seed: int = option(0, help="Seed for the curvature sample and random probes.")
+    seed: int = seed_option("the curvature sample and random probes")
 
     def __post_init__(self) -> None:
         self._check_choices()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from ..config import BaseConfig, option
+from ..config import BaseConfig, option, seed_option
 
 
 @dataclasses.dataclass
@@ -46,7 +46,7 @@ class PairConfig(BaseConfig):
         "('[CREDIT_CARD]'), 'model' (sampled from the model given the preceding text) or a name "
         "registered with sanitize.replacers.register_replacer.",
     )
-    seed: int = option(0, help="Seed for replacements (with the secret's keyed fingerprint).")
+    seed: int = seed_option("replacements (with the secret's keyed fingerprint)")
     model_context_tokens: int = option(
         256, help="'model' strategy: how many preceding tokens condition the sampled replacement."
     )

@@ -8,7 +8,7 @@ import importlib
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..config import BaseConfig, option
+from ..config import BaseConfig, option, seed_option
 from ..errors import ConfigError
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ class PipelineConfig(BaseConfig):
         None, help="Load the model in this dtype (float32, float64, bf16); None = saved."
     )
     device: str | None = option(None, help="Device for all stages (cpu, cuda); None = cpu.")
-    seed: int = option(0, help="Seed for held-out sampling and anything random downstream.")
+    seed: int = seed_option("held-out sampling")
     plots: bool = option(True, help="Write exposure.png next to the report.")
 
     def __post_init__(self) -> None:
