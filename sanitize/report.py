@@ -1,5 +1,5 @@
 """The sanitization report: ``report.json``, ``report.md`` and ``exposure.png`` in an output directory,
-and the before/after table printed by ``sanitize unlearn`` and ``sanitize demo``.
+and the before/after table printed by ``sanitize unlearn`` and ``sanitize-lab demo``.
 
 A report names secrets only by masked preview and keyed fingerprint (``sanitize.fingerprint``);
 :func:`write_report` refuses rows that carry anything else.

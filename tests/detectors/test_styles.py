@@ -1,4 +1,4 @@
-"""Every type in every writing style of sanitize.synth: found with the exact span, nothing else."""
+"""Every type in every writing style of sanitize_lab.synth: found with the exact span, nothing else."""
 
 from __future__ import annotations
 
