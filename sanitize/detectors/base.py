@@ -3,8 +3,9 @@ keywords found by one Aho-Corasick pass, or a regex found by one combined RE2 pa
 around a trigger its matches can reach; :mod:`sanitize.scanner` then runs :meth:`Detector.find` only
 on those windows, never on whole documents.
 
-Contract that makes windows exact: every match of a detector contains one of its triggers and
-lies within ``[trigger_start - before, trigger_end + after]``. Patterns use bounded quantifiers
+Contract that makes windows exact: every match of a detector contains one of its triggers (a keyword
+followed by what ``follow`` asks for, when it is set) and lies within
+``[trigger_start - before, trigger_end + after]``. Patterns use bounded quantifiers
 (or structure that cannot backtrack), so each one is linear in the window it runs on.
 """
 
@@ -39,6 +40,11 @@ class Detector:
     # catalogue have passes of their own.
     trigger_pass: str = ""
     keyword_pass: str = ""
+    # When set, a keyword hit opens a window only where this regex matches the text right at the
+    # keyword's end (``follow.match(text, keyword_end)``): what must follow the keyword of every
+    # match the detector can find (``token`` + ``: value``), so prose mentions of a keyword cost a
+    # regex test in the scanner instead of a window and a :meth:`find` call.
+    follow: re.Pattern[str] | None = None
 
     def find(self, text: str, start: int, end: int) -> Iterator[Span]:
         raise NotImplementedError

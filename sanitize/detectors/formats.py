@@ -80,6 +80,7 @@ SQL_PASSWORD = PatternDetector(
     priority=30,
     kind=None,
     check=_sql_ok,
+    follow=_i(r"[ \t\r\n]{1,5}by|[ \t]{0,3}=?[ \t]{0,3}N?[\"'`]"),  # IDENTIFIED BY / PASSWORD 'x'
     guards=(("identified",), ("with", "create", "alter")),
     patterns=(
         _i(r"\bidentified[ \t\r\n]{1,5}by(?:[ \t]{1,5}password)?[ \t\r\n]{1,5}N?" + _V),
@@ -100,6 +101,7 @@ CONNECTION_STRING_PASSWORD = PatternDetector(
     kind=None,
     context=_CONN_CONTEXT,
     check=_conn_ok,
+    follow=re.compile(r"[ \t]{0,2}="),
     patterns=(
         _i(
             r"(?<![\w.-])(?:pwd|password)[ \t]{0,2}=[ \t]{0,2}"
@@ -117,6 +119,7 @@ CURL_USER_PASSWORD = PatternDetector(
     kind=None,
     literal=True,
     check=_curl_command,
+    follow=re.compile(r"(?s:.{0,480}?)-u"),  # a -u or --user in reach
     patterns=(
         re.compile(
             r"""(?<![\w-])(?:-u|--user)(?:[ \t]{1,3}|=|(?=[^\s-]))(?P<q>["']?)(?P<user>[^\s:"']{1,64}):"""
@@ -133,6 +136,7 @@ BASIC_AUTH = PatternDetector(
     priority=40,
     kind=None,
     check=_basic_ok,
+    follow=re.compile(r"[ \t]{1,3}[A-Za-z0-9+/]{4}"),
     patterns=(_i(r"\bbasic[ \t]{1,3}(?P<v>[A-Za-z0-9+/]{4,512}={0,2})(?![A-Za-z0-9+/=])"),),
 )
 BEARER_TOKEN = PatternDetector(
@@ -144,6 +148,7 @@ BEARER_TOKEN = PatternDetector(
     priority=30,
     kind="secret",
     check=_bearer_ok,
+    follow=_i(r"[ \t]{1,3}[A-Za-z0-9._~+/=-]{8}|[\"']?[ \t]{0,3}[:=][ \t]{0,3}[\"']?token[ \t]"),
     patterns=(
         _i(r"\bbearer[ \t]{1,3}(?P<v>[A-Za-z0-9._~+/=-]{8,2048})"),
         _i(
@@ -158,7 +163,6 @@ _ASSIGNMENT_PATTERNS = (
         r"\b(?:setProperty|Setenv|setenv|putenv|SetEnvironmentVariable|set_var|setdefault)\([ \t]{0,3}"
         r"[\"'](?P<key>[\w.-]{1,64})[\"'][ \t]{0,3},[ \t]{0,3}" + _VQ
     ),
-    re.compile(r"#[ \t]{0,3}define[ \t]{1,5}(?P<key>[A-Za-z_]\w{0,63})[ \t]{1,5}L?" + _V),
     re.compile(
         r"\\\"(?P<key>[\w.-]{1,64})\\\"[ \t]{0,3}:[ \t]{0,3}\\\"(?P<v>[^\"\\\n]{1,200})\\\""
     ),  # {\"k\": \"v\"}
@@ -170,10 +174,18 @@ _ASSIGNMENT_GUARDS = (
     ("::",),
     (":=",),
     ("setProperty", "Setenv", "setenv", "putenv", "SetEnvironmentVariable", "set_var", "setdefault"),
-    ("define",),
     ('\\"',),
     ("\\n",),
 )  # what each pattern needs in the window
+# what follows the keyword inside the key of every assignment pattern: the rest of the key, then
+# ::=, :=, "KEY", (setProperty), \"KEY\": (JSON-escaped) or = ("A=1\nB=2")
+_ASSIGNMENT_FOLLOW = re.compile(
+    r"[\w.-]{0,64}(?:[\"']?[ \t]{0,3}:{2,3}=|[ \t]{0,3}:=|[\"'][ \t]{0,3},|\\\"[ \t]{0,3}:|=)"
+)
+_DEFINE = re.compile(r"#[ \t]{0,3}define[ \t]{1,5}(?P<key>[A-Za-z_]\w{0,63})[ \t]{1,5}L?" + _V)
+_XML_FOLLOW = re.compile(
+    r"[\w.:-]{0,63}(?:[ \t][^<>\n]{0,200})?>"
+)  # the rest of the tag name: <dbPassword ...>
 _XML = re.compile(
     r"<(?P<key>[A-Za-z_][\w.:-]{0,63})(?:[ \t][^<>\n]{0,200})?>[ \t\r\n]{0,200}(?P<v>[^<>\s]{1,200})"
     r"[ \t\r\n]{0,200}</(?P<close>[A-Za-z_][\w.:-]{0,63})>"
@@ -191,11 +203,28 @@ def _assignment(kind: str, secret_type: str, keywords: tuple[str, ...]) -> Patte
         kind=kind,
         patterns=_ASSIGNMENT_PATTERNS,
         guards=_ASSIGNMENT_GUARDS,
+        follow=_ASSIGNMENT_FOLLOW,
+    )
+
+
+def _define(kind: str, secret_type: str) -> PatternDetector:
+    """``#define PASSWORD "..."``: triggered by the directive (rare), not by the key's keywords."""
+    return PatternDetector(
+        f"define-{kind}",
+        secret_type,
+        trigger=r"#[ \t]{0,3}define[ \t]",
+        before=0,
+        after=300,
+        priority=30,
+        kind=kind,
+        patterns=(_DEFINE,),
     )
 
 
 ASSIGNMENT_PASSWORD = _assignment("password", "password", ("pass", "pwd", "psw", "pw"))
 ASSIGNMENT_SECRET = _assignment("secret", "generic_secret", ("token", "secret", "key", "auth", "credential"))
+DEFINE_PASSWORD = _define("password", "password")
+DEFINE_SECRET = _define("secret", "generic_secret")
 XML_PASSWORD = PatternDetector(
     "xml-password",
     "password",
@@ -204,6 +233,7 @@ XML_PASSWORD = PatternDetector(
     after=700,
     priority=30,
     check=_xml_ok,
+    follow=_XML_FOLLOW,
     patterns=(_XML,),
     guards=(("</",),),
 )
@@ -216,6 +246,7 @@ XML_SECRET = PatternDetector(
     priority=30,
     kind="secret",
     check=_xml_ok,
+    follow=_XML_FOLLOW,
     patterns=(_XML,),
     guards=(("</",),),
 )
@@ -281,6 +312,8 @@ DETECTORS: tuple[Detector, ...] = (
     BEARER_TOKEN,
     ASSIGNMENT_PASSWORD,
     ASSIGNMENT_SECRET,
+    DEFINE_PASSWORD,
+    DEFINE_SECRET,
     XML_PASSWORD,
     XML_SECRET,
     POWERSHELL_SECURESTRING,

@@ -77,13 +77,15 @@ def _identifier(text: str, s: int, e: int, reach: int = 64) -> tuple[int, int]:
     return s - len(head) + len(head.rstrip(_IDENT)), e + len(tail) - len(tail.lstrip(_IDENT))
 
 
+# the rest of the identifier (at most 64 characters, as _identifier walks), then the operator
+_SHORT_FOLLOW = re.compile(r"""[A-Za-z0-9_.-]{0,64}["']?[ \t]{0,3}(?:::=|:=|=>|=|:)""")
 SHORT_PASSWORD = ShortKeyedDetector(
     "short-password", "password", keywords=("pswd", "psw", "pwd", "passwd", "pass"), before=64, after=96,
-    priority=25, confidence=0.8,
+    priority=25, confidence=0.8, follow=_SHORT_FOLLOW,
 )  # fmt: skip
 SHORT_SECRET = ShortKeyedDetector(
     "short-secret", "generic_secret", keywords=("token", "secret", "apikey", "api_key", "api-key"), before=64,
-    after=96, priority=25, kind="secret", confidence=0.75,
+    after=96, priority=25, kind="secret", confidence=0.75, follow=_SHORT_FOLLOW,
 )  # fmt: skip
 _K8S_KIND = re.compile(r"""\bkind:[ \t]{0,3}["']?Secret\b""")
 _K8S_ENTRY = re.compile(

@@ -27,7 +27,9 @@ from ..fingerprint import fingerprint_key, fingerprint_secret, mask_secret
 from ..types import Finding
 from .config import ScanConfig
 
-_NEIGHBOURHOOD = 32  # longer than any keyword: keywords overlapping an RE2 match are all seen
+_DFA_MEMORY = 64 << 20  # RE2's budget for the prefilter (its DFA states are built lazily, ~25 MB used)
+_FLOOD = 2048  # a keyword run longer than this is a flood (a keyword at most every 24 characters)
+_TRIGGER_REACH = 256  # longer than the fixed part of any shape trigger: what a search inside a match needs
 _RE2_SPECIAL = frozenset("\\.^$*+?()[]{}|-#&~")
 
 
@@ -78,47 +80,58 @@ class Scanner:
         )
         # keyword automaton: lower-cased keyword -> (length, detector indices)
         by_keyword: dict[str, list[int]] = {}
-        groups: dict[str, tuple[dict[str, list[int]], set[str]]] = {}  # pass -> (triggers, keywords)
+        triggers: dict[str, list[int]] = {}  # shape trigger -> detector indices
+        words: dict[str, set[str]] = {}  # keyword group (Detector.keyword_pass) -> keywords
         for i, d in enumerate(self.detectors):
-            words = groups.setdefault(d.keyword_pass, ({}, set()))[1]
             for k in d.keywords:
                 by_keyword.setdefault(k.lower(), []).append(i)
-                words.add(k.lower())
+                words.setdefault(d.keyword_pass, set()).add(k.lower())
             if d.trigger:
-                groups.setdefault(d.trigger_pass, ({}, set()))[0].setdefault(d.trigger, []).append(i)
+                triggers.setdefault(d.trigger, []).append(i)
         self._automaton = None
         if by_keyword:
             automaton = ahocorasick.Automaton()
             for k, idx in by_keyword.items():
-                automaton.add_word(k, (len(k), tuple(idx)))
+                # (length, (detector, before, after) of every detector each hit opens a window for,
+                #  (follow regex, its detectors) pairs: those open one only where it matches)
+                ds = [(i, self.detectors[i].before, self.detectors[i].after) for i in idx]
+                plain = tuple(x for x in ds if self.detectors[x[0]].follow is None)
+                guarded: dict[Any, list[tuple[int, int, int]]] = {}
+                for x in ds:
+                    if self.detectors[x[0]].follow is not None:
+                        guarded.setdefault(self.detectors[x[0]].follow, []).append(x)
+                automaton.add_word(k, (len(k), plain, tuple((f, tuple(g)) for f, g in guarded.items())))
             automaton.make_automaton()
             self._automaton = automaton
-        # Per prefilter pass (Detector.trigger_pass, .keyword_pass), one RE2 pattern over the UTF-8 bytes finds its
-        # shape triggers and one its keywords (case-insensitively): RE2's DFA stays small when
-        # unlike shapes (digit runs, token prefixes, provider names) are searched in separate passes.
-        # RE2 reports non-overlapping matches, so around each keyword match the keyword automaton is
-        # run on a small neighbourhood (keywords that overlap it are not lost) and the shape families
-        # are tested at each shape match's start (RE2's group lookups are slow from Python).
-        self._shapes: list[tuple[Any, Callable[[str, int], list[int]]]] = []
-        self._keywords: list[Any] = []
-        self._families: list[tuple[Any, tuple[int, ...]]] = []  # every group's, in group order
-        for _, (triggers, words) in sorted(groups.items()):
-            if triggers:
-                families: list[tuple[Any, tuple[int, ...]]] = []
-                for pattern, idx in triggers.items():
-                    try:
-                        families.append((re.compile(pattern), tuple(idx)))
-                    except re.error:  # a custom rule in RE2-only syntax
-                        families.append((re2.compile(pattern), tuple(idx)))
-                shapes = re2.compile("|".join(f"(?:{p})" for p in triggers).encode())
-                self._shapes.append((shapes, _dispatcher(families)))
-                self._families += families
-            if words:
-                alternation = (
-                    "(?i:" + "|".join(_re2_literal(k) for k in sorted(words, key=len, reverse=True)) + ")"
-                )
-                # a run of keywords close together is one match (a flood of "@" is not a million matches)
-                self._keywords.append(re2.compile(f"{alternation}(?:.{{0,24}}{alternation})*".encode()))
+        # around a match the automaton looks this far: a keyword overlapping the match is always seen
+        self._reach = max((len(k) for k in by_keyword), default=0) + 1
+        # One RE2 pass over the UTF-8 bytes finds every shape trigger and every keyword (the
+        # keywords case-insensitively; a run of keywords close together is one match, so a flood of
+        # "key=" is one match, not a million). One pass with a DFA large enough for all of them
+        # costs about what one of the five separate passes it replaces did (about 2 ns a byte).
+        # RE2 reports non-overlapping matches, so around each match the keyword automaton runs on
+        # a small neighbourhood (keywords inside or across a match are not lost), every shape
+        # family is tested at the match's start (Python re: RE2's group lookups are slow from
+        # Python), and shape triggers starting inside a longer match are searched for there.
+        families: list[tuple[Any, tuple[int, ...]]] = []
+        for pattern, idx in triggers.items():
+            try:
+                families.append((re.compile(pattern), tuple(idx)))
+            except re.error:  # a custom rule in RE2-only syntax
+                families.append((re2.compile(pattern), tuple(idx)))
+        self._families = families
+        self._dispatch = _dispatcher(families)
+        options = re2.Options()
+        options.max_mem = _DFA_MEMORY
+        shapes = [f"(?:{p})" for p in triggers]
+        runs = []
+        for _, group in sorted(words.items()):
+            alternation = (
+                "(?i:" + "|".join(_re2_literal(k) for k in sorted(group, key=len, reverse=True)) + ")"
+            )
+            runs.append(f"(?:{alternation}(?:.{{0,24}}{alternation})*)")
+        self._prefilter = re2.compile("|".join(shapes + runs).encode(), options) if shapes or runs else None
+        self._shapes = re2.compile("|".join(shapes).encode(), options) if shapes else None
         self._allow = [re2.compile(p) for p in allow_regexes]
         self._allow_fps = allow_fps
         self._key = fingerprint_key(config.fingerprint_key)
@@ -129,34 +142,63 @@ class Scanner:
 
     def spans(self, text: str) -> list[tuple[int, int, float, Detector]]:
         """(start, end, confidence, detector) of every secret in ``text``, sorted, overlaps resolved."""
-        windows: dict[int, list[tuple[int, int]]] = {}
+        prefilter = self._prefilter
+        if prefilter is None:
+            return []
+        windows: dict[int, list[list[int]]] = {}  # detector -> its windows [start, end]
         detectors = self.detectors
+        dispatch, automaton, shapes, reach = self._dispatch, self._automaton, self._shapes, self._reach
         ascii_text = text.isascii()
         data = text.encode("utf-8")
-        for shapes, dispatch in self._shapes:  # token shapes and digit runs -> the families matching there
-            for s, e in _char_spans(shapes.finditer(data), data, ascii_text):
-                for i in dispatch(text, s):
-                    d = detectors[i]
-                    windows.setdefault(i, []).append((s - d.before, e + d.after))
-        automaton = self._automaton
-        for keywords in self._keywords:  # keyword runs -> every keyword in and around them
-            for s, e in _char_spans(keywords.finditer(data), data, ascii_text):
-                lo = max(0, s - _NEIGHBOURHOOD)
-                region = text[lo : e + _NEIGHBOURHOOD]
-                # ASCII-only lower-casing keeps offsets (str.lower() turns some characters into two)
-                low = region.lower() if ascii_text else region.encode("utf-8").lower().decode("utf-8")
-                for last, (length, idx) in automaton.iter(low):
-                    first = lo + last + 1 - length
-                    for i in idx:
+        n_data = len(data)
+        for bs, be, s, e in _char_spans(prefilter.finditer(data), data, ascii_text):
+            for i, te in dispatch(text, s):  # shape families matching at s, each with its own end
+                d = detectors[i]
+                _open(windows, i, s - d.before, te + d.after)
+            if be - bs > 1 and shapes is not None:  # shapes starting inside this match (a keyword run)
+                for m in shapes.finditer(data, bs + 1, min(n_data, be + _TRIGGER_REACH)):
+                    p = m.start()
+                    if p >= be:
+                        break
+                    p = s + (p - bs if ascii_text else len(data[bs:p].decode("utf-8")))
+                    for i, te in dispatch(text, p):
                         d = detectors[i]
-                        windows.setdefault(i, []).append((first - d.before, lo + last + 1 + d.after))
+                        _open(windows, i, p - d.before, te + d.after)
+            if automaton is None:
+                continue
+            lo = max(0, s - reach)  # keywords in and around the match
+            region = text[lo : e + reach]
+            # ASCII-only lower-casing keeps offsets (str.lower() turns some characters into two)
+            low = region.lower() if ascii_text else region.encode("utf-8").lower().decode("utf-8")
+            # a long run of keywords (a flood) is one window per detector whatever follows them: each
+            # keyword's follow test would cost more than the detector's own look at the window
+            flood = e - s > _FLOOD
+            for last, (length, plain, guarded) in automaton.iter(low):
+                end = lo + last + 1
+                first = end - length
+                for i, before, after in plain:
+                    _open(windows, i, first - before, end + after)
+                for follow, members in guarded:  # only where the keyword is followed as they need
+                    followed = flood
+                    for i, before, after in members:
+                        ws, we = first - before, end + after
+                        spans = windows.get(i)
+                        if spans is not None and spans[-1][0] <= ws <= spans[-1][1]:
+                            spans[-1][1] = max(spans[-1][1], we)  # inside an open window: widen it
+                            continue
+                        if not followed:
+                            followed = follow.match(text, end) is not None
+                            if not followed:
+                                break
+                        _open(windows, i, ws, we)
         if not windows:
             return []
         n = len(text)
         found: list[tuple[int, int, float, Detector]] = []
         for i, spans in windows.items():
             d = detectors[i]
-            spans.sort()
+            if len(spans) > 1:
+                spans.sort()
             ws, we = spans[0]
             for s, e in spans[1:]:
                 if s <= we:
@@ -186,9 +228,9 @@ class Scanner:
         return out
 
 
-def _dispatcher(families: list[tuple[Any, tuple[int, ...]]]) -> Callable[[str, int], list[int]]:
-    """``dispatch(text, s)``: the detector indices of every family whose trigger matches at ``s``,
-    in family order.
+def _dispatcher(families: list[tuple[Any, tuple[int, ...]]]) -> Callable[[str, int], list[tuple[int, int]]]:
+    """``dispatch(text, s)``: ``(detector index, trigger end)`` for every family whose trigger
+    matches at ``s``, in family order (each family's own end: the windows are exact).
 
     One Python-re match tests the families at once: each is a lookahead that captures when it
     matches, ``(?:(?=(TRIGGER))|)``, so a match start costs one call rather than one per family
@@ -212,13 +254,19 @@ def _dispatcher(families: list[tuple[Any, tuple[int, ...]]]) -> Callable[[str, i
             every = re.compile("".join(combined))
         except re.error:  # e.g. one group name in two custom triggers: match each family alone
             plan = [(0, pattern, idx) for pattern, idx in families]
+            every = None
 
-    def dispatch(text: str, s: int) -> list[int]:
+    def dispatch(text: str, s: int) -> list[tuple[int, int]]:
         regs = every.match(text, s).regs if every is not None else ()  # type: ignore[union-attr]  # always matches
-        out: list[int] = []
+        out: list[tuple[int, int]] = []
         for g, pattern, idx in plan:
-            if (regs[g][0] >= 0) if g else (pattern.match(text, s) is not None):
-                out.extend(idx)
+            if g:
+                end = regs[g][1]
+            else:
+                m = pattern.match(text, s)
+                end = -1 if m is None else m.end()
+            if end >= 0:
+                out.extend((i, end) for i in idx)
         return out
 
     return dispatch
@@ -227,18 +275,34 @@ def _dispatcher(families: list[tuple[Any, tuple[int, ...]]]) -> Callable[[str, i
 _BACKREF = re.compile(r"\\[1-9]|\(\?P=")  # numbered or named backreference (conservative)
 
 
-def _char_spans(matches: Iterable[Any], data: bytes, ascii_text: bool) -> Iterator[tuple[int, int]]:
-    """Character spans of RE2 matches over ``data`` (the text's UTF-8 bytes). google-re2's str API
-    converts offsets for every match, which is slow; here only matches of non-ASCII text are
-    converted, resuming from the previous match (linear overall)."""
+def _char_spans(matches: Iterable[Any], data: bytes, ascii_text: bool) -> Iterator[tuple[int, int, int, int]]:
+    """``(byte start, byte end, char start, char end)`` of RE2 matches over ``data`` (the text's
+    UTF-8 bytes). google-re2's str API converts offsets for every match, which is slow; here only
+    matches of non-ASCII text are converted, resuming from the previous match (linear overall)."""
     byte_at = char_at = 0
     for m in matches:
-        s, e = m.span()
-        if not ascii_text:
-            char_at += len(data[byte_at:s].decode("utf-8"))
-            byte_at = s
-            s, e = char_at, char_at + len(data[s:e].decode("utf-8"))
-        yield s, e
+        bs, be = m.span()
+        if ascii_text:
+            yield bs, be, bs, be
+            continue
+        char_at += len(data[byte_at:bs].decode("utf-8"))
+        byte_at = bs
+        yield bs, be, char_at, char_at + len(data[bs:be].decode("utf-8"))
+
+
+def _open(windows: dict[int, list[list[int]]], i: int, start: int, end: int) -> None:
+    """Add the window ``[start, end]`` to detector ``i``'s, widening the last one when they overlap
+    (keyword hits come in order: a run of them is one window, not a list to sort)."""
+    spans = windows.get(i)
+    if spans is None:
+        windows[i] = [[start, end]]
+        return
+    last = spans[-1]
+    if last[0] <= start <= last[1]:
+        if end > last[1]:
+            last[1] = end
+    else:
+        spans.append([start, end])
 
 
 def _resolve_overlaps(

@@ -6,7 +6,8 @@ from sanitize.detectors import Detector
 
 
 def windows(d: Detector, text: str) -> list[tuple[int, int]]:
-    """The scanner's windows for ``d``: around each keyword (any case) and trigger match, merged."""
+    """The scanner's windows for ``d``: around each keyword (any case; followed as ``d.follow`` asks)
+    and trigger match, merged."""
     import re2
 
     spans = []
@@ -14,7 +15,8 @@ def windows(d: Detector, text: str) -> list[tuple[int, int]]:
     for k in d.keywords:
         at = low.find(k)
         while at >= 0:
-            spans.append((at - d.before, at + len(k) + d.after))
+            if d.follow is None or d.follow.match(text, at + len(k)) is not None:
+                spans.append((at - d.before, at + len(k) + d.after))
             at = low.find(k, at + 1)
     if d.trigger:
         spans += [(m.start() - d.before, m.end() + d.after) for m in re2.compile(d.trigger).finditer(text)]

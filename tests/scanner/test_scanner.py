@@ -133,9 +133,15 @@ def test_no_plaintext_in_reprs() -> None:
         assert secret not in text
 
 
-def _dispatch_loop(families: list, text: str, s: int) -> list[int]:
-    """Reference: every family matched alone, in order (what the scanner did before combining)."""
-    return [i for pattern, idx in families if pattern.match(text, s) is not None for i in idx]
+def _dispatch_loop(families: list, text: str, s: int) -> list[tuple[int, int]]:
+    """Reference: every family matched alone, in order (what the scanner did before combining),
+    with the end of that family's own match."""
+    out = []
+    for pattern, idx in families:
+        m = pattern.match(text, s)
+        if m is not None:
+            out.extend((i, m.end()) for i in idx)
+    return out
 
 
 def test_combined_family_dispatch_matches_one_family_at_a_time() -> None:
@@ -179,7 +185,7 @@ def test_dispatch_keeps_order_with_backreferences_re2_only_and_clashing_names() 
         dispatch = _dispatcher(families)
         for s in range(len(text)):
             assert dispatch(text, s) == _dispatch_loop(families, text, s), (s, len(families))
-    assert _dispatcher(mixed)(text, 0) == [0, 1, 5]
+    assert _dispatcher(mixed)(text, 0) == [(0, 1), (1, 3), (5, 1)]
 
 
 @pytest.mark.parametrize("num_proc", [None, 2])
