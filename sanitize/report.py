@@ -46,6 +46,10 @@ class SecretRow:
     extracted_before: bool | None = None
     extracted_after: bool | None = None
     extracted_reference: bool | None = None
+    # sampled exposures (a space larger than the verification budget): the exposure's interval, bits
+    interval_before: list[float] | None = None
+    interval_after: list[float] | None = None
+    interval_reference: list[float] | None = None
 
 
 @dataclasses.dataclass

@@ -22,7 +22,7 @@ import numpy as np
 
 from ..types import TokenSequence
 from .rank import check_text_args
-from .scoring import full_sequences
+from .scoring import _cache_kwarg, _out_cache, full_sequences
 
 
 @dataclasses.dataclass(frozen=True)
@@ -86,13 +86,16 @@ def greedy_extraction(
     head_text = tokenizer.decode(ids[start:], skip_special_tokens=True)
     lead = head_text[: len(head_text) - len(secret)] if head_text.endswith(secret) else ""
     device = next(model.parameters()).device
+    kwarg = _cache_kwarg(model)
     generated: list[int] = []
-    with torch.no_grad():
-        cur = torch.tensor([prompt], device=device)  # (1, T)
-        for _ in range(len(ids) - start + extra_tokens):
-            nxt = int(model(input_ids=cur).logits[0, -1].argmax())
+    with torch.no_grad():  # one token per step on the KV cache of everything before it
+        out = model(input_ids=torch.tensor([prompt], device=device), use_cache=True)  # (1, T) prompt
+        for step in range(len(ids) - start + extra_tokens):
+            nxt = int(out.logits[0, -1].argmax())
             generated.append(nxt)
-            cur = torch.cat([cur, torch.tensor([[nxt]], device=device)], dim=1)  # (1, T+1)
+            if step + 1 < len(ids) - start + extra_tokens:
+                nxt_ids = torch.tensor([[nxt]], device=device)  # (1, 1)
+                out = model(input_ids=nxt_ids, use_cache=True, **{kwarg: _out_cache(out)})
     text = tokenizer.decode(generated, skip_special_tokens=True)
     text = text[len(lead) :] if text.startswith(lead) else ""
     matched = 0

@@ -41,6 +41,50 @@ def rank_exposure(secret_score: float, reference_scores: np.ndarray | Sequence[f
     return math.log2(ref.size) - math.log2(rank), rank
 
 
+def clopper_pearson(k: int, m: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Exact (Clopper-Pearson) two-sided interval of a binomial proportion: ``k`` hits in ``m`` draws."""
+    from scipy import special
+
+    if not 0 <= k <= m or m < 1:
+        raise ValueError(f"need 0 <= k <= m and m >= 1, got k={k}, m={m}")
+    tail = (1.0 - confidence) / 2  # beta quantiles (scipy.stats.beta.ppf, without its overhead)
+    lo = 0.0 if k == 0 else float(special.betaincinv(k, m - k + 1, tail))
+    hi = 1.0 if k == m else float(special.betaincinv(k + 1, m - k, 1.0 - tail))
+    return lo, hi
+
+
+def sampled_rank_exposure(
+    secret_score: float, sample_scores: np.ndarray | Sequence[float], n_references: int,
+    confidence: float = 0.95,
+) -> tuple[float, float, tuple[float, float]]:  # fmt: skip
+    """``(exposure, rank, interval)`` from ``m`` references drawn uniformly (without replacement)
+    among all ``n`` of them.
+
+    With ``K = #{references <= s}`` the exact rank is ``1 + K``; the ``k`` hits among the ``m`` draws
+    estimate ``p = K / n``: ``rank = 1 + n k / m`` (unbiased for the exact rank) and the interval is the
+    Clopper-Pearson interval of ``p`` mapped through ``exposure(p) = log2 n - log2(1 + n p)``
+    (conservative for draws without replacement). ``k = 0`` reports the interval's lower end, what
+    the sample can vouch for (the secret beat every draw). ``m >= n`` is the exact rank.
+    """
+    ref = np.asarray(sample_scores, dtype=np.float64)  # (m,)
+    m, n = int(ref.size), int(n_references)
+    if m == 0 or n < 1:
+        raise SanitizeError("a sampled exposure needs at least one reference candidate")
+    if m >= n:
+        value, rank = rank_exposure(secret_score, ref)
+        return value, float(rank), (value, value)
+    k = int(np.count_nonzero(ref <= secret_score))
+    lo, hi = clopper_pearson(k, m, confidence)
+
+    def bits(p: float) -> float:
+        return math.log2(n) - math.log2(1.0 + n * p)
+
+    interval = (bits(hi), bits(lo))
+    if k == 0:
+        return interval[0], 1.0 + n * hi, interval
+    return bits(k / m), 1.0 + n * k / m, interval
+
+
 def skewnorm_logcdf(x: float, a: float, loc: float = 0.0, scale: float = 1.0) -> float:
     """``log CDF`` of the skew-normal, finite however far ``x`` lies in the left tail.
 
@@ -114,7 +158,7 @@ def bootstrap_interval(
     return float(lo), float(hi)
 
 
-_METHODS = ("auto", "exact", "extrapolated", "extrapolate")
+_METHODS = ("auto", "exact", "extrapolated", "extrapolate", "sampled")
 
 
 def _check_model(model: Any, tokenizer: Any) -> None:
@@ -149,7 +193,7 @@ def _check_call(model: Any, tokenizer: Any, config: Any, method: Any, **strings:
     if config is not None and not isinstance(config, ExposureConfig):
         raise SanitizeError(f"config must be an ExposureConfig or None, got {_kind(config)}")
     if method not in _METHODS:
-        raise SanitizeError(f"method must be 'auto', 'exact' or 'extrapolated', got {method!r}")
+        raise SanitizeError(f"method must be 'auto', 'exact', 'extrapolated' or 'sampled', got {method!r}")
     return config or ExposureConfig()
 
 
@@ -161,7 +205,8 @@ def exposure(
     ``context + prefix + candidate`` (summed NLL of the candidate's tokens given everything before).
 
     ``method``: ``"exact"`` enumerates the whole space (trie + KV cache), ``"extrapolated"`` fits a
-    skew-normal to ``config.sample_size`` random candidates, ``"auto"`` picks exact when
+    skew-normal to ``config.sample_size`` random candidates, ``"sampled"`` estimates the rank among
+    them (:func:`sampled_rank_exposure`, Clopper-Pearson interval), ``"auto"`` picks exact when
     ``|R| <= config.exact_budget``; ``"exact"`` on a larger space is refused. The secret must be a
     member of the space. Invalid arguments raise :class:`SanitizeError` naming the argument.
     """
@@ -205,6 +250,11 @@ def exposure(
     if method == "exact":
         value, rank = rank_exposure(secret_score, ref_scores)
         return ExposureResult(exposure=value, rank=rank, method="exact", **common)  # type: ignore[arg-type]
+    if method == "sampled":
+        value, rank_est, ci = sampled_rank_exposure(secret_score, ref_scores, n_ref, config.confidence)
+        return ExposureResult(
+            exposure=value, rank=rank_est, method="sampled", sample_size=len(refs), interval=ci, **common
+        )  # type: ignore[arg-type]
     params = fit_skewnorm(ref_scores)
     value = extrapolated_exposure(secret_score, params)
     interval = None

@@ -113,9 +113,13 @@ def _split(padded: np.ndarray, lengths: np.ndarray, starts: np.ndarray) -> Token
 
 def tokenize_candidates(
     tokenizer: Any, head: str, candidates: Sequence[str], *, exact: bool = False, margin: int = 16,
-    check: int = 64, seed: int = 0,
+    check: int = 64, seed: int = 0, tail_cache: dict[str, Tokenized] | None = None,
 ) -> Tokenized:  # fmt: skip
-    """Tokenise ``head + c`` for every candidate ``c`` (see the module docstring)."""
+    """Tokenise ``head + c`` for every candidate ``c`` (see the module docstring).
+
+    ``tail_cache``: a cache, for one fixed list of ``candidates``, of the tokenised tail windows: heads that
+    end in the same checked window (the same secret after the same words in other records) reuse its
+    tokens instead of tokenising every candidate again."""
     if not candidates:
         raise SanitizeError("no candidates to score")
     boundary = len(head)
@@ -139,7 +143,7 @@ def tokenize_candidates(
                 if all(
                     full[0] == ref_ids[:k] + tail[0] for full, tail in zip(probe_full, tails)
                 ):  # head tokens + tail tokens == tokens of the whole text
-                    return _window(tokenizer, head, candidates, ref_ids[:k], start)
+                    return _window(tokenizer, head, candidates, ref_ids[:k], start, tail_cache)
     seqs = full_sequences(tokenizer, head, candidates)
     starts = np.array([s for _, s in seqs], dtype=np.int64)
     padded, lengths = _pack([ids for ids, _ in seqs])
@@ -148,16 +152,22 @@ def tokenize_candidates(
     return out
 
 
-def _window(tokenizer: Any, head: str, candidates: Sequence[str], prefix: list[int], q: int) -> Tokenized:
+def _window(
+    tokenizer: Any, head: str, candidates: Sequence[str], prefix: list[int], q: int,
+    cache: dict[str, Tokenized] | None = None,
+) -> Tokenized:  # fmt: skip
     """``prefix`` (the head's tokens before character ``q``) + each tail ``head[q:] + c`` tokenised."""
-    boundary = len(head) - q
-    tails = _encode(tokenizer, [head[q:] + c for c in candidates], False)
-    starts = np.array([_first_scored(off, boundary) for _, off in tails], dtype=np.int64)
-    padded, lengths = _pack([ids for ids, _ in tails])
-    out = _split(padded, lengths, starts)  # the prefix is common to all: never materialised per candidate
-    out.shared = prefix + out.shared
-    out.mode = "window"
-    return out
+    tail = head[q:]
+    split = cache.get(tail) if cache is not None else None
+    if split is None:
+        encoded = _encode(tokenizer, [tail + c for c in candidates], False)
+        starts = np.array([_first_scored(off, len(tail)) for _, off in encoded], dtype=np.int64)
+        padded, lengths = _pack([ids for ids, _ in encoded])
+        # the prefix is common to all: never materialised per candidate
+        split = _split(padded, lengths, starts)
+        if cache is not None:
+            cache[tail] = split
+    return dataclasses.replace(split, shared=prefix + split.shared, mode="window")
 
 
 # -- model scoring --------------------------------------------------------------------------------

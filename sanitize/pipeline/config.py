@@ -36,6 +36,12 @@ class PipelineConfig(BaseConfig):
     verify_max_secrets: int = option(
         50, help="Verify at most this many findings (one per distinct secret first), 0 = all."
     )
+    verify_budget: int = option(
+        1024,
+        help="Candidates scored per exposure in verification: a secret's whole space when it has at most "
+        "this many, else this many uniform draws (rank estimated, Clopper-Pearson interval at "
+        "exposure.confidence); each (secret, context) is drawn and tokenised once for all models.",
+    )
     dtype: str | None = option(
         None, help="Load the model in this dtype (float32, float64, bf16); None = saved."
     )
@@ -47,6 +53,7 @@ class PipelineConfig(BaseConfig):
         self._check_range("heldout_fraction", 0.0, 1.0)
         self._check_range("heldout_max_sequences", 1)
         self._check_range("verify_max_secrets", 0)
+        self._check_range("verify_budget", 10)
 
 
 # section name -> (module, class) of its config; imported only when a default is needed

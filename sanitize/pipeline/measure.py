@@ -38,11 +38,19 @@ def verify(
     *,
     exposure_config: ExposureConfig | None = None,
     max_secrets: int = 50,
+    budget: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> tuple[list[SecretRow], dict[str, float | None]]:
     """Exposure (in training context) and greedy extraction per finding, and held-out perplexity,
-    for each named model (``before`` / ``after`` / ``reference``)."""
+    for each named model (``before`` / ``after`` / ``reference``).
+
+    Each distinct (secret, context) is measured once per model, its candidates drawn and tokenised
+    once for all models. ``budget``: candidates per exposure, the exact space when it fits, else that
+    many uniform draws and the sampled rank with its interval; None = as ``exposure_config`` says
+    (exact up to ``exact_budget``, else the skew-normal extrapolation;
+    :func:`sanitize.exposure.prepared.prepare_exposures`)."""
     from ..exposure.memorization import greedy_extraction, heldout_perplexity
+    from ..exposure.prepared import prepare_exposures, score_exposures
 
     texts = corpus if isinstance(corpus, list) else list(corpus["text"])
     chosen = [findings[i] for i in pick_for_verification(findings, max_secrets)]
@@ -55,9 +63,10 @@ def verify(
     # one measurement per (secret, context): the same secret in the same record text is the same
     # question, however many times the corpus repeats it
     slot, unique = dedupe_findings(texts, chosen)
+    prepared = prepare_exposures(tokenizer, texts, unique, exposure_config, budget)
     perplexity: dict[str, float | None] = {"before": None, "after": None, "reference": None}
     for name, model in models.items():
-        results = training_exposures(model, tokenizer, texts, unique, exposure_config, dedupe=False)
+        results = score_exposures(model, prepared, exposure_config)
         extracted = []
         for f in unique:
             text = texts[f.doc]
@@ -70,6 +79,8 @@ def verify(
             if res is None:
                 continue
             setattr(row, f"exposure_{name}", float(res.exposure))
+            if res.interval is not None:
+                setattr(row, f"interval_{name}", [float(v) for v in res.interval])
             row.max_exposure = math.log2(res.space_size) if res.space_size else None
             row.space = res.space
         if heldout:
@@ -105,19 +116,25 @@ def training_exposures(
     config: ExposureConfig | None,
     *,
     dedupe: bool = True,
+    budget: int | None = None,
 ) -> list[ExposureResult | None]:
-    """Per finding, its exposure in the real training context (the bare-prefix one if that is all);
-    each distinct (secret, context) is measured once (``dedupe``) and shared by its duplicates."""
-    from ..exposure import findings_exposure
+    """Per finding, its exposure in its real training context (the whole record text before it);
+    each distinct (secret, context) is measured once (``dedupe``) and shared by its duplicates.
+    ``budget`` as in :func:`verify`."""
+    from ..exposure.prepared import prepare_exposures, score_exposures
 
     slot, unique = dedupe_findings(texts, findings) if dedupe else (list(range(len(findings))), findings)
-    best: dict[int | None, ExposureResult] = {}
-    for r in findings_exposure(model, tokenizer, texts, unique, config=config):
-        if r.finding not in best or r.context_kind == "training":
-            best[r.finding] = r
+    results = score_exposures(model, prepare_exposures(tokenizer, texts, unique, config, budget), config)
+    return _spread(results, findings, slot)
+
+
+def _spread(
+    results: Sequence[ExposureResult | None], findings: Sequence[Finding], slot: Sequence[int]
+) -> list[ExposureResult | None]:
+    """Each finding gets its representative's result, with its own ``doc`` and index."""
     out: list[ExposureResult | None] = []
     for i, (f, k) in enumerate(zip(findings, slot)):
-        r = best.get(k)
+        r = results[k]
         out.append(r if r is None or r.finding == i else dataclasses.replace(r, doc=f.doc, finding=i))
     return out
 
@@ -128,12 +145,20 @@ def exposure_monitor(
     findings: Sequence[Finding],
     exposure_config: ExposureConfig,
     limit: int,
+    budget: int | None = None,
 ) -> Callable[[Any], float]:
-    """``monitor(model) -> max exposure`` (bits, training context) over the findings, for the closed loop."""
+    """``monitor(model) -> max exposure`` (bits, training context) over the findings, for the closed
+    loop; the candidates are drawn and tokenised once, on the first call, and scored at every call."""
+    from ..exposure.prepared import PreparedExposure, prepare_exposures, score_exposures
+
     chosen = [findings[i] for i in pick_for_verification(findings, limit)]
+    _, unique = dedupe_findings(texts, chosen)
+    prepared: list[PreparedExposure | None] = []
 
     def monitor(model: Any) -> float:
-        results = training_exposures(model, tokenizer, texts, chosen, exposure_config)
+        if not prepared:
+            prepared.extend(prepare_exposures(tokenizer, texts, unique, exposure_config, budget))
+        results = score_exposures(model, prepared, exposure_config)
         return max(float(r.exposure) for r in results if r is not None)
 
     return monitor

@@ -96,7 +96,7 @@ def sanitize_model(
             rows, perplexity = verify(
                 models, job.tokenizer, job.texts, job.findings, job.heldout,
                 exposure_config=configs.exposure, max_secrets=configs.pipeline.verify_max_secrets,
-                progress=tick,
+                budget=configs.pipeline.verify_budget, progress=tick,
             )  # fmt: skip
 
     full_config = {**configs.to_dict(), "inputs": inputs.describe()}
@@ -135,8 +135,9 @@ def _update(
     monitor = None
     if configs.update.target is not None:
         monitor = exposure_monitor(
-            job.tokenizer, job.texts, job.findings, configs.exposure, configs.pipeline.verify_max_secrets
-        )
+            job.tokenizer, job.texts, job.findings, configs.exposure, configs.pipeline.verify_max_secrets,
+            configs.pipeline.verify_budget,
+        )  # fmt: skip
     with stages.stage("update"):
         update = unlearn(
             job.model,

@@ -1,19 +1,22 @@
-"""Verification cost: the same secret in the same context is measured once per model, and the rows
-still cover every finding (so every distinct secret) with the shared measurement."""
+"""Verification cost: the same secret in the same context is measured once per model, its candidates
+drawn and tokenised once for all models, and the rows still cover every finding (so every distinct
+secret) with the shared measurement."""
 
 from __future__ import annotations
 
+import copy
 import importlib
 from typing import Any
 
 import pytest
 
 from sanitize.pipeline import measure, training_exposures, verify
-from sanitize.types import ExposureResult, Finding
+from sanitize.types import Finding
 
 # the package exports functions named like these modules
-rank = importlib.import_module("sanitize.exposure.rank")
 memorization = importlib.import_module("sanitize.exposure.memorization")
+prepared = importlib.import_module("sanitize.exposure.prepared")
+BUDGET = 64  # candidates per exposure: the 10-character secrets' spaces are sampled
 
 RECORD = "ticket 12 from the help desk\nuser alice password: {} end of record"
 TEXTS = [
@@ -53,25 +56,26 @@ def tiny() -> tuple[Any, Any]:
 
 @pytest.fixture
 def counted(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[Any]]:
-    """Count the exposure and extraction calls; the exposure is a stub that encodes its context."""
-    calls: dict[str, list[Any]] = {"exposure": [], "extraction": []}
-
-    def fake_exposure(model: Any, tokenizer: Any, secret: str, space: Any, prefix: str = "",
-                      context: str | None = None, method: str = "auto", config: Any = None) -> ExposureResult:  # fmt: skip
-        calls["exposure"].append((secret, prefix, context))
-        whole = (context or "") + prefix
-        return ExposureResult(
-            exposure=float(len(whole)), rank=1.0, space_size=1024, method="exact", score=0.0,
-            preview="h***", fingerprint="", space="stub",
-        )  # fmt: skip
-
+    """Count the candidate tokenisations (one per prepared exposure), the model scorings and the
+    greedy extractions; everything still runs for real."""
+    calls: dict[str, list[Any]] = {"tokenize": [], "score": [], "extraction": []}
+    real_tokenize, real_score = prepared.tokenize_candidates, prepared.score_tokenized
     real_extraction = memorization.greedy_extraction
+
+    def tokenize(tokenizer: Any, head: str, candidates: Any, **kw: Any) -> Any:
+        calls["tokenize"].append(head)
+        return real_tokenize(tokenizer, head, candidates, **kw)
+
+    def score(model: Any, tok: Any, **kw: Any) -> Any:
+        calls["score"].append(model)
+        return real_score(model, tok, **kw)
 
     def counting_extraction(model: Any, tokenizer: Any, context: str, secret: str, **kw: Any) -> Any:
         calls["extraction"].append((context, secret))
         return real_extraction(model, tokenizer, context, secret, **kw)
 
-    monkeypatch.setattr(rank, "exposure", fake_exposure)
+    monkeypatch.setattr(prepared, "tokenize_candidates", tokenize)
+    monkeypatch.setattr(prepared, "score_tokenized", score)
     monkeypatch.setattr(memorization, "greedy_extraction", counting_extraction)
     return calls
 
@@ -87,36 +91,50 @@ def test_dedupe_findings_keys_on_secret_and_context() -> None:
 
 def test_verify_measures_each_secret_context_once_per_model(tiny: tuple[Any, Any], counted: dict) -> None:
     model, tok = tiny
-    models = {"before": model, "after": model}
-    rows, ppl = verify(models, tok, TEXTS, FINDINGS, [], max_secrets=50)
-    # two results per distinct (secret, context): bare prefix and training context; once per model
-    assert len(counted["exposure"]) == 2 * DISTINCT * len(models)
+    other = copy.deepcopy(model)
+    models = {"before": model, "after": other}
+    rows, ppl = verify(models, tok, TEXTS, FINDINGS, [], max_secrets=50, budget=BUDGET)
+    # candidates drawn and tokenised once per distinct (secret, context), for all models; scored by each
+    assert len(counted["tokenize"]) == DISTINCT
+    assert counted["score"] == [model] * DISTINCT + [other] * DISTINCT
     assert len(counted["extraction"]) == DISTINCT * len(models)
     # every finding still has its row, with its representative's measurement
     assert [(r.doc, r.fingerprint) for r in rows] == [(f.doc, f.fingerprint) for f in FINDINGS]
     assert {r.fingerprint for r in rows} == {"fpA", "fpB"}
-    for row, f in zip(rows, FINDINGS):
-        assert row.exposure_before == row.exposure_after == float(f.start)  # the stub: len(context)
-        assert row.extracted_before is not None and row.space == "stub"
-    assert rows[0].exposure_before != rows[3].exposure_before  # same secret, other context: measured
+    for row in rows:
+        assert row.exposure_before == row.exposure_after  # the same weights, the same draws
+        assert row.interval_before is not None and row.interval_before[0] <= row.exposure_before
+        assert row.extracted_before is not None and row.space.startswith("pattern(len=10")
+    assert rows[0].exposure_before == rows[1].exposure_before == rows[2].exposure_before
+    assert rows[0].interval_before != rows[3].interval_before  # same secret, other context: measured
     assert ppl == {"before": None, "after": None, "reference": None}
 
 
 def test_training_exposures_dedupes_and_keeps_finding_indices(tiny: tuple[Any, Any], counted: dict) -> None:
     model, tok = tiny
-    results = training_exposures(model, tok, TEXTS, FINDINGS, None)
-    assert len(counted["exposure"]) == 2 * DISTINCT
+    results = training_exposures(model, tok, TEXTS, FINDINGS, None, budget=BUDGET)
+    assert len(counted["tokenize"]) == DISTINCT
     assert [r.finding for r in results] == list(range(len(FINDINGS)))
     assert [r.doc for r in results] == [f.doc for f in FINDINGS]
-    assert all(r.context_kind == "training" for r in results)
-    counted["exposure"].clear()
-    plain = training_exposures(model, tok, TEXTS, FINDINGS, None, dedupe=False)
-    assert len(counted["exposure"]) == 2 * len(FINDINGS)
+    assert all(r.context_kind == "training" and r.method == "sampled" for r in results)
+    counted["tokenize"].clear()
+    plain = training_exposures(model, tok, TEXTS, FINDINGS, None, dedupe=False, budget=BUDGET)
+    assert len(counted["tokenize"]) == len(FINDINGS)
     assert [r.exposure for r in plain] == [r.exposure for r in results]
 
 
 def test_verify_limit_still_picks_one_per_distinct_secret_first(tiny: tuple[Any, Any], counted: dict) -> None:
     model, tok = tiny
-    rows, _ = verify({"after": model}, tok, TEXTS, FINDINGS, [], max_secrets=2)
+    rows, _ = verify({"after": model}, tok, TEXTS, FINDINGS, [], max_secrets=2, budget=BUDGET)
     assert sorted(r.fingerprint for r in rows) == ["fpA", "fpB"]
-    assert len(counted["exposure"]) == 2 * 2
+    assert len(counted["tokenize"]) == 2
+
+
+def test_exposure_monitor_tokenises_once_over_rounds(tiny: tuple[Any, Any], counted: dict) -> None:
+    from sanitize.exposure.config import ExposureConfig
+
+    model, tok = tiny
+    monitor = measure.exposure_monitor(tok, TEXTS, FINDINGS, ExposureConfig(), 50, BUDGET)
+    values = [monitor(model) for _ in range(3)]  # three rounds of the closed loop
+    assert len(counted["tokenize"]) == DISTINCT and len(counted["score"]) == 3 * DISTINCT
+    assert values[0] == values[1] == values[2]

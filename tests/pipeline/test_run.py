@@ -29,7 +29,8 @@ texts = [json.loads(line)["text"] for line in open(data)]
 rows = report["secrets"]
 findings = [Finding(r["doc"], r["start"], r["end"], r["type"]) for r in rows]
 config = ExposureConfig.from_dict(report["config"]["exposure"])
-print(json.dumps([r.exposure for r in training_exposures(model.eval(), tok, texts, findings, config)]))
+budget = report["config"]["pipeline"]["verify_budget"]  # the same candidates as verification drew
+print(json.dumps([r.exposure for r in training_exposures(model.eval(), tok, texts, findings, config, budget=budget)]))
 """
 
 
