@@ -9,6 +9,7 @@ import base64
 import binascii
 import bisect
 import dataclasses
+import functools
 import math
 import re
 from collections.abc import Callable, Iterator
@@ -80,10 +81,25 @@ class PatternDetector(Detector):
 
     guards: tuple[tuple[str, ...], ...] = ()
     literal: bool = False  # values are never code (curl -u, .pgpass, .netrc): no code-reference test
+    # per pattern: lower-case literals one of which every match starts with (() for none): the
+    # pattern is then tried only where one is (str.find in C), not at every position of the window
+    anchors: tuple[tuple[str, ...], ...] = ()
+
+    @functools.cached_property
+    def _any_guard(self) -> re.Pattern[str] | None:
+        """One search for every pattern's guards, when each pattern has guards and heeds case."""
+        if not self.patterns or len(self.guards) != len(self.patterns) or not all(self.guards):
+            return None
+        if any(p.flags & _IGNORECASE for p in self.patterns):
+            return None
+        return re.compile("|".join(re.escape(g) for guards in self.guards for g in guards))
 
     def find(self, text: str, start: int, end: int) -> Iterator[Span]:
+        if self._any_guard is not None and self._any_guard.search(text, start, end) is None:
+            return  # no pattern can match: one C search instead of a test per guard
         reach = self.context_reach
         low: str | None = None  # the lower-cased window, made once when a guard needs it
+        at: list[str | None] = []  # the window lower-cased with its offsets kept, made once if anchored
         for n, pattern in enumerate(self.patterns):
             guards = self.guards[n] if self.guards else ()
             if guards:  # C substring tests spare the regex on most windows
@@ -94,7 +110,16 @@ class PatternDetector(Detector):
                 elif not any(text.find(g, start, end) >= 0 for g in guards):
                     continue
             seen, searched = -1, 0  # the last context position found; where the search may resume
-            for m in pattern.finditer(text, start, end):
+            anchors = self.anchors[n] if self.anchors else ()
+            if anchors and not at:
+                at.append(_offset_lower(text[start:end]))
+            lowered = at[0] if anchors else None
+            matches = (
+                pattern.finditer(text, start, end)
+                if lowered is None
+                else _anchored(pattern, anchors, text, start, end, lowered)
+            )
+            for m in matches:
                 if self.context is not None:
                     # around this match only, resuming after the last context found (a flood of
                     # matches searches each stretch of text about once, not the whole window)
@@ -124,6 +149,41 @@ class PatternDetector(Detector):
 
 
 _CLOSING = {"{": "}"}
+# the only non-ASCII characters that (?i) matches to an ASCII letter (see entropy.keyword_spans)
+_FOLDS_TO_ASCII = ("\u0130", "\u0131", "\u017f", "\u212a")
+
+
+def _offset_lower(window: str) -> str | None:
+    """``window`` with its ASCII letters lower-cased (every offset kept), or None when it holds a
+    character that a case-insensitive pattern matches to an ASCII letter (then scan it whole)."""
+    if window.isascii():
+        return window.lower()
+    if any(c in window for c in _FOLDS_TO_ASCII):
+        return None
+    return window.encode("utf-8").lower().decode("utf-8")
+
+
+def _anchored(
+    pattern: re.Pattern[str], anchors: tuple[str, ...], text: str, start: int, end: int, low: str
+) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(text, start, end)`` when every match starts with one of ``anchors``
+    (found in ``low``, the lower-cased window): the same matches, tried at those places only."""
+    places = set()
+    for a in anchors:
+        p = low.find(a)
+        while p >= 0:
+            places.add(p)
+            p = low.find(a, p + 1)
+    done = start  # non-overlapping, as finditer
+    for p in sorted(places):
+        if start + p < done:
+            continue
+        m = pattern.match(text, start + p, end)
+        if m is not None:
+            done = max(m.end(), start + p + 1)
+            yield m
+
+
 _IGNORECASE = int(re.IGNORECASE)  # an int: enum arithmetic per window is measurable
 
 

@@ -82,6 +82,7 @@ SQL_PASSWORD = PatternDetector(
     check=_sql_ok,
     follow=_i(r"[ \t\r\n]{1,5}by|[ \t]{0,3}=?[ \t]{0,3}N?[\"'`]"),  # IDENTIFIED BY / PASSWORD 'x'
     guards=(("identified",), ("with", "create", "alter")),
+    anchors=(("identified",), ()),
     patterns=(
         _i(r"\bidentified[ \t\r\n]{1,5}by(?:[ \t]{1,5}password)?[ \t\r\n]{1,5}N?" + _V),
         _i(
@@ -101,6 +102,7 @@ CONNECTION_STRING_PASSWORD = PatternDetector(
     kind=None,
     context=_CONN_CONTEXT,
     check=_conn_ok,
+    anchors=(("pwd", "password"),),
     follow=re.compile(r"[ \t]{0,2}="),
     patterns=(
         _i(
@@ -119,6 +121,7 @@ CURL_USER_PASSWORD = PatternDetector(
     kind=None,
     literal=True,
     check=_curl_command,
+    anchors=(("-u", "--user"),),
     follow=re.compile(r"(?s:.{0,480}?)-u"),  # a -u or --user in reach
     patterns=(
         re.compile(
@@ -136,6 +139,7 @@ BASIC_AUTH = PatternDetector(
     priority=40,
     kind=None,
     check=_basic_ok,
+    anchors=(("basic",),),
     follow=re.compile(r"[ \t]{1,3}[A-Za-z0-9+/]{4}"),
     patterns=(_i(r"\bbasic[ \t]{1,3}(?P<v>[A-Za-z0-9+/]{4,512}={0,2})(?![A-Za-z0-9+/=])"),),
 )
@@ -148,6 +152,7 @@ BEARER_TOKEN = PatternDetector(
     priority=30,
     kind="secret",
     check=_bearer_ok,
+    anchors=(("bearer",), ("authorization",)),
     follow=_i(r"[ \t]{1,3}[A-Za-z0-9._~+/=-]{8}|[\"']?[ \t]{0,3}[:=][ \t]{0,3}[\"']?token[ \t]"),
     patterns=(
         _i(r"\bbearer[ \t]{1,3}(?P<v>[A-Za-z0-9._~+/=-]{8,2048})"),
@@ -234,6 +239,7 @@ XML_PASSWORD = PatternDetector(
     priority=30,
     check=_xml_ok,
     follow=_XML_FOLLOW,
+    anchors=(("<",),),
     patterns=(_XML,),
     guards=(("</",),),
 )
@@ -247,6 +253,7 @@ XML_SECRET = PatternDetector(
     kind="secret",
     check=_xml_ok,
     follow=_XML_FOLLOW,
+    anchors=(("<",),),
     patterns=(_XML,),
     guards=(("</",),),
 )
@@ -258,6 +265,7 @@ POWERSHELL_SECURESTRING = PatternDetector(
     after=260,
     priority=35,
     kind=None,
+    anchors=(("convertto-securestring",),),
     patterns=(_i(r"ConvertTo-SecureString[ \t]{1,3}(?:-String[ \t]{1,3})?" + _VQ),),
 )
 NETRC_PASSWORD = PatternDetector(
@@ -269,6 +277,7 @@ NETRC_PASSWORD = PatternDetector(
     priority=35,
     kind=None,
     literal=True,
+    anchors=(("machine",),),
     patterns=(
         re.compile(
             r"\bmachine[ \t\r\n]{1,10}[^\s]{1,253}(?:[ \t\r\n]{1,10}(?:login|account|port)[ \t\r\n]{1,10}"
@@ -302,6 +311,7 @@ DOCKER_AUTH = PatternDetector(
     priority=40,
     kind=None,
     check=_basic_ok,
+    anchors=(('"auth"',),),
     patterns=(re.compile(r"\"auth\"[ \t]{0,3}:[ \t]{0,3}\"(?P<v>[A-Za-z0-9+/]{4,1024}={0,2})\""),),
 )
 DETECTORS: tuple[Detector, ...] = (

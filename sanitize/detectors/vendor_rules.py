@@ -65,7 +65,7 @@ class VendorRule:
     confidence: float
     example: str
     secret: str
-    keyword_pattern: re.Pattern[str] | None = None
+    keyword_pattern: str | None = None  # regex over the lower-cased text before a value (compiled on use)
     literal: str | None = None  # the trigger, when it is a literal: the rule runs only around it
 
     def accepts(self, text: str, s: int, e: int) -> bool:
@@ -85,7 +85,7 @@ class VendorRule:
     def _keyword_before(self, text: str, s: int) -> bool:
         lo = max(0, s - self.window)
         segment = text[lo:s].lower()
-        for m in self.keyword_pattern.finditer(segment):  # type: ignore[union-attr]
+        for m in _compiled(self.keyword_pattern).finditer(segment):  # type: ignore[arg-type]
             between = segment[m.end() :]
             if between.count("\n") > 2:
                 continue
@@ -94,9 +94,21 @@ class VendorRule:
         return False
 
 
+@functools.cache
+def _compiled(regex: str) -> re.Pattern[str]:
+    """A keyword pattern, compiled the first time a rule needs it (most never do in a process:
+    compiling all of them was a fifth of the package's import time)."""
+    return re.compile(regex)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed(regex: str) -> Any:
+    return sre_parse.parse(regex)  # the slow part of loading the catalogue: parse each regex once
+
+
 def literal_prefix(regex: str) -> str:
     prefix = []
-    for op, av in sre_parse.parse(regex):
+    for op, av in _parsed(regex):
         if op is not sre_constants.LITERAL:
             break
         prefix.append(chr(av))
@@ -104,7 +116,7 @@ def literal_prefix(regex: str) -> str:
 
 
 def _max_width(regex: str) -> int:
-    return int(sre_parse.parse(regex).getwidth()[1])
+    return int(_parsed(regex).getwidth()[1])
 
 
 def _rule(raw: dict[str, Any], re2: Any) -> VendorRule:
@@ -136,7 +148,7 @@ def _rule(raw: dict[str, Any], re2: Any) -> VendorRule:
         if len(prefix) < 4:
             raise ValueError(f"{where}: a literal prefix of 4+ characters or an explicit trigger is required")
         trigger = re.escape(prefix)
-    keyword_pattern = re.compile("|".join(re.escape(k) for k in keywords)) if keywords else None
+    keyword_pattern = "|".join(re.escape(k) for k in keywords) if keywords else None
     literal = None
     if not keywords and trigger is not None and re.escape(literal_prefix(trigger)) == trigger:
         literal = literal_prefix(trigger)
