@@ -12,7 +12,13 @@ Prints three tables from one run (every number measured in this process):
    exposure per secret (bits, in its training context), held-out perplexity;
 2. update time vs corpus size (1x, 2x, 4x, 8x public text, same secrets) next to retraining time
    (same epochs), and peak memory of the update;
-3. update time vs number of secrets (1, 10, 100; same repeats each).
+3. update time vs number of secrets (1, 10, 100; same repeats each);
+4. the whole ``sanitize unlearn`` run (:func:`sanitize.pipeline.sanitize_model` on the setup saved to
+   disk: base, adapter, data and findings files) phase by phase -- load, scan + pairs, update,
+   verify, write -- next to retraining the scope with the same recipe (same epochs) at each corpus
+   size of ``--e2e-scales`` (1x and 8x): the ratio of the whole run to retraining, verify's share of
+   the run, and a GPU cost model from the token counts (every forward through the token embedding,
+   with or without gradient) extrapolated to retraining on 5M tokens x 3 epochs.
 
 Peak memory is the peak resident set size above the level before the call (sampled every 2 ms), or
 ``torch.cuda.max_memory_allocated`` above the allocation before the call on a GPU.
@@ -39,7 +45,9 @@ PRESETS: dict[str, dict[str, Any]] = {
     # smoke: seconds, for the test that keeps this script from rotting
     "smoke": {"hidden": 16, "layers": 1, "heads": 2, "vocab": 300, "pretrain_steps": 20, "steps": 20,
               "n_public": 40, "pretrain_texts": 100, "lora_r": 2, "batch_size": 8,
-              "secret_digits": (3, 3), "repeats": 4},
+              "secret_digits": (3, 3), "repeats": 4,
+              # table 4 writes a report: a 3-digit secret would match its numbers (the plaintext audit refuses)
+              "e2e_secret_digits": (6, 6), "e2e_quality_budget": 256},
     # GPT-2-small-sized (124M-like: 768 x 12 layers), randomly initialised and briefly pre-trained
     "gpt2-small": {"hidden": 768, "layers": 12, "heads": 12, "vocab": 8000, "pretrain_steps": 600,
                    "steps": 600, "n_public": 4000, "pretrain_texts": 20000, "lora_r": 16, "batch_size": 32,
@@ -66,6 +74,14 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--update", action="append", default=[], metavar="KEY=VALUE",
         help="override an UpdateConfig field for every influence row (JSON value), e.g. curvature_samples=32",
+    )  # fmt: skip
+    p.add_argument(
+        "--e2e-scales", default="1,8",
+        help="corpus multipliers for table 4: the whole sanitize unlearn run vs retraining ('' to skip)",
+    )  # fmt: skip
+    p.add_argument(
+        "--pipeline", action="append", default=[], metavar="KEY=VALUE",
+        help="override a PipelineConfig field in table 4 (JSON value), e.g. verify_budget=512",
     )  # fmt: skip
     p.add_argument("--json", default=None, help="also write all rows to this JSON file")
     return p
@@ -111,17 +127,23 @@ def peak_memory(fn: Callable[[], Any], device: str = "cpu") -> tuple[Any, float,
     return out, seconds, max(0, max(peak[0], rss()) - start) / 2**20
 
 
+def _overrides(items: Sequence[str]) -> dict[str, Any]:
+    """``KEY=VALUE`` flags as a dict (JSON values, else strings)."""
+    out: dict[str, Any] = {}
+    for item in items:
+        key, _, value = item.partition("=")
+        try:
+            out[key] = json.loads(value)
+        except json.JSONDecodeError:
+            out[key] = value
+    return out
+
+
 def _update_config(method: str, args: argparse.Namespace, l2: float = 0.0) -> Any:
     """The update's config; ``l2`` is the training objective's regulariser (part of the curvature)."""
     from sanitize.influence.config import UpdateConfig
 
-    overrides: dict[str, Any] = {"l2": l2}
-    for item in args.update:
-        key, _, value = item.partition("=")
-        try:
-            overrides[key] = json.loads(value)
-        except json.JSONDecodeError:
-            overrides[key] = value
+    overrides: dict[str, Any] = {"l2": l2, **_overrides(args.update)}
     if method == "first_order":
         return UpdateConfig(scope=args.scope, order=1, seed=args.seed, **overrides)
     if method != "second_order":  # a solver name: second order with that solver
@@ -237,6 +259,212 @@ def run_scaling(args: argparse.Namespace, preset: dict[str, Any], setup: Any) ->
     return rows
 
 
+# --------------------------------------------------------------------------------------------------
+# Table 4: the whole `sanitize unlearn` run vs retraining
+PHASES = ("load", "scan+pairs", "update", "verify", "write")
+GPU_TOKENS, GPU_EPOCHS = 5_000_000, 3  # the retraining the GPU cost model compares with
+FWD, BWD = 1.0, 2.0  # cost units per token: a forward, and the backward that follows a forward with grad
+
+
+class TokenCounter:
+    """Tokens through the token embedding (every forward of a model whose embedding has ``vocab``
+    rows), split into forwards with gradient (a backward follows) and without, under a label."""
+
+    def __init__(self, vocab: int) -> None:
+        self.vocab, self.label = vocab, "other"
+        self.counts: dict[str, dict[str, int]] = {}
+        self._handle: Any = None
+
+    def __enter__(self) -> TokenCounter:
+        import torch
+
+        def hook(module: Any, args: Any, output: Any) -> None:
+            if isinstance(module, torch.nn.Embedding) and module.num_embeddings == self.vocab:
+                kind = "grad" if torch.is_grad_enabled() else "nograd"
+                c = self.counts.setdefault(self.label, {"grad": 0, "nograd": 0})
+                c[kind] += int(output.numel() // output.shape[-1])  # (..., D) -> tokens
+
+        self._handle = torch.nn.modules.module.register_module_forward_hook(hook)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._handle.remove()
+
+    def units(self, label: str) -> float:
+        """Cost units: a token forward = 1, a forward with gradient = 1 + 2 (its backward)."""
+        c = self.counts.get(label, {"grad": 0, "nograd": 0})
+        return FWD * c["nograd"] + (FWD + BWD) * c["grad"]
+
+
+def _labelled(counter: TokenCounter, label: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+    def wrapped(*a: Any, **kw: Any) -> Any:
+        previous, counter.label = counter.label, label
+        try:
+            return fn(*a, **kw)
+        finally:
+            counter.label = previous
+
+    return wrapped
+
+
+def _save_setup(setup: Any, scope: str, where: str) -> dict[str, Any]:
+    """The fine-tuned setup as a user has it on disk: base (+ adapter), data JSONL, findings JSONL."""
+    from sanitize.findings import write_findings
+    from sanitize_lab.tiny import save_tiny
+
+    files: dict[str, Any] = {"data": f"{where}/train.jsonl", "findings": f"{where}/findings.jsonl"}
+    if scope == "adapter":
+        files["base"] = save_tiny(setup.base, setup.tokenizer, f"{where}/base")
+        setup.finetuned.save_pretrained(f"{where}/adapter")
+        files["adapter"] = f"{where}/adapter"
+    else:  # the fine-tuned full model (its untied head) is what the user sanitizes
+        files["base"] = save_tiny(setup.finetuned, setup.tokenizer, f"{where}/model")
+        files["adapter"] = None
+    with open(files["data"], "w", encoding="utf-8") as fh:
+        for text in setup.corpus.texts:
+            fh.write(json.dumps({"text": text}) + "\n")
+    write_findings(files["findings"], setup.corpus.findings())
+    return files
+
+
+def run_e2e(args: argparse.Namespace, preset: dict[str, Any], setup: Any) -> list[Row]:
+    """Table 4: ``sanitize_model`` (what ``sanitize unlearn --base B [--adapter A] --data D --findings F
+    --out OUT`` runs) on each scale's fine-tuned setup saved to disk, next to retraining the scope on the
+    sanitized corpus with the fine-tuning's recipe (``steps`` x the scale: the same epochs).
+
+    Every scale fine-tunes and retrains its own setup (table 1's recipe on its corpus, secrets of the
+    preset's ``e2e_secret_digits`` when set), so retraining is timed and counted in the same run. Token
+    counts: the update and verify phases' forwards (and backwards) and retraining's (half of what
+    fine-tuning + retraining count together: the same recipe on corpora of the same length)."""
+    import importlib
+    import tempfile
+
+    from sanitize.influence.config import UpdateConfig
+    from sanitize.pipeline import PipelineConfig, StageConfigs, sanitize_model
+    from sanitize_lab import planted as E
+
+    pipeline_run = importlib.import_module("sanitize.pipeline.run")  # the package exports names like it
+    rows = []
+    counter = TokenCounter(len(setup.tokenizer))
+    upd = UpdateConfig(scope=args.scope, seed=args.seed, **_overrides(args.update))
+    pipe = PipelineConfig(seed=args.seed, **_overrides(args.pipeline))
+    for k in [int(v) for v in args.e2e_scales.split(",") if v]:
+        with counter:
+            counter.label = f"{k}x:setup"
+            corpus = E.planted_corpus(
+                n_public=preset["n_public"] * k, repeats=preset["repeats"], seed=args.seed,
+                secret_digits=preset.get("e2e_secret_digits", preset["secret_digits"]),
+            )  # fmt: skip
+            scaled = E.make_setup(
+                args.scope, corpus=corpus, tokenizer=setup.tokenizer, base=setup.base, seed=args.seed,
+                steps=preset["steps"] * k, batch_size=preset["batch_size"], lora_r=preset["lora_r"],
+            )  # fmt: skip
+            with tempfile.TemporaryDirectory(prefix="bench-unlearn-e2e-") as work:
+                files = _save_setup(scaled, args.scope, work)
+                patched = {
+                    "_update": _labelled(counter, f"{k}x:update", pipeline_run._update),
+                    "verify": _labelled(counter, f"{k}x:verify", pipeline_run.verify),
+                }
+                saved = {name: getattr(pipeline_run, name) for name in patched}
+                for name, fn in patched.items():
+                    setattr(pipeline_run, name, fn)
+                try:
+                    counter.label = f"{k}x:run"
+                    t0 = time.perf_counter()
+                    result = sanitize_model(
+                        files["base"], files["data"], f"{work}/out", adapter=files["adapter"],
+                        findings=files["findings"], configs=StageConfigs(pipeline=pipe, update=upd),
+                        progress=False,
+                    )  # fmt: skip
+                    total = time.perf_counter() - t0
+                finally:
+                    for name, fn in saved.items():
+                        setattr(pipeline_run, name, fn)
+        t = result.report.timings
+        phases = {
+            "load": t.get("load", 0.0), "scan+pairs": t.get("scan", 0.0) + t.get("pairs", 0.0),
+            "update": t.get("update", 0.0), "verify": t.get("verify", 0.0), "write": t.get("write", 0.0),
+        }  # fmt: skip
+        retrain_s = scaled.seconds["retrain"]
+        setup_units = counter.units(f"{k}x:setup")
+        extra = {
+            "phases": phases, "total": total, "retrain_s": retrain_s, "verify_share": phases["verify"] / total,
+            "findings": len(scaled.corpus.findings()), "train_tokens": scaled.n_train_tokens,
+            "units": {
+                "update": counter.units(f"{k}x:update"), "verify": counter.units(f"{k}x:verify"),
+                "retrain": setup_units / 2,  # fine-tuning and retraining: one recipe, two corpora alike
+            },
+            "update_metrics": {m: result.update.metrics.get(m) for m in ("curvature_products", "rounds")},
+        }  # fmt: skip
+        extra["quality"] = _quality(scaled, result.model, preset.get("e2e_quality_budget", 100_000))
+        rows.append(Row("e2e", f"{k}x", total, ratio=total / retrain_s, extra=extra))
+    return rows
+
+
+def _quality(setup: Any, after: Any, budget: int) -> dict[str, Any]:
+    """Exposure of each secret (first occurrence, training context) before, after and retrained,
+    measured after the timed run: exact up to ``budget`` candidates, else ``budget`` draws."""
+    from sanitize.exposure.prepared import prepare_exposures, score_exposures
+
+    corpus = setup.corpus
+    firsts = [corpus.first(k) for k in range(len(corpus.secrets))]
+    findings = [f for f in corpus.findings() if any((f.doc, f.start) == (o.doc, o.start) for o in firsts)]
+    prepared = prepare_exposures(setup.tokenizer, corpus.texts, findings, budget=budget)
+    out: dict[str, Any] = {}
+    for name, model in (("before", setup.finetuned), ("after", after), ("retrained", setup.retrained)):
+        out[name] = [
+            None if r is None else float(r.exposure) for r in score_exposures(model.eval(), prepared)
+        ]
+    gaps = [a - r for a, r in zip(out["after"], out["retrained"]) if a is not None and r is not None]
+    out["max_gap"] = max(gaps) if gaps else math.nan
+    return out
+
+
+def gpu_cost_model(row: Row) -> dict[str, float]:
+    """Update + verify units vs retraining on ``GPU_TOKENS`` x ``GPU_EPOCHS``: the update and verify
+    work is set by the findings and the samples (``curvature_samples``, ``objective_samples``, the
+    verification budget), not by the corpus, so their counts carry over; retraining scales with it."""
+    u = row.extra["units"]
+    sanitize_units = u["update"] + u["verify"]
+    retrain_big = (FWD + BWD) * GPU_TOKENS * GPU_EPOCHS
+    return {
+        "sanitize_units": sanitize_units, "retrain_units": u["retrain"],
+        "measured_fraction": sanitize_units / u["retrain"], "gpu_fraction": sanitize_units / retrain_big,
+    }  # fmt: skip
+
+
+def _fmt_e2e(rows: list[Row]) -> str:
+    head = (
+        f"{'corpus':<7}{'findings':>9}{'train tok':>10}" + "".join(f"{p:>11}" for p in PHASES)
+        + f"{'total s':>9}{'retrain s':>10}{'x retrain':>10}{'verify %':>9}{'after-retr':>11}"
+    )  # fmt: skip
+    lines = [head, "-" * len(head)]
+    for r in rows:
+        e = r.extra
+        cells = "".join(f"{e['phases'][p]:11.2f}" for p in PHASES)
+        lines.append(
+            f"{r.method:<7}{e['findings']:>9}{e['train_tokens']:>10}{cells}{r.seconds:9.2f}"
+            f"{e['retrain_s']:10.2f}{r.ratio:10.3f}{100 * e['verify_share']:9.1f}{e['quality']['max_gap']:11.2f}"
+        )
+    lines.append(
+        "after-retr: the largest (exposure after - retrained) over the secrets, bits, each in the training "
+        "context of its first occurrence"
+    )
+    lines.append("")
+    lines.append(
+        f"GPU cost model (token units: forward {FWD:g}, backward {BWD:g}; retraining "
+        f"{GPU_TOKENS / 1e6:g}M tokens x {GPU_EPOCHS} epochs = {(FWD + BWD) * GPU_TOKENS * GPU_EPOCHS:.3g} units)"
+    )
+    for r in rows:
+        g, u = gpu_cost_model(r), r.extra["units"]
+        lines.append(
+            f"  {r.method}: update {u['update']:.3g} + verify {u['verify']:.3g} = {g['sanitize_units']:.3g} units"
+            f" vs retraining here {u['retrain']:.3g} -> {g['measured_fraction']:.3f}x;"
+            f" vs {GPU_TOKENS / 1e6:g}M x {GPU_EPOCHS}: {100 * g['gpu_fraction']:.2f}%"
+        )
+    return "\n".join(lines)
+
+
 def _fmt_table(rows: list[Row], secrets: int) -> str:
     head = f"{'method':<16}{'seconds':>9}{'x retrain':>10}{'ppl':>11}{'peak MiB':>10}  exposure per secret (bits)"
     lines = [head, "-" * len(head)]
@@ -282,6 +510,7 @@ def main(args: argparse.Namespace) -> dict[str, Any]:
     )  # fmt: skip
     rows = run_methods(setup, [m for m in args.methods.split(",") if m], args, validation)
     scaling = run_scaling(args, preset, setup) if (args.scales or args.n_secrets) else []
+    e2e = run_e2e(args, preset, setup) if args.e2e_scales else []
 
     n_scope = sum(int(t.numel()) for t in setup.init.values())
     print(
@@ -306,11 +535,17 @@ def main(args: argparse.Namespace) -> dict[str, Any]:
                 f"{r.method:<8}{r.extra['pairs']:>7}{r.extra['train_tokens']:>11}{r.seconds:10.2f}"
                 f"{r.extra.get('retrain_s', math.nan):11.2f}{r.ratio:8.3f}{r.peak_mib:10.1f}"
             )
+    if e2e:
+        print(
+            "\n-- the whole `sanitize unlearn` run (load + scan/pairs + update + verify + write) vs retraining"
+        )
+        print(_fmt_e2e(e2e))
     out = {
         "args": vars(args),
         "before": dataclasses.asdict(before),
         "rows": [dataclasses.asdict(r) for r in rows],
         "scaling": [dataclasses.asdict(r) for r in scaling],
+        "e2e": [{**dataclasses.asdict(r), "gpu": gpu_cost_model(r)} for r in e2e],
     }
     if args.json:
         with open(args.json, "w", encoding="utf-8") as fh:
