@@ -50,6 +50,7 @@ def min_entropy(n: int) -> float:
     return min(3.0, 0.8 * math.log2(max(n, 2)))
 
 
+@functools.lru_cache(maxsize=4096)  # a flood repeats one value: judge it once
 def value_ok(value: str, *, kind: str, quoted: bool) -> bool:
     """A password (or, for ``kind="secret"``, a random-looking token) rather than a placeholder,
     an operator, markup, a code reference, a filler or encrypted material."""

@@ -108,7 +108,7 @@ class Scanner:
                 for x in ds:
                     if self.detectors[x[0]].follow is not None:
                         guarded.setdefault(self.detectors[x[0]].follow, []).append(x)
-                automaton.add_word(k, (len(k), plain, tuple((f, tuple(g)) for f, g in guarded.items())))
+                automaton.add_word(k, (len(k), plain, *_follows(guarded)))
             automaton.make_automaton()
             self._automaton = automaton
         # around a match the automaton looks this far: a keyword overlapping the match is always seen
@@ -230,22 +230,23 @@ class Scanner:
         # a long run of keywords (a flood) is one window per detector whatever follows them: each
         # keyword's follow test would cost more than the detector's own look at the window
         flood = hi - lo > _FLOOD
-        for last, (length, plain, guarded) in self._automaton.iter(low):  # type: ignore[union-attr]
+        for last, (length, plain, follows, guarded) in self._automaton.iter(low):  # type: ignore[union-attr]
             end = lo + last + 1
             first = end - length
             for i, before, after in plain:
                 _open(windows, i, first - before, end + after)
-            for follow, members in guarded:  # only where the keyword is followed as they need
-                followed = flood
+            regs = None  # every follow regex of this keyword tested at once, when first needed
+            for g, members in guarded:  # only where the keyword is followed as they need
                 for i, before, after in members:
                     ws, we = first - before, end + after
                     spans = windows.get(i)
                     if spans is not None and spans[-1][0] <= ws <= spans[-1][1]:
                         spans[-1][1] = max(spans[-1][1], we)  # inside an open window: widen it
                         continue
-                    if not followed:
-                        followed = follow.match(text, end) is not None
-                        if not followed:
+                    if not flood:
+                        if regs is None:
+                            regs = follows.match(text, end).regs
+                        if regs[g][0] < 0:
                             break
                     _open(windows, i, ws, we)
 
@@ -328,6 +329,18 @@ def _char_spans(matches: Iterable[Any], data: bytes, ascii_text: bool) -> Iterat
         char_at += len(data[byte_at:bs].decode("utf-8"))
         byte_at = bs
         yield bs, be, char_at, char_at + len(data[bs:be].decode("utf-8"))
+
+
+def _follows(guarded: dict[Any, list[tuple[int, int, int]]]) -> tuple[Any, tuple[Any, ...]]:
+    """One regex testing a keyword's follow regexes at once (each a capturing lookahead, as in
+    :func:`_dispatcher`), and ``(its group, the detectors it admits)`` per follow regex."""
+    parts, groups, g = [], [], 1
+    for follow, members in guarded.items():
+        source = follow.pattern if not follow.flags & re.IGNORECASE else f"(?i:{follow.pattern})"
+        parts.append(f"(?:(?=({source}))|)")
+        groups.append((g, tuple(members)))
+        g += 1 + follow.groups
+    return (re.compile("".join(parts)) if parts else None), tuple(groups)
 
 
 def _open(windows: dict[int, list[list[int]]], i: int, start: int, end: int) -> None:
