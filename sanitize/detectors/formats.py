@@ -184,8 +184,18 @@ _ASSIGNMENT_GUARDS = (
 )  # what each pattern needs in the window
 # what follows the keyword inside the key of every assignment pattern: the rest of the key, then
 # ::=, :=, "KEY", (setProperty), \"KEY\": (JSON-escaped) or = ("A=1\nB=2")
+_ANY_V = _V.replace("(?P<v>", "(?:")
+_ANY_VQ = _VQ.replace("(?P<v>", "(?:")
 _ASSIGNMENT_FOLLOW = re.compile(
-    r"[\w.-]{0,64}(?:[\"']?[ \t]{0,3}:{2,3}=|[ \t]{0,3}:=|[\"'][ \t]{0,3},|\\\"[ \t]{0,3}:|=)"
+    r"[\w.-]{0,64}(?:"
+    + r"[\"']?[ \t]{0,3}:{2,3}=[ \t]{0,3}"
+    + _ANY_V  # ::= / :::=
+    + r"|[ \t]{0,3}:=[ \t]{0,3}"
+    + _ANY_VQ  # Go
+    + r"|[\"'][ \t]{0,3},[ \t]{0,3}"
+    + _ANY_VQ  # setProperty("KEY", "...")
+    + r"|\\\"[ \t]{0,3}:[ \t]{0,3}\\\"[^\"\\\n]{1,200}\\\""  # {\"k\": \"v\"}
+    + r"|=[^\\\s\"'])"  # "A=1\nB=2" (its closing \n or quote is left to find: a failing search is slow)
 )
 _DEFINE = re.compile(r"#[ \t]{0,3}define[ \t]{1,5}(?P<key>[A-Za-z_]\w{0,63})[ \t]{1,5}L?" + _V)
 _XML_FOLLOW = re.compile(

@@ -77,8 +77,8 @@ def _identifier(text: str, s: int, e: int, reach: int = 64) -> tuple[int, int]:
     return s - len(head) + len(head.rstrip(_IDENT)), e + len(tail) - len(tail.lstrip(_IDENT))
 
 
-# the rest of the identifier (at most 64 characters, as _identifier walks), then the operator
-_SHORT_FOLLOW = re.compile(r"""[A-Za-z0-9_.-]{0,64}["']?[ \t]{0,3}(?:::=|:=|=>|=|:)""")
+# the rest of the identifier (at most 64 characters, as _identifier walks), then _SHORT_VALUE
+_SHORT_FOLLOW = re.compile("[A-Za-z0-9_.-]{0,64}" + _SHORT_VALUE.pattern.replace("(?P<v>", "(?:"))
 SHORT_PASSWORD = ShortKeyedDetector(
     "short-password", "password", keywords=("pswd", "psw", "pwd", "passwd", "pass"), before=64, after=96,
     priority=25, confidence=0.8, follow=_SHORT_FOLLOW,
