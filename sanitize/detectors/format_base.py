@@ -30,6 +30,7 @@ _TRAILING = ".,;:)]}'\""
 Check = Callable[["re.Match[str]", str, bool], bool]  # (match, value, quoted) -> keep?
 
 
+@functools.lru_cache(maxsize=4096)  # pure; a flood repeats one identifier
 def key_kind(identifier: str) -> str | None:
     """``password`` (DB_PASSWORD, PSWD, dbPass), ``secret`` (API_TOKEN, xToken, client_secret) or
     None (not a credential name, or one that is public by design: primaryKey, csrf-token...)."""

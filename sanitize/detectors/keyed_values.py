@@ -20,6 +20,9 @@ _SHORT_VALUE = re.compile(
     r"""(?P<v>"[^"\n]{4,15}"|'[^'\n]{4,15}'|[^\s"'`<;,(){}\[\]]{4,15})(?![^\s"'`<;,(){}\[\]])"""
 )
 _IDENT = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-"
+# after a keyword: the rest of its identifier (at most 64 characters of _IDENT), then
+# _SHORT_VALUE (an identifier character cannot start an operator: no other split can match)
+_SHORT_AFTER = re.compile("(?P<rest>[A-Za-z0-9_.-]{0,64})" + _SHORT_VALUE.pattern)
 
 
 # an identifier or command written as the value: REPLACE_ME, get_password, getToken, Read-Host
@@ -47,18 +50,22 @@ class ShortKeyedDetector(PatternDetector):
 
     def find(self, text: str, start: int, end: int) -> Iterator[Span]:
         low = text[start:end].lower()
-        done: set[int] = set()  # identifiers (by start) already looked at
+        done: set[int] = set()  # identifiers (by end) already looked at
+        rejected: set[tuple[str, bool, str]] = set()  # values judged no secret (a flood repeats one)
         for kw in self.keywords:
             at = low.find(kw)
             while at >= 0:
-                i, j = _identifier(text, start + at, start + at + len(kw))
+                ks = start + at
                 at = low.find(kw, at + 1)
-                if i in done:
-                    continue
-                done.add(i)
-                m = _SHORT_VALUE.match(text, j, end)  # cheapest test first: most keywords have no value
+                # the rest of the identifier, the operator and the value in one anchored match
+                # (cheapest test first: most keywords have no value)
+                m = _SHORT_AFTER.match(text, ks + len(kw), end)
                 if m is None:
                     continue
+                j = m.end("rest")
+                if j in done:
+                    continue
+                done.add(j)
                 s, e = m.span("v")
                 quoted = text[s] in "\"'" and text[e - 1] == text[s]
                 if quoted:
@@ -66,18 +73,22 @@ class ShortKeyedDetector(PatternDetector):
                 while e > s and text[e - 1] in _TRAILING:
                     e -= 1
                 value = text[s:e]
-                if len(value) < 4 or not _short_ok(m, value, quoted) or key_kind(text[i:j]) != self.kind:
+                judged = (value, quoted, text[m.end("v") : m.end("v") + 1])
+                if judged in rejected:
                     continue
-                if value_ok(value, kind="password", quoted=quoted):
+                if (
+                    len(value) < 4
+                    or not _short_ok(m, value, quoted)
+                    or not value_ok(value, kind="password", quoted=quoted)
+                ):
+                    rejected.add(judged)
+                    continue
+                head = text[max(0, ks - 64) : ks]  # the identifier's start: at most 64 _IDENT characters back
+                if key_kind(text[ks - len(head) + len(head.rstrip(_IDENT)) : j]) == self.kind:
                     yield s, e, self.confidence
 
 
-def _identifier(text: str, s: int, e: int, reach: int = 64) -> tuple[int, int]:
-    head, tail = text[max(0, s - reach) : s], text[e : e + reach]
-    return s - len(head) + len(head.rstrip(_IDENT)), e + len(tail) - len(tail.lstrip(_IDENT))
-
-
-# the rest of the identifier (at most 64 characters, as _identifier walks), then _SHORT_VALUE
+# what _SHORT_AFTER asks for, without its groups (the scanner's test before opening a window)
 _SHORT_FOLLOW = re.compile("[A-Za-z0-9_.-]{0,64}" + _SHORT_VALUE.pattern.replace("(?P<v>", "(?:"))
 SHORT_PASSWORD = ShortKeyedDetector(
     "short-password", "password", keywords=("pswd", "psw", "pwd", "passwd", "pass"), before=64, after=96,
