@@ -48,6 +48,12 @@ class UpdateConfig(BaseConfig):
         "regulariser; 'reference' = a Newton step on the sanitized loss + regulariser with its measured "
         "gradient, solved from the reference point (directions the retained data does not determine go back).",
     )
+    fit_path: int = option(
+        3,
+        help="l2='auto' without a learning-rate log: fit lambda to the training gradient averaged over this many "
+        "midpoints of the segment from the reference to the fine-tuned point (secant stationarity; 0 = the "
+        "gradient at the fine-tuned point only).",
+    )
     curvature_samples: int = option(
         32,
         help="Retained training sequences sampled for the curvature (products cost most: keep it small); also "
@@ -70,9 +76,21 @@ class UpdateConfig(BaseConfig):
         "and the closed loop correct what the quadratic model gets wrong).",
     )
     max_iter: int = option(20, help="Iteration cap for cg (lissa gets 20x this).")
+    max_products: int = option(
+        64,
+        help="Curvature products for the whole update, all rounds together (solver iterations, residual checks, "
+        "re-solves, eigenvalue estimates): fixed up front; the closed loop stops when fewer than 3 are left.",
+    )
     hutchinson_probes: int = option(4, help="Rademacher probes for the mean-eigenvalue estimate.")
     line_search: bool = option(
         True, help="Search the step length alpha on a geometric grid (else take alpha=1 unchecked)."
+    )
+    search: str = option(
+        "bracket",
+        choices=("bracket", "grid"),
+        help="Line search: 'bracket' = halve alpha from 1 until the held-out guard admits it and the objective "
+        "decreases, then one secant step toward the guard (few evaluations); 'grid' = every point of the 0.7 "
+        "grid down from alpha_max, keeping the step_rule's choice.",
     )
     alpha_max: float = option(1.5, help="Largest step length tried by the line search.")
     alpha_points: int = option(
@@ -131,6 +149,7 @@ class UpdateConfig(BaseConfig):
             "objective_samples",
             "head_samples",
             "max_iter",
+            "max_products",
             "hutchinson_probes",
             "alpha_points",
             "max_rounds",

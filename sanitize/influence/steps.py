@@ -43,12 +43,14 @@ def newton_step(
     cfg: UpdateConfig, op: Curvature, grad: torch.Tensor, theta: torch.Tensor, obj: float,
     objective_at: Callable[[torch.Tensor], float], heldout_at: Callable[[torch.Tensor], float | None],
     h0: float | None, damping: float, tau: float | None, start: torch.Tensor | None = None,
+    budget: int | None = None,
 ) -> Step:  # fmt: skip
     """Solve for the direction at ``damping``, line-search it; re-solve with more damping if nothing is admissible.
 
     ``start`` (P,): the solver's initial guess for Δ (default 0); what a bounded solve leaves unresolved
     (the flattest directions) stays there, e.g. ``-(θ - θ_ref)`` on the known coordinates: back at the
-    reference, where retraining leaves a direction it never moves."""
+    reference, where retraining leaves a direction it never moves. ``budget``: the most curvature products
+    this step may use (solver iterations, its residual check, a re-solve); None = ``max_iter`` per solve."""
     grid, long_grid = (
         step_grid(cfg.alpha_max, cfg.alpha_points),
         step_grid(cfg.alpha_max, 2 * cfg.alpha_points),
@@ -65,17 +67,26 @@ def newton_step(
             damping = 9.0 * op.l2 + 10.0 * damping if regularised else 10.0 * damping
         op.damping = float(damping)
         if cfg.order == 2:
+            iters = _iters(cfg)
+            if budget is not None:  # what is left of the budget, less the residual check (and the start)
+                iters = min(iters, budget - op.n_products - 1 - (start is not None))
+                if iters < 1:
+                    break
             rhs = -grad if start is None else -grad - op.matvec(start)  # (P,) A(Δ - start) = -G - A·start
-            sol = solve(
-                cfg.solver, op, rhs, tol=cfg.solver_tol, max_iter=_iters(cfg), max_dense=cfg.max_dense
-            )
+            sol = solve(cfg.solver, op, rhs, tol=cfg.solver_tol, max_iter=iters, max_dense=cfg.max_dense)
             direction = sol.x if start is None else start + sol.x  # (P,)
             res, its = sol.residual, sol.iterations
         else:
             direction, res, its = -float(tau) * grad, float("nan"), 0  # (P,)
         last = attempt == tries - 1 and best is None and tries > 1  # last resort: longer grid, shorter steps
-        a, value, trials = line_search(cfg, long_grid if last else grid, theta, direction, obj, objective_at,
-                                       heldout_at, h0)  # fmt: skip
+        if cfg.search == "bracket" and cfg.line_search:
+            points = 2 * cfg.alpha_points if last else cfg.alpha_points
+            a, value, trials = bracket_search(
+                cfg, points, theta, direction, obj, objective_at, heldout_at, h0
+            )
+        else:
+            a, value, trials = line_search(cfg, long_grid if last else grid, theta, direction, obj,
+                                           objective_at, heldout_at, h0)  # fmt: skip
         if a is not None and (best is None or value < best.value):
             best = Step(a, value, direction, float(damping), res, its, trials, attempt)
         if best is not None and (regularised or best.alpha >= 0.25):
@@ -118,6 +129,62 @@ def line_search(
         return None, obj, trials
     best = good[0] if cfg.step_rule == "largest" else min(good, key=lambda t: t["objective"])
     return best["alpha"], best["objective"], trials
+
+
+def bracket_search(
+    cfg: UpdateConfig, points: int, theta: torch.Tensor, direction: torch.Tensor, obj: float,
+    objective_at: Callable[[torch.Tensor], float], heldout_at: Callable[[torch.Tensor], float | None],
+    h0: float | None,
+) -> tuple[float | None, float, list[dict[str, Any]]]:  # fmt: skip
+    """The cheap search -> (alpha or None, objective there, trials): halve α from min(1, alpha_max) until the
+    held-out guard admits it and L̂ decreases (the Newton model's minimum is α = 1); then, if the guard
+    refused a longer step, one secant step on the held-out loss toward the guard's limit, else (``step_rule``
+    'min') one look at half that α, kept if L̂ is lower there.
+
+    Held-out losses (a small set) are evaluated at every α tried, L̂ (the objective sample) only where the
+    guard admits: at most ``points`` held-out and, in the usual cases, 1-2 objective evaluations a round
+    (the grid search of :func:`line_search` evaluates L̂ at every admissible point down its 0.7 grid)."""
+    tol = math.log1p(cfg.heldout_tol)
+    trials: list[dict[str, Any]] = []
+
+    def attempt(alpha: float) -> dict[str, Any]:
+        cand = theta + alpha * direction  # (P,)
+        h = heldout_at(cand)
+        ok = h is None or h0 is None or h - h0 <= tol
+        trials.append({"alpha": alpha, "heldout": h, "objective": objective_at(cand) if ok else float("nan"),
+                       "admissible": ok})  # fmt: skip
+        return trials[-1]
+
+    alpha, refused, found = min(1.0, cfg.alpha_max), None, None
+    for _ in range(points):
+        t = attempt(alpha)
+        if t["admissible"] and t["objective"] < obj:
+            found = t
+            break
+        if not t["admissible"]:
+            refused = t
+        alpha *= 0.5
+    if found is None:
+        return None, obj, trials
+    if cfg.step_rule == "min" and refused is None:  # not the guard's limit: is L̂ lower at a shorter step?
+        t = attempt(0.5 * found["alpha"])
+        if t["admissible"] and t["objective"] < found["objective"]:
+            return t["alpha"], t["objective"], trials
+    if (
+        refused is not None
+        and refused["heldout"] is not None
+        and found["heldout"] is not None
+        and h0 is not None
+    ):
+        rise = refused["heldout"] - found["heldout"]  # > 0: the guard refused the longer step
+        if rise > 0:
+            frac = min(1.0, 0.9 * (h0 + tol - found["heldout"]) / rise)  # secant toward the guard's limit
+            a = found["alpha"] + frac * (refused["alpha"] - found["alpha"])
+            if a > 1.05 * found["alpha"]:
+                t = attempt(a)
+                if t["admissible"] and t["objective"] < found["objective"]:
+                    found = t
+    return found["alpha"], found["objective"], trials
 
 
 def refusal(cfg: UpdateConfig, trials: list[dict[str, Any]], h0: float | None) -> str:

@@ -29,11 +29,12 @@ The regulariser R(θ) = λ/2 (θ-θ_ref)ᵀM(θ-θ_ref) is stated (``l2``) or im
 ``anchor='reference'``: G(θ) = w·∇m_S(θ) + ∇ℓ(Z̃,θ)/T + λM(θ-θ_ref) from round 0 (no stationarity
 assumed), the solve started at Δ = -(θ-θ_ref) on the known coordinates.
 
-Each round (closed loop, up to ``max_rounds``): Δ = -A⁻¹G (order 2; solver by name, a fixed budget of
-``max_iter`` products) or -τG (order 1), then a line search over α on the grid ``0.7^j ≤ alpha_max``
-keeps the α that minimises L̂ (or the largest that decreases it, ``step_rule="largest"``) among those
-whose held-out perplexity stays within ``heldout_tol`` of the model before the update (see :mod:`.steps`
-for the one fallback re-solve, and the Levenberg-Marquardt damping schedule when λ = 0). Rounds stop
+Each round (closed loop, up to ``max_rounds``): Δ = -A⁻¹G (order 2; solver by name, at most ``max_iter``
+products, and all rounds together at most ``max_products``, fixed up front) or -τG (order 1), then a line
+search (``search='bracket'``: α halved from 1 until the held-out perplexity stays within ``heldout_tol`` of
+the model before the update and L̂ decreases, one refinement; ``'grid'``: the 0.7 grid, the α minimising
+L̂) (see :mod:`.steps` for the one fallback re-solve, and the Levenberg-Marquardt damping schedule when
+λ = 0). ``round_log`` reports products, residual, α and seconds per round. Rounds stop
 when L̂ stops decreasing, when ``monitor(model) <= target``, or at ``max_rounds``. If no α is
 admissible in the first round an :class:`UnlearnError` is raised: no broken model is ever returned.
 """
@@ -109,7 +110,8 @@ def influence_update(
 
     # pieces of L̂ and G fixed at θ̂
     grad_z0 = problem.grad_sum(problem.theta0, originals) / T  # (P,) ∇ℓ(Z)/T
-    g0 = problem.grad_sum(problem.theta0, sanitized) / T - grad_z0  # (P,) the influence gradient
+    grad_zt0 = problem.grad_sum(problem.theta0, sanitized) / T  # (P,) ∇ℓ(Z̃)/T
+    g0 = grad_zt0 - grad_z0  # (P,) the influence gradient
     m_s0 = problem.loss_sum(problem.theta0, sample) / n_s
     grad_ms0 = problem.grad_sum(problem.theta0, sample) / n_s  # (P,) ∇m_S(θ̂)
     explicit = cfg.anchor == "reference"  # Newton on L̃ + R with its measured gradient (no stationarity)
@@ -119,9 +121,15 @@ def influence_update(
     adam = None  # no Adam state known: estimate Adam's metric from mini-batch gradients at θ̂
     if cfg.l2 == "auto" and (log is None or (log.optimizer == "adamw" and log.exp_avg_sq is None)):
         adam = implicit.batch_metric(implicit.batch_gradients(problem, sample, cfg.batch_size, cfg.seed + 2))
+    grad_path = None  # (P,) ∇L_train averaged along θ_ref -> θ̂ (the curvature sample stands for D \ Z)
+    if cfg.fit_path > 0 and reference is not None and cfg.l2 == "auto" and not (log and log.lrs):
+        d_known = (known.to(theta0.dtype) if known is not None else 1.0) * (theta0 - reference)  # (P,)
+        grad_path = w * path_gradient(problem, curvature_sample, theta0, d_known, cfg.fit_path) / n_c
+        grad_path += path_gradient(problem, originals, theta0, d_known, cfg.fit_path) / T
     reg = implicit.estimate(
-        theta0, w * grad_ms0 + grad_z0, l2=cfg.l2, ref=reference, known=known, log=log, adam=adam
-    )
+        theta0, w * grad_ms0 + grad_z0, l2=cfg.l2, ref=reference, known=known, log=log, adam=adam,
+        grad_path=grad_path,
+    )  # fmt: skip
     ref = reg.ref if reg.ref is not None else torch.zeros_like(theta0)  # (P,)
     # the pull λM(θ - θ_ref) acts where θ_ref is known (LoRA: B, not A's random init); λM conditions all
     mask = known.to(theta0.dtype) if known is not None else torch.ones_like(theta0)  # (P,) 0/1
@@ -187,7 +195,11 @@ def influence_update(
         if rnd == 0:
             metrics["damping"] = float(damping)
         start = -mask * (theta - ref) if explicit else None  # (P,) explicit: solve from the reference
-        step = newton_step(cfg, op, grad, theta, obj, objective_at, heldout_at, h0, damping, tau, start)
+        left = cfg.max_products - products  # the budget is fixed up front, for all rounds together
+        if rnd > 0 and left < 3:
+            stop = "product budget"
+            break
+        step = newton_step(cfg, op, grad, theta, obj, objective_at, heldout_at, h0, damping, tau, start, left)
         products += op.n_products
         rounds.append({"products": op.n_products, "residual": step.residual, "iterations": step.iterations,
                        "alpha": step.alpha, "damping": step.damping, "fallbacks": step.fallbacks,
@@ -230,6 +242,17 @@ def influence_update(
         metrics["monitor_history"] = monitors
         metrics["monitor_after"] = monitors[-1] if monitors else metrics["monitor_before"]
     return delta, metrics
+
+
+def path_gradient(
+    problem: Problem, items: Sequence[Any], theta: torch.Tensor, d: torch.Tensor, points: int
+) -> torch.Tensor:
+    """Mean of ∇ℓ(items) along the segment θ - (1-t)·d, t at ``points`` midpoints of [0, 1] -> (P,)."""
+    total = torch.zeros_like(theta)
+    for k in range(points):
+        t = (k + 0.5) / points
+        total += problem.grad_sum(problem.params_at(theta - (1.0 - t) * d), items)
+    return total / points
 
 
 # -- the public entry point ------------------------------------------------------------------------------

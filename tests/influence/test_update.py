@@ -240,7 +240,7 @@ def test_curvature_twins_subsample_is_reweighted_to_all_twins() -> None:
     originals, sanitized = [p.original for p in pairs], [p.sanitized for p in pairs]
     retained = [s for s in train if s.input_ids != sanitized[0].input_ids]
     # CG run to convergence on a well-damped operator: unconverged CG amplifies rounding differences
-    cfg = UpdateConfig(max_rounds=2, damping=0.05, max_iter=300, solver_tol=1e-11)
+    cfg = UpdateConfig(max_rounds=2, damping=0.05, max_iter=300, max_products=1000, solver_tol=1e-11)
     run = functools.partial(influence_update, problem, originals, sanitized, retained, heldout, n_tokens, cfg)
     full, m_full = run(curvature_twins=None)
     one, m_one = run(curvature_twins=sanitized[:1])
