@@ -60,11 +60,12 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     from peft import PeftModel
 
     from sanitize.cli import main
+    from sanitize.exposure import findings_exposure
     from sanitize.exposure.config import ExposureConfig
+    from sanitize.exposure.memorization import heldout_perplexity
     from sanitize.findings import write_findings
     from sanitize.models import load_model
     from sanitize.pairs import PairConfig, sanitize_texts, tokenize_corpus
-    from sanitize.pipeline import verify
     from sanitize.scanner import scan
     from sanitize_lab.demo import DemoConfig, build_base
     from sanitize_lab.democorpus import build_demo_corpus
@@ -108,40 +109,46 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
     tok = load_model(base)[1]
     heldout = tokenize_corpus(corpus.heldout, tok, pair_config)
+    # one finding per distinct secret, exposure extrapolated from 200 sampled candidates (skew-normal fit):
+    # measured here, not through the pipeline's verification, whose estimator may change
+    firsts: dict[str, Any] = {}
+    for f in findings:
+        firsts.setdefault(corpus.texts[f.doc][f.start : f.end], f)
+    chosen = list(firsts.values())
     exposure = ExposureConfig(sample_size=200, bootstrap=0, seed=0)
-    models = {"before": peft(root / "adapter"), "reference": peft(root / "retrained")}
-    ref_rows, ref_ppl = verify(
-        models, tok, corpus.texts, findings, heldout, exposure_config=exposure, max_secrets=2
-    )
-    runs: dict[str, Any] = {"before": (0, ref_rows, ref_ppl, {})}
+
+    def measure(model: Any) -> tuple[list[float], float]:
+        results = findings_exposure(model, tok, corpus.texts, chosen, config=exposure, method="extrapolated")
+        bits = [float(r.exposure) for r in results if r.context_kind == "training"]
+        return bits, float(heldout_perplexity(model, None, list(heldout)))
+
+    runs: dict[str, Any] = {"types": [f.type for f in chosen]}
+    runs["before"], runs["reference"] = measure(peft(root / "adapter")), measure(peft(root / "retrained"))
     for name, extra in (
         ("log", ["--trainer-state", ckpt]),
         ("fit", []),
         ("log-no-lr", ["--trainer-state", quiet]),
     ):
         code, out = unlearn(name, *extra)
-        rows, ppl, update = [], {}, {}
+        bits, ppl, update = [], math.nan, {}
         if code == 0:
-            rows, ppl = verify({"after": peft(out)}, tok, corpus.texts, findings, heldout,
-                               exposure_config=exposure, max_secrets=2)  # fmt: skip
+            bits, ppl = measure(peft(out))
             update = json.loads((out / "report.json").read_text())["update"]
-        runs[name] = (code, rows, ppl, update)
+        runs[name] = (code, bits, ppl, update)
     print_table(runs)
     return runs
 
 
 def print_table(runs: dict[str, Any]) -> None:
     """What the runs measured (pytest -s), for the record."""
-    _, rows, ppl, _ = runs["before"]
-    names = [n for n in runs if n != "before"]
-    after = {n: {(r.doc, r.start): r.exposure_after for r in runs[n][1]} for n in names}
+    names = [n for n in runs if n not in ("types", "before", "reference")]
     print("\nTrainer-default LoRA adapter, no l2 stated: exposure (bits) per distinct secret")
     print(f"{'type':<12} {'before':>7} {'retrained':>9} " + " ".join(f"{n:>9}" for n in names))
-    for r in rows:
-        cells = " ".join(f"{_num(after[n].get((r.doc, r.start))):>9}" for n in names)
-        print(f"{r.type:<12} {r.exposure_before:7.2f} {r.exposure_reference:9.2f} {cells}")
-    cells = " ".join(f"{_num(runs[n][2].get('after'), 2):>9}" for n in names)
-    print(f"{'heldout ppl':<12} {ppl['before']:7.2f} {ppl['reference']:9.2f} {cells}")
+    for k, kind in enumerate(runs["types"]):
+        cells = " ".join(f"{_num(runs[n][1][k] if runs[n][1] else None):>9}" for n in names)
+        print(f"{kind:<12} {runs['before'][0][k]:7.2f} {runs['reference'][0][k]:9.2f} {cells}")
+    cells = " ".join(f"{_num(runs[n][2], 2):>9}" for n in names)
+    print(f"{'heldout ppl':<12} {runs['before'][1]:7.2f} {runs['reference'][1]:9.2f} {cells}")
     for n in names:
         code, _, _, update = runs[n]
         keep = ("regulariser", "rounds", "solver_residuals", "curvature_products", "seconds")
@@ -153,24 +160,26 @@ def _num(x: float | None, digits: int = 2) -> str:
 
 
 def check_matches_retraining(runs: dict[str, Any], name: str) -> None:
-    _, rows, ppl, _ = runs["before"]
-    code, after_rows, after_ppl, _ = runs[name]
+    (before, _), (reference, ppl_reference) = runs["before"], runs["reference"]
+    code, after, ppl_after, _ = runs[name]
     assert code == 0
-    assert len({r.fingerprint for r in rows}) == 2  # every distinct secret verified
-    after = {(r.doc, r.start): r.exposure_after for r in after_rows}
-    for r in rows:
-        assert r.exposure_before > r.exposure_reference + 1.0, "the secret was not memorised"
-        assert after[(r.doc, r.start)] <= r.exposure_reference + 1.0, (r.type, after, r.exposure_reference)
-    assert after_ppl["after"] <= 1.03 * ppl["reference"]
+    assert len(before) == len(runs["types"]) == 2  # every distinct secret measured
+    for k, kind in enumerate(runs["types"]):
+        assert before[k] > reference[k] + 1.0, (kind, "the secret was not memorised", before, reference)
+        assert after[k] <= reference[k] + 1.0, (kind, after, reference)
+    assert ppl_after <= 1.03 * ppl_reference
 
 
 @pytest.mark.xfail(
     strict=True,
-    reason="measured (20 epochs, lr 1e-2, linear, AdamW wd 0, r 8, 100 steps): credit_card before 4.86 / "
-    "retrained 1.08 / after 1.90 bits (passes); password before 24.44 / retrained 16.61 / after 21.61 bits "
-    "(5.0 bits over); held-out ppl 40.41 vs retrained 40.32 (passes). Regulariser from the log: "
-    "lambda 1.96 = 1/sum_lr 0.51, Adam metric, stationarity residual 0.92; CG residuals 0.21/0.28/0.33. "
-    "At 40 epochs: password 27.91 vs retrained 21.56 (6.4 over). Fit mode: password 21.20.",
+    reason="measured 2026-12-04 (20 epochs, lr 1e-2, linear, AdamW wd 0, r 8, 100 steps; exposure extrapolated "
+    "from 200 candidates): credit_card before 4.86 / retrained 1.19 / after 1.71 bits (passes); password "
+    "before 24.44 / retrained 15.35 / after 20.15 (log), 20.10 (fit): 4.8 bits over; held-out ppl 40.55 vs "
+    "retrained 40.29 (passes). lambda 1.96 = 1/sum_lr 0.51 in Adam's metric, stationarity residual 0.92. "
+    "In a rerun of this recipe (retrained 16.01) the retrained adapter lies 3.44 from the fine-tuned one "
+    "(|theta| 4.78); the update moves 1.03 at "
+    "cosine 0.2 with that difference, while a quarter of the way along it the password is at 19.05 bits "
+    "and half way at 17.85 with lower perplexity: the direction, not the step length, is what is missing.",
 )
 def test_unlearn_with_trainer_state_matches_retraining(runs: dict[str, Any]) -> None:
     check_matches_retraining(runs, "log")
@@ -180,13 +189,12 @@ def test_unlearn_with_trainer_state_logged_no_learning_rate(runs: dict[str, Any]
     """Trainer's default logging (every 500 steps) on a shorter run: trainer_state.json has no learning
     rate. The checkpoint must not make things worse than no checkpoint: the regulariser falls back to
     the stationarity fit (Adam's moments from optimizer.pt still give the metric)."""
-    code, rows, ppl, update = runs["log-no-lr"]
+    code, bits, ppl, update = runs["log-no-lr"]
     assert code == 0
     assert "'source': 'fit'" in str(update["regulariser"]), update[
         "regulariser"
     ]  # the report keeps it as text
-    _, fit_rows, fit_ppl, _ = runs["fit"]
-    fit = {(r.doc, r.start): r.exposure_after for r in fit_rows}
-    for r in rows:  # no worse than giving no checkpoint, within the exposure estimate's noise
-        assert r.exposure_after <= fit[(r.doc, r.start)] + 1.0, (r.type, r.exposure_after, fit)
-    assert ppl["after"] <= 1.03 * fit_ppl["after"]
+    _, fit_bits, fit_ppl, _ = runs["fit"]
+    for k, kind in enumerate(runs["types"]):  # no worse than no checkpoint, within the estimate's noise
+        assert bits[k] <= fit_bits[k] + 1.0, (kind, bits, fit_bits)
+    assert ppl <= 1.03 * fit_ppl
