@@ -63,8 +63,9 @@ def sampled_rank_exposure(
     With ``K = #{references <= s}`` the exact rank is ``1 + K``; the ``k`` hits among the ``m`` draws
     estimate ``p = K / n``: ``rank = 1 + n k / m`` (unbiased for the exact rank) and the interval is the
     Clopper-Pearson interval of ``p`` mapped through ``exposure(p) = log2 n - log2(1 + n p)``
-    (conservative for draws without replacement). ``k = 0`` reports the interval's lower end, what
-    the sample can vouch for (the secret beat every draw). ``m >= n`` is the exact rank.
+    (conservative for draws without replacement). ``k = 0`` (the secret beat every draw): the skew-normal
+    extrapolation fitted to the draws, never below the interval's lower end (what the sample vouches for)
+    nor above ``log2 n``. ``m >= n`` is the exact rank.
     """
     ref = np.asarray(sample_scores, dtype=np.float64)  # (m,)
     m, n = int(ref.size), int(n_references)
@@ -80,8 +81,12 @@ def sampled_rank_exposure(
         return math.log2(n) - math.log2(1.0 + n * p)
 
     interval = (bits(hi), bits(lo))
-    if k == 0:
-        return interval[0], 1.0 + n * hi, interval
+    if k == 0:  # the secret beats every draw: the sample vouches for the lower end only; the skew-normal
+        # tail fitted to the draws says how far beyond it lies (else every strongly memorised secret reads
+        # the same ~log2 m bits before and after an update)
+        tail = extrapolated_exposure(secret_score, fit_skewnorm(ref))
+        value = min(max(tail, interval[0]), math.log2(n))
+        return value, 1.0 + n * 2.0 ** (-value), interval
     return bits(k / m), 1.0 + n * k / m, interval
 
 

@@ -57,10 +57,26 @@ def test_sampled_rank_edges() -> None:
     # the whole reference set is the exact rank, with a zero-width interval
     value, rank, interval = sampled_rank_exposure(10.5, refs, 100)
     assert (value, rank) == (rank_exposure(10.5, refs)[0], 11.0) and interval == (value, value)
-    # the secret beats every draw: the interval's lower end, what the sample can vouch for
+    # the secret beats every draw: never below the interval's lower end (what the sample vouches for)
     value, rank, (lo, hi) = sampled_rank_exposure(0.0, refs[:50], 10_000)
-    assert value == lo and hi == pytest.approx(math.log2(10_000)) and 1 < rank < 10_000
+    assert lo <= value <= hi and hi == pytest.approx(math.log2(10_000)) and 1 <= rank < 10_000
     assert lo == pytest.approx(math.log2(10_000) - math.log2(1 + 10_000 * (1 - 0.025 ** (1 / 50))))
+    assert rank == pytest.approx(1 + 10_000 * 2.0 ** (-value))
+
+
+def test_sampled_rank_beyond_every_draw_follows_the_tail() -> None:
+    """A secret 7 sigma better than Gaussian references: the true exposure is -log2 Phi(-7) ~ 39.5 bits;
+    the sample alone vouches for ~10 (1,000 draws). The tail fit must see the difference between 5 and 7
+    sigma, so that a strongly memorised secret does not read the same before and after an update."""
+    rng = np.random.default_rng(0)
+    refs = rng.normal(10.0, 1.0, size=1000)  # (m,) NLL of uniform draws
+    n = 2**60  # the space: far larger than any bound in play
+    got = {z: sampled_rank_exposure(10.0 - z, refs, n) for z in (5.0, 7.0)}
+    for z, (value, _, (lo, hi)) in got.items():
+        truth = -math.log2(stats.norm.cdf(-z))
+        assert lo < 11.0 and lo <= value <= hi
+        assert value == pytest.approx(truth, rel=0.15)  # an extrapolation from 1,000 draws
+    assert got[7.0][0] > got[5.0][0] + 10.0
 
 
 def test_sampled_exposure_on_a_model_against_every_candidate(tiny64: Any) -> None:
