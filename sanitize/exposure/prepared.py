@@ -21,19 +21,11 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
-
 from ..errors import SanitizeError
 from ..fingerprint import fingerprint_secret, mask_secret
 from ..types import ExposureResult, Finding
 from .config import ExposureConfig
-from .rank import (
-    bootstrap_interval,
-    extrapolated_exposure,
-    fit_skewnorm,
-    rank_exposure,
-    sampled_rank_exposure,
-)
+from .rank import extrapolated_with_interval, rank_exposure, sampled_rank_exposure
 from .scoring import Tokenized, score_tokenized, tokenize_candidates
 from .spaces import space_for
 
@@ -126,7 +118,7 @@ def score_exposures(
         if p.method == "exact":
             value, rank = rank_exposure(secret_score, refs)
         elif p.method == "extrapolated":
-            value, rank, interval = _extrapolated(secret_score, refs, p.n_references, config)
+            value, rank, interval = extrapolated_with_interval(secret_score, refs, p.n_references, config)
             sample_size = len(refs)
         else:
             value, rank, interval = sampled_rank_exposure(
@@ -141,21 +133,6 @@ def score_exposures(
         )  # fmt: skip
         out.append(result)
     return out
-
-
-def _extrapolated(
-    secret_score: float, refs: np.ndarray, n_references: int, config: ExposureConfig
-) -> tuple[float, float, tuple[float, float] | None]:
-    """``(exposure, rank, bootstrap interval)`` from the skew-normal fitted to the drawn references."""
-    params = fit_skewnorm(refs)
-    value = extrapolated_exposure(secret_score, params)
-    interval = None
-    if config.bootstrap:
-        interval = bootstrap_interval(
-            secret_score, refs, params, resamples=config.bootstrap, confidence=config.confidence,
-            seed=config.seed,
-        )  # fmt: skip
-    return value, 1.0 + n_references * 2.0 ** (-value), interval
 
 
 __all__ = ["PreparedExposure", "prepare_exposures", "score_exposures"]

@@ -90,6 +90,21 @@ def sampled_rank_exposure(
     return bits(k / m), 1.0 + n * k / m, interval
 
 
+def extrapolated_with_interval(
+    secret_score: float, refs: np.ndarray, n_references: int, config: ExposureConfig
+) -> tuple[float, float, tuple[float, float] | None]:
+    """``(exposure, rank, bootstrap interval or None)`` from the skew-normal fitted to drawn references (m,)."""
+    params = fit_skewnorm(refs)
+    value = extrapolated_exposure(secret_score, params)
+    interval = None
+    if config.bootstrap:
+        interval = bootstrap_interval(
+            secret_score, refs, params, resamples=config.bootstrap, confidence=config.confidence,
+            seed=config.seed,
+        )  # fmt: skip
+    return value, 1.0 + n_references * 2.0 ** (-value), interval
+
+
 def skewnorm_logcdf(x: float, a: float, loc: float = 0.0, scale: float = 1.0) -> float:
     """``log CDF`` of the skew-normal, finite however far ``x`` lies in the left tail.
 
@@ -260,15 +275,7 @@ def exposure(
         return ExposureResult(
             exposure=value, rank=rank_est, method="sampled", sample_size=len(refs), interval=ci, **common
         )  # type: ignore[arg-type]
-    params = fit_skewnorm(ref_scores)
-    value = extrapolated_exposure(secret_score, params)
-    interval = None
-    if config.bootstrap:
-        interval = bootstrap_interval(
-            secret_score, ref_scores, params, resamples=config.bootstrap, confidence=config.confidence,
-            seed=config.seed,
-        )  # fmt: skip
-    rank = 1.0 + n_ref * 2.0 ** (-value)
+    value, rank, interval = extrapolated_with_interval(secret_score, ref_scores, n_ref, config)
     return ExposureResult(
         exposure=value, rank=rank, method="extrapolated", sample_size=len(refs), interval=interval, **common
     )  # type: ignore[arg-type]
