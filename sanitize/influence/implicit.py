@@ -31,7 +31,7 @@ import dataclasses
 import json
 import os
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import torch
@@ -122,11 +122,11 @@ def estimate(
     known: torch.Tensor | None = None,
     log: TrainingLog | None = None,
     adam: torch.Tensor | None = None,
-    grad_path: torch.Tensor | None = None,
+    grad_path: Callable[[], torch.Tensor] | None = None,
 ) -> Regulariser:
     """(λ, M, θ_ref) for the update. ``theta_hat`` (P,) the fine-tuned scope; ``grad_train`` (P,) ∇L(θ̂)
     (token-mean training loss); ``ref`` (P,) θ_ref where known (``known`` (P,) bool marks those coordinates;
-    None: all); ``l2`` a number (stated) or 'auto'; ``grad_path`` (P,) the training gradient averaged along
+    None: all); ``l2`` a number (stated) or 'auto'; ``grad_path() -> (P,)`` the training gradient averaged along
     the segment θ_ref -> θ̂ (secant stationarity: far from a stationary point, e.g. a memorised secret whose
     gradient vanished at θ̂ though it pulled all the way, the pull shows there, not at θ̂)."""
     if l2 != "auto":
@@ -144,9 +144,10 @@ def estimate(
     # θ_ref is visible there (λ* <= 0), along the path (measured: the LM matrix cells; on a converged convex
     # toy the point fit is the right one, the path's overestimates the pull)
     lam, res, adam_metric, where = 0.0, 1.0, metric, "point"
-    for name, g in (("point", grad_train), ("path", grad_path)):
-        if g is None:
+    for name, get in (("point", lambda: grad_train), ("path", grad_path)):
+        if get is None:
             continue
+        g = get()  # the path's gradients cost ~2·fit_path passes: only when the point fit sees no pull
         options = [adam_metric, None] if adam_metric is not None else [None]
         fits = [(*fit_lambda(g, d, m, known), m) for m in options]
         positive = [f for f in fits if f[0] > 0.0]

@@ -110,8 +110,7 @@ def influence_update(
 
     # pieces of L̂ and G fixed at θ̂
     grad_z0 = problem.grad_sum(problem.theta0, originals) / T  # (P,) ∇ℓ(Z)/T
-    grad_zt0 = problem.grad_sum(problem.theta0, sanitized) / T  # (P,) ∇ℓ(Z̃)/T
-    g0 = grad_zt0 - grad_z0  # (P,) the influence gradient
+    g0 = problem.grad_sum(problem.theta0, sanitized) / T - grad_z0  # (P,) the influence gradient
     m_s0 = problem.loss_sum(problem.theta0, sample) / n_s
     grad_ms0 = problem.grad_sum(problem.theta0, sample) / n_s  # (P,) ∇m_S(θ̂)
     explicit = cfg.anchor == "reference"  # Newton on L̃ + R with its measured gradient (no stationarity)
@@ -121,11 +120,14 @@ def influence_update(
     adam = None  # no Adam state known: estimate Adam's metric from mini-batch gradients at θ̂
     if cfg.l2 == "auto" and (log is None or (log.optimizer == "adamw" and log.exp_avg_sq is None)):
         adam = implicit.batch_metric(implicit.batch_gradients(problem, sample, cfg.batch_size, cfg.seed + 2))
-    grad_path = None  # (P,) ∇L_train averaged along θ_ref -> θ̂ (the curvature sample stands for D \ Z)
+    grad_path = None  # () -> (P,) ∇L_train averaged along θ_ref -> θ̂, computed only if the point fit needs it
     if cfg.fit_path > 0 and reference is not None and cfg.l2 == "auto" and not (log and log.lrs):
         d_known = (known.to(theta0.dtype) if known is not None else 1.0) * (theta0 - reference)  # (P,)
-        grad_path = w * path_gradient(problem, curvature_sample, theta0, d_known, cfg.fit_path) / n_c
-        grad_path += path_gradient(problem, originals, theta0, d_known, cfg.fit_path) / T
+
+        def grad_path() -> torch.Tensor:  # the curvature sample stands for D \ Z
+            g = w * path_gradient(problem, curvature_sample, theta0, d_known, cfg.fit_path) / n_c  # (P,)
+            return g + path_gradient(problem, originals, theta0, d_known, cfg.fit_path) / T
+
     reg = implicit.estimate(
         theta0, w * grad_ms0 + grad_z0, l2=cfg.l2, ref=reference, known=known, log=log, adam=adam,
         grad_path=grad_path,
