@@ -25,7 +25,7 @@ from ..errors import SanitizeError
 from ..fingerprint import fingerprint_secret, mask_secret
 from ..types import ExposureResult, Finding
 from .config import ExposureConfig
-from .rank import extrapolated_with_interval, rank_exposure, sampled_rank_exposure
+from .rank import rank_by_method
 from .scoring import Tokenized, score_tokenized, tokenize_candidates
 from .spaces import space_for
 
@@ -114,17 +114,8 @@ def score_exposures(
             out.append(None)
             continue
         secret_score, refs = float(scores[0]), scores[1:]
-        interval, sample_size = None, None
-        if p.method == "exact":
-            value, rank = rank_exposure(secret_score, refs)
-        elif p.method == "extrapolated":
-            value, rank, interval = extrapolated_with_interval(secret_score, refs, p.n_references, config)
-            sample_size = len(refs)
-        else:
-            value, rank, interval = sampled_rank_exposure(
-                secret_score, refs, p.n_references, config.confidence
-            )
-            sample_size = len(refs)
+        value, rank, interval = rank_by_method(p.method, secret_score, refs, p.n_references, config)
+        sample_size = None if p.method == "exact" else len(refs)
         result = ExposureResult(
             exposure=value, rank=rank, space_size=p.space_size, method=p.method, score=secret_score,
             preview=p.preview, fingerprint=p.fingerprint, context_kind="training", space=p.space,

@@ -105,6 +105,20 @@ def extrapolated_with_interval(
     return value, 1.0 + n_references * 2.0 ** (-value), interval
 
 
+def rank_by_method(
+    method: str, secret_score: float, refs: np.ndarray, n_references: int, config: ExposureConfig
+) -> tuple[float, float, tuple[float, float] | None]:
+    """``(exposure, rank, interval or None)`` of a scored secret among its scored references (m,):
+    ``exact`` (every other member), ``sampled`` (uniform draws, Clopper-Pearson) or ``extrapolated``
+    (skew-normal, bootstrap) -- the one dispatch of :func:`exposure` and the prepared verification path."""
+    if method == "exact":
+        value, rank = rank_exposure(secret_score, refs)
+        return value, rank, None
+    if method == "sampled":
+        return sampled_rank_exposure(secret_score, refs, n_references, config.confidence)
+    return extrapolated_with_interval(secret_score, refs, n_references, config)
+
+
 def skewnorm_logcdf(x: float, a: float, loc: float = 0.0, scale: float = 1.0) -> float:
     """``log CDF`` of the skew-normal, finite however far ``x`` lies in the left tail.
 
@@ -267,17 +281,10 @@ def exposure(
         context_kind="context" if context else "prefix", space=space.label, n_references=n_ref,
         reference_scores=ref_scores,
     )  # fmt: skip
-    if method == "exact":
-        value, rank = rank_exposure(secret_score, ref_scores)
-        return ExposureResult(exposure=value, rank=rank, method="exact", **common)  # type: ignore[arg-type]
-    if method == "sampled":
-        value, rank_est, ci = sampled_rank_exposure(secret_score, ref_scores, n_ref, config.confidence)
-        return ExposureResult(
-            exposure=value, rank=rank_est, method="sampled", sample_size=len(refs), interval=ci, **common
-        )  # type: ignore[arg-type]
-    value, rank, interval = extrapolated_with_interval(secret_score, ref_scores, n_ref, config)
+    value, rank, interval = rank_by_method(method, secret_score, ref_scores, n_ref, config)
+    sample_size = None if method == "exact" else len(refs)
     return ExposureResult(
-        exposure=value, rank=rank, method="extrapolated", sample_size=len(refs), interval=interval, **common
+        exposure=value, rank=rank, method=method, sample_size=sample_size, interval=interval, **common
     )  # type: ignore[arg-type]
 
 
