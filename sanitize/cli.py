@@ -21,7 +21,17 @@ from .errors import SanitizeError
 COMMANDS: tuple[str, ...] = ("inspect", "scan", "unlearn", "exposure", "canary")
 
 
-def make_parser() -> argparse.ArgumentParser:
+def _named_command(argv: Sequence[str]) -> str | None:
+    """The subcommand ``argv`` names, when its first non-option word is one (top-level options
+    take no values, so that word is the command)."""
+    word = next((a for a in argv if not a.startswith("-")), None)
+    return word if word in COMMANDS else None
+
+
+def make_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser with every subcommand, or with ``only`` that one: ``sanitize scan`` then never
+    imports the unlearning stack's configs (numpy, the pairs and exposure packages; ~0.17 s of
+    start-up), and ``sanitize --help`` still lists all of them."""
     parser = argparse.ArgumentParser(
         prog="sanitize",
         description="Find leaked secrets in a training corpus and remove them from a fine-tuned model.",
@@ -29,7 +39,7 @@ def make_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="More log output (-vv for debug).")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMANDS:
+    for name in COMMANDS if only is None else (only,):
         module = importlib.import_module(f"sanitize.commands.{name}")
         command = module.add_parser(sub)
         command.set_defaults(run=module.run, command_parser=command, command_module=module)
@@ -58,7 +68,7 @@ def _parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argpa
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = make_parser()
+    parser = make_parser(_named_command(sys.argv[1:] if argv is None else argv))
     if (argv is None and len(sys.argv) == 1) or (argv is not None and not list(argv)):
         parser.print_help(sys.stderr)
         return 2

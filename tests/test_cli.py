@@ -40,6 +40,22 @@ def test_cli_startup_does_not_import_torch() -> None:
     assert proc.stdout.strip() == "False"
 
 
+def test_scan_command_loads_only_its_own_parser(tmp_path) -> None:
+    """`sanitize scan` builds only its subcommand: the unlearning stack (numpy, pairs, exposure)
+    stays unimported, so a scan starts fast; `sanitize --help` still lists every command."""
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text('{"text": "password: Tr0ub4dor&3xyz"}\n')
+    code = (
+        "import sys; from sanitize.cli import main; "
+        f"rc = main(['scan', {str(corpus)!r}, '--out', {str(tmp_path / 'f.jsonl')!r}]); "
+        "print(rc, sorted(m for m in ('numpy', 'sanitize.pairs', 'sanitize.exposure') if m in sys.modules))"
+    )
+    proc = _run("-c", code)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split("\n")[-2] == "0 []"
+    assert (tmp_path / "f.jsonl").read_text().count('"password"') == 1
+
+
 def test_public_api_resolves() -> None:
     import sanitize
 
