@@ -268,3 +268,24 @@ def test_jsonl_blank_lines_are_skipped_and_errors_keep_their_line(tmp_path: Path
     p.write_bytes(b'{"text": "one"}\n{"text": null}\n')
     with pytest.raises(CorpusError, match=r"a\.jsonl:2: field 'text' must be a string, got NoneType"):
         list(iter_documents(p))
+
+
+def test_jsonl_reads_what_the_json_module_reads(tmp_path: Path) -> None:
+    """Lines the fast parser (orjson, strict RFC 8259) rejects are read the json module's way:
+    NaN and big numbers in other fields, a lone surrogate escape, a BOM-less non-ASCII text,
+    invalid UTF-8 under errors='replace' -- the texts are exactly json.loads' texts."""
+    lines = [
+        b'{"text": "caf\xc3\xa9 \\u00e9\\n", "score": NaN}',
+        b'{"text": "lone \\ud800 surrogate", "big": 123456789012345678901234567890}',
+        b'{"text": "inf", "x": -Infinity}',
+        b'{"text": "bad \xff byte"}',
+        b'{"text": "dup", "text": "last wins"}',
+    ]
+    p = tmp_path / "a.jsonl"
+    p.write_bytes(b"\n".join(lines) + b"\n")
+    expected = [json.loads(raw.decode("utf-8", "replace"))["text"] for raw in lines]
+    with pytest.warns(UserWarning, match=r"replaced 1 invalid UTF-8"):
+        got = [d.text for d in iter_documents(p, encoding_errors="replace")]
+    assert got == expected
+    with pytest.raises(CorpusError, match=r"a\.jsonl:4: invalid UTF-8 at byte offset"):
+        list(iter_documents(p))
