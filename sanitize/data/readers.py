@@ -214,7 +214,9 @@ def _read_jsonl(path: Path, cfg: CorpusConfig) -> Iterator[tuple[int, str]]:
             except json.JSONDecodeError as exc:
                 if not line.strip():  # blank lines are skipped (json rejects them)
                     continue
-                raise CorpusError(f"{path}:{lineno}: malformed JSON: {exc.msg} (column {exc.colno})") from None
+                raise CorpusError(
+                    f"{path}:{lineno}: malformed JSON: {exc.msg} (column {exc.colno})"
+                ) from None
         text = record.get(field, _MISSING) if isinstance(record, dict) else _MISSING
         if not isinstance(text, str):
             where = f"{path}:{lineno}"
