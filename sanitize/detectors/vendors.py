@@ -23,7 +23,7 @@ from typing import Any
 
 from .base import Detector, Span
 from .token_checks import bech32_valid, discord_bot_valid
-from .vendor_rules import DEFAULT_TYPE, DEFAULT_WINDOW, MAX_MATCH, VendorRule, literal_prefix, load_rules
+from .vendor_rules import DEFAULT_TYPE, DEFAULT_WINDOW, MAX_MATCH, VendorRule, load_rules
 
 _TRIGGER_REPEAT_CAP = 16  # counted repetitions in triggers are capped (many long ones blow up RE2's DFA)
 
@@ -66,9 +66,8 @@ def _combined_trigger(rules: tuple[VendorRule, ...]) -> str | None:
     for r in rules:
         if r.trigger is None:
             continue
-        prefix = literal_prefix(r.trigger)
-        if re.escape(prefix) == r.trigger:
-            literals.append(prefix)
+        if r.literal is not None:  # the trigger is a literal (VendorRule.literal)
+            literals.append(r.literal)
         else:
             shapes.append(_cap_repeats(r.trigger))
     alts = ([_trie_regex(sorted(set(literals)))] if literals else []) + sorted(set(shapes))

@@ -256,3 +256,53 @@ def test_providers_doc_is_generated_from_the_catalogue() -> None:
     doc = Path(__file__).resolve().parents[2] / "docs" / "providers.md"
     assert doc.read_text(encoding="utf-8") == providers_markdown()
     assert len({r.provider for r in RULES}) >= 150
+
+
+def test_derived_catalogue_is_fresh_and_loads_like_the_toml() -> None:
+    """data/vendors.derived.json (tomllib's parse + sre facts, read instead of parsing at every
+    start) matches the TOML; regenerate with vendor_rules.derived_json(). Loaded through it, the
+    rules equal those parsed from the TOML, and a stale file falls back to parsing."""
+    from importlib import resources
+
+    from sanitize.detectors import vendor_rules
+
+    data = resources.files(vendor_rules.__package__).joinpath("data")
+    assert data.joinpath(vendor_rules.DERIVED_FILE).read_text(encoding="utf-8") == vendor_rules.derived_json()
+    parsed = tuple(
+        vendor_rules._rule(r) for r in vendor_rules._parse_toml(data.joinpath("vendors.toml").read_bytes())
+    )
+    assert parsed == RULES
+    assert all(r.max_len > 0 for r in RULES) and sum(r.literal is not None for r in RULES) >= 100
+
+
+def test_a_stale_derived_catalogue_is_not_used(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+    from importlib import resources
+
+    from sanitize.detectors import vendor_rules
+
+    real = resources.files(vendor_rules.__package__).joinpath("data")
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "vendors.toml").write_bytes(real.joinpath("vendors.toml").read_bytes())
+    stale = json.loads(real.joinpath(vendor_rules.DERIVED_FILE).read_text(encoding="utf-8"))
+    stale["rules"][0][1]["max_len"] = 1  # what a stale file would claim
+    stale["sha256"] = "0" * 64
+    (tmp_path / "data" / vendor_rules.DERIVED_FILE).write_text(json.dumps(stale), encoding="utf-8")
+
+    class Files:
+        def __init__(self, root) -> None:  # type: ignore[no-untyped-def]
+            self.root = root
+
+        def joinpath(self, *parts: str):  # type: ignore[no-untyped-def]
+            return self.root.joinpath(*parts)
+
+    monkeypatch.setattr(vendor_rules.resources, "files", lambda _pkg: Files(tmp_path))
+    vendor_rules.load_rules.cache_clear()
+    try:
+        assert vendor_rules.load_rules() == RULES  # parsed from the TOML, not the stale facts
+        stale["sha256"] = json.loads(real.joinpath(vendor_rules.DERIVED_FILE).read_text())["sha256"]
+        (tmp_path / "data" / vendor_rules.DERIVED_FILE).write_text(json.dumps(stale), encoding="utf-8")
+        vendor_rules.load_rules.cache_clear()
+        assert vendor_rules.load_rules()[0].max_len == 1  # the matching file is what is read
+    finally:
+        vendor_rules.load_rules.cache_clear()
