@@ -167,7 +167,11 @@ class VendorDetector(Detector):
     """Every vendor rule of one secret type; :meth:`find` yields the spans of their secrets."""
 
     rules: tuple[VendorRule, ...] = ()
-    candidates: Any = dataclasses.field(default=None, compare=False)
+
+    @functools.cached_property
+    def candidates(self) -> _Candidates:
+        """Built when the detector first runs (its RE2 tries cost a few ms of every start-up)."""
+        return _Candidates.build(self.rules)
 
     @classmethod
     def build(cls, secret_type: str, rules: tuple[VendorRule, ...]) -> VendorDetector:
@@ -178,7 +182,6 @@ class VendorDetector(Detector):
             secret_type=secret_type, keywords=keywords, trigger=_combined_trigger(rules),
             before=max(r.before for r in rules), after=after, priority=92, rules=rules,
             trigger_pass="vendors", keyword_pass="vendors",
-            candidates=_Candidates.build(rules),
         )  # fmt: skip
 
     def find(self, text: str, start: int, end: int) -> Iterator[Span]:
