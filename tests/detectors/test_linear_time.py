@@ -42,9 +42,16 @@ GENERIC = {
 
 
 def _cpu_seconds(scanner: Scanner, text: str) -> float:
-    start = time.process_time()
-    scanner.spans(text)
-    return time.process_time() - start
+    """CPU seconds of one scan; the better of two when the first is over the bound (a busy shared
+    machine does not fail it; a super-linear detector is over both times)."""
+    best = float("inf")
+    for _ in range(2):
+        start = time.process_time()
+        scanner.spans(text)
+        best = min(best, time.process_time() - start)
+        if best < LIMIT_S:
+            break
+    return best
 
 
 @pytest.mark.parametrize("name", sorted(GENERIC))
