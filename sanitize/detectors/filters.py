@@ -91,6 +91,8 @@ _PLACEHOLDER_SUBSTRINGS = (
     "<", ">", "{{", "}}", "${", "$(", "xxxx", "****", "....", "____", "----", "process.env",
     "os.environ", "getenv", "env[", "env(", "secrets.", "vault:", "%(", "insert", "dummy",
 )  # fmt: skip
+# "password_here", "put your unique phrase here" (wp-config-sample.php), "ENTER-KEY-HERE"
+_PLACEHOLDER_SUFFIXES = ("_here", "-here", " here")
 _TEMPLATE = re.compile(r"^(?:\$[A-Za-z_]\w*|\$\{[^}]*\}|%[A-Za-z_]\w*%|\{\{.*\}\}|\{[A-Za-z_]\w*\}|<[^>]*>)$")
 _SAME_CHAR = re.compile(r"^(.)\1*$")
 _PADDED_B64 = re.compile(r"^[A-Za-z0-9+/]{4,96}={1,2}$")
@@ -131,7 +133,7 @@ def _plain_placeholder(v: str) -> bool:
     low = v.lower()
     if not v or low in _PLACEHOLDER_WORDS or _SAME_CHAR.match(v) or _TEMPLATE.match(v):
         return True
-    return any(s in low for s in _PLACEHOLDER_SUBSTRINGS)
+    return any(s in low for s in _PLACEHOLDER_SUBSTRINGS) or low.endswith(_PLACEHOLDER_SUFFIXES)
 
 
 def is_example_key(value: str) -> bool:

@@ -83,6 +83,7 @@ class PatternDetector(Detector):
 
     guards: tuple[tuple[str, ...], ...] = ()
     literal: bool = False  # values are never code (curl -u, .pgpass, .netrc): no code-reference test
+    delimited: bool = False  # a bare value ended by ";" keeps its trailing punctuation (connection strings)
     # per pattern: lower-case literals one of which every match starts with (() for none): the
     # pattern is then tried only where one is (str.find in C), not at every position of the window
     anchors: tuple[tuple[str, ...], ...] = ()
@@ -136,7 +137,7 @@ class PatternDetector(Detector):
                 quoted = e - s >= 2 and text[s] in "\"'`{" and text[e - 1] == _CLOSING.get(text[s], text[s])
                 if quoted:
                     s, e = s + 1, e - 1
-                else:
+                elif not (self.delimited and text.startswith(";", e)):  # "Pwd=ab.;": the "." is its own
                     while e > s and text[e - 1] in _TRAILING:
                         e -= 1
                 key = m.groupdict().get("key")

@@ -71,7 +71,9 @@ _SPECS = (
         "password",
         "A password in context: assignments in config, code, .env, YAML, JSON and XML, "
         "prose and chat, CLI flags, connection strings and user:pass@host URLs, SQL (IDENTIFIED BY, "
-        "WITH PASSWORD, CREATE LOGIN), curl -u, HTTP Basic auth (decoded), PowerShell SecureString, "
+        "WITH PASSWORD, CREATE LOGIN), curl -u, HTTP Basic auth (decoded), name/value pairs (Kubernetes env, "
+        "ECS/Postman JSON, Hadoop XML), credential API arguments (HTTPBasicAuth, auth=(u, p), .login, "
+        "getConnection), Go DSNs, PHP define, PowerShell SecureString, "
         "Kubernetes Secret data, .netrc, .pgpass, docker auths (the value only).",
         (passwords.PASSWORD,),
         fakes.password,
@@ -185,7 +187,7 @@ _SPECS = (
         "generic_secret",
         "A secret-ish key (secret, token, api_key, Bearer ...) assigned a random-looking "
         "value (length, character mix, entropy), in any assignment syntax (::=, :=, setProperty, "
-        "#define, XML elements, JSON-escaped), Bearer headers, Kubernetes Secret data.",
+        "#define, XML elements, JSON-escaped, name/value pairs), Bearer headers, Kubernetes Secret data.",
         (entropy.GENERIC_SECRET,),
         fakes.generic_secret,
         context='client_secret = "{}"',

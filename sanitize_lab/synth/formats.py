@@ -1,6 +1,6 @@
 """The "formats" corpus: every real-world credential format family of the scanner (SQL, connection
-strings, curl, HTTP auth, assignment syntaxes, PowerShell, Kubernetes Secrets, .netrc, .pgpass,
-docker auths, short keyed values) and a sample of vendor token providers, each planted with fresh
+strings, curl, HTTP auth, assignment syntaxes, name/value pairs, credential calls, PowerShell,
+Kubernetes Secrets, .netrc, .pgpass, docker auths, short keyed values) and a sample of vendor token providers, each planted with fresh
 random values in realistic surroundings, next to the hard negatives of issue 18 as decoys
 (public-by-design key names, operators and markup as values, placeholders, sequential values,
 encrypted material, symbol-only values, prose).
@@ -105,6 +105,36 @@ FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = 
     ), (
         "$pwd = ConvertTo-SecureString $env:SVC_PASSWORD -AsPlainText -Force",
         "$pwd = Read-Host -AsSecureString",
+    )),
+    "name_value": (("password", "generic_secret"), (
+        "env:\n  - name: DB_PASSWORD\n    value: \"{p}\"\n",
+        "- name: API_TOKEN\n  value: {s}\n",
+        "{{\"name\": \"SMTP_PASSWORD\", \"value\": \"{p}\"}}",
+        "{{\"key\": \"api_key\", \"value\": \"{s}\", \"enabled\": true}}",
+        "env {{\n  name  = \"{w}_SECRET\"\n  value = \"{s}\"\n}}",
+        "<property>\n  <name>fs.s3a.secret.key</name>\n  <value>{s}</value>\n</property>",
+    ), (
+        "- name: DB_PASSWORD\n  valueFrom:\n    secretKeyRef:\n      name: db\n      key: password\n",
+        "{{\"key\": \"api_key\", \"value\": \"{{{{api_key}}}}\"}}",
+        "- name: TOKEN_TTL\n  value: \"3600\"\n",
+        "{{\"name\": \"primaryKey\", \"value\": \"{s}\"}}",
+        "<name>hadoop.security.authentication</name>\n<value>kerberos</value>",
+    )),
+    "credential_call": (("password",), (
+        "auth = HTTPBasicAuth(\"svc_{w}\", \"{p}\")",
+        "r = requests.get(url, auth=(\"admin\", \"{p}\"))",
+        "var cred = new NetworkCredential(\"svc\", \"{p}\");",
+        "smtp.login(SENDER, \"{p}\")",
+        "Connection c = DriverManager.getConnection(url, \"app\", \"{p}\");",
+        "define('DB_PASSWORD', '{p}');",
+        "db, err := sql.Open(\"mysql\", \"app:{p}@tcp(db{n}:3306)/{w}\")",
+        "password <- \"{p}\"",
+    ), (
+        "auth = HTTPBasicAuth(user, password)",
+        "server.login(user, pwd)",
+        "define('DB_PASSWORD', 'password_here');",
+        "dsn := fmt.Sprintf(\"%s:%s@tcp(%s)/%s\", user, pass, host, db)",
+        "r = requests.get(url, auth=(\"user\", \"\"))",
     )),
     "kubernetes": (("password", "generic_secret"), (
         "apiVersion: v1\nkind: Secret\nmetadata:\n  name: app-{w}\ntype: Opaque\ndata:\n  password: {k}\n"
