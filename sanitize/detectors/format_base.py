@@ -1,4 +1,4 @@
-"""The shared parts of the format detectors (:mod:`.formats`, :mod:`.keyed_values`): which key
+"""The shared parts of the format detectors (:mod:`.formats`, :mod:`.positional`, :mod:`.keyed_values`): which key
 names are credentials (:func:`key_kind`), the entropy floor per length (:func:`min_entropy`), what
 makes a value a secret (:func:`value_ok`), and :class:`PatternDetector` (regexes with a value group,
 keyword guards and an optional context, quotes stripped from the span)."""

@@ -1,11 +1,10 @@
 """Credentials in real-world formats: SQL (``IDENTIFIED BY``, ``WITH PASSWORD``, ``CREATE LOGIN``),
 connection strings (ADO.NET, ODBC, JDBC, libpq), ``curl -u``, HTTP ``Authorization`` headers,
 assignment syntaxes (``::=``, ``:::=``, Go ``:=``, ``System.setProperty``, ``#define``, multi-line
-XML, JSON-escaped strings, PHP ``define``, R ``<-``, PowerShell ``ConvertTo-SecureString``), name/value
-pairs (Kubernetes env, ECS/Postman JSON, HCL, Hadoop XML properties), passwords passed to credential
-APIs (``HTTPBasicAuth``, ``auth=(u, p)``, ``.login``, JDBC ``getConnection``), Go MySQL DSNs,
-Kubernetes ``Secret`` data, ``.netrc``, ``.pgpass``, docker ``auths``, and short keyword-paired values
-with an entropy floor.
+XML, JSON-escaped strings, PHP ``define``, R ``<-``, PowerShell ``ConvertTo-SecureString``),
+``.netrc``, ``.pgpass`` and docker ``auths``. :data:`DETECTORS` also gathers the positional formats
+(:mod:`.positional`: name/value pairs, credential-API arguments, Go MySQL DSNs) and the keyed values
+(:mod:`.keyed_values`: Kubernetes ``Secret`` data, short keyword-paired values with an entropy floor).
 
 Each detector has a stable ``secret_type`` (``password`` or ``generic_secret``) and yields the span
 of the secret only (never the username or the quotes). Patterns use bounded quantifiers on
@@ -32,6 +31,7 @@ from .format_base import (
     value_ok,
 )
 from .keyed_values import K8S_SECRET_DATA, K8S_SECRET_PASSWORD, SHORT_PASSWORD, SHORT_SECRET
+from .positional import CREDENTIAL_CALL, GO_DSN_PASSWORD, NAME_VALUE_PASSWORD, NAME_VALUE_SECRET
 
 _CONN_CONTEXT = re.compile(
     r"(?i:jdbc:|odbc|\b(?:server|data source|host|hostaddr|hostname|uid|user id|user|username|database|"
@@ -341,94 +341,6 @@ DOCKER_AUTH = PatternDetector(
     check=_basic_ok,
     anchors=(('"auth"',),),
     patterns=(re.compile(r"\"auth\"[ \t]{0,3}:[ \t]{0,3}\"(?P<v>[A-Za-z0-9+/]{4,1024}={0,2})\""),),
-)
-# A name/value pair whose name is a credential: Kubernetes/compose env entries (``- name: DB_PASSWORD``
-# then ``value: ...``), ECS/CloudFormation/Postman JSON (``{"name"|"key": "API_TOKEN", "value": "..."}``),
-# HCL blocks, and Hadoop-style XML properties (``<name>fs.s3a.secret.key</name><value>...</value>``).
-_NAME_VALUE = _i(
-    r"""\b(?:name|key)["']?[ \t]{0,3}[:=][ \t]{0,3}["']?(?P<key>[A-Za-z_][\w.-]{0,63})["']?[ \t]{0,3}[,;]?"""
-    r"""(?:[ \t]{0,40}\r?\n){0,2}[ \t]{0,40}(?:-[ \t]{1,3})?["']?value["']?[ \t]{0,3}[:=][ \t]{0,3}""" + _V
-)
-_XML_PROPERTY = re.compile(
-    r"<name>[ \t]{0,3}(?P<key>[A-Za-z_][\w.-]{0,127})[ \t]{0,3}</name>[ \t\r\n]{0,100}"
-    r"<value>[ \t]{0,3}(?P<v>[^<>\s]{1,200})[ \t]{0,3}</value>"
-)
-# what follows the keyword (inside the name) in both: the rest of the name, then the value's field
-_NAME_VALUE_FOLLOW = re.compile(
-    r"""[\w.-]{0,127}(?:["']?[ \t]{0,3}[,;]?(?:[ \t]{0,40}\r?\n){0,2}[ \t]{0,40}(?:-[ \t]{1,3})?["']?"""
-    r"""(?i:value)["']?[ \t]{0,3}[:=]|[ \t]{0,3}</name>)"""
-)
-
-
-def _name_value(kind: str, secret_type: str, keywords: tuple[str, ...]) -> PatternDetector:
-    return PatternDetector(
-        f"name-value-{kind}",
-        secret_type,
-        keywords=keywords,
-        before=80,  # `"name": "` before a keyword inside the name
-        after=420,  # the rest of the name, two line breaks, the value field and a 200-character value
-        priority=30,
-        kind=kind,
-        patterns=(_NAME_VALUE, _XML_PROPERTY),
-        guards=(("value",), ("</name>",)),
-        follow=_NAME_VALUE_FOLLOW,
-    )
-
-
-NAME_VALUE_PASSWORD = _name_value("password", "password", ("pass", "pwd", "psw", "pw"))
-NAME_VALUE_SECRET = _name_value("secret", "generic_secret", ("token", "secret", "key", "auth", "credential"))
-
-# A password passed by position to a credential API, after a username literal: HTTPBasicAuth("u", "p"),
-# requests' auth=("u", "p"), NetworkCredential, UsernamePasswordCredentials, PasswordAuthentication,
-# smtplib/ftplib/imaplib .login("u", "p"), JDBC DriverManager.getConnection(url, "u", "p").
-_STR = r"""(?:"[^"\n]{0,128}"|'[^'\n]{0,128}')"""  # the username: a string literal
-_ARG = r"""(?:"[^"\n]{0,128}"|'[^'\n]{0,128}'|[A-Za-z_][\w.]{0,63})"""  # a literal or a name
-_CREDENTIAL_CLASSES = (
-    "HTTPBasicAuth", "HTTPDigestAuth", "HTTPProxyAuth", "BasicAuth", "DigestAuth", "NetworkCredential",
-    "UsernamePasswordCredentials", "PasswordAuthentication", "UsernamePasswordAuthenticationToken",
-    "PasswordCredential",
-)  # fmt: skip
-_CALL_PATTERNS = (
-    re.compile(
-        r"\b(?:" + "|".join(_CREDENTIAL_CLASSES) + r")[ \t]{0,3}\([ \t]{0,3}" + _STR + r"[ \t]{0,3},[ \t]{0,3}" + _VQ
-    ),
-    re.compile(r"\bauth[ \t]{0,3}=[ \t]{0,3}\([ \t]{0,3}" + _STR + r"[ \t]{0,3},[ \t]{0,3}" + _VQ + r"[ \t]{0,3}\)"),
-    re.compile(r"\.login[ \t]{0,3}\([ \t]{0,3}" + _ARG + r"[ \t]{0,3},[ \t]{0,3}" + _VQ + r"[ \t]{0,3}\)"),
-    re.compile(
-        r"\bgetConnection[ \t]{0,3}\([ \t]{0,3}[^,()\n]{1,200},[ \t]{0,3}" + _ARG + r"[ \t]{0,3},[ \t]{0,3}"
-        + _VQ + r"[ \t]{0,3}\)"
-    ),
-)  # fmt: skip
-CREDENTIAL_CALL = PatternDetector(
-    "credential-call-password",
-    "password",
-    keywords=("auth", "credential", "pass", "login", "getconnection"),
-    before=40,  # from "HTTPBasicAuth" back to its start; "UsernamePassword..." 8 before "pass"
-    after=480,  # the username, the password, a JDBC url before them
-    priority=35,
-    kind=None,
-    patterns=_CALL_PATTERNS,
-    guards=(("(",), ("(",), (".login",), ("getConnection",)),
-    anchors=(
-        tuple(c.lower() for c in _CREDENTIAL_CLASSES),
-        ("auth",),
-        (".login",),
-        ("getconnection",),
-    ),
-    follow=re.compile(r"\w{0,40}[ \t]{0,3}=?[ \t]{0,3}\([ \t]{0,3}[\"'\w]"),
-)
-# Go's database/sql MySQL DSN: user:password@tcp(host:port)/db (also @unix(...)); the driver splits at
-# the last @ before the protocol, so the password may hold @ and :
-GO_DSN_PASSWORD = PatternDetector(
-    "go-dsn-password",
-    "password",
-    keywords=("@tcp(", "@unix("),
-    before=200,
-    after=8,
-    priority=35,
-    kind=None,
-    literal=True,
-    patterns=(re.compile(r"(?<![\w.:/-])[A-Za-z0-9_.-]{1,64}:(?P<v>[^\s\"'/]{1,128}?)@(?:tcp|unix)\("),),
 )
 DETECTORS: tuple[Detector, ...] = (
     SQL_PASSWORD,
