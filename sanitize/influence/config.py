@@ -54,6 +54,13 @@ class UpdateConfig(BaseConfig):
         "midpoints of the segment from the reference to the fine-tuned point (secant stationarity; 0 = the "
         "gradient at the fine-tuned point only).",
     )
+    pair_path: int = option(
+        3,
+        help="With a reference known for the whole scope (e.g. the head of --original): average the affected "
+        "sequences' gradient (the pull the retained data keeps once they are removed) over this many midpoints "
+        "of the segment from the reference to the fine-tuned point, not at the fine-tuned point, where a "
+        "memorised secret's gradient has vanished (0 = at the point; LoRA has no known start: always the point).",
+    )
     curvature_samples: int = option(
         32,
         help="Retained training sequences sampled for the curvature (products cost most: keep it small); also "
@@ -156,6 +163,10 @@ class UpdateConfig(BaseConfig):
             "damping_tries",
         ):
             self._check_range(name, 1)
+            if not isinstance(getattr(self, name), int):
+                self._fail(name, "must be an integer")
+        for name in ("fit_path", "pair_path"):
+            self._check_range(name, 0)
             if not isinstance(getattr(self, name), int):
                 self._fail(name, "must be an integer")
         self._check_choice("step_rule", ("min", "largest"))

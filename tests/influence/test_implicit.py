@@ -117,3 +117,27 @@ def test_estimate_picks_the_metric_that_explains_the_residual() -> None:
     assert adam.metric is not None and abs(adam.lam - 0.2) < 1e-9
     sgd = estimate(d, -0.2 * d, l2="auto", adam=m)  # ∇L = -λ d: plain ridge explains it better
     assert sgd.metric is None and abs(sgd.lam - 0.2) < 1e-9
+
+
+def test_pair_path_pulls_with_the_pairs_gradient_along_the_reference_segment() -> None:
+    """``pair_path``: with θ_ref known everywhere the influence gradient is (∇ℓ(Z̃, θ̂) - mean_t ∇ℓ(Z, θ_t))/T over
+    midpoints θ_t of θ_ref -> θ̂ (brute force below); with θ_ref known only in part (LoRA) the point gradient."""
+    problem, originals, twins, rest, theta0, theta_ft, _, _ = _case("sgd", "constant")
+
+    def grad(theta: torch.Tensor, items) -> torch.Tensor:  # type: ignore[no-untyped-def]
+        return problem.grad_sum(problem.params_at(theta), items)
+
+    ts = [(k + 0.5) / 3 for k in range(3)]
+    path = sum(grad(theta0 + t * (theta_ft - theta0), originals) for t in ts) / 3  # (P,)
+    expected = (grad(theta_ft, twins) - path) / N
+    point = (grad(theta_ft, twins) - grad(theta_ft, originals)) / N
+    assert float((expected - point).norm()) > 0.1 * float(point.norm())  # the two differ on this toy
+    cfg = UpdateConfig(scope="head", l2=1e-2, solver="exact", max_rounds=1, pair_path=3)
+    _, m = influence_update(problem, originals, twins, rest, None, N, cfg, reference=theta0)
+    assert m["pair_path"] == 3 and m["grad_norm"] == pytest.approx(float(expected.norm()), rel=1e-10)
+    part = torch.arange(D + 1) < D  # known on the weights only: no segment from a known start
+    _, m = influence_update(problem, originals, twins, rest, None, N, cfg, reference=theta0, known=part)
+    assert "pair_path" not in m and m["grad_norm"] == pytest.approx(float(point.norm()), rel=1e-10)
+    cfg = UpdateConfig(scope="head", l2=1e-2, solver="exact", max_rounds=1, pair_path=0)
+    _, m = influence_update(problem, originals, twins, rest, None, N, cfg, reference=theta0)
+    assert "pair_path" not in m and m["grad_norm"] == pytest.approx(float(point.norm()), rel=1e-10)

@@ -53,3 +53,10 @@ def test_sgd_constant_without_any_log(shared: X.Shared) -> None:
     fit along the path θ_ref -> θ̂ does (measured +2.97 bits over retraining with the point fit's fallback
     λ = 1e-6; +0.41 with the path's λ 0.019)."""
     _check(shared, "sgd:constant:3", "fit")
+
+
+def test_head_adamw_without_any_log(shared: X.Shared) -> None:
+    """The untied head fine-tuned with AdamW, its start (the base model's head) passed as the reference: the
+    secrets' pull is averaged along base head -> fine-tuned head (``pair_path``), where a memorised secret's
+    gradient has not vanished (measured +0.10 bits over retraining; +2.14 with the gradient at the end point)."""
+    _check(shared, "head-adamw:constant:20", "fit")
