@@ -98,6 +98,12 @@ def make_parser() -> argparse.ArgumentParser:
         default=3,
         help="`sanitize scan` runs (installed copy): best of N, and median",
     )
+    p.add_argument(
+        "--num-proc",
+        type=int,
+        default=2,
+        help="also run `sanitize scan --num-proc N` (worker processes; 0 or 1: skip that row)",
+    )
     p.add_argument("--peer", choices=["detect-secrets"], default=None, help="also run this peer on the file")
     p.add_argument("--rss-gb", type=float, default=0.0, help="also scan a JSONL of this many GB via the CLI")
     p.add_argument("--profile", type=int, default=0, help="cProfile the full in-process scan; print N rows")
@@ -237,7 +243,12 @@ def write_jsonl(records: Sequence[dict[str, str]], path: Path) -> int:
 
 
 def run_cli(
-    path: Path, workdir: Path, name: str = "cli", package_root: Path = ROOT, repeat: int = 1
+    path: Path,
+    workdir: Path,
+    name: str = "cli",
+    package_root: Path = ROOT,
+    repeat: int = 1,
+    extra: Sequence[str] = (),
 ) -> dict[str, Any]:
     out = workdir / f"{name}-findings.jsonl"
     cmd = [
@@ -250,6 +261,7 @@ def run_cli(
         str(out),
         "--include-ip",
         "--no-progress",
+        *extra,
     ]
     runs = []
     for _ in range(max(1, repeat)):
@@ -428,6 +440,15 @@ def main(args: argparse.Namespace | Sequence[str] | None = None) -> dict[str, An
                 speed.append(("sanitize scan FILE (checkout as is)", file_bytes / MB, source["seconds"],
                               source["cpu"], source["rss_mb"], "this checkout as is (PYTHONDONTWRITEBYTECODE="
                               f"{os.environ.get('PYTHONDONTWRITEBYTECODE', '')!r}), one run"))  # fmt: skip
+                if args.num_proc > 1:
+                    par = run_cli(path, workdir, name="cli-procs", package_root=installed, repeat=args.cli_repeat,
+                                  extra=["--num-proc", str(args.num_proc)])  # fmt: skip
+                    leaks += leaked_plaintext(corpus, par["out"], workdir / "cli-procs.stderr",
+                                              workdir / "cli-procs.stdout")  # fmt: skip
+                    same = "same findings file" if par["out"].read_bytes() == cli["out"].read_bytes() else "DIFFERS"
+                    speed.append((f"sanitize scan FILE --num-proc {args.num_proc} (e2e)", file_bytes / MB,
+                                  par["seconds"], par["cpu"], par["rss_mb"], f"{same} as one process; CPU and RSS of "
+                                  f"all processes, best of {par['runs']} (median {par['median_seconds']:.2f}s)"))  # fmt: skip
                 result.update(cli=cli, leaks=leaks)
             if args.peer:
                 peer = run_peer(path, workdir)

@@ -61,7 +61,8 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     )  # fmt: skip
     parser.add_argument(
         "--num-proc", type=int, default=1,
-        help="Worker processes (Dataset.map with num_proc; the corpus is loaded as a Dataset first).",
+        help="Worker processes scanning batches of documents (streamed: memory stays bounded; findings in "
+        "document order, identical to one process).",
     )  # fmt: skip
     parser.add_argument(
         "--exit-code", type=int, default=0, metavar="N",
@@ -99,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     stats = {"documents": 0, "characters": 0}
     tally = _Tally()
-    found = _scan_parallel(args, config, stats) if args.num_proc > 1 else _scan_streaming(args, config, stats)
+    found = _scan_streaming(args, config, stats)
 
     def write(fh: Any) -> None:  # findings are streamed to the file, never all held in memory
         for finding, value in found:
@@ -157,29 +158,11 @@ def _scan_streaming(
             yield d
 
     try:
-        for finding, value in iter_scan(documents(), config, with_values=True):
+        for finding, value in iter_scan(documents(), config, with_values=True, num_proc=args.num_proc):
             yield finding, (value if args.reveal else "")
     finally:
         if bar is not None:
             bar.close()
-
-
-def _scan_parallel(args: argparse.Namespace, config: Any, stats: dict[str, int]) -> Iterator[tuple[Any, str]]:
-    from ..data import load_corpus
-    from ..scanner import scan
-
-    opts = corpus_options(args)
-    ds = load_corpus(args.input, opts.pop("text_field"), **opts)  # type: ignore[arg-type]
-    stats["documents"] = len(ds)
-    if len(ds) == 0:  # Dataset.map over no rows gives no columns at all
-        return
-    findings = scan(ds, config, num_proc=args.num_proc)
-    stats["characters"] = -1  # not counted in parallel mode
-    text: tuple[int, str] = (-1, "")
-    for f in findings:
-        if args.reveal and text[0] != f.doc:
-            text = (f.doc, ds[f.doc]["text"])
-        yield f, (text[1][f.start : f.end] if args.reveal else "")
 
 
 def _summary(tally: _Tally, stats: dict[str, int], elapsed: float, out: str | None) -> None:

@@ -65,6 +65,22 @@ def test_dataset_map_num_proc_2_matches_single_process() -> None:
     assert scan(plain, num_proc=2) == scan(TEXTS * 3)
 
 
+def test_worker_pool_streams_the_same_findings_in_document_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``iter_scan(num_proc=2)``: batches of documents in worker processes (here ~2 documents a batch, so
+    many batches are in flight), the same findings and values in the same order as one process."""
+    import sanitize.scanner as S
+
+    monkeypatch.setattr(S, "BATCH_CHARS", 80)
+    texts = TEXTS * 7
+    one = list(iter_scan(texts, with_values=True))
+    assert len(one) == 7 * len(EXPECTED)
+    assert list(iter_scan(iter(texts), with_values=True, num_proc=2)) == one
+    assert list(iter_scan(texts, num_proc=3)) == [f for f, _ in one]
+    assert list(iter_scan([], num_proc=2)) == []
+    with pytest.raises(SanitizeError, match="document 9 text is a int"):  # raised in a worker, named here
+        list(iter_scan([*enumerate(texts[:9]), (9, 5), *enumerate(texts, 10)], num_proc=2))
+
+
 def test_scan_batch_is_pure_and_columnar() -> None:
     batch = {"doc": [3, 4], "text": [TEXTS[1], TEXTS[2]], "source": ["a", "b"]}
     copy = {k: list(v) for k, v in batch.items()}
