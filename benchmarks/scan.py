@@ -445,7 +445,11 @@ def main(args: argparse.Namespace | Sequence[str] | None = None) -> dict[str, An
                                   extra=["--num-proc", str(args.num_proc)])  # fmt: skip
                     leaks += leaked_plaintext(corpus, par["out"], workdir / "cli-procs.stderr",
                                               workdir / "cli-procs.stdout")  # fmt: skip
-                    same = "same findings file" if par["out"].read_bytes() == cli["out"].read_bytes() else "DIFFERS"
+                    same = (
+                        "same findings file"
+                        if par["out"].read_bytes() == cli["out"].read_bytes()
+                        else "DIFFERS"
+                    )
                     speed.append((f"sanitize scan FILE --num-proc {args.num_proc} (e2e)", file_bytes / MB,
                                   par["seconds"], par["cpu"], par["rss_mb"], f"{same} as one process; CPU and RSS of "
                                   f"all processes, best of {par['runs']} (median {par['median_seconds']:.2f}s)"))  # fmt: skip
