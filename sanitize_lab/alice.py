@@ -138,10 +138,11 @@ def _one_seed(
 ) -> dict[str, Any]:  # fmt: skip
     from . import alice_data as D
     from .alice_measure import difference_extraction, measure, probe_for, reference_fits
-    from .alice_models import canary_job, continue_training, train_scratch
+    from .alice_models import canary_job, continue_training, scratch_model, train_scratch
     from .methods import METHODS
 
     original, t_orig = train_scratch(docs, tok, mc, seed)
+    init = scratch_model(tok, mc, seed).state_dict()  # where training started: the updates' θ_ref
     probe = probe_for(docs, heldout, docs, dataclasses.replace(exposure, seed=seed))
     fits = reference_fits(original, tok, probe)
     job = canary_job(original, tok, docs, held_docs, D.SECRET, config.replacement, mc.max_length, seed=seed)
@@ -150,8 +151,9 @@ def _one_seed(
     tau_auto = None
     for name in ("first_order", "second_order"):
         out = METHODS[name](
-            original, job.pairs, job.sanitized, ucfg, heldout=job.heldout, n_train_tokens=job.n_train_tokens
-        )
+            original, job.pairs, job.sanitized, ucfg, heldout=job.heldout, init=init,
+            n_train_tokens=job.n_train_tokens,
+        )  # fmt: skip
         models[name] = (out.model, out.seconds)
         tau_auto = out.result.metrics.get("tau", tau_auto)
     twins = [p.sanitized for p in job.pairs]
@@ -179,13 +181,15 @@ def _one_seed(
     )  # fmt: skip
     row["tau_sweep"], row["replacement_study"] = [], []
     if seed == 0:
-        row["tau_sweep"] = _tau_sweep(original, tok, job, probe, ucfg, tau_auto, config)
-        row["replacement_study"] = _replacement_study(original, tok, docs, held_docs, probe, ucfg, config, mc)
+        row["tau_sweep"] = _tau_sweep(original, tok, job, probe, ucfg, tau_auto, config, init)
+        row["replacement_study"] = _replacement_study(
+            original, tok, docs, held_docs, probe, ucfg, config, mc, init
+        )
     return row
 
 
 def _tau_sweep(original: Any, tok: Any, job: Any, probe: Any, ucfg: UpdateConfig, tau_auto: float | None,
-               config: AliceConfig) -> list[dict[str, Any]]:  # fmt: skip
+               config: AliceConfig, init: Any) -> list[dict[str, Any]]:  # fmt: skip
     """First order, one unguarded step per tau = factor * tau_auto: (tau, exposure, perplexity)."""
 
     from .alice_measure import measure
@@ -197,7 +201,13 @@ def _tau_sweep(original: Any, tok: Any, job: Any, probe: Any, ucfg: UpdateConfig
     for f in config.tau_factors:
         cfg = dataclasses.replace(ucfg, order=1, tau=f * tau_auto, line_search=False, max_rounds=1)
         r = METHODS["first_order"](
-            original, job.pairs, job.sanitized, cfg, heldout=None, n_train_tokens=job.n_train_tokens
+            original,
+            job.pairs,
+            job.sanitized,
+            cfg,
+            heldout=None,
+            init=init,
+            n_train_tokens=job.n_train_tokens,
         )
         m = measure(r.model, tok, probe, bootstrap=False)
         out.append({"factor": f, "tau": f * tau_auto, "exposure_digits": m["exposure_digits"],
@@ -206,7 +216,8 @@ def _tau_sweep(original: Any, tok: Any, job: Any, probe: Any, ucfg: UpdateConfig
 
 
 def _replacement_study(original: Any, tok: Any, docs: list[str], held_docs: list[str], probe: Any,
-                       ucfg: UpdateConfig, config: AliceConfig, mc: BaseModelConfig) -> list[dict[str, Any]]:  # fmt: skip
+                       ucfg: UpdateConfig, config: AliceConfig, mc: BaseModelConfig,
+                       init: Any) -> list[dict[str, Any]]:  # fmt: skip
     """Second order with each replacement strategy: what replaced the secret, exposure, perplexity."""
     from . import alice_data as D
     from .alice_measure import measure
@@ -217,8 +228,9 @@ def _replacement_study(original: Any, tok: Any, docs: list[str], held_docs: list
     for strategy in config.replacements:
         job = canary_job(original, tok, docs, held_docs, D.SECRET, strategy, mc.max_length, seed=0)
         r = METHODS["second_order"](
-            original, job.pairs, job.sanitized, ucfg, heldout=job.heldout, n_train_tokens=job.n_train_tokens
-        )
+            original, job.pairs, job.sanitized, ucfg, heldout=job.heldout, init=init,
+            n_train_tokens=job.n_train_tokens,
+        )  # fmt: skip
         m = measure(r.model, tok, probe, bootstrap=False)
         out.append({"replacement": strategy, "replaced_by": job.replacements, "exposure_digits": m["exposure_digits"],
                     "exposure_chars": m["exposure_chars"], "perplexity": m["perplexity"],

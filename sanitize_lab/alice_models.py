@@ -54,18 +54,26 @@ def train_scratch(
 ) -> tuple[Any, float]:
     """(model, seconds): a tiny GPT-2 trained from scratch, every weight, on ``docs`` (the paper trains
     its char-LSTM on the whole book the same way); ``seed`` sets the initialisation and batch order."""
-    from .tiny import tiny_model, train_causal_lm
+    from .tiny import train_causal_lm
 
     start = time.perf_counter()
-    model = tiny_model(
-        tokenizer, kind="gpt2", seed=seed, hidden=config.hidden, layers=config.layers, heads=config.heads,
-        max_positions=max(256, config.max_length),
-    )  # fmt: skip
+    model = scratch_model(tokenizer, config, seed)
     for p in model.parameters():
         p.requires_grad_(True)
     train_causal_lm(model, tokenizer, list(docs), steps=config.pretrain_steps, lr=config.pretrain_lr,
                     batch_size=16, max_length=config.max_length, seed=seed)  # fmt: skip
     return model.eval(), time.perf_counter() - start
+
+
+def scratch_model(tokenizer: Any, config: BaseModelConfig, seed: int) -> Any:
+    """The tiny GPT-2 as :func:`train_scratch` starts it (``seed`` sets the initialisation): the influence
+    updates' reference point θ_ref."""
+    from .tiny import tiny_model
+
+    return tiny_model(
+        tokenizer, kind="gpt2", seed=seed, hidden=config.hidden, layers=config.layers, heads=config.heads,
+        max_positions=max(256, config.max_length),
+    )  # fmt: skip
 
 
 def continue_training(

@@ -14,7 +14,8 @@ init=None, n_train_tokens=None, apply=True)``, and returns a :class:`MethodResul
   :class:`~sanitize.influence.config.UpdateConfig` for the influence updates (``order`` is set by the
   method); ``None`` = the method's default;
 * ``heldout``: held-out sequences (perplexity metrics; the update's held-out guard);
-* ``init``: the scope's state before fine-tuning (``retrain`` only; default: a fresh LoRA init);
+* ``init``: the scope's state before fine-tuning (``retrain``: where it starts, default a fresh LoRA init;
+  the influence updates: their reference point θ_ref, a copy of the model with ``init`` loaded);
 * ``n_train_tokens``: target tokens of the original training set (influence updates only).
 
 The methods: ``retrain`` (the reference), ``finetune_twins`` (k steps on the sanitized twins),
@@ -24,6 +25,7 @@ The methods: ``retrain`` (the reference), ``finetune_twins`` (k steps on the san
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -108,9 +110,13 @@ def _influence(order: int) -> Callable[..., Any]:
 
         if kw["n_train_tokens"] is None:
             raise SanitizeError("influence updates need n_train_tokens (target tokens of the training set)")
+        reference = None
+        if kw["init"] is not None:  # θ_ref of the implicit regulariser and of UpdateConfig.pair_path
+            reference = copy.deepcopy(model)
+            reference.load_state_dict(dict(kw["init"]), strict=False)
         return unlearn(
             model, pairs, curvature=retained, heldout=kw["heldout"] or None, n_train_tokens=kw["n_train_tokens"],
-            config=dataclasses.replace(config, order=order),
+            config=dataclasses.replace(config, order=order), reference=reference,
         )  # fmt: skip
 
     return run
