@@ -111,10 +111,7 @@ def influence_update(
     # pieces of L̂ and G fixed at θ̂
     grad_z0 = problem.grad_sum(problem.theta0, originals) / T  # (P,) ∇ℓ(Z)/T
     grad_z_point = grad_z0  # (P,) at θ̂: what the stationarity fit of λ sees
-    if cfg.pair_path > 0 and reference is not None and known is None:
-        # θ_ref known everywhere (e.g. the base model's head): the pull the retained data keeps once Z is gone
-        # is what Z pushed along θ_ref -> θ̂, not its gradient at θ̂, which vanishes once a secret is memorised
-        # (LoRA's A starts at an unknown random point: no such segment)
+    if cfg.pair_path > 0 and reference is not None and known is None:  # Z's push along θ_ref -> θ̂ (config)
         grad_z0 = path_gradient(problem, originals, theta0, theta0 - reference, cfg.pair_path) / T  # (P,)
         metrics["pair_path"] = cfg.pair_path
     g0 = problem.grad_sum(problem.theta0, sanitized) / T - grad_z0  # (P,) the influence gradient
