@@ -128,9 +128,11 @@ def influence_update(
     if cfg.fit_path > 0 and reference is not None and cfg.l2 == "auto" and not (log and log.lrs):
         d_known = (known.to(theta0.dtype) if known is not None else 1.0) * (theta0 - reference)  # (P,)
 
-        def grad_path() -> torch.Tensor:  # the curvature sample stands for D \ Z
+        def grad_path() -> torch.Tensor:  # the curvature sample stands for D \ Z; Z's average is reused
             g = w * path_gradient(problem, curvature_sample, theta0, d_known, cfg.fit_path) / n_c  # (P,)
-            return g + path_gradient(problem, originals, theta0, d_known, cfg.fit_path) / T
+            same = "pair_path" in metrics and cfg.pair_path == cfg.fit_path  # grad_z0 is this very average
+            z = grad_z0 if same else path_gradient(problem, originals, theta0, d_known, cfg.fit_path) / T
+            return g + z
 
     reg = implicit.estimate(
         theta0, w * grad_ms0 + grad_z_point, l2=cfg.l2, ref=reference, known=known, log=log, adam=adam,
@@ -168,8 +170,7 @@ def influence_update(
     def heldout_at(theta: torch.Tensor) -> float | None:
         return problem.loss_sum(problem.params_at(theta), heldout) / n_h if n_h else None
 
-    h0 = heldout_at(theta0)
-    metrics["heldout_loss_before"] = h0
+    h0 = metrics["heldout_loss_before"] = heldout_at(theta0)
     if monitor is not None:
         metrics["monitor_before"] = monitor(theta0)
         if cfg.target is not None and metrics["monitor_before"] <= cfg.target:
