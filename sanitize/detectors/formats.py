@@ -4,7 +4,8 @@ assignment syntaxes (``::=``, ``:::=``, Go ``:=``, ``System.setProperty``, ``#de
 XML, JSON-escaped strings, PHP ``define``, R ``<-``, PowerShell ``ConvertTo-SecureString``),
 ``.netrc``, ``.pgpass`` and docker ``auths``. :data:`DETECTORS` also gathers the positional formats
 (:mod:`.positional`: name/value pairs, credential-API arguments, Go MySQL DSNs) and the keyed values
-(:mod:`.keyed_values`: Kubernetes ``Secret`` data, short keyword-paired values with an entropy floor).
+(:mod:`.keyed_values`: Kubernetes ``Secret`` data, short keyword-paired values with an entropy floor,
+YAML block scalars ``password: |``).
 
 Each detector has a stable ``secret_type`` (``password`` or ``generic_secret``) and yields the span
 of the secret only (never the username or the quotes). Patterns use bounded quantifiers on
@@ -30,7 +31,14 @@ from .format_base import (
     min_entropy,
     value_ok,
 )
-from .keyed_values import K8S_SECRET_DATA, K8S_SECRET_PASSWORD, SHORT_PASSWORD, SHORT_SECRET
+from .keyed_values import (
+    K8S_SECRET_DATA,
+    K8S_SECRET_PASSWORD,
+    SHORT_PASSWORD,
+    SHORT_SECRET,
+    YAML_BLOCK_PASSWORD,
+    YAML_BLOCK_SECRET,
+)
 from .positional import CREDENTIAL_CALL, GO_DSN_PASSWORD, NAME_VALUE_PASSWORD, NAME_VALUE_SECRET
 
 _CONN_CONTEXT = re.compile(
@@ -366,6 +374,8 @@ DETECTORS: tuple[Detector, ...] = (
     K8S_SECRET_DATA,
     SHORT_PASSWORD,
     SHORT_SECRET,
+    YAML_BLOCK_PASSWORD,
+    YAML_BLOCK_SECRET,
 )
 
 

@@ -1,6 +1,7 @@
 """Keyed values without a full assignment grammar: short keyword-paired values (``token: a8Kx2mQ9``,
 ``PSWD:=Kp9#x2Lm``) with an entropy floor per length, and Kubernetes ``Secret`` manifests whose
-base64 ``data:`` values are decoded and checked."""
+base64 ``data:`` values are decoded and checked, and YAML block scalars of one line (``password: |``
+with the value indented on the next line)."""
 
 from __future__ import annotations
 
@@ -169,3 +170,39 @@ K8S_SECRET_PASSWORD = KubernetesSecretDetector(
 K8S_SECRET_DATA = KubernetesSecretDetector(
     "k8s-secret-data", "generic_secret", keywords=("data:",), before=0, after=8400, priority=40, kind="secret"
 )
+
+# YAML block scalars holding one line: `password: |` (or `>-`, `|2+`, ...) then the value indented below
+_BLOCK_HEADER = r"[ \t]{0,3}:[ \t]{1,3}[|>][+-]?[1-9]?[+-]?[ \t]{0,8}\r?\n"
+_YAML_BLOCK = re.compile(
+    r"(?<![\w.-])(?P<key>[A-Za-z_][\w.-]{0,63})"
+    + _BLOCK_HEADER
+    + r"(?P<ind>[ \t]{1,64})(?P<v>\S{1,200})[ \t]{0,8}(?![^\r\n])"
+)
+
+
+def _indent(text: str, at: int) -> int:
+    """Columns of blanks (and ``- `` list markers) before ``at`` on its line."""
+    head = text[text.rfind("\n", 0, at) + 1 : at]
+    return len(head.expandtabs()) if not head.replace("-", " ").strip() else -1
+
+
+def _block_ok(m: re.Match[str], value: str, quoted: bool) -> bool:
+    """The value is indented under its key and is the block's only line (a multi-line block is a
+    certificate or a script, left to the detectors of those)."""
+    text, key_indent = m.string, _indent(m.string, m.start("key"))
+    ind = len(m.group("ind").expandtabs())
+    nxt = re.match(r"\r?\n([ \t]*)(\S?)", text[m.end() : m.end() + 66])
+    more = nxt is not None and nxt.group(2) != "" and len(nxt.group(1).expandtabs()) >= ind
+    return 0 <= key_indent < ind and not more
+
+
+def _yaml_block(kind: str, secret_type: str, keywords: tuple[str, ...]) -> PatternDetector:
+    return PatternDetector(
+        f"yaml-block-{kind}", secret_type, keywords=keywords, before=64, after=300, priority=30, kind=kind,
+        check=_block_ok, patterns=(_YAML_BLOCK,), guards=(("|", ">"),),
+        follow=re.compile(r"[\w.-]{0,64}" + _BLOCK_HEADER),
+    )  # fmt: skip
+
+
+YAML_BLOCK_PASSWORD = _yaml_block("password", "password", ("pass", "pwd", "psw", "pw"))
+YAML_BLOCK_SECRET = _yaml_block("secret", "generic_secret", ("token", "secret", "key", "auth", "credential"))

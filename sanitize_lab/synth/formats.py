@@ -165,6 +165,14 @@ FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = 
         "{{\"auths\": {{\"registry.example.test\": {{\"auth\": \"\"}}}}}}",
         "{{\"credsStore\": \"desktop\"}}",
     )),
+    "yaml_block": (("password", "generic_secret"), (
+        "db:\n  host: db{n}.internal\n  password: |\n    {p}\n  user: app\n",
+        "{w}:\n  api_token: >-\n    {s}\n",
+    ), (
+        "password: |\n  changeme\n",
+        "script: |\n  make {w}\n",
+        "tls_key: |\n  MIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n  BKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj\n",
+    )),
     "short_keyed": (("password", "generic_secret"), (
         "token: {q}",
         "secret={q}",

@@ -204,6 +204,20 @@ TABLES: dict[str, list[tuple[str, str | None]]] = {
         ("token: --digest", None),
         ("secret=&quot;abc", None),
     ],
+    "yaml block scalars": [
+        ("db:\n  password: |\n    Vt7#kQ2mZp9xLw4R\n  user: app\n", "Vt7#kQ2mZp9xLw4R"),
+        ("api_token: >-\n  Hq5wP8nRk3vTz6Yc\n", "Hq5wP8nRk3vTz6Yc"),
+        ("- password: |2+\n    Nc4!pW8zLq3mVt7K\n", "Nc4!pW8zLq3mVt7K"),
+        ("password: |\n  changeme\n", None),  # placeholder
+        ("password: |\nVt7#kQ2mZp9xLw4R\n", None),  # not indented under its key: not the block
+        (
+            "tls_key: |\n  MIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n  BKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj\n",
+            None,
+        ),  # multi-line
+        ("a:\n    password: |\n  Vt7#kQ2mZp9xLw4R\n", None),  # indented less than its key: not its value
+        ("description: |\n  Zq8vR2mT4xLp9WcK\n", None),  # not a credential key
+        ("primaryKey: >\n  Zq8vR2mT4xLp9WcK\n", None),  # public by design
+    ],
 }
 # the short keyed detectors see any `password: value` line; the Kubernetes rows test the manifest parser
 FAMILY_DETECTORS = {"kubernetes": [formats.K8S_SECRET_PASSWORD, formats.K8S_SECRET_DATA]}
@@ -271,7 +285,7 @@ ADVERSARIAL = [
     "kind: Secret\ndata:\n  password: QUJD\n", "machine h login ", "h:5432:d:u:", "\"auth\": \"", "token: ",
     "PSWD:=", "a" * 63 + " ", "- name: DB_PASSWORD\n  value: ", "{\"name\": \"API_TOKEN\", \"value\": \"",
     "<name>s3.secret.key</name><value>", "HTTPBasicAuth(\"u\", ", "auth=('u', '", ".login(\"u\", \"",
-    "getConnection(url, \"u\", \"", "define('DB_PASSWORD', '", "password <- \"", "a:b@tcp(", "a:", "pass(",
+    "getConnection(url, \"u\", \"", "define('DB_PASSWORD', '", "password <- \"", "a:b@tcp(", "a:", "pass(", "password: |\n  ", "pass: |\n  a\n",
 ]  # fmt: skip
 
 
