@@ -8,9 +8,11 @@ A report names secrets only by masked preview and keyed fingerprint (``sanitize.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import math
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -203,9 +205,20 @@ def contains_plaintext(text: str, secrets: Sequence[str]) -> bool:
     squeezed = "".join(ch for ch in low if ch.isalnum())
     for secret in secrets:
         for form in plaintext_forms(secret):
-            if form in low or (form.isalnum() and len(form) >= _MIN_DERIVED and form in squeezed):
+            if form.isdigit() and form.isascii():  # a whole number, not digits inside a float or an id
+                if _digit_run(form).search(low):
+                    return True
+            elif form in low or (form.isalnum() and len(form) >= _MIN_DERIVED and form in squeezed):
                 return True
     return False
+
+
+@functools.lru_cache(maxsize=256)
+def _digit_run(digits: str) -> re.Pattern[str]:
+    """``digits`` as a number of its own, its digits optionally split by one of `` ._/-`` (a card
+    written in groups), not part of a longer digit run: a PIN 8110 is not in 1.5798110872."""
+    body = "[ ._/-]?".join(digits)  # bounded: one optional separator between consecutive digits
+    return re.compile(r"(?<!\d)(?<!\d[ ._/-])" + body + r"(?![ ._/-]?\d)")
 
 
 def check_no_plaintext(report: Report, secrets: Sequence[str] = ()) -> None:

@@ -110,3 +110,16 @@ def test_output_audit_finds_derived_forms(tmp_path: Path) -> None:
         assert_no_plaintext(tmp_path, [PASSWORD])
     (tmp_path / "report.json").write_text(json.dumps({"space": "pattern(len=24)"}))
     assert_no_plaintext(tmp_path, [PASSWORD])
+
+
+@pytest.mark.parametrize(
+    ("text", "leaks"),
+    [('{"perplexity": 1.5798110872183835}', False), ('{"after": 0.8110}', False), ("id 181104", False),
+     ("pin 8110", True), ('{"pin": "8110"}', True), ("8110.", True), ("PIN: 8-1-1-0", True)],
+)  # fmt: skip
+def test_a_short_number_is_a_leak_only_as_a_number_of_its_own(text: str, leaks: bool) -> None:
+    """A 4-digit secret is found where it is written as a number, not among the digits of a float
+    (a report of an unlearning run holds hundreds of them: a PIN would be 'found' by chance)."""
+    from sanitize.report import contains_plaintext
+
+    assert contains_plaintext(text, ["8110"]) is leaks
