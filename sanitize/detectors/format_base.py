@@ -23,6 +23,11 @@ PASSWORD_WORDS = frozenset(
 )
 SECRET_WORDS = frozenset({"token", "secret", "apikey", "key", "credential", "credentials", "auth", "bearer",
                           "accesskey", "secretkey", "authtoken", "accesstoken"})  # fmt: skip
+# the keywords that open a window for a key of each kind (key_kind then judges the whole key)
+KEY_KEYWORDS = {
+    "password": ("pass", "pwd", "psw", "pw"),
+    "secret": ("token", "secret", "key", "auth", "credential"),
+}
 _V = r"""(?P<v>"[^"\n]{1,200}"|'[^'\n]{1,200}'|`[^`\n]{1,200}`|[^\s"'`<;,]{1,200})"""  # quoted or bare
 _VQ = r"""(?P<v>"[^"\n]{1,200}"|'[^'\n]{1,200}'|`[^`\n]{1,200}`)"""  # quoted only
 _KEY = r"(?<![\w.-])(?P<key>[A-Za-z_$][\w.-]{0,63})"

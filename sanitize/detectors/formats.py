@@ -22,6 +22,7 @@ from .format_base import (
     _KEY,
     _V,
     _VQ,
+    KEY_KEYWORDS,
     PASSWORD_WORDS,
     SECRET_WORDS,
     PatternDetector,
@@ -262,8 +263,8 @@ def _define(kind: str, secret_type: str) -> PatternDetector:
     )
 
 
-ASSIGNMENT_PASSWORD = _assignment("password", "password", ("pass", "pwd", "psw", "pw"))
-ASSIGNMENT_SECRET = _assignment("secret", "generic_secret", ("token", "secret", "key", "auth", "credential"))
+ASSIGNMENT_PASSWORD = _assignment("password", "password", KEY_KEYWORDS["password"])
+ASSIGNMENT_SECRET = _assignment("secret", "generic_secret", KEY_KEYWORDS["secret"])
 DEFINE_PASSWORD = _define("password", "password")
 DEFINE_SECRET = _define("secret", "generic_secret")
 XML_PASSWORD = PatternDetector(

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 from .base import Detector, Span, shannon_entropy
 from .filters import NEXT_FIELD, char_classes
-from .format_base import _TRAILING, PatternDetector, _close, key_kind, min_entropy, value_ok
+from .format_base import _TRAILING, KEY_KEYWORDS, PatternDetector, _close, key_kind, min_entropy, value_ok
 from .hard_negatives import is_public_key_name
 
 _SHORT_VALUE = re.compile(
@@ -180,6 +180,9 @@ _YAML_BLOCK = re.compile(
 )
 
 
+_NEXT_LINE = re.compile(r"\r?\n([ \t]{0,64})(\S?)")  # the line after a block's first: its indent
+
+
 def _indent(text: str, at: int) -> int:
     """Columns of blanks (and ``- `` list markers) before ``at`` on its line."""
     head = text[text.rfind("\n", 0, at) + 1 : at]
@@ -191,7 +194,7 @@ def _block_ok(m: re.Match[str], value: str, quoted: bool) -> bool:
     certificate or a script, left to the detectors of those)."""
     text, key_indent = m.string, _indent(m.string, m.start("key"))
     ind = len(m.group("ind").expandtabs())
-    nxt = re.match(r"\r?\n([ \t]*)(\S?)", text[m.end() : m.end() + 66])
+    nxt = _NEXT_LINE.match(text, m.end(), m.end() + 66)
     more = nxt is not None and nxt.group(2) != "" and len(nxt.group(1).expandtabs()) >= ind
     return 0 <= key_indent < ind and not more
 
@@ -204,5 +207,5 @@ def _yaml_block(kind: str, secret_type: str, keywords: tuple[str, ...]) -> Patte
     )  # fmt: skip
 
 
-YAML_BLOCK_PASSWORD = _yaml_block("password", "password", ("pass", "pwd", "psw", "pw"))
-YAML_BLOCK_SECRET = _yaml_block("secret", "generic_secret", ("token", "secret", "key", "auth", "credential"))
+YAML_BLOCK_PASSWORD = _yaml_block("password", "password", KEY_KEYWORDS["password"])
+YAML_BLOCK_SECRET = _yaml_block("secret", "generic_secret", KEY_KEYWORDS["secret"])

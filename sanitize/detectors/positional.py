@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from .format_base import _V, _VQ, PatternDetector, _i
+from .format_base import _V, _VQ, KEY_KEYWORDS, PatternDetector, _i
 
 # A name/value pair whose name is a credential: Kubernetes/compose env entries (``- name: DB_PASSWORD``
 # then ``value: ...``), ECS/CloudFormation/Postman JSON (``{"name"|"key": "API_TOKEN", "value": "..."}``),
@@ -46,8 +46,8 @@ def _name_value(kind: str, secret_type: str, keywords: tuple[str, ...]) -> Patte
     )
 
 
-NAME_VALUE_PASSWORD = _name_value("password", "password", ("pass", "pwd", "psw", "pw"))
-NAME_VALUE_SECRET = _name_value("secret", "generic_secret", ("token", "secret", "key", "auth", "credential"))
+NAME_VALUE_PASSWORD = _name_value("password", "password", KEY_KEYWORDS["password"])
+NAME_VALUE_SECRET = _name_value("secret", "generic_secret", KEY_KEYWORDS["secret"])
 
 # A password passed by position to a credential API, after a username literal: HTTPBasicAuth("u", "p"),
 # requests' auth=("u", "p"), NetworkCredential, UsernamePasswordCredentials, PasswordAuthentication,
