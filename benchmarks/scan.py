@@ -47,6 +47,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script from anywhere: use this checkout's package
     sys.path.insert(0, str(ROOT))
 
+from sanitize.commands.scan import _num_proc  # noqa: E402
 from sanitize.types import Finding  # noqa: E402
 from sanitize_lab import synth  # noqa: E402
 
@@ -425,8 +426,9 @@ def main(args: argparse.Namespace | Sequence[str] | None = None) -> dict[str, An
             peer = None
             if not args.no_cli:
                 installed = installed_copy(workdir)
-                source = run_cli(path, workdir, name="cli-source")  # this checkout, as it is
-                cli = run_cli(path, workdir, package_root=installed, repeat=args.cli_repeat)
+                one = ["--num-proc", "1"]
+                source = run_cli(path, workdir, name="cli-source", extra=one)  # this checkout, as it is
+                cli = run_cli(path, workdir, package_root=installed, repeat=args.cli_repeat, extra=one)
                 leaks = leaked_plaintext(corpus, cli["out"], workdir / "cli.stderr", workdir / "cli.stdout")
                 key = lambda f: (f.doc, f.start, f.end, f.type)  # noqa: E731
                 same = (
@@ -434,12 +436,23 @@ def main(args: argparse.Namespace | Sequence[str] | None = None) -> dict[str, An
                     if sorted(map(key, cli["findings"])) == sorted(map(key, findings))
                     else "DIFFERS from scan()"
                 )
-                speed.append(("sanitize scan FILE --out (CLI, e2e)", file_bytes / MB, cli["seconds"], cli["cpu"],
+                speed.append(("sanitize scan FILE --num-proc 1 (CLI, e2e)", file_bytes / MB, cli["seconds"], cli["cpu"],
                               cli["rss_mb"], f"{len(cli['findings'])} findings, {same}; installed copy (.pyc), "
                               f"best of {cli['runs']} (median {cli['median_seconds']:.2f}s)"))  # fmt: skip
                 speed.append(("sanitize scan FILE (checkout as is)", file_bytes / MB, source["seconds"],
                               source["cpu"], source["rss_mb"], "this checkout as is (PYTHONDONTWRITEBYTECODE="
                               f"{os.environ.get('PYTHONDONTWRITEBYTECODE', '')!r}), one run"))  # fmt: skip
+                auto = run_cli(path, workdir, name="cli-auto", package_root=installed, repeat=args.cli_repeat)
+                leaks += leaked_plaintext(
+                    corpus, auto["out"], workdir / "cli-auto.stderr", workdir / "cli-auto.stdout"
+                )
+                same = (
+                    "same findings file" if auto["out"].read_bytes() == cli["out"].read_bytes() else "DIFFERS"
+                )
+                speed.append((f"sanitize scan FILE (default: {_num_proc('auto')} procs)",
+                              file_bytes / MB, auto["seconds"], auto["cpu"], auto["rss_mb"],
+                              f"{same} as one process; CPU and RSS of all processes, best of {auto['runs']} "
+                              f"(median {auto['median_seconds']:.2f}s)"))  # fmt: skip
                 if args.num_proc > 1:
                     par = run_cli(path, workdir, name="cli-procs", package_root=installed, repeat=args.cli_repeat,
                                   extra=["--num-proc", str(args.num_proc)])  # fmt: skip
@@ -600,7 +613,7 @@ def _print_speed(speed: list[tuple[str, float, float, float, float, str]]) -> No
         return
     base = next((s for s in speed if s[0].startswith("scan()")), None)
     peer = next((s for s in speed if s[0].startswith("detect-secrets")), None)
-    print(f"\n{'measured side by side in this run':<40} {'MB':>6} {'wall s':>7} {'MB/s':>6} {'CPU s':>7} "
+    print(f"\n{'measured side by side in this run':<44} {'MB':>6} {'wall s':>7} {'MB/s':>6} {'CPU s':>7} "
           f"{'MB/CPUs':>7} {'CPUs/MB vs first':>16} {'vs peer (wall, CPU)':>19} {'RSS MB':>6}  note")  # fmt: skip
     for what, mb, sec, cpu, rss, note in speed:
         lin = (cpu / mb) / (base[3] / base[1]) if base and mb and base[3] else float("nan")
@@ -609,7 +622,7 @@ def _print_speed(speed: list[tuple[str, float, float, float, float, str]]) -> No
             vs = f"{peer[2] / sec:.1f}x, {peer[3] / cpu:.1f}x" if sec and cpu else ""
         rss_s = f"{rss:>6.0f}" if rss == rss else f"{'':>6}"
         lin_s = f"{lin:.2f}" if lin == lin else ""
-        print(f"{what:<40} {mb:>6.1f} {sec:>7.2f} {mb / sec if sec else 0:>6.2f} {cpu:>7.2f} "
+        print(f"{what:<44} {mb:>6.1f} {sec:>7.2f} {mb / sec if sec else 0:>6.2f} {cpu:>7.2f} "
               f"{mb / cpu if cpu else 0:>7.2f} {lin_s:>16} {vs:>19} {rss_s}  {note}")  # fmt: skip
 
 

@@ -116,3 +116,42 @@ def test_empty_corpus_with_num_proc(cli: Any, tmp_path: Path) -> None:
     res = cli("scan", empty, "--num-proc", "2", "--out", tmp_path / "f.jsonl")
     assert res.code == 0, res.err
     assert (tmp_path / "f.jsonl").read_text() == "" and "scanned 0 documents" in res.err
+
+
+def test_num_proc_auto_is_the_usable_cores_capped() -> None:
+    import argparse
+
+    from sanitize.commands.scan import MAX_AUTO_PROCS, _num_proc
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    assert _num_proc("auto") == max(1, min(cores, MAX_AUTO_PROCS))
+    assert _num_proc("3") == 3
+    for bad in ("0", "-2", "two", ""):
+        with pytest.raises(argparse.ArgumentTypeError):
+            _num_proc(bad)
+
+
+@pytest.mark.parametrize("value", ["0", "many"])
+def test_bad_num_proc_is_refused_naming_the_option(
+    capsys: pytest.CaptureFixture[str], corpus: Path, value: str
+) -> None:
+    from sanitize.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:  # argparse's usage error
+        main(["scan", str(corpus), "--num-proc", value])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and "error: argument --num-proc" in err and "Traceback" not in err, err
+
+
+def test_default_num_proc_gives_the_one_process_findings_file(cli: Any, tmp_path: Path) -> None:
+    """The default (auto) streams batches to workers when the corpus spans several: the same file."""
+    from sanitize.scanner import BATCH_CHARS
+
+    line = json.dumps({"text": f"user bob password is {SECRET} " + "filler words " * 400}) + "\n"
+    path = tmp_path / "big.jsonl"
+    path.write_text(line * (3 * BATCH_CHARS // len(line) + 1))  # three batches and a bit
+    one, auto = tmp_path / "one.jsonl", tmp_path / "auto.jsonl"
+    assert cli("scan", path, "--num-proc", "1", "--out", one).code == 0
+    res = cli("scan", path, "--out", auto)
+    assert res.code == 0, res.err
+    assert auto.read_bytes() == one.read_bytes() and one.read_text().count("\n") > 3
