@@ -47,11 +47,13 @@ def test_benchmark_main_prints_every_type(bench, capsys) -> None:
     table = out.split("measured side by side")[0]
     for type_ in synth.TYPES:
         assert f"\n{type_} " in table, type_
-    assert "sanitize scan FILE --out (CLI, e2e)" in out and "scan() in-process, 1 of corpus" in out
+    assert "sanitize scan FILE --num-proc 1 (CLI, e2e)" in out and "scan() in-process, 1 of corpus" in out
     assert result["leaks"] == 0  # no planted plaintext in the findings file or on stderr
     assert result["cli"]["rss_mb"] > 0
     rows = {row[0]: row for row in result["speed"]}
-    assert {"scan() in-process, 0.25 of corpus", "sanitize scan FILE --out (CLI, e2e)"} <= set(rows)
+    assert {"scan() in-process, 0.25 of corpus", "sanitize scan FILE --num-proc 1 (CLI, e2e)"} <= set(rows)
+    default = next(row for name, row in rows.items() if name.startswith("sanitize scan FILE (default:"))
+    assert default[5].startswith("same findings file as one process"), default[5]
     assert all(row[2] > 0 and row[3] >= 0 for row in rows.values())  # wall and CPU seconds
 
 
