@@ -442,30 +442,27 @@ def main(args: argparse.Namespace | Sequence[str] | None = None) -> dict[str, An
                 speed.append(("sanitize scan FILE (checkout as is)", file_bytes / MB, source["seconds"],
                               source["cpu"], source["rss_mb"], "this checkout as is (PYTHONDONTWRITEBYTECODE="
                               f"{os.environ.get('PYTHONDONTWRITEBYTECODE', '')!r}), one run"))  # fmt: skip
-                auto = run_cli(path, workdir, name="cli-auto", package_root=installed, repeat=args.cli_repeat)
-                leaks += leaked_plaintext(
-                    corpus, auto["out"], workdir / "cli-auto.stderr", workdir / "cli-auto.stdout"
-                )
-                same = (
-                    "same findings file" if auto["out"].read_bytes() == cli["out"].read_bytes() else "DIFFERS"
-                )
-                speed.append((f"sanitize scan FILE (default: {_num_proc('auto')} procs)",
-                              file_bytes / MB, auto["seconds"], auto["cpu"], auto["rss_mb"],
-                              f"{same} as one process; CPU and RSS of all processes, best of {auto['runs']} "
-                              f"(median {auto['median_seconds']:.2f}s)"))  # fmt: skip
+                # the defaults (--num-proc auto), and --num-proc N when asked: worker processes, same file
+                parallel = [("cli-auto", f"(default: {_num_proc('auto')} procs)", [])]
                 if args.num_proc > 1:
-                    par = run_cli(path, workdir, name="cli-procs", package_root=installed, repeat=args.cli_repeat,
-                                  extra=["--num-proc", str(args.num_proc)])  # fmt: skip
-                    leaks += leaked_plaintext(corpus, par["out"], workdir / "cli-procs.stderr",
-                                              workdir / "cli-procs.stdout")  # fmt: skip
+                    parallel.append(
+                        ("cli-procs", f"--num-proc {args.num_proc} (e2e)", ["--num-proc", str(args.num_proc)])
+                    )
+                for name, label, extra in parallel:
+                    par = run_cli(
+                        path, workdir, name=name, package_root=installed, repeat=args.cli_repeat, extra=extra
+                    )
+                    leaks += leaked_plaintext(
+                        corpus, par["out"], workdir / f"{name}.stderr", workdir / f"{name}.stdout"
+                    )
                     same = (
                         "same findings file"
                         if par["out"].read_bytes() == cli["out"].read_bytes()
                         else "DIFFERS"
                     )
-                    speed.append((f"sanitize scan FILE --num-proc {args.num_proc} (e2e)", file_bytes / MB,
-                                  par["seconds"], par["cpu"], par["rss_mb"], f"{same} as one process; CPU and RSS of "
-                                  f"all processes, best of {par['runs']} (median {par['median_seconds']:.2f}s)"))  # fmt: skip
+                    speed.append((f"sanitize scan FILE {label}", file_bytes / MB, par["seconds"], par["cpu"],
+                                  par["rss_mb"], f"{same} as one process; CPU and RSS of all processes, best of "
+                                  f"{par['runs']} (median {par['median_seconds']:.2f}s)"))  # fmt: skip
                 result.update(cli=cli, leaks=leaks)
             if args.peer:
                 peer = run_peer(path, workdir)
