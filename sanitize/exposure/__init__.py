@@ -13,6 +13,7 @@ from __future__ import annotations
 from .canaries import Canary, canary_exposure, insert_canaries, read_canaries, write_canaries
 from .memorization import (
     greedy_extraction,
+    greedy_extractions,
     heldout_perplexity,
     log_perplexity,
     memorization,
@@ -30,6 +31,7 @@ __all__ = [
     "exposure",
     "findings_exposure",
     "greedy_extraction",
+    "greedy_extractions",
     "heldout_perplexity",
     "insert_canaries",
     "log_perplexity",

@@ -22,7 +22,7 @@ import numpy as np
 
 from ..types import TokenSequence
 from .rank import check_text_args
-from .scoring import _cache_kwarg, _out_cache, full_sequences
+from .scoring import _cache, _cache_kwarg, _layer_kv, _out_cache, full_sequences
 
 
 @dataclasses.dataclass(frozen=True)
@@ -76,26 +76,72 @@ def greedy_extraction(
     model: Any, tokenizer: Any, context: str, secret: str, *, extra_tokens: int = 4
 ) -> Extraction:
     """Greedy-decode from ``context`` (as many tokens as the secret has, plus ``extra_tokens``)."""
+    check_text_args(model, tokenizer, context=context, secret=secret)
+    return greedy_extractions(model, tokenizer, [(context, secret)], extra_tokens=extra_tokens)[0]
+
+
+def greedy_extractions(
+    model: Any, tokenizer: Any, items: Sequence[tuple[str, str]], *, extra_tokens: int = 4,
+    batch_size: int = 32,
+) -> list[Extraction]:  # fmt: skip
+    """:func:`greedy_extraction` of many ``(context, secret)`` pairs. Each prompt runs alone once (no
+    padding: a padded query row that sees no key is NaN in some attention kernels); then ``batch_size``
+    continuations decode together, one token per step, on their KV caches stacked left-padded (zeros,
+    masked) with each prompt's own positions."""
     import torch
 
-    check_text_args(model, tokenizer, context=context, secret=secret)
-    ids, start = _secret_tokens(tokenizer, context, secret)
-    prompt = ids[:start]
-    # the scored span may begin with a token that straddles the boundary (e.g. " 1"): compare text
-    # decoded from the first secret token on, against the text those tokens cover in the truth
-    head_text = tokenizer.decode(ids[start:], skip_special_tokens=True)
-    lead = head_text[: len(head_text) - len(secret)] if head_text.endswith(secret) else ""
     device = next(model.parameters()).device
     kwarg = _cache_kwarg(model)
-    generated: list[int] = []
-    with torch.no_grad():  # one token per step on the KV cache of everything before it
-        out = model(input_ids=torch.tensor([prompt], device=device), use_cache=True)  # (1, T) prompt
-        for step in range(len(ids) - start + extra_tokens):
-            nxt = int(out.logits[0, -1].argmax())
-            generated.append(nxt)
-            if step + 1 < len(ids) - start + extra_tokens:
-                nxt_ids = torch.tensor([[nxt]], device=device)  # (1, 1)
-                out = model(input_ids=nxt_ids, use_cache=True, **{kwarg: _out_cache(out)})
+    prepared = [_secret_tokens(tokenizer, c, s) for c, s in items]  # (ids, start of the secret's tokens)
+    out: list[Extraction] = []
+    for lo in range(0, len(items), batch_size):
+        chunk = range(lo, min(lo + batch_size, len(items)))
+        steps = [len(prepared[i][0]) - prepared[i][1] + extra_tokens for i in chunk]  # tokens to generate
+        lengths = torch.tensor([prepared[i][1] for i in chunk], device=device)  # (B,) prompt lengths
+        width, B = int(lengths.max()), len(chunk)
+        first, kv = [], []
+        with torch.no_grad():
+            for i in chunk:  # per layer (1, H, L_i, hd) K and V of the prompt alone
+                o = model(
+                    input_ids=torch.tensor([prepared[i][0][: prepared[i][1]]], device=device), use_cache=True
+                )
+                first.append(o.logits[0, -1].argmax())
+                kv.append(_layer_kv(_out_cache(o)))
+            layers = []
+            for li in range(len(kv[0])):  # (B, H, width, hd) right-aligned, zero (masked) padding
+                k0, v0 = kv[0][li]
+                k = k0.new_zeros(B, k0.shape[1], width, k0.shape[3])
+                v = v0.new_zeros(B, v0.shape[1], width, v0.shape[3])
+                for b in range(B):
+                    n = int(lengths[b])
+                    k[b, :, width - n :], v[b, :, width - n :] = kv[b][li][0][0], kv[b][li][1][0]
+                layers.append((k, v))
+            cols = torch.arange(width, device=device)  # (width,)
+            mask = (cols[None, :] >= width - lengths[:, None]).long()  # (B, width) 1 on real tokens
+            generated = torch.empty(B, max(steps), dtype=torch.long, device=device)  # (B, S)
+            generated[:, 0] = torch.stack(first)
+            cache = _cache(layers)
+            for step in range(1, max(steps)):
+                mask = torch.cat([mask, mask.new_ones(B, 1)], dim=1)  # (B, width + step)
+                pos = (lengths + step - 1)[:, None]  # (B, 1) the previous token's own position
+                o = model(
+                    input_ids=generated[:, step - 1 : step], attention_mask=mask, position_ids=pos,
+                    use_cache=True, **{kwarg: cache},
+                )  # fmt: skip
+                cache = _out_cache(o)
+                generated[:, step] = o.logits[:, -1].argmax(-1)  # (B,)
+        for b, i in enumerate(chunk):
+            ids_i, start = prepared[i]
+            out.append(_matched(tokenizer, ids_i[start:], generated[b, : steps[b]].tolist(), items[i][1]))
+    return out
+
+
+def _matched(tokenizer: Any, truth: list[int], generated: list[int], secret: str) -> Extraction:
+    """Compare the decoded continuation with the secret, in characters."""
+    # the scored span may begin with a token that straddles the boundary (e.g. " 1"): compare text
+    # decoded from the first secret token on, against the text those tokens cover in the truth
+    head_text = tokenizer.decode(truth, skip_special_tokens=True)
+    lead = head_text[: len(head_text) - len(secret)] if head_text.endswith(secret) else ""
     text = tokenizer.decode(generated, skip_special_tokens=True)
     text = text[len(lead) :] if text.startswith(lead) else ""
     matched = 0

@@ -49,7 +49,7 @@ def verify(
     many uniform draws and the sampled rank with its interval; None = as ``exposure_config`` says
     (exact up to ``exact_budget``, else the skew-normal extrapolation;
     :func:`sanitize.exposure.prepared.prepare_exposures`)."""
-    from ..exposure.memorization import greedy_extraction, heldout_perplexity
+    from ..exposure.memorization import greedy_extractions, heldout_perplexity
     from ..exposure.prepared import prepare_exposures, score_exposures
 
     texts = corpus if isinstance(corpus, list) else list(corpus["text"])
@@ -67,12 +67,10 @@ def verify(
     perplexity: dict[str, float | None] = {"before": None, "after": None, "reference": None}
     for name, model in models.items():
         results = score_exposures(model, prepared, exposure_config)
-        extracted = []
-        for f in unique:
-            text = texts[f.doc]
-            extracted.append(
-                greedy_extraction(model, tokenizer, text[: f.start], text[f.start : f.end]).exact
-            )
+        extracted = [
+            e.exact
+            for e in greedy_extractions(model, tokenizer, [_context_and_secret(texts, f) for f in unique])
+        ]
         for row, k in zip(rows, slot):
             setattr(row, f"extracted_{name}", bool(extracted[k]))
             res = results[k]
@@ -88,6 +86,10 @@ def verify(
         if progress:
             progress(1)
     return rows, perplexity
+
+
+def _context_and_secret(texts: list[str], f: Finding) -> tuple[str, str]:
+    return texts[f.doc][: f.start], texts[f.doc][f.start : f.end]
 
 
 def dedupe_findings(texts: list[str], findings: Sequence[Finding]) -> tuple[list[int], list[Finding]]:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import torch
 
-from sanitize.exposure import exposure, greedy_extraction
+from sanitize.exposure import exposure, greedy_extraction, greedy_extractions
 from sanitize.exposure.config import ExposureConfig
 from sanitize.exposure.prepared import prepare_exposures, score_exposures
 from sanitize.types import Finding
@@ -118,6 +118,39 @@ def test_greedy_extraction_on_the_kv_cache_decodes_as_from_scratch(
     want = _greedy_from_scratch(model, ids[:start], len(ids) - start + 3)
     assert seen[-1] == want  # the generated tokens, decoded last
     assert result.secret_length == 3
+
+
+@pytest.mark.parametrize("kind", ["gpt2", "llama"])
+def test_batched_greedy_extractions_decode_as_each_prompt_from_scratch(
+    tiny64: Any, kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Left-padded prompts of different lengths (several batches, one of a single prompt) generate the
+    tokens each prompt generates alone, without padding or a cache."""
+    model, tok = tiny64[kind]
+    memorization = importlib.import_module("sanitize.exposure.memorization")
+    items = [
+        ("The wifi is down and the door code is ", "482"),
+        ("code ", "91"),
+        ("", "7731"),  # no context: the BOS token is the prompt
+        ("My card number is 4111 and the pin for the front door of the office is ", "0042"),
+        ("the door code is ", "482"),
+    ]
+    generated: list[list[int]] = []  # per item, in order
+    real_matched = memorization._matched
+
+    def matched(tokenizer: Any, truth: list[int], gen: list[int], secret: str) -> Any:
+        generated.append(list(gen))
+        return real_matched(tokenizer, truth, gen, secret)
+
+    monkeypatch.setattr(memorization, "_matched", matched)
+    got = greedy_extractions(model, tok, items, extra_tokens=2, batch_size=2)
+    assert len(got) == len(items)
+    assert len(generated) == len(items)
+    for (context, secret), result, gen in zip(items, got, generated):
+        ids, start = memorization._secret_tokens(tok, context, secret)
+        assert gen == _greedy_from_scratch(model, ids[:start], len(ids) - start + 2)
+        alone = greedy_extraction(model, tok, context, secret, extra_tokens=2)
+        assert result == alone and result.secret_length == len(secret)
 
 
 def test_without_a_budget_as_exposure_auto_does(tiny64: Any) -> None:

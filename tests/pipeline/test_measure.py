@@ -60,7 +60,7 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[Any]]:
     greedy extractions; everything still runs for real."""
     calls: dict[str, list[Any]] = {"tokenize": [], "score": [], "extraction": []}
     real_tokenize, real_score = prepared.tokenize_candidates, prepared.score_tokenized
-    real_extraction = memorization.greedy_extraction
+    real_extraction = memorization.greedy_extractions
 
     def tokenize(tokenizer: Any, head: str, candidates: Any, **kw: Any) -> Any:
         calls["tokenize"].append(head)
@@ -70,13 +70,13 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[Any]]:
         calls["score"].append(model)
         return real_score(model, tok, **kw)
 
-    def counting_extraction(model: Any, tokenizer: Any, context: str, secret: str, **kw: Any) -> Any:
-        calls["extraction"].append((context, secret))
-        return real_extraction(model, tokenizer, context, secret, **kw)
+    def counting_extraction(model: Any, tokenizer: Any, items: Any, **kw: Any) -> Any:
+        calls["extraction"].extend(items)
+        return real_extraction(model, tokenizer, items, **kw)
 
     monkeypatch.setattr(prepared, "tokenize_candidates", tokenize)
     monkeypatch.setattr(prepared, "score_tokenized", score)
-    monkeypatch.setattr(memorization, "greedy_extraction", counting_extraction)
+    monkeypatch.setattr(memorization, "greedy_extractions", counting_extraction)
     return calls
 
 
