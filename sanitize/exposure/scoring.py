@@ -23,6 +23,7 @@ full text; otherwise it falls back to tokenising every full text (``exact=True``
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -243,6 +244,41 @@ def _cache(layers: list[tuple[torch.Tensor, torch.Tensor]]) -> Any:
     return DynamicCache(ddp_cache_data=layers)
 
 
+@functools.cache
+def _slot_layer() -> type:
+    """A DynamicLayer over preallocated K/V buffers (B, H, L, hd) of which the first ``filled`` positions
+    hold the past: ``update`` writes the new tokens in place behind them and returns views, where
+    DynamicLayer would concatenate (a copy of the whole past per forward)."""
+    from transformers.cache_utils import DynamicLayer
+
+    class SlotLayer(DynamicLayer):
+        def __init__(self, keys: torch.Tensor, values: torch.Tensor, filled: int) -> None:
+            super().__init__()
+            self.keys, self.values, self.filled = keys, values, filled
+            self.device, self.is_initialized = keys.device, True
+
+        def update(self, key_states: Any, value_states: Any, *args: Any, **kwargs: Any) -> Any:
+            end = self.filled + key_states.shape[-2]
+            self.keys[:, :, self.filled : end] = key_states
+            self.values[:, :, self.filled : end] = value_states
+            self.filled = end
+            return self.keys[:, :, :end], self.values[:, :, :end]
+
+        def get_seq_length(self) -> int:
+            return self.filled
+
+    return SlotLayer
+
+
+def _slot_cache(buffers: list[tuple[torch.Tensor, torch.Tensor]], filled: int) -> Any:
+    """A DynamicCache whose layers write into ``buffers`` (per layer K, V (B, H, L, hd)) after ``filled``."""
+    from transformers import DynamicCache
+
+    cache = DynamicCache()
+    cache.layers = [_slot_layer()(k, v, filled) for k, v in buffers]
+    return cache
+
+
 def _out_cache(out: Any) -> Any:
     cache = out.get("cache") if hasattr(out, "get") else None
     return cache if cache is not None else out.past_key_values
@@ -305,6 +341,14 @@ class _TrieWalk:
         cum = -self.root_logp[torch.from_numpy(token).to(device)]  # (n_1,) NLL of the first suffix token
         path_kv: list[tuple[torch.Tensor, ...]] | None = None  # per layer (n_int, H, d, hd) K and V
         path_index = np.zeros(1, dtype=np.int64)  # level d-1 node -> row in path_kv
+        # per layer K and V buffers (rows, H, L0 + width, hd): the shared context copied in once per walk,
+        # each chunk's path rows then its new token written behind it (no per-step concatenation)
+        rows_max = min(batch_size, max(len(p) for p, _ in levels))
+        bufs = [
+            tuple(t.new_empty(rows_max, t.shape[1], L0 + width, t.shape[3]) for t in kv) for kv in shared_kv
+        ]
+        for (kb, vb), (k0, v0) in zip(bufs, shared_kv):
+            kb[:, :, :L0], vb[:, :, :L0] = k0, v0
         scores = np.zeros(n, dtype=np.float64)
         for d in range(width):
             ends = lengths == d + 1  # (N,) candidates whose last token is at depth d
@@ -320,20 +364,16 @@ class _TrieWalk:
             for lo in range(0, len(internal), batch_size):
                 chunk = internal[lo : lo + batch_size]  # (B,) level-d node ids
                 B = len(chunk)
-                layers = []
-                for li, (k0, v0) in enumerate(shared_kv):
-                    k = k0.expand(B, -1, -1, -1)  # (B, H, L0, hd)
-                    v = v0.expand(B, -1, -1, -1)
-                    if path_kv is not None:
-                        rows = torch.from_numpy(path_index[levels[d][0][chunk]]).to(device)  # parents' rows
-                        k = torch.cat([k, path_kv[li][0][rows]], dim=2)  # (B, H, L0 + d, hd)
-                        v = torch.cat([v, path_kv[li][1][rows]], dim=2)
-                    layers.append((k.contiguous(), v.contiguous()))
+                if path_kv is not None:
+                    rows = torch.from_numpy(path_index[levels[d][0][chunk]]).to(device)  # parents' rows
+                    for (kb, vb), (pk, pv) in zip(bufs, path_kv):
+                        kb[:B, :, L0 : L0 + d], vb[:B, :, L0 : L0 + d] = pk[rows], pv[rows]  # (B, H, d, hd)
+                cache = _slot_cache([(kb[:B], vb[:B]) for kb, vb in bufs], L0 + d)
                 ids = torch.from_numpy(levels[d][1][chunk]).to(device)[:, None]  # (B, 1) node tokens
                 pos = torch.full((B, 1), L0 + d, dtype=torch.long, device=device)  # (B, 1) real position
-                step = model(input_ids=ids, position_ids=pos, use_cache=True, **{kwarg: _cache(layers)})
-                for li, (k, v) in enumerate(_layer_kv(_out_cache(step))):
-                    new_kv[li].append(torch.stack([k[:, :, L0:], v[:, :, L0:]]))  # (2, B, H, d+1, hd)
+                step = model(input_ids=ids, position_ids=pos, use_cache=True, **{kwarg: cache})
+                for li, (kb, vb) in enumerate(bufs):  # (2, B, H, d+1, hd) the path, the new token included
+                    new_kv[li].append(torch.stack([kb[:B, :, L0 : L0 + d + 1], vb[:B, :, L0 : L0 + d + 1]]))
                 logp = torch.log_softmax(step.logits[:, -1].double(), dim=-1)  # (B, V)
                 a = np.searchsorted(child_parent, chunk[0], side="left")
                 b = np.searchsorted(child_parent, chunk[-1], side="right")  # children of chunk: [a, b)
