@@ -88,12 +88,20 @@ class Problem:
 
     def grad_sum(self, params: Sequence[torch.Tensor], items: Sequence[Any]) -> torch.Tensor:
         """∇_θ Σ ℓ(z) over ``items`` at ``params`` -> (P,), streamed batch by batch."""
+        return self.value_grad_sum(params, items)[1]
+
+    def value_grad_sum(
+        self, params: Sequence[torch.Tensor], items: Sequence[Any]
+    ) -> tuple[float, torch.Tensor]:
+        """(Σ ℓ(z), ∇_θ Σ ℓ(z) (P,)) over ``items`` at ``params``: the loss from the gradient's own pass."""
         leaves = [p.detach().requires_grad_(True) for p in params]
         total = torch.zeros(self.numel, dtype=self.dtype, device=self.device)  # (P,)
+        value = 0.0
         for batch in self.batches(items):
             loss = self.task.loss(self.call(leaves, batch), batch)  # ()
             total += flatten(torch.autograd.grad(loss, leaves))  # (P,)
-        return total
+            value += float(loss.detach())
+        return value, total
 
     def n_targets(self, items: Sequence[Any]) -> int:
         return sum(self.task.n_targets(x) for x in items)

@@ -104,13 +104,18 @@ def batch_metric(batch_grads: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:
     return batch_grads.pow(2).mean(0).sqrt() + eps
 
 
-def batch_gradients(problem: Any, items: Sequence[Any], batch_size: int, seed: int) -> torch.Tensor:
-    """Gradients of the mean loss on mini-batches of ``items`` in a seeded random order, at the problem's
-    parameters -> (B, P). ``problem``: a :class:`~.grads.Problem`."""
+def batch_gradient_sums(
+    problem: Any, items: Sequence[Any], batch_size: int, seed: int
+) -> tuple[float, torch.Tensor, torch.Tensor]:
+    """Mini-batches of ``items`` in a seeded random order at the problem's parameters -> (Σ loss over all
+    items, (B, P) summed gradient per batch, (B,) targets per batch): ``sums / counts[:, None]`` are the
+    mini-batch gradients of the mean loss (:func:`batch_metric`), ``sums.sum(0)`` the whole gradient.
+    ``problem``: a :class:`~.grads.Problem`."""
     order = random.Random(seed).sample(range(len(items)), len(items))
     batches = [[items[i] for i in order[j : j + batch_size]] for j in range(0, len(order), batch_size)]
-    grads = [problem.grad_sum(problem.theta0, b) / max(problem.n_targets(b), 1) for b in batches]
-    return torch.stack(grads)  # (B, P)
+    pairs = [problem.value_grad_sum(problem.theta0, b) for b in batches]
+    counts = torch.tensor([max(problem.n_targets(b), 1) for b in batches], dtype=problem.dtype)  # (B,)
+    return sum(v for v, _ in pairs), torch.stack([g for _, g in pairs]), counts.to(problem.device)
 
 
 def estimate(

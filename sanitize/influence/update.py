@@ -115,15 +115,17 @@ def influence_update(
         grad_z0 = path_gradient(problem, originals, theta0, theta0 - reference, cfg.pair_path) / T  # (P,)
         metrics["pair_path"] = cfg.pair_path
     g0 = problem.grad_sum(problem.theta0, sanitized) / T - grad_z0  # (P,) the influence gradient
-    m_s0 = problem.loss_sum(problem.theta0, sample) / n_s
-    grad_ms0 = problem.grad_sum(problem.theta0, sample) / n_s  # (P,) ∇m_S(θ̂)
     explicit = cfg.anchor == "reference"  # Newton on L̃ + R with its measured gradient (no stationarity)
     corrected = cfg.objective == "corrected" and not explicit
     metrics["grad_norm"] = float(g0.norm())
     # R(θ) = λ/2 (θ-θ_ref)ᵀM(θ-θ_ref); ∇L_train(θ̂) ≈ w·∇m_S + ∇ℓ(Z)/T is what the fit makes stationary
     adam = None  # no Adam state known: estimate Adam's metric from mini-batch gradients at θ̂
     if cfg.l2 == "auto" and (log is None or (log.optimizer == "adamw" and log.exp_avg_sq is None)):
-        adam = implicit.batch_metric(implicit.batch_gradients(problem, sample, cfg.batch_size, cfg.seed + 2))
+        loss_s0, sums, counts = implicit.batch_gradient_sums(problem, sample, cfg.batch_size, cfg.seed + 2)
+        adam, grad_s0 = implicit.batch_metric(sums / counts[:, None]), sums.sum(0)  # one pass over S for both
+    else:
+        loss_s0, grad_s0 = problem.value_grad_sum(problem.theta0, sample)
+    m_s0, grad_ms0 = loss_s0 / n_s, grad_s0 / n_s  # m_S(θ̂), (P,) ∇m_S(θ̂)
     grad_path = None  # () -> (P,) ∇L_train averaged along θ_ref -> θ̂, computed only if the point fit needs it
     if cfg.fit_path > 0 and reference is not None and cfg.l2 == "auto" and not (log and log.lrs):
         d_known = (known.to(theta0.dtype) if known is not None else 1.0) * (theta0 - reference)  # (P,)
@@ -141,16 +143,12 @@ def influence_update(
     ref = reg.ref if reg.ref is not None else torch.zeros_like(theta0)  # (P,)
     # the pull λM(θ - θ_ref) acts where θ_ref is known (LoRA: B, not A's random init); λM conditions all
     mask = known.to(theta0.dtype) if known is not None else torch.ones_like(theta0)  # (P,) 0/1
-    metrics["regulariser"] = {
-        "lambda": reg.lam,
-        "source": reg.source,
-        "metric": reg.metric is not None,
-        **reg.info,
-    }
+    metrics["regulariser"] = {"lambda": reg.lam, "source": reg.source, "metric": reg.metric is not None}
+    metrics["regulariser"].update(reg.info)
 
     def objective_at(theta: torch.Tensor) -> float:
         params, d = problem.params_at(theta), theta - theta0
-        m_s = problem.loss_sum(params, sample) / n_s
+        m_s = m_s0 if theta is theta0 else problem.loss_sum(params, sample) / n_s  # known at θ̂
         z_new = problem.loss_sum(params, sanitized) / T
         if not corrected:  # plain sample estimate
             return w * m_s + z_new + reg.value(mask * (theta - ref))
