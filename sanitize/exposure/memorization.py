@@ -76,7 +76,6 @@ def greedy_extraction(
     model: Any, tokenizer: Any, context: str, secret: str, *, extra_tokens: int = 4
 ) -> Extraction:
     """Greedy-decode from ``context`` (as many tokens as the secret has, plus ``extra_tokens``)."""
-    check_text_args(model, tokenizer, context=context, secret=secret)
     return greedy_extractions(model, tokenizer, [(context, secret)], extra_tokens=extra_tokens)[0]
 
 
@@ -90,6 +89,8 @@ def greedy_extractions(
     masked) with each prompt's own positions."""
     import torch
 
+    for c, s in items:  # the public boundary: named errors, not a failure deep in the batch
+        check_text_args(model, tokenizer, context=c, secret=s)
     device = next(model.parameters()).device
     kwarg = _cache_kwarg(model)
     prepared = [_secret_tokens(tokenizer, c, s) for c, s in items]  # (ids, start of the secret's tokens)
