@@ -22,7 +22,7 @@ import numpy as np
 
 from ..types import TokenSequence
 from .rank import check_text_args
-from .scoring import _cache, _cache_kwarg, _layer_kv, _out_cache, full_sequences
+from .scoring import _cache_kwarg, _layer_kv, _out_cache, _slot_cache, full_sequences
 
 
 @dataclasses.dataclass(frozen=True)
@@ -108,28 +108,27 @@ def greedy_extractions(
                 )
                 first.append(o.logits[0, -1].argmax())
                 kv.append(_layer_kv(_out_cache(o)))
+            total = width + max(steps) - 1  # the prompts, right-aligned, then the decoded tokens
             layers = []
-            for li in range(len(kv[0])):  # (B, H, width, hd) right-aligned, zero (masked) padding
+            for li in range(len(kv[0])):  # (B, H, total, hd) buffers, zero (masked) padding on the left
                 k0, v0 = kv[0][li]
-                k = k0.new_zeros(B, k0.shape[1], width, k0.shape[3])
-                v = v0.new_zeros(B, v0.shape[1], width, v0.shape[3])
+                k = k0.new_zeros(B, k0.shape[1], total, k0.shape[3])
+                v = v0.new_zeros(B, v0.shape[1], total, v0.shape[3])
                 for b in range(B):
                     n = int(lengths[b])
-                    k[b, :, width - n :], v[b, :, width - n :] = kv[b][li][0][0], kv[b][li][1][0]
+                    k[b, :, width - n : width], v[b, :, width - n : width] = kv[b][li][0][0], kv[b][li][1][0]
                 layers.append((k, v))
-            cols = torch.arange(width, device=device)  # (width,)
-            mask = (cols[None, :] >= width - lengths[:, None]).long()  # (B, width) 1 on real tokens
+            cols = torch.arange(total, device=device)  # (total,)
+            mask = (cols[None, :] >= width - lengths[:, None]).long()  # (B, total) 0 on the padding only
             generated = torch.empty(B, max(steps), dtype=torch.long, device=device)  # (B, S)
             generated[:, 0] = torch.stack(first)
-            cache = _cache(layers)
+            cache = _slot_cache(layers, width)  # each step writes its token behind the prompts, in place
             for step in range(1, max(steps)):
-                mask = torch.cat([mask, mask.new_ones(B, 1)], dim=1)  # (B, width + step)
                 pos = (lengths + step - 1)[:, None]  # (B, 1) the previous token's own position
                 o = model(
-                    input_ids=generated[:, step - 1 : step], attention_mask=mask, position_ids=pos,
-                    use_cache=True, **{kwarg: cache},
+                    input_ids=generated[:, step - 1 : step], attention_mask=mask[:, : width + step],
+                    position_ids=pos, use_cache=True, **{kwarg: cache},
                 )  # fmt: skip
-                cache = _out_cache(o)
                 generated[:, step] = o.logits[:, -1].argmax(-1)  # (B,)
         for b, i in enumerate(chunk):
             ids_i, start = prepared[i]

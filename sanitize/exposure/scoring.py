@@ -238,12 +238,6 @@ def _cache_kwarg(model: Any) -> str:
     return "cache" if "cache" in inspect.signature(base.forward).parameters else "past_key_values"
 
 
-def _cache(layers: list[tuple[torch.Tensor, torch.Tensor]]) -> Any:
-    from transformers import DynamicCache
-
-    return DynamicCache(ddp_cache_data=layers)
-
-
 @functools.cache
 def _slot_layer() -> type:
     """A DynamicLayer over preallocated K/V buffers (B, H, L, hd) of which the first ``filled`` positions

@@ -64,13 +64,11 @@ def verify(
     # question, however many times the corpus repeats it
     slot, unique = dedupe_findings(texts, chosen)
     prepared = prepare_exposures(tokenizer, texts, unique, exposure_config, budget)
+    prompts = [(texts[f.doc][: f.start], texts[f.doc][f.start : f.end]) for f in unique]  # (context, secret)
     perplexity: dict[str, float | None] = {"before": None, "after": None, "reference": None}
     for name, model in models.items():
         results = score_exposures(model, prepared, exposure_config)
-        extracted = [
-            e.exact
-            for e in greedy_extractions(model, tokenizer, [_context_and_secret(texts, f) for f in unique])
-        ]
+        extracted = [e.exact for e in greedy_extractions(model, tokenizer, prompts)]
         for row, k in zip(rows, slot):
             setattr(row, f"extracted_{name}", bool(extracted[k]))
             res = results[k]
@@ -86,10 +84,6 @@ def verify(
         if progress:
             progress(1)
     return rows, perplexity
-
-
-def _context_and_secret(texts: list[str], f: Finding) -> tuple[str, str]:
-    return texts[f.doc][: f.start], texts[f.doc][f.start : f.end]
 
 
 def dedupe_findings(texts: list[str], findings: Sequence[Finding]) -> tuple[list[int], list[Finding]]:
