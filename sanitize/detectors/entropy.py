@@ -19,7 +19,7 @@ from .filters import (
     is_uuid,
     is_version,
 )
-from .hard_negatives import is_public_key_name
+from .hard_negatives import is_public_key_name, is_weak_value
 from .passwords import _AFTER_KEY, _COMPONENTS, IDENT_REACH, identifier_bounds
 
 KEYWORDS = ("secret", "token", "key", "credential", "auth", "bearer", "signature", "salt")
@@ -60,7 +60,7 @@ def generic_value_ok(value: str) -> bool:
     # log2(7) < MIN_ENTROPY, decided in C; a flood of one assignment ("key=key=...") stops here.
     if len(set(value)) < _MIN_DISTINCT or not _VALUE_CHARS.match(value):
         return False
-    if is_placeholder(value) or is_example_key(value):
+    if is_placeholder(value) or is_example_key(value) or is_weak_value(value):  # 0123456789abcdef, ENC(...)
         return False
     if is_uuid(value) or is_version(value) or is_timestamp(value) or is_code_reference(value):
         return False

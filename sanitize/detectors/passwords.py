@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 from .base import Detector, Span
 from .filters import NEXT_FIELD, is_code_reference, is_placeholder, is_word
+from .hard_negatives import is_weak_value
 
 # one identifier around a keyword hit, e.g. DB_PASSWORD, db.password, --password, dbPassword
 _KEYWORD = re.compile(r"(?i:pass|pwd|pw)")
@@ -74,8 +75,9 @@ def is_password_key(identifier: str) -> bool:
 
 def password_value_ok(value: str, *, quoted: bool, prose: bool) -> bool:
     """Whether ``value`` (what follows a password key) is a password rather than a placeholder,
-    a code reference, an English word or nothing."""
-    if not 3 <= len(value) <= 128 or is_placeholder(value) or "://" in value:
+    a code reference, an English word or nothing; quoted or not, never one of the hard negatives
+    (sequential or filler, symbols only, markup or an operator, encrypted material such as SOPS ``ENC[...]``)."""
+    if not 3 <= len(value) <= 128 or is_placeholder(value) or "://" in value or is_weak_value(value):
         return False
     if quoted:
         return True
@@ -136,7 +138,8 @@ class PasswordDetector(Detector):
     def _urls(self, text: str, start: int, end: int) -> Iterator[Span]:
         for m in _URL_PASSWORD.finditer(text, start, end):
             s, e = m.span(1)
-            if not is_placeholder(text[s:e]) and text[s:e].lower() not in PASSWORD_WORDS:
+            value = text[s:e]
+            if not (is_placeholder(value) or is_weak_value(value)) and value.lower() not in PASSWORD_WORDS:
                 yield s, e, 0.95
 
     def _short_flags(self, text: str, start: int, end: int) -> Iterator[Span]:

@@ -27,6 +27,9 @@ CASES = [
     (f"Hi Ann,\n\nAs requested, the API secret is:\n\n{V}\n\nBest", V),  # e-mail
     ("api_key: your-api-key-here", None),  # placeholder
     ("SECRET_KEY=REPLACE_ME", None),
+    ("client_secret=0123456789abcdef", None),  # sequential (hard negatives, issue 18)
+    ("api_secret: abcdefghijklmnopqrstuvwx", None),
+    ("SECRET_KEY=!@#$%^*!@#$%^*!@#$%^*", None),  # symbols only
     ('token = os.environ["API_TOKEN"]', None),
     (
         "request_id=123e4567-e89b-12d3-a456-426614174000 token=123e4567-e89b-12d3-a456-426614174000",

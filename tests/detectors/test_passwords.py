@@ -74,6 +74,22 @@ CASES = [
     ("if check_password(user_input):", None),
     ("We took the passport and the compass past the bypass.", None),
     ("$ mkdir -p build/output", None),
+    # the issue-18 hard negatives apply to the password detector too, quoted or not
+    ("password: 1234567890", None),  # sequential
+    ("DB_PASSWORD='abcdefghijklmnop'", None),
+    ("pwd=qwertyuiop", None),
+    ("password: xxxxxxxxxx", None),  # filler
+    ("PASSWORD=!@#$%^&*()", None),  # symbols only
+    ("password=&quot;", None),  # markup
+    ("db_password: ENC[AES256_GCM,data:Tr7oQm2x,iv:1bcXq9=,tag:k2Lm==,type:str]", None),  # SOPS
+    (
+        'spring.datasource.password="{cipher}AQA8bZ3kPq7mX2vL9nR4tY6wE1uI3oP5aS7dF9gH"',
+        None,
+    ),  # Spring Cloud Config
+    ("jasypt.password=ENC(G6N718UuyPE5bHyWKyuLQSm02auQPUtm)", None),  # Jasypt
+    ("$ mysql -u root -p1234567890 -h db", None),
+    ("redis://:xxxxxxxx@cache:6379/0", None),
+    ("password: Tr7#Lm2q-123456", "Tr7#Lm2q-123456"),  # a sequence inside, but not half the value
 ]
 
 
