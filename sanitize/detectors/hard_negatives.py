@@ -108,6 +108,23 @@ def contains_username(value: str, username: str) -> bool:
     return len(username) >= 2 and username in value and value != username
 
 
+_IDENT_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-"
+# "user/pass: bob/VALUE", "login:password = bob:VALUE": a pair key, its value the pair written alike
+_USER_WORDS = frozenset({"user", "username", "usr", "login", "uid", "email", "id", "name", "account"})
+
+
+def pair_value_start(text: str, i: int, value: str) -> int:
+    """Offset of the password inside ``value`` when the key before ``text[i:]`` is a user/password pair
+    (``user/pass``, ``login:password``) and the value is written the same way (``bob/VALUE``), else 0:
+    the username is not part of the secret."""
+    sep = text[i - 1] if i > 0 else ""
+    if sep not in ("/", ":") or sep not in value:
+        return 0
+    head = text[max(0, i - 17) : i - 1]
+    word = head[len(head.rstrip(_IDENT_CHARS)) :].lower()
+    return value.index(sep) + 1 if word in _USER_WORDS else 0
+
+
 def is_weak_value(value: str) -> bool:
     """Every value-level hard negative at once."""
     return (

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from .base import Detector, Span, shannon_entropy
 from .filters import NEXT_FIELD, char_classes
 from .format_base import _TRAILING, KEY_KEYWORDS, PatternDetector, _close, key_kind, min_entropy, value_ok
-from .hard_negatives import is_public_key_name
+from .hard_negatives import is_public_key_name, pair_value_start
 
 _SHORT_VALUE = re.compile(
     r"""["']?[ \t]{0,3}(?:::=|:=|=>|=|:)[ \t]{0,3}"""
@@ -73,6 +73,9 @@ class ShortKeyedDetector(PatternDetector):
                     s, e = s + 1, e - 1
                 while e > s and text[e - 1] in _TRAILING:
                     e -= 1
+                head = text[max(0, ks - 64) : ks]  # the identifier's start: at most 64 _IDENT characters back
+                i = ks - len(head) + len(head.rstrip(_IDENT))
+                s += pair_value_start(text, i, text[s:e])  # user/pass: bob/VALUE
                 value = text[s:e]
                 judged = (value, quoted, text[m.end("v") : m.end("v") + 1])
                 if judged in rejected:
@@ -84,8 +87,7 @@ class ShortKeyedDetector(PatternDetector):
                 ):
                     rejected.add(judged)
                     continue
-                head = text[max(0, ks - 64) : ks]  # the identifier's start: at most 64 _IDENT characters back
-                if key_kind(text[ks - len(head) + len(head.rstrip(_IDENT)) : j]) == self.kind:
+                if key_kind(text[i:j]) == self.kind:
                     yield s, e, self.confidence
 
 

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 from .base import Detector, Span
 from .filters import NEXT_FIELD, is_code_reference, is_placeholder, is_word
-from .hard_negatives import is_weak_value
+from .hard_negatives import is_weak_value, pair_value_start
 
 # one identifier around a keyword hit, e.g. DB_PASSWORD, db.password, --password, dbPassword
 _KEYWORD = re.compile(r"(?i:pass|pwd|pw)")
@@ -123,6 +123,7 @@ class PasswordDetector(Detector):
                     e = amp if amp >= 0 else e
                 while e > s and text[e - 1] in _TRAILING:
                     e -= 1
+            s += pair_value_start(text, i, text[s:e])
             value = text[s:e]
             prose = m.group("prose") is not None or (short and m.group("space") is not None)
             if password_value_ok(value, quoted=name != "bare", prose=prose):

@@ -49,6 +49,11 @@ CASES = [
     ("DATABASE_URL=postgres://admin:S3cr3tPass@db.example.com:5432/app", "S3cr3tPass"),
     ("redis://:w7EBl4_RvcBO9ei@cache:6379/0", "w7EBl4_RvcBO9ei"),
     ("git clone https://bob:Thunder-9@git.example.com/team/repo.git", "Thunder-9"),
+    # a user/password pair key: the username is not part of the span
+    ("user/pass: bob/Tr7#Lm2q", "Tr7#Lm2q"),
+    ("login:password = admin:Hx4$vB9nMq", "Hx4$vB9nMq"),
+    ("Username/Password: svc-deploy/Kq7-pLm2zXw9", "Kq7-pLm2zXw9"),
+    ("password: Lm2/Tr7#q9", "Lm2/Tr7#q9"),  # no pair key: the '/' belongs to the value
     # hard negatives
     ("password: <password>", None),
     ("DB_PASSWORD=********", None),
