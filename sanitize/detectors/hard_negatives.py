@@ -125,10 +125,24 @@ def pair_value_start(text: str, i: int, value: str) -> int:
     return value.index(sep) + 1 if word in _USER_WORDS else 0
 
 
+# YAML tags written where a value goes: core ``!!str``, Ansible ``!vault``, Home Assistant ``!secret``,
+# CloudFormation ``!Ref`` / ``!Sub`` ..., GitLab ``!reference``: a reference or an encrypted block follows
+_YAML_TAG = re.compile(
+    r"^(?:!![A-Za-z]|!(?:vault|unsafe|secret|include|env_var|input|reference|Ref|Sub|GetAtt|ImportValue|Join"
+    r"|Select|If|FindInMap|Base64|Split|Cidr|GetAZs|Transform|And|Equals|Not|Or|Condition)(?![A-Za-z0-9]))"
+)
+
+
+def is_yaml_tag(value: str) -> bool:
+    """``!vault``, ``!secret``, ``!Ref``, ``!!python/name:getpass.getpass``: a YAML tag, not a value."""
+    return bool(_YAML_TAG.match(value))
+
+
 def is_weak_value(value: str) -> bool:
     """Every value-level hard negative at once."""
     return (
-        is_filler(value)
+        is_yaml_tag(value)
+        or is_filler(value)
         or is_sequential(value)
         or is_symbols_only(value)
         or is_operator_or_markup(value)

@@ -73,6 +73,18 @@ def is_password_key(identifier: str) -> bool:
     return not SHORT_PASSWORD_WORDS.isdisjoint(_SEPARATORS.split(low))
 
 
+_VARIABLE = re.compile(r"[A-Za-z_]+")
+
+
+def is_password_variable(value: str) -> bool:
+    """``confirm_password``, ``newPassword``, ``old_pwd``: an identifier of two or more words, no digit,
+    one of them a password word -- a variable holding the password, not one (``mypassword1`` is one)."""
+    if not _VARIABLE.fullmatch(value):
+        return False
+    words = [w.lower() for w in _COMPONENTS.findall(value)]
+    return len(words) >= 2 and any(w in PASSWORD_WORDS or _LONG_WORD.fullmatch(w) for w in words)
+
+
 def password_value_ok(value: str, *, quoted: bool, prose: bool) -> bool:
     """Whether ``value`` (what follows a password key) is a password rather than a placeholder,
     a code reference, an English word or nothing; quoted or not, never one of the hard negatives
@@ -85,6 +97,8 @@ def password_value_ok(value: str, *, quoted: bool, prose: bool) -> bool:
     if low in _STOPWORDS or (is_code_reference(value) and not any(c.isdigit() for c in value)):
         return False
     if NEXT_FIELD.match(value):  # `password= sslmode=require`
+        return False
+    if is_password_variable(value):  # `if password == confirm_password:`, `pwd=newPwd`
         return False
     return not (prose and is_word(value))
 

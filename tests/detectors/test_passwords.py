@@ -94,7 +94,19 @@ CASES = [
     ("jasypt.password=ENC(G6N718UuyPE5bHyWKyuLQSm02auQPUtm)", None),  # Jasypt
     ("$ mysql -u root -p1234567890 -h db", None),
     ("redis://:xxxxxxxx@cache:6379/0", None),
-    ("password: Tr7#Lm2q-123456", "Tr7#Lm2q-123456"),  # a sequence inside, but not half the value
+    ("password: Tr7#Lm2q-123456", "Tr7#Lm2q-123456"),
+    # a YAML tag or a variable named like a password is not the value
+    ("password: !!python/name:getpass.getpass", None),
+    ("password: !vault |\n  $ANSIBLE_VAULT;1.1;AES256\n  6231", None),
+    ("wifi_password: !secret wifi_password", None),
+    ("MasterUserPassword: !Ref DBPassword", None),
+    ("if password == confirm_password:", None),
+    ("pwd=newPwd", None),
+    ("password: !Qaz2wsx9", "!Qaz2wsx9"),  # '!' then a letter, not a known tag: a password
+    (
+        "password=mypassword1",
+        "mypassword1",
+    ),  # one word: a (weak) password, not a variable  # a sequence inside, but not half the value
 ]
 
 
