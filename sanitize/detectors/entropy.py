@@ -12,6 +12,7 @@ from .base import Detector, Span, shannon_entropy
 from .filters import (
     ASCII_DIGITS,
     char_classes,
+    escape_end,
     is_code_reference,
     is_example_key,
     is_placeholder,
@@ -117,6 +118,7 @@ class GenericSecretDetector(Detector):
                     continue
             name = m.lastgroup  # the value groups close the pattern
             s, e = m.span(name)
+            e = escape_end(text, s, e)  # a JSON-escaped line break ends the value
             if name == "bare" and i > 0 and text[i - 1] in "?&#":  # a URL query or fragment
                 amp = text.find("&", s, e)
                 e = amp if amp >= 0 else e

@@ -158,6 +158,18 @@ def is_timestamp(value: str) -> bool:
     return bool(_TIMESTAMP.match(value))
 
 
+def escape_end(text: str, start: int, end: int) -> int:
+    """Where a value in ``text[start:end]`` ends before a literal escape ``\\n``, ``\\r`` or ``\\t`` (JSON or a
+    log line escaping a newline: ``"user=bob\\npassword=VALUE\\nhost=db"``), else ``end``. One C search
+    per backslash, linear."""
+    i = text.find("\\", start, end)
+    while i >= 0:
+        if i + 1 < len(text) and text[i + 1] in "nrt":
+            return i
+        i = text.find("\\", i + 1, end)
+    return end
+
+
 def is_code_reference(value: str) -> bool:
     """``get_password()``, ``self.password``, ``config["db"]``: code that reads a secret, not one."""
     return bool(_IDENTIFIER_CALL.match(value) or _DOTTED_IDENTIFIER.match(value) or _CMDLET.match(value))

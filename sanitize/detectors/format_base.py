@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Iterator
 
 from .base import Detector, Span, shannon_entropy
-from .filters import char_classes, is_code_reference, is_example_key, is_placeholder
+from .filters import char_classes, escape_end, is_code_reference, is_example_key, is_placeholder
 from .hard_negatives import is_public_key_name, is_weak_value, key_words
 
 PASSWORD_WORDS = frozenset(
@@ -142,9 +142,12 @@ class PatternDetector(Detector):
                 quoted = e - s >= 2 and text[s] in "\"'`{" and text[e - 1] == _CLOSING.get(text[s], text[s])
                 if quoted:
                     s, e = s + 1, e - 1
-                elif not (self.delimited and text.startswith(";", e)):  # "Pwd=ab.;": the "." is its own
-                    while e > s and text[e - 1] in _TRAILING:
-                        e -= 1
+                keep = quoted or (
+                    self.delimited and text.startswith(";", e)
+                )  # "Pwd=ab.;": the "." is its own
+                e = escape_end(text, s, e)  # a JSON-escaped line break ends the value
+                while not keep and e > s and text[e - 1] in _TRAILING:
+                    e -= 1
                 key = m.groupdict().get("key")
                 kind = self.kind or "password"
                 if key is not None and self.kind is not None and key_kind(key) != self.kind:

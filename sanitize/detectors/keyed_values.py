@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 
 from .base import Detector, Span, shannon_entropy
-from .filters import NEXT_FIELD, char_classes
+from .filters import NEXT_FIELD, char_classes, escape_end
 from .format_base import _TRAILING, KEY_KEYWORDS, PatternDetector, _close, key_kind, min_entropy, value_ok
 from .hard_negatives import is_public_key_name, pair_value_start
 
@@ -71,6 +71,7 @@ class ShortKeyedDetector(PatternDetector):
                 quoted = text[s] in "\"'" and text[e - 1] == text[s]
                 if quoted:
                     s, e = s + 1, e - 1
+                e = escape_end(text, s, e)  # a JSON-escaped line break ends the value
                 while e > s and text[e - 1] in _TRAILING:
                     e -= 1
                 head = text[max(0, ks - 64) : ks]  # the identifier's start: at most 64 _IDENT characters back

@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterator
 
 from .base import Detector, Span
-from .filters import NEXT_FIELD, is_code_reference, is_placeholder, is_word
+from .filters import NEXT_FIELD, escape_end, is_code_reference, is_placeholder, is_word
 from .hard_negatives import is_weak_value, pair_value_start
 
 # one identifier around a keyword hit, e.g. DB_PASSWORD, db.password, --password, dbPassword
@@ -131,6 +131,7 @@ class PasswordDetector(Detector):
                 continue  # check_password(user_input): a call, not a literal
             name = m.lastgroup  # the value groups close the pattern
             s, e = m.span(name)
+            e = escape_end(text, s, e)  # "...\\npassword=VALUE\\nhost=db" (JSON-escaped)
             if name == "bare":
                 if i > 0 and text[i - 1] in "?&":
                     amp = text.find("&", s, e)
@@ -166,6 +167,7 @@ class PasswordDetector(Detector):
                 continue
             name = next(g for g in ("dq", "sq", "bare") if m.group(g) is not None)
             s, e = m.span(name)
+            e = escape_end(text, s, e)
             if password_value_ok(text[s:e], quoted=name != "bare", prose=False):
                 yield s, e, 0.85
 

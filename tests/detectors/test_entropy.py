@@ -25,6 +25,8 @@ CASES = [
     (f"$ ./sync --api-key {V} --verbose", V),  # CLI flag
     (f"bob: can you send me the API secret?\nann: sure, here it is {V}\nbob: thanks!", V),  # chat
     (f"Hi Ann,\n\nAs requested, the API secret is:\n\n{V}\n\nBest", V),  # e-mail
+    (f'"secret": "{V}\\r\\n"', V),  # JSON-escaped line break after the value
+    (f'{{"env": "DEBUG=1\\nAPI_SECRET={V}\\nPORT=80"}}', V),
     ("api_key: your-api-key-here", None),  # placeholder
     ("SECRET_KEY=REPLACE_ME", None),
     ("client_secret=0123456789abcdef", None),  # sequential (hard negatives, issue 18)

@@ -66,3 +66,21 @@ def test_char_classes_counts_like_the_str_predicates(value: str) -> None:
         ]
     )
     assert filters.char_classes(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "end"),
+    [("abc", 3), ("ab\\ncd", 2), ("ab\\tcd", 2), ("ab\\r\\n", 2), ("a\\b\\nc", 3), ("C:\\Users", 8), ("ab\\", 3),
+     ("\\n", 0)],
+)  # fmt: skip
+def test_escape_end_stops_at_the_first_literal_line_break_or_tab(text: str, end: int) -> None:
+    assert filters.escape_end(text, 0, len(text)) == end
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet="ab\\nrt\n", max_size=60))
+def test_escape_end_is_the_first_escape_match(text: str) -> None:
+    import re
+
+    m = re.search(r"\\[nrt]", text)
+    assert filters.escape_end(text, 0, len(text)) == (m.start() if m else len(text))

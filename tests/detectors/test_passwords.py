@@ -95,6 +95,11 @@ CASES = [
     ("$ mysql -u root -p1234567890 -h db", None),
     ("redis://:xxxxxxxx@cache:6379/0", None),
     ("password: Tr7#Lm2q-123456", "Tr7#Lm2q-123456"),
+    # JSON- or log-escaped line breaks end the value (literal backslash-n, not a newline)
+    ('{"config": "user=bob\\npassword=Qw8!zX3cVb6n\\nhost=db"}', "Qw8!zX3cVb6n"),
+    ('{"cmd": "mysql -u root -pQw3rTy9Uop\\tapp"}', "Qw3rTy9Uop"),
+    ('log: "login ok\\tpassword=Lm2q9Tr7#x\\tuser=bob"', "Lm2q9Tr7#x"),
+    ("password=C:\\new\\tmp", None),  # what is left before the escape is too short
     # a YAML tag or a variable named like a password is not the value
     ("password: !!python/name:getpass.getpass", None),
     ("password: !vault |\n  $ANSIBLE_VAULT;1.1;AES256\n  6231", None),
