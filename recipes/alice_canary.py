@@ -115,8 +115,16 @@ def format_tables(summary: dict[str, Any]) -> str:
                       f"{p['leaked_context']}" for p in run["tau_sweep"]]  # fmt: skip
         if run["replacement_study"]:
             lines.append("second order by replacement (seed 0): strategy (replaced by)  digits  chars  ppl")
-            lines += [f"  {p['replacement']} ({', '.join(p['replaced_by'])})  {p['exposure_digits']:.2f}  "
+            lines += [f"  {p['replacement']} ({', '.join(p['replaced_by'])})  refused by the held-out guard"
+                      if "refused" in p else
+                      f"  {p['replacement']} ({', '.join(p['replaced_by'])})  {p['exposure_digits']:.2f}  "
                       f"{p['exposure_chars']:.2f}  {p['perplexity']:.2f}" for p in run["replacement_study"]]  # fmt: skip
+        for m in METHODS:
+            n = sum(1 for r in run["seeds"] if "refused" in r[m])
+            if n:
+                lines.append(
+                    f"{m}: the held-out guard refused the update on {n} seed(s); measured as the original"
+                )
         lines.append("")
     return "\n".join(lines)
 

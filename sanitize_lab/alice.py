@@ -28,6 +28,7 @@ from typing import Any
 from sanitize.config import BaseConfig, option
 from sanitize.exposure.config import ExposureConfig
 from sanitize.influence.config import UpdateConfig
+from sanitize.influence.result import UnlearnError
 
 from .alice_models import BaseModelConfig
 
@@ -149,11 +150,16 @@ def _one_seed(
     models: dict[str, tuple[Any, float]] = {"original": (original, t_orig), "retrain": retrained}
     ucfg = dataclasses.replace(update, scope="params", params=["*"], seed=seed)
     tau_auto = None
+    refused: dict[str, str] = {}  # an update the held-out guard refuses leaves the model as it was
     for name in ("first_order", "second_order"):
-        out = METHODS[name](
-            original, job.pairs, job.sanitized, ucfg, heldout=job.heldout, init=init,
-            n_train_tokens=job.n_train_tokens,
-        )  # fmt: skip
+        try:
+            out = METHODS[name](
+                original, job.pairs, job.sanitized, ucfg, heldout=job.heldout, init=init,
+                n_train_tokens=job.n_train_tokens,
+            )  # fmt: skip
+        except UnlearnError as err:  # recorded, not fatal: the other methods and seeds still run
+            models[name], refused[name] = (original, float("nan")), str(err)
+            continue
         models[name] = (out.model, out.seconds)
         tau_auto = out.result.metrics.get("tau", tau_auto)
     twins = [p.sanitized for p in job.pairs]
@@ -166,6 +172,8 @@ def _one_seed(
     row: dict[str, Any] = {"seed": seed, "replacements": job.replacements}
     for name, (m, secs) in models.items():
         row[name] = {**measure(m, tok, probe, fits), "seconds": secs}
+        if name in refused:
+            row[name]["refused"] = refused[name]
     clean_docs = [s for s in job.sanitized]  # relearning: a few steps on the sanitized corpus (no canary)
     for name in ("retrain", "first_order", "second_order", "finetune_corpus"):
         relearned, _ = continue_training(
@@ -227,10 +235,16 @@ def _replacement_study(original: Any, tok: Any, docs: list[str], held_docs: list
     out = []
     for strategy in config.replacements:
         job = canary_job(original, tok, docs, held_docs, D.SECRET, strategy, mc.max_length, seed=0)
-        r = METHODS["second_order"](
-            original, job.pairs, job.sanitized, ucfg, heldout=job.heldout, init=init,
-            n_train_tokens=job.n_train_tokens,
-        )  # fmt: skip
+        try:
+            r = METHODS["second_order"](
+                original, job.pairs, job.sanitized, ucfg, heldout=job.heldout, init=init,
+                n_train_tokens=job.n_train_tokens,
+            )  # fmt: skip
+        except (
+            UnlearnError
+        ) as err:  # the guard refused this replacement's update: recorded, the study goes on
+            out.append({"replacement": strategy, "replaced_by": job.replacements, "refused": str(err)})
+            continue
         m = measure(r.model, tok, probe, bootstrap=False)
         out.append({"replacement": strategy, "replaced_by": job.replacements, "exposure_digits": m["exposure_digits"],
                     "exposure_chars": m["exposure_chars"], "perplexity": m["perplexity"],
