@@ -37,8 +37,13 @@ _NOT_TLD = frozenset(
 )
 
 
+_SCP_REMOTE = re.compile(r":[\w.~-]+/")  # git@github.com:org/repo.git: an SSH remote, not an address
+
+
 def _email_valid(value: str, text: str, start: int, end: int) -> bool:
     domain = value.rpartition("@")[2]
+    if value.startswith("git@") and _SCP_REMOTE.match(text, end):
+        return False
     return not is_url_userinfo(text, start) and domain.rsplit(".", 1)[-1].lower() not in _NOT_TLD
 
 

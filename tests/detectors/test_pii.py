@@ -18,6 +18,9 @@ TABLES: dict[str, list[tuple[str, str | None]]] = {
         ("@app.route('/') and @decorator", None),
         ("logo@2x.png", None),
         ("pip install git+https://github.com/x/tool@3f2a9c1", None),
+        ("git clone git@github.com:org/repo.git", None),  # an SSH remote (scp syntax)
+        ("remote: git@gitlab.example.com:team/app.git", None),
+        ("write to git@example.org: the maintainers read it", "git@example.org"),  # an address after all
     ],
     "phone": [
         ("Call me on +44 20 7946 0958 if anything breaks.", "+44 20 7946 0958"),
