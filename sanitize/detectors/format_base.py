@@ -142,9 +142,8 @@ class PatternDetector(Detector):
                 quoted = e - s >= 2 and text[s] in "\"'`{" and text[e - 1] == _CLOSING.get(text[s], text[s])
                 if quoted:
                     s, e = s + 1, e - 1
-                keep = quoted or (
-                    self.delimited and text.startswith(";", e)
-                )  # "Pwd=ab.;": the "." is its own
+                # trailing punctuation stays in a quoted value and before ";" in a delimited one ("Pwd=ab.;")
+                keep = quoted or (self.delimited and text.startswith(";", e))
                 e = escape_end(text, s, e)  # a JSON-escaped line break ends the value
                 while not keep and e > s and text[e - 1] in _TRAILING:
                     e -= 1

@@ -103,11 +103,6 @@ def is_encrypted(value: str) -> bool:
     return bool(_ENCRYPTED.search(value))
 
 
-def contains_username(value: str, username: str) -> bool:
-    """The username is inside the password span (``user/pass``, ``user:pass``): the span is wrong."""
-    return len(username) >= 2 and username in value and value != username
-
-
 _IDENT_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-"
 # "user/pass: bob/VALUE", "login:password = bob:VALUE": a pair key, its value the pair written alike
 _USER_WORDS = frozenset({"user", "username", "usr", "login", "uid", "email", "id", "name", "account"})

@@ -261,15 +261,24 @@ def test_public_key_names(identifier: str, public: bool) -> None:
     [("::=", True), ("--digest", True), ("&quot;x", True), ("<title>Login</title>", True),
      ("abcdefghijklmnop", True), ("1234567890", True), ("xxxx", True), ("####", True), ("!@#$%^&*", True),
      ("ENC[AES256_GCM,data:abc]", True), ("-----BEGIN ENCRYPTED PRIVATE KEY-----", True),
-     ("Kp9#x2Lm", False), ("a8Kx2mQ9", False)],
+     ("Kp9#x2Lm", False), ("a8Kx2mQ9", False), ("!vault", True), ("!secret", True), ("!Ref", True),
+     ("!!python/name:getpass.getpass", True), ("!Qaz2wsx9", False), ("!Reference9", False)],
 )  # fmt: skip
 def test_weak_values(value: str, weak: bool) -> None:
     assert hard_negatives.is_weak_value(value) is weak
 
 
-def test_username_in_password_span() -> None:
-    assert hard_negatives.contains_username("deploy/Wq9zX3vB", "deploy")
-    assert not hard_negatives.contains_username("Wq9zX3vB", "deploy")
+@pytest.mark.parametrize(
+    ("key", "value", "offset"),
+    [("user/pass", "deploy/Wq9zX3vB", 7), ("login:password", "admin:Hx4", 6), ("Username/Password", "bob/K9", 4),
+     ("pass", "deploy/Wq9zX3vB", 0), ("db/pass", "deploy/Wq9zX3vB", 0), ("user/pass", "Wq9zX3vB", 0),
+     ("user:pass", "deploy/Wq9", 0)],
+)  # fmt: skip
+def test_username_in_password_span(key: str, value: str, offset: int) -> None:
+    """With a user/password pair key the password starts after the username (same separator only)."""
+    text = f"{key}: {value}"
+    i = len(key) - len(key.rsplit("/", 1)[-1].rsplit(":", 1)[-1])  # where the password word starts
+    assert hard_negatives.pair_value_start(text, i, value) == offset
 
 
 def test_entropy_floor_grows_with_length() -> None:
