@@ -5,7 +5,8 @@ XML, JSON-escaped strings, PHP ``define``, R ``<-``, PowerShell ``ConvertTo-Secu
 ``.netrc``, ``.pgpass`` and docker ``auths``. :data:`DETECTORS` also gathers the positional formats
 (:mod:`.positional`: name/value pairs, credential-API arguments, Go MySQL DSNs) and the keyed values
 (:mod:`.keyed_values`: Kubernetes ``Secret`` data, short keyword-paired values with an entropy floor,
-YAML block scalars ``password: |``).
+YAML block scalars ``password: |``) and the password columns of tables (:mod:`.tables`: CSV/TSV/Markdown,
+SQL ``INSERT``).
 
 Each detector has a stable ``secret_type`` (``password`` or ``generic_secret``) and yields the span
 of the secret only (never the username or the quotes). Patterns use bounded quantifiers on
@@ -41,6 +42,7 @@ from .keyed_values import (
     YAML_BLOCK_SECRET,
 )
 from .positional import CREDENTIAL_CALL, GO_DSN_PASSWORD, NAME_VALUE_PASSWORD, NAME_VALUE_SECRET
+from .tables import TABLE_PASSWORD
 
 _CONN_CONTEXT = re.compile(
     r"(?i:jdbc:|odbc|\b(?:server|data source|host|hostaddr|hostname|uid|user id|user|username|database|"
@@ -377,6 +379,7 @@ DETECTORS: tuple[Detector, ...] = (
     SHORT_SECRET,
     YAML_BLOCK_PASSWORD,
     YAML_BLOCK_SECRET,
+    TABLE_PASSWORD,
 )
 
 

@@ -74,7 +74,8 @@ _SPECS = (
         "WITH PASSWORD, CREATE LOGIN), curl -u, HTTP Basic auth (decoded), name/value pairs (Kubernetes env, "
         "ECS/Postman JSON, Hadoop XML), credential API arguments (HTTPBasicAuth, auth=(u, p), .login, "
         "getConnection), Go DSNs, PHP define, PowerShell SecureString, "
-        "Kubernetes Secret data, YAML block scalars, .netrc, .pgpass, docker auths (the value only).",
+        "Kubernetes Secret data, YAML block scalars, .netrc, .pgpass, docker auths, password columns of "
+        "CSV/TSV/Markdown tables and SQL INSERTs (the value only).",
         (passwords.PASSWORD,),
         fakes.password,
         surrogates.password,

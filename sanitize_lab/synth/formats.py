@@ -44,6 +44,17 @@ FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = 
         "-- each user is identified by its e-mail address",
         "SELECT password_hash FROM users WHERE id = 42;",
     )),
+    "table": (("password",), (
+        "user,password,role\nbob,{p},admin\nann,********,viewer",
+        "id\tlogin\tpwd\n{n}\tsvc_{w}\t{p}",
+        "| user | password |\n|---|---|\n| ann | {p} |",
+        "INSERT INTO accounts (id, login, password) VALUES ({n}, '{w}', '{p}');",
+    ), (
+        "id,password_hash,created\n{n},{h},2024-01-02",
+        "| field | type |\n|---|---|\n| password | string |",
+        "user,password\nbob,<redacted>",
+        "name,password_changed_at\n{w},2024-01-02",
+    )),
     "connection_string": (("password",), (
         "Server=db{n}.internal;Database=shop;User Id=app;Password={p};",
         "Driver={{ODBC Driver 18 for SQL Server}};Server=tcp:sql{n};Uid=etl;Pwd={p};Encrypt=yes;",

@@ -1,0 +1,205 @@
+"""Credentials in tables: a column named like a password or a token, its values in the rows below.
+
+Delimited text (CSV, TSV, ``;``-separated, Markdown/ASCII ``|`` tables) pasted into a document, and
+SQL ``INSERT INTO t (..., password, ...) VALUES (..., '...', ...), (...)``. The header cell is the
+trigger (a keyword followed by a delimiter or the line's end); the rows are read while they have the
+header's number of cells, up to ``after`` characters below it. Each value goes through the same
+hard negatives as every password or secret (:func:`~.format_base.value_ok`); the span is the cell's
+value without quotes or padding.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import re
+from collections.abc import Iterator
+
+from .base import Detector, Span
+from .format_base import KEY_KEYWORDS, PASSWORD_WORDS, SECRET_WORDS, key_kind, value_ok
+from .hard_negatives import key_words
+
+_DELIMITERS = (",", "\t", "|", ";")
+_CELL = {d: re.compile(rf'[ \t]*(?:"(?:[^"\n]|"")*"|\'[^\'\n]*\'|[^{re.escape(d)}\n]*)') for d in _DELIMITERS}
+# a column name: one or two words (``password``, ``DB Password``, ``api_token``), quoted or not
+_HEADER_CELL = re.compile(r"""[ \t]*["'`]?[A-Za-z_][\w.-]{0,40}(?: [\w.-]{1,40})?["'`]?[ \t]*""")
+_AFTER_NAME = re.compile(r"""["'`\]]?[ \t]*(?:[,\t|;)]|\r?\n|$)""")  # FOLLOW past the name
+_MAX_HEADER = 8192  # characters in a header line
+_SPACE = re.compile(r"\s")  # an unquoted cell with a space is prose ("not set"), not a password
+_RULE_ROW = re.compile(r"[ \t|:+=-]*")  # |---|:---:| or +-----+ under a header
+# what follows a header keyword: the rest of the column name, then a delimiter or the line's end
+FOLLOW = re.compile(r"""[\w.-]{0,40}(?![\w.-])["'`\]]?[ \t]*(?:[,\t|;)]|\r?\n|$)""")
+_SQL_INSERT = re.compile(
+    r"(?i:insert[ \t]+(?:ignore[ \t]+)?into)[ \t]+[\w.`\"\[\]]{1,128}[ \t]*\(([^()\n]{1,1024})\)"
+)
+_SQL_VALUES = re.compile(r"[ \t\r\n]*(?i:values)[ \t\r\n]*")
+_SQL_TUPLE = re.compile(r"[ \t\r\n]*,?[ \t\r\n]*\(")
+_SQL_LITERAL = re.compile(
+    r"[ \t\r\n]*(?:'((?:[^'\\\n]|\\.|'')*)'|\"((?:[^\"\\\n]|\\.)*)\"|([^,()'\"\s]{1,200}))[ \t\r\n]*"
+)
+
+
+_LAST_WORDS = {"password": PASSWORD_WORDS, "secret": SECRET_WORDS}
+
+
+def is_column(name: str, kind: str) -> bool:
+    """A column of ``kind`` values: a ``kind`` key whose last word names the value (``db_password``,
+    ``API Token``), not something about it (``password_changed_at``, ``password_hash``)."""
+    name = name.strip(" \t\"'`")
+    words = key_words(name)
+    return bool(words) and words[-1] in _LAST_WORDS[kind] and key_kind(name) == kind
+
+
+def _cells(line: str, delimiter: str, offset: int) -> list[tuple[int, int]]:
+    """``(start, end)`` of each cell of ``line`` (its text starts at ``offset``), split at ``delimiter``
+    outside quotes; a ``|`` table's outer pipes open and close no cell."""
+    if delimiter == "|":
+        lead = len(line) - len(line.lstrip(" \t"))
+        if line[lead : lead + 1] == "|":
+            line, offset = line[lead + 1 :], offset + lead + 1
+        body = line.rstrip(" \t\r")
+        line = body[:-1] if body.endswith("|") else line
+    cell, out, i = _CELL[delimiter], [], 0
+    while True:
+        m = cell.match(line, i)
+        j = m.end() if m else i
+        out.append((offset + i, offset + j))
+        if j >= len(line) or line[j] != delimiter:
+            return out
+        i = j + 1
+
+
+@functools.lru_cache(maxsize=1024)  # a table's header repeats (and a flood repeats one): judge it once
+def _header(line: str, kind: str) -> tuple[str, int, tuple[int, ...]] | None:
+    """``(delimiter, number of cells, the columns of kind)`` when ``line`` is a header row naming a
+    ``kind`` column (two or more cells, each a column name), else None."""
+    delimiter = max(_DELIMITERS, key=line.count)
+    if line.count(delimiter) == 0:
+        return None
+    names = [line[s:e] for s, e in _cells(line, delimiter, 0)]
+    if len(names) < 2 or not all(_HEADER_CELL.fullmatch(n) for n in names):
+        return None
+    cols = tuple(c for c, n in enumerate(names) if is_column(n, kind))
+    return (delimiter, len(names), cols) if cols else None
+
+
+def _value(text: str, s: int, e: int) -> tuple[int, int, bool]:
+    """The cell ``text[s:e]`` without padding and quotes -> ``(start, end, quoted)``."""
+    while s < e and text[s] in " \t":
+        s += 1
+    while e > s and text[e - 1] in " \t\r":
+        e -= 1
+    quoted = e - s >= 2 and text[s] in "\"'" and text[e - 1] == text[s]
+    return (s + 1, e - 1, True) if quoted else (s, e, False)
+
+
+@dataclasses.dataclass(frozen=True, eq=False, repr=False)
+class TableDetector(Detector):
+    """The values of every column whose name is a ``kind`` key (``password`` or ``secret``)."""
+
+    kind: str = "password"
+    confidence: float = 0.8
+
+    @functools.cached_property
+    def _column_name(self) -> re.Pattern[str]:
+        """An identifier holding a keyword (group 1) and followed as a column name is (:data:`FOLLOW`),
+        over the lower-cased text. Anchored at identifiers' starts: one C search skips every other
+        mention, and a run of keywords (``passpass...``, ``token: token: ...``) costs no Python per keyword."""
+        words = "|".join(re.escape(k) for k in sorted(self.keywords, key=len, reverse=True))
+        return re.compile(
+            rf"(?<![\w.-])[\w.-]{{0,40}}?({words})[\w.-]{{0,40}}(?![\w.-])" + _AFTER_NAME.pattern
+        )
+
+    def find(self, text: str, start: int, end: int) -> Iterator[Span]:
+        """Each line is judged at most once: after a header its table, after any other line holding a
+        keyword the next line; a keyword run without line breaks costs one search per line."""
+        low = text[start:end].lower()
+        pos = start
+        while pos < end:
+            m = self._column_name.search(low, pos - start)
+            if m is None:
+                return
+            k = start + m.start(1)
+            nl = text.rfind("\n", max(0, k - self.before), k)
+            line_start, line_end = nl + 1, text.find("\n", k, end)
+            line_end = end if line_end < 0 else line_end
+            if (nl < 0 and k > self.before) or line_end - line_start > _MAX_HEADER:
+                pos = (
+                    line_end + 1
+                )  # a header line is at most `before` long before its key, _MAX_HEADER in all
+                continue
+            stop = min(end, k + self.after)  # rows below the header: at most `after` characters
+            spans, to = self._delimited(text, line_start, k, stop)
+            if to < 0:
+                spans, to = self._sql(text, line_start, k, stop)
+            yield from spans
+            pos = max(to, line_end + 1)
+
+    def _delimited(self, text: str, line_start: int, k: int, end: int) -> tuple[list[Span], int]:
+        """The column's values below the header line at ``line_start`` and where the table ends
+        (-1: that line is no header)."""
+        line_end = text.find("\n", k, end)
+        line_end = end if line_end < 0 else line_end
+        judged = _header(text[line_start:line_end], self.kind)
+        if judged is None:
+            return [], -1  # prose with a comma, not a header row
+        delimiter, n_cells, cols = judged
+        out: list[Span] = []
+        pos = line_end + 1
+        while pos < end:
+            row_end = text.find("\n", pos, end)
+            row_end = end if row_end < 0 else row_end
+            row = text[pos:row_end]
+            if not row.strip():
+                break  # a blank line ends the table
+            if delimiter == "|" and _RULE_ROW.fullmatch(row):
+                pos = row_end + 1
+                continue
+            cells = _cells(row, delimiter, pos)
+            if len(cells) != n_cells:
+                break  # a row of another shape ends it
+            for c in cols:
+                s, e, quoted = _value(text, *cells[c])
+                if (quoted or not _SPACE.search(text, s, e)) and value_ok(
+                    text[s:e], kind=self.kind, quoted=quoted
+                ):
+                    out.append((s, e, self.confidence))
+            pos = row_end + 1
+        return out, pos
+
+    def _sql(self, text: str, line_start: int, k: int, end: int) -> tuple[list[Span], int]:
+        """The column's values in an ``INSERT INTO t (...) VALUES (...), ...`` whose column list holds
+        the keyword at ``k``, and where the statement's last full row ends (-1: no such statement)."""
+        m = _SQL_INSERT.search(text, line_start, min(end, k + 1024))
+        if m is None or not m.start(1) <= k < m.end(1):
+            return [], -1
+        names = [n.strip(' \t`"[]') for n in m.group(1).split(",")]
+        cols = [c for c, n in enumerate(names) if is_column(n, self.kind)]
+        v = _SQL_VALUES.match(text, m.end())
+        if not cols or v is None:
+            return [], -1
+        out: list[Span] = []
+        pos = v.end()
+        while pos < end and (t := _SQL_TUPLE.match(text, pos, end)) is not None:  # one (...) per row
+            at, spans = t.end(), []
+            for c in range(len(names)):
+                lit = _SQL_LITERAL.match(text, at, end)
+                sep = "," if c < len(names) - 1 else ")"
+                if lit is None or not text.startswith(sep, lit.end()):
+                    return out, pos  # not a full row: the statement ends before it
+                group = next((g for g in (1, 2, 3) if lit.group(g) is not None), 3)
+                spans.append((*lit.span(group), group != 3))
+                at = lit.end() + 1
+            for c in cols:
+                s, e, quoted = spans[c]
+                if value_ok(text[s:e], kind=self.kind, quoted=quoted):
+                    out.append((s, e, self.confidence))
+            pos = at
+        return out, pos
+
+
+TABLE_PASSWORD = TableDetector(
+    "table-password", "password", keywords=KEY_KEYWORDS["password"], before=256, after=4096, priority=15,
+    follow=FOLLOW,
+)  # fmt: skip
+DETECTORS = (TABLE_PASSWORD,)

@@ -1,0 +1,80 @@
+"""table-password / table-secret: a credential column in delimited text or an SQL INSERT, its values
+in the rows below; the span is the cell's value without quotes or padding."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from sanitize import ScanConfig, scan
+from sanitize.detectors.tables import TABLE_PASSWORD, is_column
+from sanitize.scanner import Scanner
+
+CASES: list[tuple[str, list[str]]] = [
+    # CSV, TSV, ';', quoted CSV
+    ("username,password,email\nbob,Hx4$vB9nMq,bob@example.com\nann,Tr7#Lm2q9z,ann@example.com",
+     ["Hx4$vB9nMq", "Tr7#Lm2q9z"]),
+    ("user\tpass\nbob\tHx4$vB9nMq", ["Hx4$vB9nMq"]),
+    ("id;login;pwd\n1;bob;Kx9#mQ2p\n2;ann;Lm3$nB8v", ["Kx9#mQ2p", "Lm3$nB8v"]),
+    ('"user","password"\n"bob","Kx9#mQ2p"', ["Kx9#mQ2p"]),
+    ('user,password\nbob,"Kx9,mQ2p"', ["Kx9,mQ2p"]),  # a quoted cell holds the delimiter
+    # Markdown and ASCII tables
+    ("| user | password |\n|---|---|\n| bob | Hx4$vB9nMq |", ["Hx4$vB9nMq"]),
+    ("+------+----------+\n| user | password |\n+------+----------+\n| bob  | Kx9#mQ2p |\n+------+----------+",
+     ["Kx9#mQ2p"]),
+    # SQL INSERT, several rows
+    ("INSERT INTO `users` (`id`, `email`, `password`) VALUES (1, 'a@b.co', 'Kx9#mQ2p'), (2, 'c@d.co', 'Lm3$nB8v');",
+     ["Kx9#mQ2p", "Lm3$nB8v"]),
+    # hard negatives
+    ("Reset your password, please\nThanks, Bob", []),  # prose with a comma is no header
+    ("password, username\nnot set, unknown", []),  # an unquoted cell with a space is prose
+    ("id,password_hash\n1,$2b$12$KIXQJrQ9v8e5q6hM1c2zUe", []),  # about the password, not the password
+    ("name,password_changed_at\nbob,2024-01-02", []),
+    ("user,password\nbob,<redacted>\nann,********\ncarl,${PASS}", []),  # placeholders
+    ("| Field | Type |\n|---|---|\n| password | string |", []),  # a schema: password is a row, not a column
+    ("col1,password\n1,\n2,", []),  # empty cells
+    ("token,count\nthe,42\nand,17", []),  # secret values must look random
+    ("INSERT INTO logs (msg, token_count) VALUES ('hello', 42);", []),
+    ("user,password\nbob,Kx9#mQ2p,extra\n", []),  # a row with another shape ends the table
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("payload", "values"), CASES)
+def test_table_columns(payload: str, values: list[str]) -> None:
+    found = [
+        payload[f.start : f.end] for f in scan([payload], ScanConfig(types=["password", "generic_secret"]))
+    ]
+    table = [payload[s:e] for d in (TABLE_PASSWORD,) for s, e, _ in d.find(payload, 0, len(payload))]
+    assert [v for v in found if v in values or v in table] == values
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "column"),
+    [("password", "password", True), ("DB Password", "password", True), ("pwd", "password", True),
+     ("api_token", "secret", True), ("password_hash", "password", False), ("password_changed_at", "password", False),
+     ("passport", "password", False), ("primaryKey", "secret", False)],
+)  # fmt: skip
+def test_is_column(name: str, kind: str, column: bool) -> None:
+    assert is_column(name, kind) is column
+
+
+MB = 1_000_000
+
+
+@pytest.mark.parametrize(
+    "unit",
+    ["pass,", "user,password\nbob,Kx9#mQ2p\n", "| password |", "password,token\n", "x,pwd\n1,Kx9#mQ2p\n\n",
+     "INSERT INTO t (password) VALUES ('Kx9#mQ2p'),"],
+)  # fmt: skip
+def test_linear_on_a_megabyte_of_tables(unit: str) -> None:
+    """1 MB floods of headers, rows or tuples stay under test_linear_time's bound (1 CPU-s): a header
+    line is at most ``before`` long and rows are read only ``after`` below a header."""
+    text = (unit * (MB // len(unit) + 1))[:MB]
+    scanner = Scanner(ScanConfig(types=["password", "generic_secret"]), detectors=(TABLE_PASSWORD,))
+    best = float("inf")
+    for _ in range(2):  # the better of two: a busy shared machine does not fail the bound
+        start = time.process_time()
+        scanner.spans(text)
+        best = min(best, time.process_time() - start)
+    assert best < 1.0
