@@ -208,15 +208,13 @@ def _tau_sweep(original: Any, tok: Any, job: Any, probe: Any, ucfg: UpdateConfig
     out = []
     for f in config.tau_factors:
         cfg = dataclasses.replace(ucfg, order=1, tau=f * tau_auto, line_search=False, max_rounds=1)
-        r = METHODS["first_order"](
-            original,
-            job.pairs,
-            job.sanitized,
-            cfg,
-            heldout=None,
-            init=init,
-            n_train_tokens=job.n_train_tokens,
-        )
+        try:
+            r = METHODS["first_order"](
+                original, job.pairs, job.sanitized, cfg, heldout=None, init=init, n_train_tokens=job.n_train_tokens,
+            )  # fmt: skip
+        except UnlearnError as err:  # the step breaks the model: recorded (the recipe's table says so)
+            out.append({"factor": f, "tau": f * tau_auto, "refused": str(err)})
+            continue
         m = measure(r.model, tok, probe, bootstrap=False)
         out.append({"factor": f, "tau": f * tau_auto, "exposure_digits": m["exposure_digits"],
                     "perplexity": m["perplexity"], "leaked_context": m["leaked_context"], "seconds": r.seconds})  # fmt: skip
