@@ -86,6 +86,11 @@ def _mean_of(rows: list[dict[str, Any]]) -> Any:
     return mean
 
 
+def _shown(replacement: str, limit: int = 24) -> str:
+    """A replacement on one table line: quoted (a model-sampled one may hold line breaks), cut at ``limit``."""
+    return repr(replacement if len(replacement) <= limit else replacement[:limit] + "...")
+
+
 def format_tables(summary: dict[str, Any]) -> str:
     """The main table (mean over seeds, band, inside count) and the sweep / replacement tables."""
     lines = []
@@ -106,7 +111,8 @@ def format_tables(summary: dict[str, Any]) -> str:
                 f"{_fmt(mean('difference_leaked'), 1):>5}"
             )  # fmt: skip
         lines.append(
-            "replaced by: " + "; ".join(sorted({", ".join(r["replacements"]) for r in run["seeds"]}))
+            "replaced by: "
+            + "; ".join(sorted({", ".join(map(_shown, r["replacements"])) for r in run["seeds"]}))
         )
         if run["tau_sweep"]:
             lines.append("first-order tau sweep (seed 0): factor  tau  digits  ppl  leaked")
@@ -115,9 +121,9 @@ def format_tables(summary: dict[str, Any]) -> str:
                       f"{p['leaked_context']}" for p in run["tau_sweep"]]  # fmt: skip
         if run["replacement_study"]:
             lines.append("second order by replacement (seed 0): strategy (replaced by)  digits  chars  ppl")
-            lines += [f"  {p['replacement']} ({', '.join(p['replaced_by'])})  refused by the held-out guard"
+            lines += [f"  {p['replacement']} ({', '.join(map(_shown, p['replaced_by']))})  refused by the held-out guard"
                       if "refused" in p else
-                      f"  {p['replacement']} ({', '.join(p['replaced_by'])})  {p['exposure_digits']:.2f}  "
+                      f"  {p['replacement']} ({', '.join(map(_shown, p['replaced_by']))})  {p['exposure_digits']:.2f}  "
                       f"{p['exposure_chars']:.2f}  {p['perplexity']:.2f}" for p in run["replacement_study"]]  # fmt: skip
         for m in METHODS:
             n = sum(1 for r in run["seeds"] if "refused" in r[m])
