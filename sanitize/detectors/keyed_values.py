@@ -50,7 +50,8 @@ class ShortKeyedDetector(PatternDetector):
     anchored match of an operator and a 4-15 character value (no scan of the whole window)."""
 
     def find(self, text: str, start: int, end: int) -> Iterator[Span]:
-        low = text[start:end].lower()
+        window = text[start:end]  # ASCII letters lower-cased, every offset kept (str.lower() may lengthen)
+        low = window.lower() if window.isascii() else window.encode("utf-8").lower().decode("utf-8")
         done: set[int] = set()  # identifiers (by end) already looked at
         rejected: set[tuple[str, bool, str]] = set()  # values judged no secret (a flood repeats one)
         for kw in self.keywords:

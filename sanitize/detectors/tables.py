@@ -113,7 +113,8 @@ class TableDetector(Detector):
     def find(self, text: str, start: int, end: int) -> Iterator[Span]:
         """Each line is judged at most once: after a header its table, after any other line holding a
         keyword the next line; a keyword run without line breaks costs one search per line."""
-        low = text[start:end].lower()
+        window = text[start:end]  # ASCII letters lower-cased, every offset kept (str.lower() may lengthen)
+        low = window.lower() if window.isascii() else window.encode("utf-8").lower().decode("utf-8")
         pos = start
         while pos < end:
             m = self._column_name.search(low, pos - start)

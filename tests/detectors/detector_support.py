@@ -11,7 +11,7 @@ def windows(d: Detector, text: str) -> list[tuple[int, int]]:
     import re2
 
     spans = []
-    low = text.lower()
+    low = text.encode("utf-8").lower().decode("utf-8")  # ASCII letters only, as the scanner: offsets kept
     for k in d.keywords:
         at = low.find(k)
         while at >= 0:

@@ -192,6 +192,7 @@ TABLES: dict[str, list[tuple[str, str | None]]] = {
     ],
     "short keyed values": [
         ("PSWD:=Kp9#x2Lm", "Kp9#x2Lm"),
+        ("\u0130" * 50 + " note: PSWD:=Kp9#x2Lm", "Kp9#x2Lm"),  # str.lower() lengthens \u0130: offsets kept
         ("token: a8Kx2mQ9", "a8Kx2mQ9"),
         ("secret=Zq7mW3xK", "Zq7mW3xK"),
         ("token: abcdefgh", None),  # one class, sequential

@@ -26,6 +26,7 @@ CASES: list[tuple[str, list[str]]] = [
     # SQL INSERT, several rows
     ("INSERT INTO `users` (`id`, `email`, `password`) VALUES (1, 'a@b.co', 'Kx9#mQ2p'), (2, 'c@d.co', 'Lm3$nB8v');",
      ["Kx9#mQ2p", "Lm3$nB8v"]),
+    ("\u0130" * 300 + "\nuser,password\nbob,Kx9#mQ2p\n\nmore", ["Kx9#mQ2p"]),  # str.lower() lengthens \u0130
     # hard negatives
     ("Reset your password, please\nThanks, Bob", []),  # prose with a comma is no header
     ("password, username\nnot set, unknown", []),  # an unquoted cell with a space is prose
