@@ -158,6 +158,10 @@ def is_timestamp(value: str) -> bool:
     return bool(_TIMESTAMP.match(value))
 
 
+# the characters of an identifier (DB_PASSWORD, db.password, --password): what detectors walk over
+IDENT_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-"
+
+
 def escape_end(text: str, start: int, end: int) -> int:
     """Where a value in ``text[start:end]`` ends before a literal escape ``\\n``, ``\\r`` or ``\\t`` (JSON or a
     log line escaping a newline: ``"user=bob\\npassword=VALUE\\nhost=db"``), else ``end``. One C search

@@ -10,6 +10,8 @@ from __future__ import annotations
 import itertools
 import re
 
+from .filters import IDENT_CHARS
+
 _COMPONENT = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 # (a word of the key, the word after it) pairs that make a key name public by design
 _PUBLIC_PAIRS = frozenset(
@@ -103,7 +105,6 @@ def is_encrypted(value: str) -> bool:
     return bool(_ENCRYPTED.search(value))
 
 
-_IDENT_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-"
 # "user/pass: bob/VALUE", "login:password = bob:VALUE": a pair key, its value the pair written alike
 _USER_WORDS = frozenset({"user", "username", "usr", "login", "uid", "email", "id", "name", "account"})
 
@@ -116,7 +117,7 @@ def pair_value_start(text: str, i: int, value: str) -> int:
     if sep not in ("/", ":") or sep not in value:
         return 0
     head = text[max(0, i - 17) : i - 1]
-    word = head[len(head.rstrip(_IDENT_CHARS)) :].lower()
+    word = head[len(head.rstrip(IDENT_CHARS)) :].lower()
     return value.index(sep) + 1 if word in _USER_WORDS else 0
 
 

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 
 from .base import Detector, Span, shannon_entropy
-from .filters import NEXT_FIELD, char_classes, escape_end
+from .filters import IDENT_CHARS, NEXT_FIELD, char_classes, escape_end
 from .format_base import _TRAILING, KEY_KEYWORDS, PatternDetector, _close, key_kind, min_entropy, value_ok
 from .hard_negatives import is_public_key_name, pair_value_start
 
@@ -20,8 +20,7 @@ _SHORT_VALUE = re.compile(
     r"""["']?[ \t]{0,3}(?:::=|:=|=>|=|:)[ \t]{0,3}"""
     r"""(?P<v>"[^"\n]{4,15}"|'[^'\n]{4,15}'|[^\s"'`<;,(){}\[\]]{4,15})(?![^\s"'`<;,(){}\[\]])"""
 )
-_IDENT = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-"
-# after a keyword: the rest of its identifier (at most 64 characters of _IDENT), then
+# after a keyword: the rest of its identifier (at most 64 characters of IDENT_CHARS), then
 # _SHORT_VALUE (an identifier character cannot start an operator: no other split can match)
 _SHORT_AFTER = re.compile("(?P<rest>[A-Za-z0-9_.-]{0,64})" + _SHORT_VALUE.pattern)
 
@@ -75,8 +74,8 @@ class ShortKeyedDetector(PatternDetector):
                 e = escape_end(text, s, e)  # a JSON-escaped line break ends the value
                 while e > s and text[e - 1] in _TRAILING:
                     e -= 1
-                head = text[max(0, ks - 64) : ks]  # the identifier's start: at most 64 _IDENT characters back
-                i = ks - len(head) + len(head.rstrip(_IDENT))
+                head = text[max(0, ks - 64) : ks]  # the identifier's start: at most 64 IDENT_CHARS back
+                i = ks - len(head) + len(head.rstrip(IDENT_CHARS))
                 s += pair_value_start(text, i, text[s:e])  # user/pass: bob/VALUE
                 value = text[s:e]
                 judged = (value, quoted, text[m.end("v") : m.end("v") + 1])

@@ -9,12 +9,11 @@ import re
 from collections.abc import Iterator
 
 from .base import Detector, Span
-from .filters import NEXT_FIELD, escape_end, is_code_reference, is_placeholder, is_word
+from .filters import IDENT_CHARS, NEXT_FIELD, escape_end, is_code_reference, is_placeholder, is_word
 from .hard_negatives import is_weak_value, pair_value_start
 
 # one identifier around a keyword hit, e.g. DB_PASSWORD, db.password, --password, dbPassword
 _KEYWORD = re.compile(r"(?i:pass|pwd|pw)")
-_IDENT = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-"
 IDENT_REACH = 64  # how far an identifier may extend on each side of a keyword hit
 _COMPONENTS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 PASSWORD_WORDS = frozenset(
@@ -55,7 +54,7 @@ def identifier_bounds(text: str, start: int, end: int, reach: int = IDENT_REACH)
     ``str.rstrip``/``lstrip`` do the walk in C (a per-character Python loop was the hot spot)."""
     head = text[max(0, start - reach) : start]
     tail = text[end : end + reach]
-    return start - len(head) + len(head.rstrip(_IDENT)), end + len(tail) - len(tail.lstrip(_IDENT))
+    return start - len(head) + len(head.rstrip(IDENT_CHARS)), end + len(tail) - len(tail.lstrip(IDENT_CHARS))
 
 
 _SEPARATORS = re.compile(r"[_.\-]+")
@@ -82,7 +81,7 @@ def is_password_variable(value: str) -> bool:
     if not _VARIABLE.fullmatch(value):
         return False
     words = [w.lower() for w in _COMPONENTS.findall(value)]
-    return len(words) >= 2 and any(w in PASSWORD_WORDS or _LONG_WORD.fullmatch(w) for w in words)
+    return len(words) >= 2 and not PASSWORD_WORDS.isdisjoint(words)
 
 
 def password_value_ok(value: str, *, quoted: bool, prose: bool) -> bool:
