@@ -13,9 +13,11 @@ from .filters import (
     ASCII_DIGITS,
     char_classes,
     escape_end,
+    form_end,
     is_code_reference,
     is_example_key,
     is_placeholder,
+    is_spaced_assignment,
     is_timestamp,
     is_uuid,
     is_version,
@@ -110,7 +112,10 @@ class GenericSecretDetector(Detector):
                 continue
             m = _AFTER_KEY.match(text, j, end)
             if m is None or (
-                m.group("space") is not None and ident.lower() != "bearer" and not ident.startswith("-")
+                m.group("space") is not None
+                and ident.lower() != "bearer"
+                and not ident.startswith("-")
+                and not is_spaced_assignment(text, i)
             ):
                 # prose keyword, value later: "the API secret is:\n\nVALUE", "... here it is VALUE"
                 m = _NEARBY.match(text, j, end) if ident.isalpha() else None
@@ -122,6 +127,8 @@ class GenericSecretDetector(Detector):
             if name == "bare" and i > 0 and text[i - 1] in "?&#":  # a URL query or fragment
                 amp = text.find("&", s, e)
                 e = amp if amp >= 0 else e
+            elif name == "bare":  # a form body: `access_token=VALUE&expires_in=3600`
+                e = form_end(text, s, e)
             while name == "bare" and e > s and text[e - 1] in ".,;:)]}'\"":
                 e -= 1
             value = text[s:e]

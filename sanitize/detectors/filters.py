@@ -174,6 +174,29 @@ def escape_end(text: str, start: int, end: int) -> int:
     return end
 
 
+_SPACED_ASSIGNMENT = re.compile(r"[ \t]{0,8}(?:ENV|setx|SETX)[ \t]{1,4}")
+
+
+def is_spaced_assignment(text: str, key_start: int) -> bool:
+    """Whether the key at ``key_start`` is assigned by a space: a Dockerfile ``ENV KEY VALUE`` or a Windows
+    ``setx KEY VALUE`` (the instruction opens the line). Looks at most 20 characters back."""
+    lo = max(0, key_start - 20)
+    nl = text.rfind("\n", lo, key_start)
+    if nl < 0 and lo > 0:
+        return False  # more than 20 characters of this line before the key
+    return _SPACED_ASSIGNMENT.fullmatch(text, nl + 1 if nl >= 0 else 0, key_start) is not None
+
+
+_FORM_FIELD = re.compile(r"&[A-Za-z_][A-Za-z0-9_.\-]{0,40}=")
+
+
+def form_end(text: str, start: int, end: int) -> int:
+    """Where a bare value in ``text[start:end]`` ends before the next field of a form-encoded body
+    (``access_token=VALUE&expires_in=3600``, a POST body or an OAuth response), else ``end``."""
+    m = _FORM_FIELD.search(text, start, end)
+    return m.start() if m is not None else end
+
+
 def is_code_reference(value: str) -> bool:
     """``get_password()``, ``self.password``, ``config["db"]``: code that reads a secret, not one."""
     return bool(_IDENTIFIER_CALL.match(value) or _DOTTED_IDENTIFIER.match(value) or _CMDLET.match(value))

@@ -27,7 +27,8 @@ _PUBLIC_TAILS = frozenset(
      "header", "param", "policy", "expiry", "expires", "ttl", "timeout", "mode", "enabled", "required"}
 )  # fmt: skip
 _PUBLIC_WORDS = frozenset({"keyboard", "keyword", "keywords", "keystroke", "monkey", "turkey", "tokenizer",
-                           "tokens", "keys", "author", "authority", "passport", "compass", "bypass"})  # fmt: skip
+                           "tokens", "keys", "author", "authority", "passport", "compass", "bypass",
+                           "publishable"})  # fmt: skip
 _SECRET_WORDS = frozenset({"key", "token", "secret", "password", "passwd", "pwd", "pass", "credential",
                            "credentials", "auth", "apikey", "pswd", "psw"})  # fmt: skip
 

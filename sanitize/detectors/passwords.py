@@ -9,8 +9,17 @@ import re
 from collections.abc import Iterator
 
 from .base import Detector, Span
-from .filters import IDENT_CHARS, NEXT_FIELD, escape_end, is_code_reference, is_placeholder, is_word
-from .hard_negatives import is_weak_value, pair_value_start
+from .filters import (
+    IDENT_CHARS,
+    NEXT_FIELD,
+    escape_end,
+    form_end,
+    is_code_reference,
+    is_placeholder,
+    is_spaced_assignment,
+    is_word,
+)
+from .hard_negatives import is_public_key_name, is_weak_value, pair_value_start
 
 # one identifier around a keyword hit, e.g. DB_PASSWORD, db.password, --password, dbPassword
 _KEYWORD = re.compile(r"(?i:pass|pwd|pw)")
@@ -118,13 +127,17 @@ class PasswordDetector(Detector):
             i, j = identifier_bounds(text, kw.start(), kw.end())
             ident = text[i:j]
             pos = j  # one look per identifier, however many keywords it holds
-            if not is_password_key(ident):
+            if not is_password_key(ident) or is_public_key_name(
+                ident
+            ):  # passwordPolicy, PASSWORD_RESET_TIMEOUT
                 continue
             m = _AFTER_KEY.match(text, j, end)
             if m is None:
                 continue
             short = ident.lower() in SHORT_PASSWORD_WORDS
-            if m.group("space") is not None and not (ident.startswith("-") or short):
+            if m.group("space") is not None and not (
+                ident.startswith("-") or short or is_spaced_assignment(text, i)
+            ):
                 continue  # "password VALUE" only for CLI flags (--password VALUE) and "pass VALUE"
             if m.group("op") == "(" and m.group("bare") is not None:
                 continue  # check_password(user_input): a call, not a literal
@@ -135,6 +148,8 @@ class PasswordDetector(Detector):
                 if i > 0 and text[i - 1] in "?&":
                     amp = text.find("&", s, e)
                     e = amp if amp >= 0 else e
+                else:  # a form body: `password=VALUE&user=bob`
+                    e = form_end(text, s, e)
                 while e > s and text[e - 1] in _TRAILING:
                     e -= 1
             s += pair_value_start(text, i, text[s:e])

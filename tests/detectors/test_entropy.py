@@ -27,6 +27,12 @@ CASES = [
     (f"Hi Ann,\n\nAs requested, the API secret is:\n\n{V}\n\nBest", V),  # e-mail
     (f'"secret": "{V}\\r\\n"', V),  # JSON-escaped line break after the value
     (f'{{"env": "DEBUG=1\\nAPI_SECRET={V}\\nPORT=80"}}', V),
+    (f"access_token={V}&expires_in=3600&token_type=bearer", V),  # a form body (OAuth token response)
+    (f"grant_type=client_credentials&client_secret={HEX}&scope=read", HEX),
+    (f"publishable_key: pk_live_{V}", None),
+    (f"FROM python:3.11\nENV API_TOKEN {V}\n", V),  # Dockerfile ENV KEY VALUE
+    (f"setx API_TOKEN {V}", V),  # Windows
+    (f"the ENV token {V}", None),  # a space assigns only after an instruction that opens the line  # public by design (Stripe)
     ("api_key: your-api-key-here", None),  # placeholder
     ("SECRET_KEY=REPLACE_ME", None),
     ("client_secret=0123456789abcdef", None),  # sequential (hard negatives, issue 18)
