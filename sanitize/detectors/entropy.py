@@ -108,7 +108,7 @@ class GenericSecretDetector(Detector):
             i, j = identifier_bounds(text, ks, ke)
             ident = text[i:j]
             pos = j  # one look per identifier, however many keywords it holds
-            if not is_secret_key(ident):
+            if not is_secret_key(ident) or text.startswith("${", i - 2):  # `${API_KEY:-v}`: env-default's
                 continue
             m = _AFTER_KEY.match(text, j, end)
             if m is None or (

@@ -76,6 +76,8 @@ class ShortKeyedDetector(PatternDetector):
                     e -= 1
                 head = text[max(0, ks - 64) : ks]  # the identifier's start: at most 64 IDENT_CHARS back
                 i = ks - len(head) + len(head.rstrip(IDENT_CHARS))
+                if text.startswith("${", i - 2):  # `${DB_PASSWORD:-v}` expands a variable: env-default's
+                    continue
                 s += pair_value_start(text, i, text[s:e])  # user/pass: bob/VALUE
                 value = text[s:e]
                 judged = (value, quoted, text[m.end("v") : m.end("v") + 1])

@@ -127,9 +127,8 @@ class PasswordDetector(Detector):
             i, j = identifier_bounds(text, kw.start(), kw.end())
             ident = text[i:j]
             pos = j  # one look per identifier, however many keywords it holds
-            if not is_password_key(ident) or is_public_key_name(
-                ident
-            ):  # passwordPolicy, PASSWORD_RESET_TIMEOUT
+            # passwordPolicy, PASSWORD_RESET_TIMEOUT: about a password; `${DB_PASSWORD:-v}`: env-default's
+            if not is_password_key(ident) or is_public_key_name(ident) or text.startswith("${", i - 2):
                 continue
             m = _AFTER_KEY.match(text, j, end)
             if m is None:

@@ -1,7 +1,9 @@
 """Credentials found by position rather than by an assignment: name/value pairs whose name is a
 credential (Kubernetes env, ECS/CloudFormation/Postman JSON, HCL, Hadoop XML properties), passwords passed
 to credential APIs after a username (``HTTPBasicAuth``, ``auth=(u, p)``, ``.login``, JDBC
-``getConnection``), and Go MySQL DSNs (``user:pass@tcp(...)``).
+``getConnection``), Go MySQL DSNs (``user:pass@tcp(...)``), and secrets written as the default of an
+environment lookup (``os.getenv("DB_PASSWORD", "...")``, ``env('API_KEY', '...')``,
+``process.env.API_TOKEN || "..."``, ``${DB_PASSWORD:-...}``).
 
 Same contract as :mod:`.formats`: a stable ``secret_type``, the span of the secret only, bounded
 quantifiers so each pattern is linear in its window.
@@ -101,3 +103,43 @@ GO_DSN_PASSWORD = PatternDetector(
     literal=True,
     patterns=(re.compile(r"(?<![\w.:/-])[A-Za-z0-9_.-]{1,64}:(?P<v>[^\s\"'/]{1,128}?)@(?:tcp|unix)\("),),
 )
+
+# The default of an environment (or settings) lookup: the hard-coded fallback is the secret.
+# Python os.getenv / environ.get / decouple config / django-environ env, Laravel env(), Ruby ENV.fetch,
+# Java getProperty / getOrDefault, Go getEnv helpers; JS process.env.X || / ??, Ruby ENV["X"] ||; shell ${X:-v}.
+_ENV_CALL = re.compile(
+    r"""\b(?:getenv|getEnv|get_env|env|fetch|config|getOrDefault|getProperty|get|str)[ \t]{0,3}\([ \t]{0,3}"""
+    r"""["'](?P<key>[A-Za-z_][\w.-]{0,63})["'][ \t]{0,3},[ \t]{0,3}(?:default[ \t]{0,3}=[ \t]{0,3})?""" + _VQ
+)
+_ENV_OR = re.compile(
+    r"""\b(?:process\.env|ENV)(?:\.|\[[ \t]{0,3}["'])(?P<key>[A-Za-z_]\w{0,63})(?:["'][ \t]{0,3}\])?"""
+    r"""[ \t]{0,3}(?:\|\||\?\?|or\b)[ \t]{0,3}""" + _VQ
+)
+_SHELL_DEFAULT = re.compile(r"""\$\{(?P<key>[A-Za-z_]\w{0,63}):?[-=](?P<v>[^\s}"'$`]{1,200})\}""")
+# what follows a keyword inside the key: the rest of it, then the default's separator
+_ENV_FOLLOW = re.compile(
+    r"""[\w.-]{0,63}(?:["'][ \t]{0,3},|["']?[ \t]{0,3}\]?[ \t]{0,3}(?:\|\||\?\?|or\b)|:?[-=][^\s}"'$`]{1,200}\})"""
+)
+
+
+def _env_default(kind: str, secret_type: str, keywords: tuple[str, ...]) -> PatternDetector:
+    return PatternDetector(
+        f"env-default-{kind}",
+        secret_type,
+        keywords=keywords,
+        before=96,  # `os.environ.get("` and the key before its keyword
+        after=320,  # the rest of the key and a 200-character default
+        priority=36,  # over the assignment it sits in (`PASSWORD=${DB_PASSWORD:-v}`: the value is v, not -v)
+        kind=kind,
+        patterns=(_ENV_CALL, _ENV_OR, _SHELL_DEFAULT),
+        guards=(("(",), ("||", "??", " or "), ("${",)),
+        follow=_ENV_FOLLOW,
+    )
+
+
+ENV_DEFAULT_PASSWORD = _env_default("password", "password", KEY_KEYWORDS["password"])
+ENV_DEFAULT_SECRET = _env_default("secret", "generic_secret", KEY_KEYWORDS["secret"])
+
+DETECTORS = (
+    NAME_VALUE_PASSWORD, NAME_VALUE_SECRET, CREDENTIAL_CALL, GO_DSN_PASSWORD, ENV_DEFAULT_PASSWORD, ENV_DEFAULT_SECRET,
+)  # fmt: skip

@@ -147,6 +147,16 @@ FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = 
         "dsn := fmt.Sprintf(\"%s:%s@tcp(%s)/%s\", user, pass, host, db)",
         "r = requests.get(url, auth=(\"user\", \"\"))",
     )),
+    "env_default": (("password", "generic_secret"), (
+        "DB_PASSWORD = os.getenv(\"DB_PASSWORD\", \"{p}\")",
+        "'password' => env('DB_PASSWORD', '{p}'),",
+        "const token = process.env.API_TOKEN_{n} || \"{s}\";",
+        "  POSTGRES_PASSWORD: ${{POSTGRES_PASSWORD:-{p}}}",
+    ), (
+        "DB_PASSWORD = os.getenv(\"DB_PASSWORD\", \"changeme\")",
+        "timeout = os.getenv(\"TOKEN_TTL\", \"3600\")",
+        "PASSWORD=${{DB_PASSWORD:-$FALLBACK}}",
+    )),
     "kubernetes": (("password", "generic_secret"), (
         "apiVersion: v1\nkind: Secret\nmetadata:\n  name: app-{w}\ntype: Opaque\ndata:\n  password: {k}\n"
         "  username: YWRtaW4=\n",

@@ -32,7 +32,10 @@ CASES = [
     (f"publishable_key: pk_live_{V}", None),
     (f"FROM python:3.11\nENV API_TOKEN {V}\n", V),  # Dockerfile ENV KEY VALUE
     (f"setx API_TOKEN {V}", V),  # Windows
-    (f"the ENV token {V}", None),  # a space assigns only after an instruction that opens the line  # public by design (Stripe)
+    (
+        f"the ENV token {V}",
+        None,
+    ),  # a space assigns only after an instruction that opens the line  # public by design (Stripe)
     ("api_key: your-api-key-here", None),  # placeholder
     ("SECRET_KEY=REPLACE_ME", None),
     ("client_secret=0123456789abcdef", None),  # sequential (hard negatives, issue 18)

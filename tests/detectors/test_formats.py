@@ -219,6 +219,24 @@ TABLES: dict[str, list[tuple[str, str | None]]] = {
         ("description: |\n  Zq8vR2mT4xLp9WcK\n", None),  # not a credential key
         ("primaryKey: >\n  Zq8vR2mT4xLp9WcK\n", None),  # public by design
     ],
+    "env defaults": [
+        ('os.getenv("DB_PASSWORD", "Vt7#kQ2mZp")', "Vt7#kQ2mZp"),
+        ("'password' => env('DB_PASSWORD', 'Vt7#kQ2mZp'),", "Vt7#kQ2mZp"),  # Laravel
+        ('SECRET_KEY = config("SECRET_KEY", default="Hq5wP8nRk3vTz6Yc")', "Hq5wP8nRk3vTz6Yc"),  # decouple
+        ('ENV.fetch("STRIPE_SECRET", "Hq5wP8nRk3vTz6Yc")', "Hq5wP8nRk3vTz6Yc"),  # Ruby
+        ('System.getProperty("db.password", "Vt7#kQ2mZp")', "Vt7#kQ2mZp"),
+        ('const key = process.env.API_KEY || "Hq5wP8nRk3vTz6Yc";', "Hq5wP8nRk3vTz6Yc"),
+        ("token = ENV['GH_TOKEN'] ?? 'Hq5wP8nRk3vTz6Yc'", "Hq5wP8nRk3vTz6Yc"),
+        ("  POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:-Vt7kQ2mZp}", "Vt7kQ2mZp"),  # the value, not '-Vt7...'
+        ("API_TOKEN=${API_TOKEN=Hq5wP8nRk3vTz6Yc}", "Hq5wP8nRk3vTz6Yc"),
+        ('os.getenv("DB_PASSWORD", "")', None),
+        ('os.getenv("DB_PASSWORD", "changeme")', None),  # placeholder
+        ('os.getenv("TOKEN_TTL", "3600")', None),  # not a credential key
+        ('os.getenv("HOST", "Vt7#kQ2mZp")', None),
+        ('process.env.PRIMARY_KEY ?? "Hq5wP8nRk3vTz6Yc"', None),  # public by design
+        ("${DB_PASSWORD:-$FALLBACK_PW}", None),  # another variable
+        ("${DB_PASSWORD:-}", None),
+    ],
 }
 # the short keyed detectors see any `password: value` line; the Kubernetes rows test the manifest parser
 FAMILY_DETECTORS = {"kubernetes": [formats.K8S_SECRET_PASSWORD, formats.K8S_SECRET_DATA]}
@@ -296,6 +314,7 @@ ADVERSARIAL = [
     "PSWD:=", "a" * 63 + " ", "- name: DB_PASSWORD\n  value: ", "{\"name\": \"API_TOKEN\", \"value\": \"",
     "<name>s3.secret.key</name><value>", "HTTPBasicAuth(\"u\", ", "auth=('u', '", ".login(\"u\", \"",
     "getConnection(url, \"u\", \"", "define('DB_PASSWORD', '", "password <- \"", "a:b@tcp(", "a:", "pass(", "password: |\n  ", "pass: |\n  a\n",
+    "getenv(\"API_TOKEN\", ", "process.env.TOKEN || ", "${PASSWORD:-", "${TOKEN=a}",
 ]  # fmt: skip
 
 

@@ -118,7 +118,10 @@ CASES = [
     ("DB_PASSWORD_FILE=/run/secrets/db_password", None),
     ("DB_PASSWORD_PROD=Lm2q9Tr7x", "Lm2q9Tr7x"),
     ("FROM alpine\n  ENV DB_PASSWORD Lm2q9Tr7x\n", "Lm2q9Tr7x"),  # Dockerfile ENV KEY VALUE
-    ("ENV PASSWORD_FILE /run/secrets/db", None),  # an environment suffix is still the password  # '!' then a letter, not a known tag: a password
+    (
+        "ENV PASSWORD_FILE /run/secrets/db",
+        None,
+    ),  # an environment suffix is still the password  # '!' then a letter, not a known tag: a password
     (
         "password=mypassword1",
         "mypassword1",
