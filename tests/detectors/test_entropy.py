@@ -29,13 +29,10 @@ CASES = [
     (f'{{"env": "DEBUG=1\\nAPI_SECRET={V}\\nPORT=80"}}', V),
     (f"access_token={V}&expires_in=3600&token_type=bearer", V),  # a form body (OAuth token response)
     (f"grant_type=client_credentials&client_secret={HEX}&scope=read", HEX),
-    (f"publishable_key: pk_live_{V}", None),
+    (f"publishable_key: pk_live_{V}", None),  # public by design (Stripe)
     (f"FROM python:3.11\nENV API_TOKEN {V}\n", V),  # Dockerfile ENV KEY VALUE
     (f"setx API_TOKEN {V}", V),  # Windows
-    (
-        f"the ENV token {V}",
-        None,
-    ),  # a space assigns only after an instruction that opens the line  # public by design (Stripe)
+    (f"the ENV token {V}", None),  # a space assigns only after an instruction opening the line
     ("api_key: your-api-key-here", None),  # placeholder
     ("SECRET_KEY=REPLACE_ME", None),
     ("client_secret=0123456789abcdef", None),  # sequential (hard negatives, issue 18)

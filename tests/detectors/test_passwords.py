@@ -107,7 +107,7 @@ CASES = [
     ("MasterUserPassword: !Ref DBPassword", None),
     ("if password == confirm_password:", None),
     ("pwd=newPwd", None),
-    ("password: !Qaz2wsx9", "!Qaz2wsx9"),
+    ("password: !Qaz2wsx9", "!Qaz2wsx9"),  # '!' then a letter, not a known tag: a password
     # a form body: the next `&field=` ends the value; a '&' inside a password stays
     ("username=bob&password=Lm2q9Tr7x&remember=1", "Lm2q9Tr7x"),
     ("password=Tr0ub4dor&3x", "Tr0ub4dor&3x"),
@@ -116,16 +116,10 @@ CASES = [
     ("PASSWORD_RESET_TIMEOUT = 3600", None),
     ("password_min_length: 12", None),
     ("DB_PASSWORD_FILE=/run/secrets/db_password", None),
-    ("DB_PASSWORD_PROD=Lm2q9Tr7x", "Lm2q9Tr7x"),
+    ("DB_PASSWORD_PROD=Lm2q9Tr7x", "Lm2q9Tr7x"),  # an environment suffix is still the password
     ("FROM alpine\n  ENV DB_PASSWORD Lm2q9Tr7x\n", "Lm2q9Tr7x"),  # Dockerfile ENV KEY VALUE
-    (
-        "ENV PASSWORD_FILE /run/secrets/db",
-        None,
-    ),  # an environment suffix is still the password  # '!' then a letter, not a known tag: a password
-    (
-        "password=mypassword1",
-        "mypassword1",
-    ),  # one word: a (weak) password, not a variable  # a sequence inside, but not half the value
+    ("ENV PASSWORD_FILE /run/secrets/db", None),  # a file holding it, not the password
+    ("password=mypassword1", "mypassword1"),  # one word: a (weak) password, not a variable
 ]
 
 
