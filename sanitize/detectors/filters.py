@@ -93,7 +93,17 @@ _PLACEHOLDER_SUBSTRINGS = (
 )  # fmt: skip
 # "password_here", "put your unique phrase here" (wp-config-sample.php), "ENTER-KEY-HERE"
 _PLACEHOLDER_SUFFIXES = ("_here", "-here", " here")
-_TEMPLATE = re.compile(r"^(?:\$[A-Za-z_]\w*|\$\{[^}]*\}|%[A-Za-z_]\w*%|\{\{.*\}\}|\{[A-Za-z_]\w*\}|<[^>]*>)$")
+# $VAR ${VAR} %VAR% {{ var }} {var} <var>; str.format's {0} / {} / {0:>8}; __VAR__ and @VAR@ / @@VAR@@ markers
+# (build-time substitution: Maven, autoconf, deployment templates); Ruby's #{var}
+_TEMPLATE = re.compile(
+    r"^(?:\$[A-Za-z_]\w*|\$\{[^}]*\}|%[A-Za-z_]\w*%|\{\{.*\}\}|\{[A-Za-z_]\w*\}|<[^>]*>|\{\d{0,2}(?::[^{}]{0,20})?\}"
+    r"|__[A-Za-z][A-Za-z0-9_]{0,62}__|@@?[A-Za-z_][\w.]{0,62}@@?|#\{[^}]{1,64}\})$"
+)
+# a fixture's value spelled from words: fake_password, mock-token, wrong_password, test.secret
+_FIXTURE_WORDS = frozenset({"fake", "mock", "dummy", "test", "testing", "example", "sample", "placeholder",
+                            "invalid", "wrong", "bad", "incorrect", "default", "my", "your", "some"})  # fmt: skip
+_SECRET_NAME_WORDS = frozenset({"password", "passwd", "pass", "pwd", "secret", "token", "key", "apikey"})
+_WORD_SPLIT = re.compile(r"[_.\- ]+")
 _SAME_CHAR = re.compile(r"^(.)\1*$")
 _PADDED_B64 = re.compile(r"^[A-Za-z0-9+/]{4,96}={1,2}$")
 # `password= sslmode=require`: the next key=value field of a connection string, not a value
@@ -133,7 +143,17 @@ def _plain_placeholder(v: str) -> bool:
     low = v.lower()
     if not v or low in _PLACEHOLDER_WORDS or _SAME_CHAR.match(v) or _TEMPLATE.match(v):
         return True
+    if len(v) <= 64 and _is_fixture_name(low):
+        return True
     return any(s in low for s in _PLACEHOLDER_SUBSTRINGS) or low.endswith(_PLACEHOLDER_SUFFIXES)
+
+
+def _is_fixture_name(low: str) -> bool:
+    """``fake_password``, ``mock-token``: letters only, a fixture word and a secret's name."""
+    words = _WORD_SPLIT.split(low)
+    if len(words) < 2 or not all(w.isalpha() for w in words):
+        return False
+    return not _FIXTURE_WORDS.isdisjoint(words) and not _SECRET_NAME_WORDS.isdisjoint(words)
 
 
 def is_example_key(value: str) -> bool:

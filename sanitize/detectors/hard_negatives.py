@@ -24,7 +24,9 @@ _PUBLIC_PAIRS = frozenset(
 _PUBLIC_TAILS = frozenset(
     {"id", "ids", "name", "names", "type", "types", "url", "uri", "endpoint", "path", "file", "length",
      "size", "count", "len", "alias", "version", "format", "prefix", "hash", "ref", "field", "label",
-     "header", "param", "policy", "expiry", "expires", "ttl", "timeout", "mode", "enabled", "required"}
+     "header", "param", "policy", "expiry", "expires", "ttl", "timeout", "mode", "enabled", "required",
+     "regex", "regexp", "pattern", "validator", "validation", "rule", "rules", "hint", "placeholder", "prompt",
+     "message", "msg", "text", "title", "description", "help", "error", "errors", "strength", "complexity"}
 )  # fmt: skip
 _PUBLIC_WORDS = frozenset({"keyboard", "keyword", "keywords", "keystroke", "monkey", "turkey", "tokenizer",
                            "tokens", "keys", "author", "authority", "passport", "compass", "bypass",
@@ -125,7 +127,7 @@ def pair_value_start(text: str, i: int, value: str) -> int:
 # YAML tags written where a value goes: core ``!!str``, Ansible ``!vault``, Home Assistant ``!secret``,
 # CloudFormation ``!Ref`` / ``!Sub`` ..., GitLab ``!reference``: a reference or an encrypted block follows
 _YAML_TAG = re.compile(
-    r"^(?:!![A-Za-z]|!(?:vault|unsafe|secret|include|env_var|input|reference|Ref|Sub|GetAtt|ImportValue|Join"
+    r"^(?:!![A-Za-z]|!(?:vault|unsafe|secret|include|env_var|ENV|env|input|reference|Ref|Sub|GetAtt|ImportValue|Join"
     r"|Select|If|FindInMap|Base64|Split|Cidr|GetAZs|Transform|And|Equals|Not|Or|Condition)(?![A-Za-z0-9]))"
 )
 
@@ -135,10 +137,26 @@ def is_yaml_tag(value: str) -> bool:
     return bool(_YAML_TAG.match(value))
 
 
+_UI_WORDS = frozenset({"password", "passwords", "passwort", "passphrase", "passcode"})
+_UI_OPENERS = ("Enter ", "Please ", "Forgot ", "Confirm ", "Choose ", "Create ", "Reset ", "Change ", "Invalid ",
+               "Incorrect ", "Your ", "Type ", "Re-enter ", "Show ", "Hide ")  # fmt: skip
+_LETTERS = re.compile(r"[A-Za-z]+")
+
+
+def is_ui_text(value: str) -> bool:
+    """A label or message, not a password: ``Forgot password?``, ``Enter at least 8 characters``."""
+    if " " not in value:
+        return False
+    return value.startswith(_UI_OPENERS) or not _UI_WORDS.isdisjoint(
+        w.lower() for w in _LETTERS.findall(value)
+    )
+
+
 def is_weak_value(value: str) -> bool:
     """Every value-level hard negative at once."""
     return (
         is_yaml_tag(value)
+        or is_ui_text(value)
         or is_filler(value)
         or is_sequential(value)
         or is_symbols_only(value)

@@ -31,6 +31,7 @@ PASSWORD_WORDS = frozenset(
 _AFTER_KEY = re.compile(
     r"""["'`\]]{0,2}(?:
       [ \t]{0,3}(?::[ \t]{1,2}(?:str|bytes|Optional\[str\]|SecretStr|String|string)[ \t]{1,2}(?==))?(?P<op>=>|->|:=|==|=|:|>|\(|value[ \t]?=)[ \t]{0,3}
+        (?:(?:new[ \t]{1,3})?(?:String|SecretStr|SecretString|str|bytes)[ \t]{0,2}\([ \t]{0,2}(?=["'`]))?
     | (?P<prose>(?:[ \t][^\n]{0,48}?)??(?:[ \t](?:is|was|to)\b(?:[ \t]?:)?|[ \t]?[:=]|[ \t]-))[ \t]{1,3}
     | (?P<space>[ \t]{1,3})
     )(?:"(?P<dq>[^"\n]{1,200})"|'(?P<sq>[^'\n]{1,200})'|`(?P<bq>[^`\n]{1,200})`|(?P<bare>[^\s"'`<;]{1,200}))""",
@@ -55,6 +56,13 @@ _STOPWORDS = frozenset(
     ["a", "an", "the", "is", "was", "are", "be", "been", "being", "it", "its", "this", "that", "these", "those", "to", "of", "for", "in", "on", "at", "by", "with", "and", "or", "not", "no", "yes", "your", "my", "our", "his", "her", "their", "you", "we", "they", "he", "she", "i", "me", "us", "must", "should", "will", "would", "can", "could", "may", "might", "has", "have", "had", "do", "does", "did", "set", "reset", "see", "use", "used", "using", "enter", "entered", "type", "typed", "same", "different", "below", "above", "here", "there", "field", "fields", "value", "prompt", "prompted", "changed", "updated", "incorrect", "wrong", "invalid", "expired", "missing", "required", "optional", "protected", "hidden", "masked", "stored", "hashed", "encrypted", "manager", "policy", "length", "characters", "chars", "strong", "weak", "secure", "insecure", "login", "authentication", "username", "user", "email", "again", "instead", "too", "also", "only", "just", "still", "now", "then", "when", "if", "because", "forgotten", "forgot", "lost", "sent", "sharing", "shared"]
 )  # fmt: skip
 _TRAILING = ".,;:)]}'\""
+# bare words of code after `password:` (`if not password: raise ...`, `password = new ...`)
+_CODE_WORDS = frozenset(
+    {"raise", "return", "throw", "new", "await", "yield", "lambda", "self", "this", "function", "def", "var",
+     "let", "const", "continue", "break", "print", "echo", "assert", "except", "try", "catch", "else", "elif",
+     "import", "from", "class", "static", "void", "final"}
+)  # fmt: skip
+_DOTTED_CALL = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+\(")  # models.CharField(max_length=128
 
 
 def identifier_bounds(text: str, start: int, end: int, reach: int = IDENT_REACH) -> tuple[int, int]:
@@ -102,7 +110,11 @@ def password_value_ok(value: str, *, quoted: bool, prose: bool) -> bool:
     if quoted:
         return True
     low = value.lower()
-    if low in _STOPWORDS or (is_code_reference(value) and not any(c.isdigit() for c in value)):
+    if (
+        low in _STOPWORDS or low in _CODE_WORDS or _DOTTED_CALL.match(value)
+    ):  # `raise`, `hashlib.sha256(b"x")`
+        return False
+    if is_code_reference(value) and not any(c.isdigit() for c in value):
         return False
     if NEXT_FIELD.match(value):  # `password= sslmode=require`
         return False

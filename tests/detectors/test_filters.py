@@ -19,6 +19,19 @@ CASES = [
     (filters.is_placeholder, "your-api-key-here", True),
     (filters.is_placeholder, "password_here", True),
     (filters.is_placeholder, "put your unique phrase here", True),
+    (filters.is_placeholder, "{0}", True),  # str.format
+    (filters.is_placeholder, "{}", True),
+    (filters.is_placeholder, "__DB_PASSWORD__", True),  # build-time substitution markers
+    (filters.is_placeholder, "@DB_PASSWORD@", True),
+    (filters.is_placeholder, "@@PASSWORD@@", True),
+    (filters.is_placeholder, "#{db_password}", True),  # Ruby interpolation
+    (filters.is_placeholder, "fake_password", True),  # a fixture's name for a secret
+    (filters.is_placeholder, "mock-token", True),
+    (filters.is_placeholder, "wrong.password", True),
+    (filters.is_placeholder, "super_secret", False),  # no fixture word: a (weak) real value
+    (filters.is_placeholder, "fake_Pa55word", False),  # not spelled from words
+    (filters.is_placeholder, "{0}x9Lq", False),
+    (filters.is_placeholder, "user@example@", True),  # "example" (substring rule, as before)
     (filters.is_placeholder, "Nowhere7x!", False),
     (filters.is_placeholder, "hunter2", False),
     (filters.is_placeholder, "Tr0ub4dor&3", False),

@@ -269,7 +269,9 @@ def test_secret_types_are_stable() -> None:
     ("identifier", "public"),
     [("primaryKey", True), ("foreignKey", True), ("bucket_key", True), ("key_vault_name", True),
      ("credentialId", True), ("publicToken", True), ("csrf-token", True), ("token_type", True),
-     ("api_token", False), ("DB_PASSWORD", False), ("client_secret", False), ("xToken", False)],
+     ("api_token", False), ("DB_PASSWORD", False), ("client_secret", False), ("xToken", False),
+     ("PASSWORD_REGEX", True), ("passwordPlaceholder", True), ("password_hint", True), ("token_pattern", True),
+     ("password_reset_token", False)],
 )  # fmt: skip
 def test_public_key_names(identifier: str, public: bool) -> None:
     assert hard_negatives.is_public_key_name(identifier) is public
@@ -281,7 +283,9 @@ def test_public_key_names(identifier: str, public: bool) -> None:
      ("abcdefghijklmnop", True), ("1234567890", True), ("xxxx", True), ("####", True), ("!@#$%^&*", True),
      ("ENC[AES256_GCM,data:abc]", True), ("-----BEGIN ENCRYPTED PRIVATE KEY-----", True),
      ("Kp9#x2Lm", False), ("a8Kx2mQ9", False), ("!vault", True), ("!secret", True), ("!Ref", True),
-     ("!!python/name:getpass.getpass", True), ("!Qaz2wsx9", False), ("!Reference9", False)],
+     ("!!python/name:getpass.getpass", True), ("!Qaz2wsx9", False), ("!Reference9", False), ("!ENV", True),
+     ("Forgot password?", True), ("Enter at least 8 characters", True), ("Your new passphrase", True),
+     ("correct horse battery staple", False), ("Enter", False)],
 )  # fmt: skip
 def test_weak_values(value: str, weak: bool) -> None:
     assert hard_negatives.is_weak_value(value) is weak

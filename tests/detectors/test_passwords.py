@@ -119,6 +119,19 @@ CASES = [
     ("DB_PASSWORD_PROD=Lm2q9Tr7x", "Lm2q9Tr7x"),  # an environment suffix is still the password
     ("FROM alpine\n  ENV DB_PASSWORD Lm2q9Tr7x\n", "Lm2q9Tr7x"),  # Dockerfile ENV KEY VALUE
     ("ENV PASSWORD_FILE /run/secrets/db", None),  # a file holding it, not the password
+    # code, labels and fixtures after a password key
+    ('password = "{0}"', None),
+    ("password: !ENV ${DB_PASSWORD}", None),
+    ('PASSWORD_REGEX = "^(?=.*[A-Z])(?=.*\\d).{8,}$"', None),
+    ('password = hashlib.sha256(b"x").hexdigest()', None),
+    ("password = models.CharField(max_length=128)", None),
+    ('if not password: raise ValueError("password required")', None),
+    ('"forgot_password": "Forgot password?",', None),
+    ('password = "fake_password"', None),
+    ('password: "__PASSWORD__"', None),
+    ('String password = new String("Zx8Qm2Lp9Vt4");', "Zx8Qm2Lp9Vt4"),  # the literal, not `new`
+    ('pwd = SecretStr("Zx8Qm2Lp9Vt4")', "Zx8Qm2Lp9Vt4"),
+    ('passphrase: "correct horse battery staple"', "correct horse battery staple"),
     ("password=mypassword1", "mypassword1"),  # one word: a (weak) password, not a variable
 ]
 
