@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 
 from .base import Detector
+from .commands import COMMAND_PASSWORD
 from .filters import NEXT_FIELD, char_classes
 from .format_base import (
     _KEY,
@@ -377,6 +378,7 @@ DETECTORS: tuple[Detector, ...] = (
     YAML_BLOCK_PASSWORD,
     YAML_BLOCK_SECRET,
     TABLE_PASSWORD,
+    COMMAND_PASSWORD,
 )
 
 

@@ -147,6 +147,16 @@ FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = 
         "dsn := fmt.Sprintf(\"%s:%s@tcp(%s)/%s\", user, pass, host, db)",
         "r = requests.get(url, auth=(\"user\", \"\"))",
     )),
+    "command": (("password",), (
+        "ldapsearch -x -D \"cn=admin,dc={w},dc=test\" -w {p} -b dc={w}",
+        "redis-cli -h cache{n} -a {p} ping",
+        "sqlcmd -S db{n} -U sa -P \"{p}\" -Q \"select 1\"",
+        "smbclient //fs{n}/share -U svc_{w}%{p}",
+    ), (
+        "redis-cli -a $REDIS_PASSWORD ping",
+        "net user {w} * /add",
+        "ldapsearch -x -W -b dc={w} | grep -w {w}",
+    )),
     "env_default": (("password", "generic_secret"), (
         "DB_PASSWORD = os.getenv(\"DB_PASSWORD\", \"{p}\")",
         "'password' => env('DB_PASSWORD', '{p}'),",

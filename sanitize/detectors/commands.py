@@ -1,0 +1,108 @@
+"""Passwords passed on a command line by flags or positions that do not say "password": ``ldapsearch -w``,
+``redis-cli -a``, ``sqlcmd -P``, ``zip -P``, ``7z -p...``, ``keytool -storepass``, ``ipmitool -P``,
+``smbclient -U user%pass``, ``xfreerdp /p:...``, ``htpasswd -b file user pass``, ``net user name pass``,
+``rabbitmqctl add_user name pass``.
+
+The command name is the trigger. Its line (up to ``after`` characters, ended by a newline or a shell
+``|``/``;``/``&&``) is split into words once, and the words after the command are read by the command's
+rule; a flood of command names is one pass over the text, since each occurrence inside a line already
+read is skipped. The span is the value without its quotes; values go through the password hard negatives.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterator
+
+from .base import Detector, Span
+from .format_base import value_ok
+
+# command -> flags whose next word is the password ("" = the rule is positional, see _positional)
+_FLAGS: dict[str, tuple[str, ...]] = {
+    "ldapsearch": ("-w",), "ldapmodify": ("-w",), "ldapadd": ("-w",), "ldapdelete": ("-w",),
+    "ldappasswd": ("-w", "-s"), "ldapwhoami": ("-w",), "ldapcompare": ("-w",), "ldapmodrdn": ("-w",),
+    "redis-cli": ("-a",), "sqlcmd": ("-P",), "bcp": ("-P",), "osql": ("-P",), "isql": ("-P",),
+    "zip": ("-P",), "unzip": ("-P",), "ipmitool": ("-P",), "rdesktop": ("-p",),
+    "keytool": ("-storepass", "-keypass", "-srcstorepass", "-deststorepass", "-srckeypass", "-destkeypass"),
+}  # fmt: skip
+_ATTACHED = {"7z": "-p", "7za": "-p", "xfreerdp": "/p:"}  # the password is glued to the flag
+_USER_PERCENT = ("smbclient", "rpcclient", "smbmap", "smbget")  # -U user%password
+_POSITIONAL = {"net": ("user",), "rabbitmqctl": ("add_user", "change_password"), "htpasswd": ()}
+COMMANDS = (*_FLAGS, *_ATTACHED, *_USER_PERCENT, *_POSITIONAL)
+_COMMAND = re.compile(
+    r"(?<![\w./-])(" + "|".join(map(re.escape, sorted(COMMANDS, key=len, reverse=True))) + r")(?![\w-])"
+)
+_WORD = re.compile(r"""[ \t]*("[^"\n]{0,200}"|'[^'\n]{0,200}'|[^\s"';|]{1,200})""")
+
+
+def _words(text: str, start: int, end: int) -> tuple[list[tuple[int, int]], int]:
+    """The (start, end) of each word of the command line from ``start`` (quotes kept), and where the
+    last one ends: a line ends at a newline, an unquoted ``;`` or ``|``, or ``&&``."""
+    words, pos = [], start
+    while pos < end:
+        m = _WORD.match(text, pos, end)
+        if m is None or text.startswith("&&", m.start(1)):
+            break
+        words.append(m.span(1))
+        pos = m.end()
+    return words, pos
+
+
+def _unquote(text: str, s: int, e: int) -> tuple[int, int, bool]:
+    if e - s >= 2 and text[s] in "\"'" and text[e - 1] == text[s]:
+        return s + 1, e - 1, True
+    return s, e, False
+
+
+def _candidates(command: str, text: str, words: list[tuple[int, int]]) -> Iterator[tuple[int, int]]:
+    """The (start, end) of each password in the words after ``command`` (quotes kept)."""
+    values = [text[s:e] for s, e in words]
+    for k, v in enumerate(values):
+        if v in _FLAGS.get(command, ()) and k + 1 < len(words):
+            yield words[k + 1]
+        flag = _ATTACHED.get(command)
+        if flag is not None and v.startswith(flag) and len(v) > len(flag):
+            yield words[k][0] + len(flag), words[k][1]
+        if command in _USER_PERCENT and v in ("-U", "--user") and k + 1 < len(words) and "%" in values[k + 1]:
+            s, e = words[k + 1]
+            yield s + values[k + 1].index("%") + 1, e
+    yield from _positional(command, values, words)
+
+
+def _positional(command: str, values: list[str], words: list[tuple[int, int]]) -> Iterator[tuple[int, int]]:
+    if command == "htpasswd":  # htpasswd -b[c...] FILE USER PASS, htpasswd -nb USER PASS
+        flags = [v for v in values if v.startswith("-")]
+        args = [w for w, v in zip(words, values) if not v.startswith("-")]
+        if any("b" in f for f in flags):
+            need = 2 if any("n" in f for f in flags) else 3
+            if len(args) >= need:
+                yield args[need - 1]
+        return
+    subcommands = _POSITIONAL.get(command, ())
+    if values and values[0] in subcommands and len(values) >= 3 and not values[2].startswith(("/", "-", "*")):
+        yield words[2]  # net user NAME PASS, rabbitmqctl add_user NAME PASS
+
+
+@dataclasses.dataclass(frozen=True, eq=False, repr=False)
+class CommandPasswordDetector(Detector):
+    def find(self, text: str, start: int, end: int) -> Iterator[Span]:
+        done = start  # end of the last command line read: commands inside it are not read again
+        for m in _COMMAND.finditer(text, start, end):
+            if m.start() < done:
+                continue
+            words, done = _words(text, m.end(), min(end, m.end() + self.after))
+            for s, e in _candidates(m.group(1), text, words):
+                s, e, quoted = _unquote(text, s, e)
+                if value_ok(text[s:e], kind="password", quoted=quoted):
+                    yield s, e, 0.85
+
+
+# the triggers: the command names, with what follows the short ones (`net`, `zip` are everywhere in prose,
+# and every hit of a keyword costs the scanner's prefilter a look)
+_SHORT = {"net": "net user ", "zip": "zip -", "unzip": "unzip -", "bcp": "bcp ", "osql": "osql ", "isql": "isql ",
+          "7z": "7z ", "7za": "7za "}  # fmt: skip
+KEYWORDS = tuple(_SHORT.get(c, c) for c in COMMANDS)
+COMMAND_PASSWORD = CommandPasswordDetector(
+    "command-password", "password", keywords=KEYWORDS, before=0, after=400, priority=30
+)
