@@ -84,7 +84,8 @@ class ShortKeyedDetector(PatternDetector):
                 if judged in rejected:
                     continue
                 if (
-                    len(value) < 4
+                    len(value) < (6 if self.kind == "secret" else 4)
+                    or (self.kind == "secret" and value[-1] in "_-")  # a prefix: "ghp_" + "..."
                     or not _short_ok(m, value, quoted)
                     or not value_ok(value, kind="password", quoted=quoted)
                 ):

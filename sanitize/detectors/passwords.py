@@ -31,10 +31,15 @@ PASSWORD_WORDS = frozenset(
 _AFTER_KEY = re.compile(
     r"""["'`\]]{0,2}(?:
       [ \t]{0,3}(?::[ \t]{1,2}(?:str|bytes|Optional\[str\]|SecretStr|String|string)[ \t]{1,2}(?==))?(?P<op>=>|->|:=|==|=|:|>|\(|value[ \t]?=)[ \t]{0,3}
-        (?:(?:new[ \t]{1,3})?(?:String|SecretStr|SecretString|str|bytes)[ \t]{0,2}\([ \t]{0,2}(?=["'`]))?
+        (?:(?:new[ \t]{1,3})?(?:String|SecretStr|SecretString|str|bytes)[ \t]{0,2}\([ \t]{0,2}(?=["'`])
+          | \([ \t]{0,2}(?=["'])            # ("...")
+          | (?:[bBrRuU]{1,2}|@)(?=["'])     # b"..." r'...' u"..." C# @"..."
+          | ""(?=")                         # a triple-quoted string's first two quotes
+          | &[\w-]{1,40}[ \t]{1,3}          # a YAML anchor: password: &pw VALUE
+        )?
     | (?P<prose>(?:[ \t][^\n]{0,48}?)??(?:[ \t](?:is|was|to)\b(?:[ \t]?:)?|[ \t]?[:=]|[ \t]-))[ \t]{1,3}
     | (?P<space>[ \t]{1,3})
-    )(?:"(?P<dq>[^"\n]{1,200})"|'(?P<sq>[^'\n]{1,200})'|`(?P<bq>[^`\n]{1,200})`|(?P<bare>[^\s"'`<;]{1,200}))""",
+    )(?:"(?P<dq>(?:[^"\\\n]|\\[^\n]){1,200})"|'(?P<sq>(?:[^'\\\n]|\\[^\n]){1,200})'|`(?P<bq>[^`\n]{1,200})`|(?P<bare>[^\s"'`<;]{1,200}))""",
     re.VERBOSE,
 )
 # "Just use VALUE as the password", "try VALUE for the wifi password"

@@ -196,6 +196,8 @@ TABLES: dict[str, list[tuple[str, str | None]]] = {
         ("token: a8Kx2mQ9", "a8Kx2mQ9"),
         ("secret=Zq7mW3xK", "Zq7mW3xK"),
         ("token: abcdefgh", None),  # one class, sequential
+        ('token = "ghp_" + "Zq7mW3xKa8Kx2mQ9"', None),  # a prefix being concatenated
+        ("token: a8K_x", None),  # too short for a token
         ("secret=12345678", None),
         ("token: xxxxxxxx", None),
         ("PSWD:=########", None),

@@ -132,6 +132,14 @@ CASES = [
     ('String password = new String("Zx8Qm2Lp9Vt4");', "Zx8Qm2Lp9Vt4"),  # the literal, not `new`
     ('pwd = SecretStr("Zx8Qm2Lp9Vt4")', "Zx8Qm2Lp9Vt4"),
     ('passphrase: "correct horse battery staple"', "correct horse battery staple"),
+    # string prefixes and wrappers: the literal is the value
+    ('password = b"Zx8Qm2Lp9Vt4"', "Zx8Qm2Lp9Vt4"),
+    ("password = r'Zx8Qm2Lp9Vt4'", "Zx8Qm2Lp9Vt4"),
+    ('string password = @"Zx8Qm2Lp9Vt4";', "Zx8Qm2Lp9Vt4"),  # C# verbatim
+    ('password = """Zx8Qm2Lp9Vt4"""', "Zx8Qm2Lp9Vt4"),
+    ('password = ("Zx8Qm2Lp9Vt4")', "Zx8Qm2Lp9Vt4"),
+    ("password: &pw Zx8Qm2Lp9Vt4", "Zx8Qm2Lp9Vt4"),  # a YAML anchor, not the value
+    ('"password": "Zx8Qm2L\\"p9Vt4"', 'Zx8Qm2L\\"p9Vt4'),  # an escaped quote inside
     ("password=mypassword1", "mypassword1"),  # one word: a (weak) password, not a variable
 ]
 
