@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator
 
 from .base import Detector, Span
+from .filters import is_word
 from .format_base import value_ok
 
 # command -> flags whose next word is the password ("" = the rule is positional, see _positional)
@@ -94,7 +95,8 @@ class CommandPasswordDetector(Detector):
             words, done = _words(text, m.end(), min(end, m.end() + self.after))
             for s, e in _candidates(m.group(1), text, words):
                 s, e, quoted = _unquote(text, s, e)
-                if value_ok(text[s:e], kind="password", quoted=quoted):
+                value = text[s:e]  # a bare lower-case word is prose about the flag ("ldapsearch -w option")
+                if value_ok(value, kind="password", quoted=quoted) and (quoted or not is_word(value)):
                     yield s, e, 0.85
 
 

@@ -38,6 +38,8 @@ CASES: list[tuple[str, str | None]] = [
     ("use the network -w flag", None),
     ("htpasswd -c .htpasswd alice", None),  # no -b: prompts
     ("redis-cli -a\nKx9mQ2pLv", None),  # a newline ends the command
+    ("run ldapsearch with -w option to give the bind password", None),  # prose about the flag
+    ("sqlcmd -S db -U sa -P <password>", None),
 ]
 
 
