@@ -22,7 +22,7 @@ import numpy as np
 
 from ..types import TokenSequence
 from .rank import check_text_args
-from .scoring import _cache_kwarg, _layer_kv, _out_cache, _slot_cache, full_sequences
+from .scoring import full_sequences
 
 
 @dataclasses.dataclass(frozen=True)
@@ -92,7 +92,9 @@ def greedy_extractions(
     for c, s in items:  # the public boundary: named errors, not a failure deep in the batch
         check_text_args(model, tokenizer, context=c, secret=s)
     device = next(model.parameters()).device
-    kwarg = _cache_kwarg(model)
+    from .kvcache import cache_kwarg, layer_kv, out_cache, slot_cache
+
+    kwarg = cache_kwarg(model)
     prepared = [_secret_tokens(tokenizer, c, s) for c, s in items]  # (ids, start of the secret's tokens)
     out: list[Extraction] = []
     for lo in range(0, len(items), batch_size):
@@ -107,7 +109,7 @@ def greedy_extractions(
                     input_ids=torch.tensor([prepared[i][0][: prepared[i][1]]], device=device), use_cache=True
                 )
                 first.append(o.logits[0, -1].argmax())
-                kv.append(_layer_kv(_out_cache(o)))
+                kv.append(layer_kv(out_cache(o)))
             total = width + max(steps) - 1  # the prompts, right-aligned, then the decoded tokens
             layers = []
             for li in range(len(kv[0])):  # (B, H, total, hd) buffers, zero (masked) padding on the left
@@ -122,7 +124,7 @@ def greedy_extractions(
             mask = (cols[None, :] >= width - lengths[:, None]).long()  # (B, total) 0 on the padding only
             generated = torch.empty(B, max(steps), dtype=torch.long, device=device)  # (B, S)
             generated[:, 0] = torch.stack(first)
-            cache = _slot_cache(layers, width)  # each step writes its token behind the prompts, in place
+            cache = slot_cache(layers, width)  # each step writes its token behind the prompts, in place
             for step in range(1, max(steps)):
                 pos = (lengths + step - 1)[:, None]  # (B, 1) the previous token's own position
                 o = model(

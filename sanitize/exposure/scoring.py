@@ -22,8 +22,8 @@ full text; otherwise it falls back to tokenising every full text (``exact=True``
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-import functools
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +32,7 @@ import numpy as np
 from ..errors import SanitizeError
 
 if TYPE_CHECKING:
-    import torch
+    pass
 
 
 @dataclasses.dataclass
@@ -211,79 +211,6 @@ def score_naive(
     return out
 
 
-def _trie(
-    suffixes: np.ndarray, lengths: np.ndarray, vocab: int
-) -> tuple[list[tuple[np.ndarray, np.ndarray]], list[np.ndarray]]:
-    """Level d of the trie: (parent index at level d-1, token) per node, sorted by (parent, token);
-    and leaf[d][i] = node of candidate i at level d (-1 when the candidate is shorter)."""
-    n, width = suffixes.shape
-    node = np.zeros(n, dtype=np.int64)  # (N,) node per candidate at the current level (root = 0)
-    levels, nodes = [], []
-    for d in range(width):
-        active = lengths > d  # (N,) candidates that have a token at depth d
-        keys = node[active] * vocab + suffixes[active, d]  # (n_active,) (parent, token) packed
-        uniq, inverse = np.unique(keys, return_inverse=True)  # sorted by parent, then token
-        levels.append((uniq // vocab, uniq % vocab))
-        node = np.full(n, -1, dtype=np.int64)
-        node[active] = inverse
-        nodes.append(node)
-    return levels, nodes
-
-
-def _cache_kwarg(model: Any) -> str:
-    """``cache`` (transformers >= 5.2x) or ``past_key_values``: the name the forward pass takes."""
-    import inspect
-
-    base = model.get_base_model() if hasattr(model, "get_base_model") else model
-    return "cache" if "cache" in inspect.signature(base.forward).parameters else "past_key_values"
-
-
-@functools.cache
-def _slot_layer() -> type:
-    """A DynamicLayer over preallocated K/V buffers (B, H, L, hd) of which the first ``filled`` positions
-    hold the past: ``update`` writes the new tokens in place behind them and returns views, where
-    DynamicLayer would concatenate (a copy of the whole past per forward)."""
-    from transformers.cache_utils import DynamicLayer
-
-    class SlotLayer(DynamicLayer):
-        def __init__(self, keys: torch.Tensor, values: torch.Tensor, filled: int) -> None:
-            super().__init__()
-            self.keys, self.values, self.filled = keys, values, filled
-            self.device, self.is_initialized = keys.device, True
-
-        def update(self, key_states: Any, value_states: Any, *args: Any, **kwargs: Any) -> Any:
-            end = self.filled + key_states.shape[-2]
-            self.keys[:, :, self.filled : end] = key_states
-            self.values[:, :, self.filled : end] = value_states
-            self.filled = end
-            return self.keys[:, :, :end], self.values[:, :, :end]
-
-        def get_seq_length(self) -> int:
-            return self.filled
-
-    return SlotLayer
-
-
-def _slot_cache(buffers: list[tuple[torch.Tensor, torch.Tensor]], filled: int) -> Any:
-    """A DynamicCache whose layers write into ``buffers`` (per layer K, V (B, H, L, hd)) after ``filled``."""
-    from transformers import DynamicCache
-
-    cache = DynamicCache()
-    cache.layers = [_slot_layer()(k, v, filled) for k, v in buffers]
-    return cache
-
-
-def _out_cache(out: Any) -> Any:
-    cache = out.get("cache") if hasattr(out, "get") else None
-    return cache if cache is not None else out.past_key_values
-
-
-def _layer_kv(cache: Any) -> list[tuple[torch.Tensor, torch.Tensor]]:
-    if hasattr(cache, "layers"):
-        return [(layer.keys, layer.values) for layer in cache.layers]
-    return [(k, v) for k, v in cache]  # pragma: no cover - older cache API
-
-
 def score_tokenized(
     model: Any, tok: Tokenized, *, batch_size: int = 256, group_size: int = 100_000
 ) -> np.ndarray:  # fmt: skip
@@ -292,94 +219,27 @@ def score_tokenized(
     (same shared KV), which bounds the memory held for the KV of internal trie nodes."""
     import torch
 
+    from .kvcache import layer_kv, out_cache, shared_head, supported
+    from .trie import TrieWalk
+
     n, width = tok.suffixes.shape
     _check_positions(model, len(tok.shared) + width)
     device = next(model.parameters()).device
     with torch.no_grad():
         out = model(input_ids=torch.tensor([tok.shared], device=device), use_cache=True)
-        shared_kv = _layer_kv(_out_cache(out))  # per layer (1, H, L0, hd)
+        shared_kv = layer_kv(out_cache(out))  # per layer (1, H, L0, hd)
         root_logp = torch.log_softmax(out.logits[0, -1].double(), dim=-1)  # (V,)
-        walk = _TrieWalk(model, shared_kv, root_logp, len(tok.shared), batch_size)
-        if n <= group_size:
-            return walk(tok.suffixes, tok.lengths, tok.skip)
-        scores = np.empty(n, dtype=np.float64)
-        first = tok.suffixes[:, 0]  # (N,) first suffix token: one subtree per value
-        for t in np.unique(first):
-            rows = np.flatnonzero(first == t)
-            scores[rows] = walk(tok.suffixes[rows], tok.lengths[rows], tok.skip[rows])
-        return scores
-
-
-@dataclasses.dataclass
-class _TrieWalk:
-    """Level-by-level walk of one candidate trie below the shared context (see score_tokenized)."""
-
-    model: Any
-    shared_kv: list[tuple[torch.Tensor, torch.Tensor]]  # per layer (1, H, L0, hd)
-    root_logp: torch.Tensor  # (V,) log p(first suffix token | shared)
-    L0: int
-    batch_size: int
-
-    def __call__(self, suffixes: np.ndarray, lengths: np.ndarray, skip: np.ndarray) -> np.ndarray:
-        import torch
-
-        model, shared_kv, L0, batch_size = self.model, self.shared_kv, self.L0, self.batch_size
-        n = len(lengths)
-        width = int(lengths.max())
-        suffixes = suffixes[:, :width]
-        vocab = max(int(self.root_logp.shape[0]), int(suffixes.max()) + 1)
-        levels, nodes = _trie(suffixes, lengths, vocab)
-        device = self.root_logp.device
-        kwarg = _cache_kwarg(model)
-        _, token = levels[0]
-        cum = -self.root_logp[torch.from_numpy(token).to(device)]  # (n_1,) NLL of the first suffix token
-        path_kv: list[tuple[torch.Tensor, ...]] | None = None  # per layer (n_int, H, d, hd) K and V
-        path_index = np.zeros(1, dtype=np.int64)  # level d-1 node -> row in path_kv
-        # per layer K and V buffers (rows, H, L0 + width, hd): the shared context copied in once per walk,
-        # each chunk's path rows then its new token written behind it (no per-step concatenation)
-        rows_max = min(batch_size, max(len(p) for p, _ in levels))
-        bufs = [
-            tuple(t.new_empty(rows_max, t.shape[1], L0 + width, t.shape[3]) for t in kv) for kv in shared_kv
-        ]
-        for (kb, vb), (k0, v0) in zip(bufs, shared_kv):
-            kb[:, :, :L0], vb[:, :, :L0] = k0, v0
-        scores = np.zeros(n, dtype=np.float64)
-        for d in range(width):
-            ends = lengths == d + 1  # (N,) candidates whose last token is at depth d
-            scores[ends] += cum[torch.from_numpy(nodes[d][ends]).to(device)].cpu().numpy()
-            skipped = skip == d + 1  # (N,) candidates whose first d+1 suffix tokens are head tokens
-            scores[skipped] -= cum[torch.from_numpy(nodes[d][skipped]).to(device)].cpu().numpy()
-            if d + 1 == width:
-                break
-            child_parent, child_token = levels[d + 1]
-            internal = np.unique(child_parent)  # (n_int,) level-d nodes with children, sorted
-            child_cum = torch.empty(len(child_parent), dtype=torch.float64, device=device)
-            new_kv: list[list[torch.Tensor]] = [[] for _ in shared_kv]
-            for lo in range(0, len(internal), batch_size):
-                chunk = internal[lo : lo + batch_size]  # (B,) level-d node ids
-                B = len(chunk)
-                if path_kv is not None:
-                    rows = torch.from_numpy(path_index[levels[d][0][chunk]]).to(device)  # parents' rows
-                    for (kb, vb), (pk, pv) in zip(bufs, path_kv):
-                        kb[:B, :, L0 : L0 + d], vb[:B, :, L0 : L0 + d] = pk[rows], pv[rows]  # (B, H, d, hd)
-                cache = _slot_cache([(kb[:B], vb[:B]) for kb, vb in bufs], L0 + d)
-                ids = torch.from_numpy(levels[d][1][chunk]).to(device)[:, None]  # (B, 1) node tokens
-                pos = torch.full((B, 1), L0 + d, dtype=torch.long, device=device)  # (B, 1) real position
-                step = model(input_ids=ids, position_ids=pos, use_cache=True, **{kwarg: cache})
-                for li, (kb, vb) in enumerate(bufs):  # (2, B, H, d+1, hd) the path, the new token included
-                    new_kv[li].append(torch.stack([kb[:B, :, L0 : L0 + d + 1], vb[:B, :, L0 : L0 + d + 1]]))
-                logp = torch.log_softmax(step.logits[:, -1].double(), dim=-1)  # (B, V)
-                a = np.searchsorted(child_parent, chunk[0], side="left")
-                b = np.searchsorted(child_parent, chunk[-1], side="right")  # children of chunk: [a, b)
-                local = torch.from_numpy(np.searchsorted(chunk, child_parent[a:b])).to(device)  # (b-a,)
-                tokens = torch.from_numpy(child_token[a:b]).to(device)
-                parent_cum = cum[torch.from_numpy(child_parent[a:b]).to(device)]
-                child_cum[a:b] = parent_cum - logp[local, tokens]  # (b-a,) cumulative NLL
-            path_kv = [tuple(torch.cat(x, dim=1).unbind(0)) for x in new_kv]  # (n_int, H, d+1, hd) each
-            path_index = np.full(len(levels[d][0]), -1, dtype=np.int64)
-            path_index[internal] = np.arange(len(internal))
-            cum = child_cum
-        return scores
+        shared = supported(model)  # the shared context attended once for all rows, not copied into each
+        walk = TrieWalk(model, shared_kv, root_logp, len(tok.shared), batch_size, shared)
+        with shared_head(model, shared_kv) if shared else contextlib.nullcontext():
+            if n <= group_size:
+                return walk(tok.suffixes, tok.lengths, tok.skip)
+            scores = np.empty(n, dtype=np.float64)
+            first = tok.suffixes[:, 0]  # (N,) first suffix token: one subtree per value
+            for t in np.unique(first):
+                rows = np.flatnonzero(first == t)
+                scores[rows] = walk(tok.suffixes[rows], tok.lengths[rows], tok.skip[rows])
+            return scores
 
 
 def score_candidates(
