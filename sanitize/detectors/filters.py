@@ -182,6 +182,20 @@ def is_timestamp(value: str) -> bool:
 IDENT_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-"
 
 
+# a token may follow a literal escape (`"...\\nghp_..."` in a log line) or a percent-encoded character
+# (`token%3Dghp_...` in an access log): the letters and digits of `\\n` / `%3D` do not join it to a word
+ESCAPE_EDGE = r"(?<=\\[nrt])|(?<=%[0-9A-Fa-f]{2})"
+_ESCAPE_EDGE = re.compile(r"\\[nrt]|%[0-9A-Fa-f]{2}")
+
+
+def after_escape(text: str, start: int) -> bool:
+    """Whether ``text[start]`` follows a literal ``\\n``/``\\r``/``\\t`` escape or a ``%XX`` encoding."""
+    return bool(
+        _ESCAPE_EDGE.fullmatch(text, max(0, start - 3), start)
+        or _ESCAPE_EDGE.fullmatch(text, max(0, start - 2), start)
+    )
+
+
 def escape_end(text: str, start: int, end: int) -> int:
     """Where a value in ``text[start:end]`` ends before a literal escape ``\\n``, ``\\r`` or ``\\t`` (JSON or a
     log line escaping a newline: ``"user=bob\\npassword=VALUE\\nhost=db"``), else ``end``. One C search

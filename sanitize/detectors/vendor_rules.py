@@ -18,7 +18,7 @@ from importlib import resources
 from typing import Any
 
 from .base import shannon_entropy
-from .filters import is_example_key, is_placeholder
+from .filters import after_escape, is_example_key, is_placeholder
 from .hard_negatives import is_encrypted, is_sequential
 from .token_checks import bech32_valid, discord_bot_valid
 
@@ -81,7 +81,9 @@ class VendorRule:
     def accepts(self, text: str, s: int, e: int) -> bool:
         """Whether ``text[s:e]``, matched by this rule, is a secret of it (edges, keyword, filters)."""
         edge = _KEYED_EDGE if self.keywords else _WORD
-        if (s > 0 and text[s - 1] in edge) or (e < len(text) and text[e] in _RIGHT_EDGE):
+        if (s > 0 and text[s - 1] in edge and not after_escape(text, s)) or (
+            e < len(text) and text[e] in _RIGHT_EDGE
+        ):
             return False
         value = text[s:e]
         if self.keyword_pattern is not None and not self._keyword_before(text, s):

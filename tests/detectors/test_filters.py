@@ -61,6 +61,15 @@ def test_filters(predicate, value: str, expected: bool) -> None:  # type: ignore
     assert predicate(value) is expected
 
 
+@pytest.mark.parametrize(
+    ("text", "start", "expected"),
+    [("a\\nb", 3, True), ("a\\tb", 3, True), ("%22b", 3, True), ("x%3Db", 4, True), ("ab", 1, False),
+     ("nb", 1, False), ("%2b", 2, False), ("\\xb", 2, False), ("b", 0, False)],
+)  # fmt: skip
+def test_after_escape(text: str, start: int, expected: bool) -> None:
+    assert filters.after_escape(text, start) is expected
+
+
 def test_url_userinfo() -> None:
     text = "see postgres://bob:pw@db/x and mail bob@x.com"
     assert filters.is_url_userinfo(text, text.index("bob:"))

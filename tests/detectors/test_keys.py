@@ -48,6 +48,9 @@ TABLES: dict[str, list[tuple[str, str | None]]] = {
         (f"For the record, the GitHub token is {GH} and should be rotated.", GH),  # prose
         (f"GITHUB_TOKEN={GH}", GH),  # .env
         (f'{{"github_token": "{GHO}"}}', GHO),  # JSON
+        (f'log: "token:\\n{GH}\\n"', GH),  # after a literal \n escape
+        (f"GET /cb?token%3D{GH}%26x HTTP/1.1", GH),  # after a percent-encoded '='
+        (f"x{GH}", None),  # continues a longer word
         (f"$ curl -H 'Authorization: Bearer {GH}' https://api.github.com", GH),  # CLI
         (f"password={GH}", GH),  # a token beats the password it is assigned to
         (f"token: {GH_BAD}", None),  # CRC32 checksum fails

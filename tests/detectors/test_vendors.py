@@ -185,6 +185,8 @@ TABLE: list[tuple[str, str | None]] = [
     ("shpat_00000000000000000000000000000000", None),
     ("sha256 of the file: " + "ab" * 32, None),
     (f"x{DOP}", None),  # continues a longer word
+    (f'"msg": "deploy token\\n{DOP}"', DOP),  # after a literal \n escape: not a longer word
+    (f"GET /hook?t%3D{DOP} HTTP/1.1", DOP),  # after a percent-encoded '='
     (f"{DAPI}abc", None),
     ("dp.pt.EXAMPLEEXAMPLEEXAMPLEEXAMPLEEXAMPLEEXAM", None),
     ("kucoin release 5f3a9c1e2b7d4f6a8c0e1b3d", None),  # no assignment between keyword and value
