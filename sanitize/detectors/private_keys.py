@@ -1,7 +1,12 @@
-"""Private keys: the whole armoured block, ``-----BEGIN ... PRIVATE KEY-----`` to its ``-----END``."""
+"""Private keys: the whole armoured block, ``-----BEGIN ... PRIVATE KEY-----`` to its ``-----END``, and PuTTY
+``.ppk`` files (``PuTTY-User-Key-File-2/3`` to the ``Private-MAC`` line). A key encrypted under a passphrase
+is not reported (``ENCRYPTED PRIVATE KEY``, ``Proc-Type: 4,ENCRYPTED``, an OpenSSH key whose cipher is not
+``none``, a ``.ppk`` whose ``Encryption`` is not ``none``): without the passphrase it is not the secret."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import dataclasses
 import re
 from collections.abc import Iterator
@@ -11,6 +16,25 @@ from .base import Detector, Span
 _BEGIN = re.compile(r"-----BEGIN ((?:[A-Z0-9]{1,12} ){0,3}PRIVATE KEY(?: BLOCK)?)-----")
 _BODY_CHARS = re.compile(r"[A-Za-z0-9+/=]{16,}")
 MAX_BLOCK = 64 * 1024  # longest block looked for (a 16384-bit RSA key is ~12 KB)
+_OPENSSH_MAGIC = b"openssh-key-v1\x00"
+
+
+def is_encrypted_key(marker: str, body: str) -> bool:
+    """Whether the armoured block ``marker`` (``RSA PRIVATE KEY``...) with ``body`` is passphrase-encrypted."""
+    if "ENCRYPTED" in marker or "Proc-Type: 4,ENCRYPTED" in body[:200]:
+        return True
+    if marker != "OPENSSH PRIVATE KEY":
+        return False
+    head = "".join(body.split())[:64]  # the magic, then the cipher name as a length-prefixed string
+    try:
+        raw = base64.b64decode(head[: len(head) // 4 * 4], validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    if not raw.startswith(_OPENSSH_MAGIC) or len(raw) < len(_OPENSSH_MAGIC) + 4:
+        return False
+    n = int.from_bytes(raw[len(_OPENSSH_MAGIC) : len(_OPENSSH_MAGIC) + 4], "big")
+    cipher = raw[len(_OPENSSH_MAGIC) + 4 : len(_OPENSSH_MAGIC) + 4 + n]
+    return len(cipher) == n and cipher != b"none"
 
 
 @dataclasses.dataclass(frozen=True, eq=False, repr=False)
@@ -30,7 +54,9 @@ class PrivateKeyDetector(Detector):
                 pos = m.end()
                 continue
             body = text[m.end() : stop]
-            if sum(len(b) for b in _BODY_CHARS.findall(body)) >= 64:
+            if sum(len(b) for b in _BODY_CHARS.findall(body)) >= 64 and not is_encrypted_key(
+                m.group(1), body
+            ):
                 yield m.start(), stop + len(marker), 1.0
             pos = stop + len(marker)
 
@@ -40,4 +66,30 @@ PRIVATE_KEY = PrivateKeyDetector(
     after=MAX_BLOCK + 64, priority=100,
 )  # fmt: skip
 
-DETECTORS = (PRIVATE_KEY,)
+# PuTTY .ppk: header, key type, Encryption, Comment, Public-Lines n + n lines, Private-Lines m + m lines, MAC
+_PPK = re.compile(
+    r"PuTTY-User-Key-File-[23]: [\w.@-]{1,64}\r?\nEncryption: (?P<enc>[\w-]{1,32})\r?\n"
+    r"(?:[A-Za-z-]{1,32}: [^\r\n]{0,512}\r?\n){0,8}?Public-Lines: \d{1,4}\r?\n(?:[A-Za-z0-9+/=]{1,128}\r?\n){1,200}"
+    r"Private-Lines: \d{1,4}\r?\n(?:[A-Za-z0-9+/=]{1,128}\r?\n){1,200}"
+    r"Private-MAC: [0-9a-fA-F]{40,64}"
+)
+
+
+@dataclasses.dataclass(frozen=True, eq=False, repr=False)
+class PuttyKeyDetector(Detector):
+    def find(self, text: str, start: int, end: int) -> Iterator[Span]:
+        for m in _PPK.finditer(text, start, end):
+            if m.group("enc") == "none":
+                yield m.start(), m.end(), 1.0
+
+
+PUTTY_KEY = PuttyKeyDetector(
+    "putty-private-key",
+    "private_key",
+    keywords=("PuTTY-User-Key-File-",),
+    before=0,
+    after=40_000,
+    priority=100,
+)
+
+DETECTORS = (PRIVATE_KEY, PUTTY_KEY)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 
 from sanitize import ScanConfig, scan
@@ -11,6 +13,26 @@ RSA = f"-----BEGIN RSA PRIVATE KEY-----\n{BODY}\n-----END RSA PRIVATE KEY-----"
 OPENSSH = f"-----BEGIN OPENSSH PRIVATE KEY-----\n{BODY}\n-----END OPENSSH PRIVATE KEY-----"
 ESCAPED = RSA.replace("\n", "\\n")
 YAML_KEY = RSA.replace("\n", "\n    ")
+
+LINES = BODY.replace("\n", "")[:64] + "\n" + BODY.replace("\n", "")[64:110] + "\n"
+PPK = (
+    "PuTTY-User-Key-File-2: ssh-rsa\nEncryption: none\nComment: deploy\nPublic-Lines: 2\n" + LINES
+    + "Private-Lines: 2\n" + LINES + "Private-MAC: " + "8f5f167f44f4964e6c998dee827110ca8f5f167f"
+)  # fmt: skip
+
+
+def _openssh(cipher: bytes) -> str:
+    """An OpenSSH key block whose header names ``cipher`` (the rest is filler)."""
+    raw = b"openssh-key-v1\x00" + len(cipher).to_bytes(4, "big") + cipher + bytes(range(200))
+    b = base64.b64encode(raw).decode()
+    return (
+        "-----BEGIN OPENSSH PRIVATE KEY-----\n"
+        + b[:70]
+        + "\n"
+        + b[70:]
+        + "\n-----END OPENSSH PRIVATE KEY-----"
+    )
+
 
 CASES = [
     (f"{RSA}\n", RSA),  # file
@@ -23,6 +45,13 @@ CASES = [
     ("-----BEGIN RSA PRIVATE KEY-----\n...\n-----END RSA PRIVATE KEY-----", None),  # placeholder body
     ("-----BEGIN RSA PRIVATE KEY-----\n" + BODY, None),  # never closed
     ("-----BEGIN RSA PRIVATE KEY-----\n" + BODY + "\n-----END EC PRIVATE KEY-----", None),  # mismatched
+    (PPK, PPK),  # PuTTY .ppk, unencrypted
+    (f"key file:\n{PPK}\nend", PPK),
+    (PPK.replace("Encryption: none", "Encryption: aes256-cbc"), None),  # encrypted under a passphrase
+    ("-----BEGIN ENCRYPTED PRIVATE KEY-----\n" + BODY + "\n-----END ENCRYPTED PRIVATE KEY-----", None),
+    (RSA.replace("-----\n", "-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00FF\n\n", 1), None),
+    (_openssh(b"none"), _openssh(b"none")),
+    (_openssh(b"aes256-ctr"), None),
 ]
 
 
