@@ -76,10 +76,20 @@ _PEM_KEEP = re.compile(r"(-----(?:BEGIN|END)[^\n-]*-----|\\[nr])")
 
 
 def private_key(secret: str, rng: random.Random) -> str:
-    """Keep the BEGIN/END armour, indentation and (escaped) newlines; redraw the base64 body."""
+    """Keep the BEGIN/END armour, indentation and (escaped) newlines; redraw the base64 body. A PuTTY
+    ``.ppk`` keeps its header lines and redraws the key lines and the MAC."""
+    if secret.startswith("PuTTY-User-Key-File-"):
+        return "".join(_ppk_line(line, rng) for line in secret.splitlines(keepends=True))
     return "".join(
         part if i % 2 else _shape(part, rng, hex_runs=False) for i, part in enumerate(_PEM_KEEP.split(secret))
     )
+
+
+def _ppk_line(line: str, rng: random.Random) -> str:
+    label, sep, rest = line.partition(": ")
+    if sep and label.replace("-", "").isalnum() and label != "Private-MAC":
+        return line  # PuTTY-User-Key-File-2: ssh-rsa, Encryption: none, Comment, Public-Lines: n ...
+    return label + sep + _shape(rest, rng, hex_runs=True) if sep else _shape(line, rng, hex_runs=False)
 
 
 def aws_access_key_id(secret: str, rng: random.Random) -> str:

@@ -66,3 +66,17 @@ def test_two_blocks_are_two_findings() -> None:
     found = scan([text], ScanConfig(types=["private_key"]))
     assert [(f.start, f.end) for f in found] == [(0, len(RSA)), (len(RSA) + 2, 2 * len(RSA) + 2)]
     assert found[0].fingerprint == found[1].fingerprint
+
+
+def test_ppk_surrogate_keeps_the_header_and_is_found() -> None:
+    import random
+
+    from sanitize.detectors import surrogates
+
+    sub = surrogates.private_key(PPK, random.Random(0))
+    assert sub != PPK and len(sub) == len(PPK)
+    kept = [line for line in PPK.splitlines() if ": " in line and not line.startswith("Private-MAC")]
+    assert [line for line in sub.splitlines() if line in kept] == kept  # header lines unchanged
+    assert not set(LINES.split()) & set(sub.split())  # key lines redrawn
+    found = [sub[f.start : f.end] for f in scan([sub], ScanConfig(types=["private_key"]))]
+    assert found == [sub]
