@@ -19,7 +19,7 @@ from .base import Detector, Span
 from .filters import is_word
 from .format_base import value_ok
 
-# command -> flags whose next word is the password ("" = the rule is positional, see _positional)
+# command -> flags whose next word is the password (glued flags: _ATTACHED; positional rules: _positional)
 _FLAGS: dict[str, tuple[str, ...]] = {
     "ldapsearch": ("-w",), "ldapmodify": ("-w",), "ldapadd": ("-w",), "ldapdelete": ("-w",),
     "ldappasswd": ("-w", "-s"), "ldapwhoami": ("-w",), "ldapcompare": ("-w",), "ldapmodrdn": ("-w",),
