@@ -516,9 +516,9 @@ def main(args: argparse.Namespace | Sequence[str] | None = None) -> dict[str, An
 
 def legacy_detectors() -> list[Any]:
     """The built-in detectors as they were before issue 18 (no format or vendor detectors)."""
-    from sanitize.detectors import DETECTORS, formats, vendors
+    from sanitize.detectors import DETECTORS, formats, private_keys, vendors
 
-    new = {id(d) for d in (*formats.all_detectors(), *vendors.all_detectors())}
+    new = {id(d) for d in (*formats.all_detectors(), *vendors.all_detectors(), private_keys.PUTTY_KEY)}
     return [d for d in DETECTORS if id(d) not in new]
 
 

@@ -116,29 +116,28 @@ _ENV_OR = re.compile(
     r"""[ \t]{0,3}(?:\|\||\?\?|or\b)[ \t]{0,3}""" + _VQ
 )
 _SHELL_DEFAULT = re.compile(r"""\$\{(?P<key>[A-Za-z_]\w{0,63}):?[-=](?P<v>[^\s}"'$`]{1,200})\}""")
-# what follows a keyword inside the key: the rest of it, then the default's separator
-_ENV_FOLLOW = re.compile(
-    r"""[\w.-]{0,63}(?:["'][ \t]{0,3},|["']?[ \t]{0,3}\]?[ \t]{0,3}(?:\|\||\?\?|or\b)|:?[-=][^\s}"'$`]{1,200}\})"""
-)
+# the triggers: the lookups themselves, rare in prose (a key's keywords -- `key`, `token`, `pass` -- are
+# everywhere, and each of their hits would cost a look); the key's kind is judged in the pattern
+_ENV_KEYWORDS = ("getenv", "get_env", "environ.get", "env(", "env.str(", ".fetch(", "config(", "getordefault(",
+                 "getproperty(", "process.env", "env[", "${")  # fmt: skip
 
 
-def _env_default(kind: str, secret_type: str, keywords: tuple[str, ...]) -> PatternDetector:
+def _env_default(kind: str, secret_type: str) -> PatternDetector:
     return PatternDetector(
         f"env-default-{kind}",
         secret_type,
-        keywords=keywords,
-        before=96,  # `os.environ.get("` and the key before its keyword
-        after=320,  # the rest of the key and a 200-character default
+        keywords=_ENV_KEYWORDS,
+        before=24,  # `os.environ.get(`: the call's name before `environ.get`; `env.str(` before `str`
+        after=320,  # the key and a 200-character default
         priority=36,  # over the assignment it sits in (`PASSWORD=${DB_PASSWORD:-v}`: the value is v, not -v)
         kind=kind,
         patterns=(_ENV_CALL, _ENV_OR, _SHELL_DEFAULT),
         guards=(("(",), ("||", "??", " or "), ("${",)),
-        follow=_ENV_FOLLOW,
     )
 
 
-ENV_DEFAULT_PASSWORD = _env_default("password", "password", KEY_KEYWORDS["password"])
-ENV_DEFAULT_SECRET = _env_default("secret", "generic_secret", KEY_KEYWORDS["secret"])
+ENV_DEFAULT_PASSWORD = _env_default("password", "password")
+ENV_DEFAULT_SECRET = _env_default("secret", "generic_secret")
 
 DETECTORS = (
     NAME_VALUE_PASSWORD, NAME_VALUE_SECRET, CREDENTIAL_CALL, GO_DSN_PASSWORD, ENV_DEFAULT_PASSWORD, ENV_DEFAULT_SECRET,
