@@ -82,12 +82,12 @@ def identifier_bounds(text: str, start: int, end: int, reach: int = IDENT_REACH)
 _SEPARATORS = re.compile(r"[_.\-]+")
 _LONG_WORDS = ("password", "passwd", "passphrase", "passcode", "passwort")
 _LONG_WORD = re.compile("|".join(_LONG_WORDS))  # one C search instead of five `in` tests
-SHORT_PASSWORD_WORDS = frozenset({"pass", "pw", "pwd"})
+SHORT_PASSWORD_WORDS = frozenset({"pass", "pw", "pwd", "passe"})  # passe: French "mot de passe"
 
 
 def is_password_key(identifier: str) -> bool:
-    """DB_PASSWORD, PGPASSWORD, db.password, --password, dbPassword, pass: a component is (or, for
-    the long words, contains) a password word; "compass" or "passport" are not keys."""
+    """DB_PASSWORD, PGPASSWORD, db.password, --password, dbPassword, pass, mot_de_passe: a component is (or,
+    for the long words, contains) a password word; "compass", "passport" or "passenger" are not keys."""
     low = identifier.lower()
     if _LONG_WORD.search(low):
         return True

@@ -132,6 +132,11 @@ CASES = [
     ('String password = new String("Zx8Qm2Lp9Vt4");', "Zx8Qm2Lp9Vt4"),  # the literal, not `new`
     ('pwd = SecretStr("Zx8Qm2Lp9Vt4")', "Zx8Qm2Lp9Vt4"),
     ('passphrase: "correct horse battery staple"', "correct horse battery staple"),
+    # other languages: `passe` (mot de passe) opens its own window through `pass`
+    ("Mot de passe : Zx8Qm2Lp9Vt4", "Zx8Qm2Lp9Vt4"),
+    ("mot_de_passe = 'Zx8Qm2Lp9Vt4'", "Zx8Qm2Lp9Vt4"),
+    ("passenger = 'Zx8Qm2Lp9Vt4'", None),  # 'passe' is a word of the key, not a substring
+    ("impasse: Zx8Qm2Lp9Vt4", None),
     # string prefixes and wrappers: the literal is the value
     ('password = b"Zx8Qm2Lp9Vt4"', "Zx8Qm2Lp9Vt4"),
     ("password = r'Zx8Qm2Lp9Vt4'", "Zx8Qm2Lp9Vt4"),
