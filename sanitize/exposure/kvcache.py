@@ -2,7 +2,7 @@
 
 * :func:`slot_cache`: a cache over preallocated K/V buffers whose first positions hold the past;
   each forward writes its new tokens behind them in place (DynamicCache would concatenate).
-* :func:`shared_head` + :func:`path_cache`: attention over a context shared by every row of a batch,
+* :func:`shared_head` + :func:`slot_cache` with an ``offset``: attention over a context shared by every row of a batch,
   held once instead of once per row.
 
 The trie walk (:mod:`.trie`) feeds B rows (trie nodes), one new token each, that all continue the
@@ -95,7 +95,7 @@ def _register() -> None:
 @contextlib.contextmanager
 def shared_head(model: Any, head: list[tuple[torch.Tensor, torch.Tensor]]) -> Iterator[None]:
     """Within the block, ``model`` attends over ``head`` (per layer (1, Hkv, L0, hd) K and V) plus the
-    paths its cache returns (:func:`path_cache`). The model's attention setting is restored on exit."""
+    paths its cache returns (:func:`slot_cache` with an ``offset``). The model's attention setting is restored on exit."""
     _register()
     configs = {
         id(m.config): m.config for m in model.modules() if hasattr(getattr(m, "config", None), "model_type")
@@ -112,15 +112,24 @@ def shared_head(model: Any, head: list[tuple[torch.Tensor, torch.Tensor]]) -> It
             c._attn_implementation = old[k]
 
 
+def cache_kwarg(model: Any) -> str:
+    """``cache`` (transformers >= 5.2x) or ``past_key_values``: the name the forward pass takes."""
+    import inspect
+
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    return "cache" if "cache" in inspect.signature(base.forward).parameters else "past_key_values"
+
+
 @functools.cache
-def _path_layer() -> type:
-    """A DynamicLayer over preallocated path buffers (B, Hkv, width, hd): ``update`` writes the new tokens
-    after the first ``filled`` path positions and returns the path so far (views, no copy); its
-    sequence length counts the shared head (``offset``) as well."""
+def _slot_layer() -> type:
+    """A DynamicLayer over preallocated K/V buffers (B, H, L, hd) of which the first ``filled`` positions
+    hold the past: ``update`` writes the new tokens in place behind them and returns views, where
+    DynamicLayer would concatenate (a copy of the whole past per forward). ``offset``: positions before
+    the buffers that the attention sees elsewhere (:func:`shared_head`), counted in the sequence length."""
     from transformers.cache_utils import DynamicLayer
 
-    class PathLayer(DynamicLayer):
-        def __init__(self, keys: torch.Tensor, values: torch.Tensor, filled: int, offset: int) -> None:
+    class SlotLayer(DynamicLayer):
+        def __init__(self, keys: torch.Tensor, values: torch.Tensor, filled: int, offset: int = 0) -> None:
             super().__init__()
             self.keys, self.values, self.filled, self.offset = keys, values, filled, offset
             self.device, self.is_initialized = keys.device, True
@@ -135,59 +144,16 @@ def _path_layer() -> type:
         def get_seq_length(self) -> int:
             return self.offset + self.filled
 
-    return PathLayer
-
-
-def path_cache(buffers: list[tuple[torch.Tensor, torch.Tensor]], filled: int, offset: int) -> Any:
-    """A DynamicCache whose layers hold only the rows' paths (``buffers``: per layer K, V (B, Hkv, width, hd),
-    the first ``filled`` positions written) behind a shared head of ``offset`` tokens."""
-    from transformers import DynamicCache
-
-    cache = DynamicCache()
-    cache.layers = [_path_layer()(k, v, filled, offset) for k, v in buffers]
-    return cache
-
-
-def cache_kwarg(model: Any) -> str:
-    """``cache`` (transformers >= 5.2x) or ``past_key_values``: the name the forward pass takes."""
-    import inspect
-
-    base = model.get_base_model() if hasattr(model, "get_base_model") else model
-    return "cache" if "cache" in inspect.signature(base.forward).parameters else "past_key_values"
-
-
-@functools.cache
-def _slot_layer() -> type:
-    """A DynamicLayer over preallocated K/V buffers (B, H, L, hd) of which the first ``filled`` positions
-    hold the past: ``update`` writes the new tokens in place behind them and returns views, where
-    DynamicLayer would concatenate (a copy of the whole past per forward)."""
-    from transformers.cache_utils import DynamicLayer
-
-    class SlotLayer(DynamicLayer):
-        def __init__(self, keys: torch.Tensor, values: torch.Tensor, filled: int) -> None:
-            super().__init__()
-            self.keys, self.values, self.filled = keys, values, filled
-            self.device, self.is_initialized = keys.device, True
-
-        def update(self, key_states: Any, value_states: Any, *args: Any, **kwargs: Any) -> Any:
-            end = self.filled + key_states.shape[-2]
-            self.keys[:, :, self.filled : end] = key_states
-            self.values[:, :, self.filled : end] = value_states
-            self.filled = end
-            return self.keys[:, :, :end], self.values[:, :, :end]
-
-        def get_seq_length(self) -> int:
-            return self.filled
-
     return SlotLayer
 
 
-def slot_cache(buffers: list[tuple[torch.Tensor, torch.Tensor]], filled: int) -> Any:
-    """A DynamicCache whose layers write into ``buffers`` (per layer K, V (B, H, L, hd)) after ``filled``."""
+def slot_cache(buffers: list[tuple[torch.Tensor, torch.Tensor]], filled: int, offset: int = 0) -> Any:
+    """A DynamicCache whose layers write into ``buffers`` (per layer K, V (B, H, L, hd)) after ``filled``;
+    with ``offset`` (:func:`shared_head`) the buffers hold only what follows a shared head of that length."""
     from transformers import DynamicCache
 
     cache = DynamicCache()
-    cache.layers = [_slot_layer()(k, v, filled) for k, v in buffers]
+    cache.layers = [_slot_layer()(k, v, filled, offset) for k, v in buffers]
     return cache
 
 

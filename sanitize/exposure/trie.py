@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .kvcache import cache_kwarg, path_cache, slot_cache
+from .kvcache import cache_kwarg, slot_cache
 
 if TYPE_CHECKING:
     import torch
@@ -95,7 +95,7 @@ class TrieWalk:
                             pv[rows],
                         )  # (B, H, d, hd)
                 rows_kv = [(kb[:B], vb[:B]) for kb, vb in bufs]
-                cache = path_cache(rows_kv, d, L0) if shared else slot_cache(rows_kv, L0 + d)
+                cache = slot_cache(rows_kv, d, offset=L0) if shared else slot_cache(rows_kv, L0 + d)
                 ids = torch.from_numpy(levels[d][1][chunk]).to(device)[:, None]  # (B, 1) node tokens
                 pos = torch.full((B, 1), L0 + d, dtype=torch.long, device=device)  # (B, 1) real position
                 step = model(input_ids=ids, position_ids=pos, use_cache=True, **{kwarg: cache})
