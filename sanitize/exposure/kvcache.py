@@ -16,7 +16,7 @@ are one GEMM per head:
     w      = softmax([s_head, s_path])               over L0 + Lp, in float32 at least
     out    = w_head Vₕ + w_path Vₚ  (B, H, q, hd)   the head's part again one GEMM per head
 
-which is exactly softmax(q Kᵀ) V over the concatenated keys. The path cache stores and returns the
+which is exactly softmax(q Kᵀ) V over the concatenated keys. The slot cache with an offset stores and returns the
 paths only; the head's K/V are handed to the attention through a context variable set by
 :func:`shared_head`, which also switches the model to this attention for the duration. Only model types
 whose eager attention is exactly this (no sliding window, no logit soft-capping) use it: :func:`supported`.
