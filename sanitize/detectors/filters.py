@@ -94,10 +94,10 @@ _PLACEHOLDER_SUBSTRINGS = (
 # "password_here", "put your unique phrase here" (wp-config-sample.php), "ENTER-KEY-HERE"
 _PLACEHOLDER_SUFFIXES = ("_here", "-here", " here")
 # $VAR ${VAR} %VAR% {{ var }} {var} <var>; str.format's {0} / {} / {0:>8}; __VAR__ and @VAR@ / @@VAR@@ markers
-# (build-time substitution: Maven, autoconf, deployment templates); Ruby's #{var}
+# (build-time substitution: Maven, autoconf, deployment templates); Ruby's #{var}; an SQL bind variable :name
 _TEMPLATE = re.compile(
     r"^(?:\$[A-Za-z_]\w*|\$\{[^}]*\}|%[A-Za-z_]\w*%|\{\{.*\}\}|\{[A-Za-z_]\w*\}|<[^>]*>|\{\d{0,2}(?::[^{}]{0,20})?\}"
-    r"|__[A-Za-z][A-Za-z0-9_]{0,62}__|@@?[A-Za-z_][\w.]{0,62}@@?|#\{[^}]{1,64}\})$"
+    r"|__[A-Za-z][A-Za-z0-9_]{0,62}__|@@?[A-Za-z_][\w.]{0,62}@@?|#\{[^}]{1,64}\}|:[A-Za-z_]\w{0,63})$"
 )
 # a fixture's value spelled from words: fake_password, mock-token, wrong_password, test.secret
 _FIXTURE_WORDS = frozenset({"fake", "mock", "dummy", "test", "testing", "example", "sample", "placeholder",

@@ -25,6 +25,8 @@ CASES = [
     (filters.is_placeholder, "@DB_PASSWORD@", True),
     (filters.is_placeholder, "@@PASSWORD@@", True),
     (filters.is_placeholder, "#{db_password}", True),  # Ruby interpolation
+    (filters.is_placeholder, ":app_password", True),  # SQL bind variable
+    (filters.is_placeholder, ":x9Lq#2", False),
     (filters.is_placeholder, "fake_password", True),  # a fixture's name for a secret
     (filters.is_placeholder, "mock-token", True),
     (filters.is_placeholder, "wrong.password", True),

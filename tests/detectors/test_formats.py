@@ -55,6 +55,7 @@ TABLES: dict[str, list[tuple[str, str | None]]] = {
         ("CREATE USER app WITH PASSWORD '${DB_PASSWORD}';", None),
         ("CREATE LOGIN svc WITH PASSWORD = '********';", None),
         ("-- the user is identified by its e-mail address", None),
+        ("CREATE USER app IDENTIFIED BY :app_password;", None),  # a bind variable
     ],
     "connection strings": [
         ("Server=tcp:db.local,1433;Database=shop;User ID=sa;Password=Hx7#pQ2m;Encrypt=True;", "Hx7#pQ2m"),
