@@ -108,6 +108,21 @@ def is_encrypted(value: str) -> bool:
     return bool(_ENCRYPTED.search(value))
 
 
+# a password's one-way hash or a digest, not the password: modular crypt ($6$..., $2b$..., $argon2id$...),
+# Django's pbkdf2_sha256$..., LDAP {SSHA}..., `sha256:<hex>` digests (container images, checksums)
+_HASHED = re.compile(
+    r"^(?:\$(?:1|2[abxy]?|5|6|7|y|gy|md5|sha1|argon2(?:id|i|d)|scrypt|pbkdf2(?:-sha\d{1,3})?)\$[^\s$]{1,64}\$\S{8,}"
+    r"|(?:pbkdf2_sha\d{1,3}|bcrypt|argon2|scrypt)\$\S{8,}"
+    r"|\{(?:SSHA|SHA|SMD5|MD5|CRYPT|SSHA256|SSHA512|PBKDF2[\w-]{0,20})\}\S{8,}"
+    r"|(?:sha1|sha224|sha256|sha384|sha512|md5|blake2b)[:-][0-9a-fA-F]{32,128})$"
+)
+
+
+def is_password_hash(value: str) -> bool:
+    """``$6$salt$...``, ``$2b$12$...``, ``pbkdf2_sha256$600000$...``, ``{SSHA}...``, ``sha256:<hex>``."""
+    return bool(_HASHED.match(value))
+
+
 # "user/pass: bob/VALUE", "login:password = bob:VALUE": a pair key, its value the pair written alike
 _USER_WORDS = frozenset({"user", "username", "usr", "login", "uid", "email", "id", "name", "account"})
 
@@ -162,4 +177,5 @@ def is_weak_value(value: str) -> bool:
         or is_symbols_only(value)
         or is_operator_or_markup(value)
         or is_encrypted(value)
+        or is_password_hash(value)
     )

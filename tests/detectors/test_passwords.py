@@ -129,6 +129,8 @@ CASES = [
     ('"forgot_password": "Forgot password?",', None),
     ('password = "fake_password"', None),
     ('password: "__PASSWORD__"', None),
+    ('passwd: "$6$saltsalt$Yq5Z8Xk2Lm3Np4Qr5St6Uv7Wx8Yz9Ab0Cd1Ef2"', None),  # a crypt hash, not the password
+    ('"password": "pbkdf2_sha256$600000$abc123$Yq5Z8Xk2Lm3Np4Qr5St6="', None),
     ('String password = new String("Zx8Qm2Lp9Vt4");', "Zx8Qm2Lp9Vt4"),  # the literal, not `new`
     ('pwd = SecretStr("Zx8Qm2Lp9Vt4")', "Zx8Qm2Lp9Vt4"),
     ('passphrase: "correct horse battery staple"', "correct horse battery staple"),
