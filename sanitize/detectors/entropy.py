@@ -13,7 +13,7 @@ from .filters import (
     ASCII_DIGITS,
     char_classes,
     escape_end,
-    form_end,
+    in_variable_expansion,
     is_code_reference,
     is_example_key,
     is_placeholder,
@@ -21,6 +21,7 @@ from .filters import (
     is_timestamp,
     is_uuid,
     is_version,
+    query_value_end,
 )
 from .hard_negatives import is_public_key_name, is_weak_value
 from .passwords import _AFTER_KEY, _COMPONENTS, IDENT_REACH, identifier_bounds
@@ -108,7 +109,7 @@ class GenericSecretDetector(Detector):
             i, j = identifier_bounds(text, ks, ke)
             ident = text[i:j]
             pos = j  # one look per identifier, however many keywords it holds
-            if not is_secret_key(ident) or text.startswith("${", i - 2):  # `${API_KEY:-v}`: env-default's
+            if not is_secret_key(ident) or in_variable_expansion(text, i):  # `${API_KEY:-v}`: env-default's
                 continue
             m = _AFTER_KEY.match(text, j, end)
             if m is None or (
@@ -124,11 +125,8 @@ class GenericSecretDetector(Detector):
             name = m.lastgroup  # the value groups close the pattern
             s, e = m.span(name)
             e = escape_end(text, s, e)  # a JSON-escaped line break ends the value
-            if name == "bare" and i > 0 and text[i - 1] in "?&#":  # a URL query or fragment
-                amp = text.find("&", s, e)
-                e = amp if amp >= 0 else e
-            elif name == "bare":  # a form body: `access_token=VALUE&expires_in=3600`
-                e = form_end(text, s, e)
+            if name == "bare":  # a URL query or fragment, a form body `access_token=VALUE&expires_in=3600`
+                e = query_value_end(text, i, s, e)
             while name == "bare" and e > s and text[e - 1] in ".,;:)]}'\"":
                 e -= 1
             value = text[s:e]

@@ -224,11 +224,21 @@ def is_spaced_assignment(text: str, key_start: int) -> bool:
 _FORM_FIELD = re.compile(r"&[A-Za-z_][A-Za-z0-9_.\-]{0,40}=")
 
 
-def form_end(text: str, start: int, end: int) -> int:
-    """Where a bare value in ``text[start:end]`` ends before the next field of a form-encoded body
+def query_value_end(text: str, key_start: int, start: int, end: int) -> int:
+    """Where a bare value in ``text[start:end]`` ends: at the next ``&`` when its key opens a URL query or
+    fragment field (``?token=V&x``), else before the next field of a form-encoded body
     (``access_token=VALUE&expires_in=3600``, a POST body or an OAuth response), else ``end``."""
+    if key_start > 0 and text[key_start - 1] in "?&#":
+        amp = text.find("&", start, end)
+        return amp if amp >= 0 else end
     m = _FORM_FIELD.search(text, start, end)
     return m.start() if m is not None else end
+
+
+def in_variable_expansion(text: str, key_start: int) -> bool:
+    """Whether the key at ``key_start`` is the variable of a shell expansion ``${KEY...}`` (its default,
+    ``${DB_PASSWORD:-v}``, is the env-default detectors' business)."""
+    return key_start >= 2 and text.startswith("${", key_start - 2)
 
 
 def is_code_reference(value: str) -> bool:

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 
 from .base import Detector, Span, shannon_entropy
-from .filters import IDENT_CHARS, NEXT_FIELD, char_classes, escape_end
+from .filters import IDENT_CHARS, NEXT_FIELD, char_classes, escape_end, in_variable_expansion
 from .format_base import _TRAILING, KEY_KEYWORDS, PatternDetector, _close, key_kind, min_entropy, value_ok
 from .hard_negatives import is_public_key_name, pair_value_start
 
@@ -76,7 +76,7 @@ class ShortKeyedDetector(PatternDetector):
                     e -= 1
                 head = text[max(0, ks - 64) : ks]  # the identifier's start: at most 64 IDENT_CHARS back
                 i = ks - len(head) + len(head.rstrip(IDENT_CHARS))
-                if text.startswith("${", i - 2):  # `${DB_PASSWORD:-v}` expands a variable: env-default's
+                if in_variable_expansion(text, i):  # `${DB_PASSWORD:-v}`: env-default's
                     continue
                 s += pair_value_start(text, i, text[s:e])  # user/pass: bob/VALUE
                 value = text[s:e]

@@ -13,11 +13,12 @@ from .filters import (
     IDENT_CHARS,
     NEXT_FIELD,
     escape_end,
-    form_end,
+    in_variable_expansion,
     is_code_reference,
     is_placeholder,
     is_spaced_assignment,
     is_word,
+    query_value_end,
 )
 from .hard_negatives import is_public_key_name, is_weak_value, pair_value_start
 
@@ -145,7 +146,7 @@ class PasswordDetector(Detector):
             ident = text[i:j]
             pos = j  # one look per identifier, however many keywords it holds
             # passwordPolicy, PASSWORD_RESET_TIMEOUT: about a password; `${DB_PASSWORD:-v}`: env-default's
-            if not is_password_key(ident) or is_public_key_name(ident) or text.startswith("${", i - 2):
+            if not is_password_key(ident) or is_public_key_name(ident) or in_variable_expansion(text, i):
                 continue
             m = _AFTER_KEY.match(text, j, end)
             if m is None:
@@ -161,11 +162,7 @@ class PasswordDetector(Detector):
             s, e = m.span(name)
             e = escape_end(text, s, e)  # "...\\npassword=VALUE\\nhost=db" (JSON-escaped)
             if name == "bare":
-                if i > 0 and text[i - 1] in "?&":
-                    amp = text.find("&", s, e)
-                    e = amp if amp >= 0 else e
-                else:  # a form body: `password=VALUE&user=bob`
-                    e = form_end(text, s, e)
+                e = query_value_end(text, i, s, e)  # `?password=V&x`, a form body `password=V&user=bob`
                 while e > s and text[e - 1] in _TRAILING:
                     e -= 1
             s += pair_value_start(text, i, text[s:e])

@@ -72,6 +72,25 @@ def test_after_escape(text: str, start: int, expected: bool) -> None:
     assert filters.after_escape(text, start) is expected
 
 
+@pytest.mark.parametrize(
+    ("text", "key_start", "expected"),
+    [("${DB_PASSWORD:-x}", 2, True), ("a ${PASSWORD}", 4, True), ("$PASSWORD", 1, False),
+     ("PASSWORD=x ${", 0, False), ("{PASSWORD", 1, False)],
+)  # fmt: skip
+def test_in_variable_expansion(text: str, key_start: int, expected: bool) -> None:
+    assert filters.in_variable_expansion(text, key_start) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "key_start", "end"),
+    [("?token=abc&x=1", 1, 10), ("#token=abc&x=1", 1, 10), ("token=abc&x=1", 0, 9), ("token=a&b c", 0, 11),
+     ("token=abc", 0, 9)],
+)  # fmt: skip
+def test_query_value_end(text: str, key_start: int, end: int) -> None:
+    start = text.index("=") + 1
+    assert filters.query_value_end(text, key_start, start, len(text)) == end
+
+
 def test_url_userinfo() -> None:
     text = "see postgres://bob:pw@db/x and mail bob@x.com"
     assert filters.is_url_userinfo(text, text.index("bob:"))

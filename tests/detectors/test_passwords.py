@@ -111,6 +111,7 @@ CASES = [
     # a form body: the next `&field=` ends the value; a '&' inside a password stays
     ("username=bob&password=Lm2q9Tr7x&remember=1", "Lm2q9Tr7x"),
     ("password=Tr0ub4dor&3x", "Tr0ub4dor&3x"),
+    ("password=Tr0ub4dor3x ${", "Tr0ub4dor3x"),  # a key at offset 0 is no `${...}` expansion
     # keys about the password, not holding it (public-by-design names, as the format detectors judge them)
     ('"passwordPolicy": "MinLength8RequireDigits"', None),
     ("PASSWORD_RESET_TIMEOUT = 3600", None),
