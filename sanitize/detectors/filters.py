@@ -102,7 +102,9 @@ _TEMPLATE = re.compile(
 # a fixture's value spelled from words: fake_password, mock-token, wrong_password, test.secret
 _FIXTURE_WORDS = frozenset({"fake", "mock", "dummy", "test", "testing", "example", "sample", "placeholder",
                             "invalid", "wrong", "bad", "incorrect", "default", "my", "your", "some"})  # fmt: skip
-_SECRET_NAME_WORDS = frozenset({"password", "passwd", "pass", "pwd", "secret", "token", "key", "apikey"})
+# the words that name a secret in a key or a fixture's value (hard_negatives judges key names with them)
+SECRET_NAME_WORDS = frozenset({"key", "token", "secret", "password", "passwd", "pwd", "pass", "credential",
+                               "credentials", "auth", "apikey", "pswd", "psw"})  # fmt: skip
 _WORD_SPLIT = re.compile(r"[_.\- ]+")
 _SAME_CHAR = re.compile(r"^(.)\1*$")
 _PADDED_B64 = re.compile(r"^[A-Za-z0-9+/]{4,96}={1,2}$")
@@ -153,7 +155,7 @@ def _is_fixture_name(low: str) -> bool:
     words = _WORD_SPLIT.split(low)
     if len(words) < 2 or not all(w.isalpha() for w in words):
         return False
-    return not _FIXTURE_WORDS.isdisjoint(words) and not _SECRET_NAME_WORDS.isdisjoint(words)
+    return not _FIXTURE_WORDS.isdisjoint(words) and not SECRET_NAME_WORDS.isdisjoint(words)
 
 
 def is_example_key(value: str) -> bool:
@@ -185,15 +187,12 @@ IDENT_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-
 # a token may follow a literal escape (`"...\\nghp_..."` in a log line) or a percent-encoded character
 # (`token%3Dghp_...` in an access log): the letters and digits of `\\n` / `%3D` do not join it to a word
 ESCAPE_EDGE = r"(?<=\\[nrt])|(?<=%[0-9A-Fa-f]{2})"
-_ESCAPE_EDGE = re.compile(r"\\[nrt]|%[0-9A-Fa-f]{2}")
+_AFTER_ESCAPE = re.compile(r"(?:\\[nrt]|%[0-9A-Fa-f]{2})\Z")
 
 
 def after_escape(text: str, start: int) -> bool:
     """Whether ``text[start]`` follows a literal ``\\n``/``\\r``/``\\t`` escape or a ``%XX`` encoding."""
-    return bool(
-        _ESCAPE_EDGE.fullmatch(text, max(0, start - 3), start)
-        or _ESCAPE_EDGE.fullmatch(text, max(0, start - 2), start)
-    )
+    return _AFTER_ESCAPE.search(text, max(0, start - 3), start) is not None
 
 
 def escape_end(text: str, start: int, end: int) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import re
 
-from .filters import IDENT_CHARS
+from .filters import IDENT_CHARS, SECRET_NAME_WORDS
 
 _COMPONENT = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 # (a word of the key, the word after it) pairs that make a key name public by design
@@ -31,8 +31,6 @@ _PUBLIC_TAILS = frozenset(
 _PUBLIC_WORDS = frozenset({"keyboard", "keyword", "keywords", "keystroke", "monkey", "turkey", "tokenizer",
                            "tokens", "keys", "author", "authority", "passport", "compass", "bypass",
                            "publishable"})  # fmt: skip
-_SECRET_WORDS = frozenset({"key", "token", "secret", "password", "passwd", "pwd", "pass", "credential",
-                           "credentials", "auth", "apikey", "pswd", "psw"})  # fmt: skip
 
 
 def key_words(identifier: str) -> list[str]:
@@ -51,7 +49,7 @@ def is_public_key_name(identifier: str) -> bool:
         return True
     if any(pair in _PUBLIC_PAIRS for pair in itertools.pairwise(words)):
         return True
-    last_secret = max((i for i, w in enumerate(words) if w in _SECRET_WORDS), default=-1)
+    last_secret = max((i for i, w in enumerate(words) if w in SECRET_NAME_WORDS), default=-1)
     # the key names something *about* the secret: credential_id, key_vault_name, secret_length
     return last_secret >= 0 and any(w in _PUBLIC_TAILS for w in words[last_secret + 1 :])
 

@@ -11,7 +11,14 @@ from ..checksums import token_checksum_valid
 from .base import RegexDetector
 from .filters import ESCAPE_EDGE, char_classes, is_example_key, is_placeholder
 
-_B = r"(?:(?<![A-Za-z0-9_])|" + ESCAPE_EDGE + ")"  # the token does not continue a longer word on the left
+
+def _left(chars: str) -> str:
+    """The token's left edge: not after one of ``chars`` (it would continue a longer word), except right
+    after a literal escape or a %XX encoding (:data:`~.filters.ESCAPE_EDGE`)."""
+    return "(?:(?<![" + chars + "])|" + ESCAPE_EDGE + ")"
+
+
+_B = _left("A-Za-z0-9_")  # the token does not continue a longer word on the left
 _E = r"(?![A-Za-z0-9_])"  # ... nor on the right
 
 
@@ -82,13 +89,13 @@ GITHUB_TOKEN = RegexDetector(
 )  # fmt: skip
 GITLAB_TOKEN = RegexDetector(
     "gitlab-token", "gitlab_token", trigger=r"gl(?:pat|dt|rt|ptt)-",
-    pattern=re.compile(r"(?:(?<![\w-])|" + ESCAPE_EDGE + r")gl(?:pat|dt|rt|ptt)-[A-Za-z0-9_-]{20,64}(?![\w-])"),
+    pattern=re.compile(_left(r"\w-") + r"gl(?:pat|dt|rt|ptt)-[A-Za-z0-9_-]{20,64}(?![\w-])"),
     validator=_has_digit_and_letter, after=80, priority=90,
 )  # fmt: skip
 SLACK_TOKEN = RegexDetector(
     "slack-token", "slack_token", trigger=r"xox[abprse]-|hooks\.slack\.com/",
     pattern=re.compile(
-        r"(?:(?<![\w-])|" + ESCAPE_EDGE + r")(?:xox[abprse]-[0-9]{6,16}-[A-Za-z0-9-]{8,200}"
+        _left(r"\w-") + r"(?:xox[abprse]-[0-9]{6,16}-[A-Za-z0-9-]{8,200}"
         r"|https://hooks\.slack\.com/(?:services|workflows)/T[A-Z0-9]{6,12}/B[A-Z0-9]{6,12}/[A-Za-z0-9]{20,32})"
         r"(?![\w-])"
     ),
@@ -102,19 +109,19 @@ STRIPE_KEY = RegexDetector(
 OPENAI_KEY = RegexDetector(
     "openai-key", "openai_key", trigger=r"sk-[A-Za-z0-9_-]{20}",
     pattern=re.compile(
-        r"(?:(?<![\w-])|" + ESCAPE_EDGE + r")sk-(?:(?:proj|svcacct|admin|None)-[A-Za-z0-9_-]{20,200}|[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}"
+        _left(r"\w-") + r"sk-(?:(?:proj|svcacct|admin|None)-[A-Za-z0-9_-]{20,200}|[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}"
         r"|[A-Za-z0-9]{48})(?![\w-])"
     ),
     validator=_has_digit_and_letter, after=220, priority=85,
 )  # fmt: skip
 GOOGLE_API_KEY = RegexDetector(
     "google-api-key", "google_api_key", trigger=r"AIza[0-9A-Za-z_-]{35}",
-    pattern=re.compile(r"(?:(?<![\w-])|" + ESCAPE_EDGE + r")AIza[0-9A-Za-z_-]{35}(?![\w-])"), validator=_not_example,
+    pattern=re.compile(_left(r"\w-") + r"AIza[0-9A-Za-z_-]{35}(?![\w-])"), validator=_not_example,
     after=40, priority=90,
 )  # fmt: skip
 SENDGRID_KEY = RegexDetector(
     "sendgrid-key", "sendgrid_key", trigger=r"SG\.[A-Za-z0-9_-]{22}\.",
-    pattern=re.compile(r"(?:(?<![\w.-])|" + ESCAPE_EDGE + r")SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}(?![\w-])"),
+    pattern=re.compile(_left(r"\w.-") + r"SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}(?![\w-])"),
     validator=_not_example, after=72, priority=90,
 )  # fmt: skip
 TWILIO_KEY = RegexDetector(
@@ -143,7 +150,7 @@ HUGGINGFACE_TOKEN = RegexDetector(
 )  # fmt: skip
 JWT = RegexDetector(
     "jwt", "jwt", trigger=r"eyJ[A-Za-z0-9_-]{8,}\.eyJ",
-    pattern=re.compile(r"(?:(?<![\w-])|" + ESCAPE_EDGE + r")eyJ[A-Za-z0-9_-]{8,2000}\.eyJ[A-Za-z0-9_-]{4,8000}\.[A-Za-z0-9_-]{0,2000}(?![\w-])"),
+    pattern=re.compile(_left(r"\w-") + r"eyJ[A-Za-z0-9_-]{8,2000}\.eyJ[A-Za-z0-9_-]{4,8000}\.[A-Za-z0-9_-]{0,2000}(?![\w-])"),
     validator=jwt_valid, after=12100, priority=88,
 )  # fmt: skip
 

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 
 from .base import Detector, Span
+from .hard_negatives import is_encrypted
 
 _BEGIN = re.compile(r"-----BEGIN ((?:[A-Z0-9]{1,12} ){0,3}PRIVATE KEY(?: BLOCK)?)-----")
 _BODY_CHARS = re.compile(r"[A-Za-z0-9+/=]{16,}")
@@ -21,7 +22,9 @@ _OPENSSH_MAGIC = b"openssh-key-v1\x00"
 
 def is_encrypted_key(marker: str, body: str) -> bool:
     """Whether the armoured block ``marker`` (``RSA PRIVATE KEY``...) with ``body`` is passphrase-encrypted."""
-    if "ENCRYPTED" in marker or "Proc-Type: 4,ENCRYPTED" in body[:200]:
+    # ENCRYPTED PRIVATE KEY; Proc-Type: 4,ENCRYPTED (the body starts after the marker's line break, so none of
+    # is_encrypted's anchored forms, e.g. sealed-secrets' AgA..., can match a key's first base64 line)
+    if "ENCRYPTED" in marker or is_encrypted(body[:200]):
         return True
     if marker != "OPENSSH PRIVATE KEY":
         return False

@@ -25,14 +25,11 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from ..errors import SanitizeError
-
-if TYPE_CHECKING:
-    pass
 
 
 @dataclasses.dataclass
