@@ -26,6 +26,8 @@ from ..errors import ConfigError
 from ..fingerprint import fingerprint_key, fingerprint_secret, mask_secret
 from ..types import Finding
 from .config import ScanConfig
+from .dispatch import dispatcher
+from .markup import decoded_view
 
 _DFA_MEMORY = 64 << 20  # RE2's budget for the prefilter (its DFA states are built lazily, ~25 MB used)
 # Which RE2 pass looks for a detector's trigger or keywords (Detector.trigger_pass/.keyword_pass).
@@ -147,7 +149,7 @@ class Scanner:
                 self._passes.append((
                     re2.compile("|".join(shapes + runs).encode(), options),
                     re2.compile("|".join(shapes).encode(), options) if shapes else None,
-                    _dispatcher(families),
+                    dispatcher(families),
                 ))  # fmt: skip
         self._allow = [re2.compile(p) for p in allow_regexes]
         self._allow_fps = allow_fps
@@ -158,7 +160,15 @@ class Scanner:
         return f"Scanner(detectors={len(self.detectors)}, types={sorted({d.secret_type for d in self.detectors})})"
 
     def spans(self, text: str) -> list[tuple[int, int, float, Detector]]:
-        """(start, end, confidence, detector) of every secret in ``text``, sorted, overlaps resolved."""
+        """(start, end, confidence, detector) of every secret in ``text``, sorted, overlaps resolved.
+        Text escaped for HTML/XML is scanned as it reads (:mod:`.markup`), spans mapped back to ``text``."""
+        view = decoded_view(text)
+        if view is None:
+            return self._spans(text)
+        decoded, offsets = view
+        return [(offsets.start(s), offsets.end(e), c, d) for s, e, c, d in self._spans(decoded)]
+
+    def _spans(self, text: str) -> list[tuple[int, int, float, Detector]]:
         windows: dict[int, list[list[int]]] = {}  # detector -> its windows [start, end]
         ascii_text = text.isascii()
         data = text.encode("utf-8")
@@ -269,53 +279,6 @@ class Scanner:
         return out
 
 
-def _dispatcher(families: list[tuple[Any, tuple[int, ...]]]) -> Callable[[str, int], list[tuple[int, int]]]:
-    """``dispatch(text, s)``: ``(detector index, trigger end)`` for every family whose trigger
-    matches at ``s``, in family order (each family's own end: the windows are exact).
-
-    One Python-re match tests the families at once: each is a lookahead that captures when it
-    matches, ``(?:(?=(TRIGGER))|)``, so a match start costs one call rather than one per family
-    (a flood of one shape stays cheap). Families that cannot be combined safely -- RE2-only custom
-    syntax, or a pattern with backreferences, which renumbering would change -- are matched alone.
-    """
-    plan: list[tuple[int, Any, tuple[int, ...]]] = []  # (group in the combined pattern or 0, pattern, idx)
-    combined: list[str] = []
-    group = 1
-    for pattern, idx in families:
-        source = getattr(pattern, "pattern", None)
-        if isinstance(pattern, re.Pattern) and isinstance(source, str) and not _BACKREF.search(source):
-            combined.append(f"(?:(?=({source}))|)")
-            plan.append((group, pattern, idx))
-            group += 1 + pattern.groups
-        else:
-            plan.append((0, pattern, idx))
-    every = None
-    if combined:
-        try:
-            every = re.compile("".join(combined))
-        except re.error:  # e.g. one group name in two custom triggers: match each family alone
-            plan = [(0, pattern, idx) for pattern, idx in families]
-            every = None
-
-    def dispatch(text: str, s: int) -> list[tuple[int, int]]:
-        regs = every.match(text, s).regs if every is not None else ()  # type: ignore[union-attr]  # always matches
-        out: list[tuple[int, int]] = []
-        for g, pattern, idx in plan:
-            if g:
-                end = regs[g][1]
-            else:
-                m = pattern.match(text, s)
-                end = -1 if m is None else m.end()
-            if end >= 0:
-                out.extend((i, end) for i in idx)
-        return out
-
-    return dispatch
-
-
-_BACKREF = re.compile(r"\\[1-9]|\(\?P=")  # numbered or named backreference (conservative)
-
-
 def _char_spans(matches: Iterable[Any], data: bytes, ascii_text: bool) -> Iterator[tuple[int, int, int, int]]:
     """``(byte start, byte end, char start, char end)`` of RE2 matches over ``data`` (the text's
     UTF-8 bytes). google-re2's str API converts offsets for every match, which is slow; here only
@@ -333,7 +296,7 @@ def _char_spans(matches: Iterable[Any], data: bytes, ascii_text: bool) -> Iterat
 
 def _follows(guarded: dict[Any, list[tuple[int, int, int]]]) -> tuple[Any, tuple[Any, ...]]:
     """One regex testing a keyword's follow regexes at once (each a capturing lookahead, as in
-    :func:`_dispatcher`), and ``(its group, the detectors it admits)`` per follow regex."""
+    :func:`.dispatch.dispatcher`), and ``(its group, the detectors it admits)`` per follow regex."""
     parts, groups, g = [], [], 1
     for follow, members in guarded.items():
         source = follow.pattern if not follow.flags & re.IGNORECASE else f"(?i:{follow.pattern})"

@@ -1,6 +1,7 @@
 """The "formats" corpus: every real-world credential format family of the scanner (SQL, connection
 strings, curl, HTTP auth, assignment syntaxes, name/value pairs, credential calls, PowerShell,
-Kubernetes Secrets, .netrc, .pgpass, docker auths, short keyed values) and a sample of vendor token providers, each planted with fresh
+Kubernetes Secrets, .netrc, .pgpass, docker auths, short keyed values, HTML/XML-escaped markup) and
+a sample of vendor token providers, each planted with fresh
 random values in realistic surroundings, next to the hard negatives of issue 18 as decoys
 (public-by-design key names, operators and markup as values, placeholders, sequential values,
 encrypted material, symbol-only values, prose).
@@ -166,6 +167,19 @@ FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = 
         "DB_PASSWORD = os.getenv(\"DB_PASSWORD\", \"changeme\")",
         "timeout = os.getenv(\"TOKEN_TTL\", \"3600\")",
         "PASSWORD=${{DB_PASSWORD:-$FALLBACK}}",
+    )),
+    "markup": (("password", "generic_secret"), (
+        "<div data-config=\"{{&quot;password&quot;:&quot;{p}&quot;,&quot;user&quot;:&quot;{w}&quot;}}\"></div>",
+        "<pre><code>db_password = &#39;{p}&#39;</code></pre>",
+        "&lt;password&gt;{p}&lt;/password&gt;",
+        "<config>\n  <password><![CDATA[{p}]]></password>\n</config>",
+        "<a href=\"/login?user={w}&amp;password={p}&amp;next=/\">sign in</a>",
+        "<input type=\"hidden\" value=\"{{&quot;api_token&quot;: &quot;{s}&quot;}}\">",
+    ), (
+        "<p>Enter your password &amp; confirm it.</p>",
+        "&lt;password&gt;&lt;/password&gt;",
+        "<input type=\"password\" placeholder=\"&quot;Password&quot;\">",
+        "<![CDATA[ if (a && b) {{ run(); }} ]]>",
     )),
     "kubernetes": (("password", "generic_secret"), (
         "apiVersion: v1\nkind: Secret\nmetadata:\n  name: app-{w}\ntype: Opaque\ndata:\n  password: {k}\n"

@@ -149,61 +149,6 @@ def test_no_plaintext_in_reprs() -> None:
         assert secret not in text
 
 
-def _dispatch_loop(families: list, text: str, s: int) -> list[tuple[int, int]]:
-    """Reference: every family matched alone, in order (what the scanner did before combining),
-    with the end of that family's own match."""
-    out = []
-    for pattern, idx in families:
-        m = pattern.match(text, s)
-        if m is not None:
-            out.extend((i, m.end()) for i in idx)
-    return out
-
-
-def test_combined_family_dispatch_matches_one_family_at_a_time() -> None:
-    import random
-
-    from sanitize.scanner.engine import Scanner, _dispatcher
-    from sanitize_lab import synth
-
-    scanner = Scanner(ScanConfig(include_ip=True))
-    families = scanner._families
-    assert len(families) > 10  # the built-in shape triggers
-    rng = random.Random(0)
-    values = [synth.fake(t, rng) for t in synth.TYPES for _ in range(2)]
-    text = " ".join(values) + " 0123-456 +44 (0)20 7946 0958 192.168.0.1 GB82WEST12345698765432"
-    dispatch = _dispatcher(families)
-    hits = 0
-    for s in range(len(text)):
-        expected = _dispatch_loop(families, text, s)
-        assert dispatch(text, s) == expected, (s, text[s : s + 20])
-        hits += bool(expected)
-    assert hits > len(values)  # the comparison saw many matching starts, not only misses
-
-
-def test_dispatch_keeps_order_with_backreferences_re2_only_and_clashing_names() -> None:
-    import re
-
-    import re2
-
-    from sanitize.scanner.engine import _dispatcher
-
-    text = "aax abc ab 1x bb9"
-    mixed = [
-        (re.compile(r"a"), (0,)),
-        (re.compile(r"(\w)\1x"), (1,)),  # a backreference: matched alone
-        (re2.compile(r"\pL\d"), (2,)),  # RE2 syntax
-        (re.compile(r"(?P<n>ab)c"), (3, 4)),
-        (re.compile(r"[ab]"), (5,)),
-    ]
-    clashing = [*mixed, (re.compile(r"(?P<n>b)"), (6,))]  # one group name twice: no combined pattern
-    for families in (mixed, clashing):
-        dispatch = _dispatcher(families)
-        for s in range(len(text)):
-            assert dispatch(text, s) == _dispatch_loop(families, text, s), (s, len(families))
-    assert _dispatcher(mixed)(text, 0) == [(0, 1), (1, 3), (5, 1)]
-
-
 @pytest.mark.parametrize("num_proc", [None, 2])
 def test_an_empty_dataset_has_no_findings(num_proc: int | None) -> None:
     from sanitize.data import load_corpus

@@ -1,0 +1,83 @@
+"""A decoded view of text escaped for HTML/XML: ``&quot;password&quot;:&quot;V&quot;`` (JSON in an HTML
+attribute), ``&lt;password&gt;V&lt;/password&gt;`` (XML shown in a page) and ``<![CDATA[V]]>`` wrappers
+read as what they stand for, so that every detector sees quotes and tags where the author wrote them.
+
+The scanner scans the view and maps each span back to the original text (:class:`OffsetMap`): findings,
+fingerprints and surrogates stay on the text as it is stored."""
+
+from __future__ import annotations
+
+import bisect
+import re
+
+# the entities that stand for a detector's delimiters, and CDATA's markers (which stand for nothing)
+_REPLACEMENTS = {
+    "&quot;": '"', "&#34;": '"', "&#x22;": '"', "&apos;": "'", "&#39;": "'", "&#x27;": "'",
+    "&lt;": "<", "&#60;": "<", "&#x3c;": "<", "&gt;": ">", "&#62;": ">", "&#x3e;": ">", "&amp;": "&",
+    "<![CDATA[": "", "]]>": "",
+}  # fmt: skip
+_MARKUP = re.compile("|".join(re.escape(k) for k in sorted(_REPLACEMENTS, key=len, reverse=True)))
+
+
+class OffsetMap:
+    """Offsets in the decoded view -> offsets in the original text. Each replacement ``k`` put
+    ``lengths[k]`` (0 or 1) characters at view offset ``view[k]`` for the ``spans[k]`` characters of the
+    original at ``orig[k]``; between replacements the two texts agree character for character."""
+
+    def __init__(self) -> None:
+        self.view: list[int] = []
+        self.orig: list[int] = []
+        self.spans: list[int] = []
+        self.lengths: list[int] = []
+
+    def start(self, x: int) -> int:
+        """Original offset of the view's character ``x`` (or of what follows a removed marker there)."""
+        k = bisect.bisect_right(self.view, x) - 1
+        if k < 0:
+            return x
+        if x < self.view[k] + self.lengths[k]:  # the replacement character itself
+            return self.orig[k]
+        return self.orig[k] + self.spans[k] + (x - self.view[k] - self.lengths[k])
+
+    def end(self, y: int) -> int:
+        """Original offset just after the view's character ``y - 1`` (a span's end)."""
+        if y <= 0:
+            return 0
+        k = bisect.bisect_right(self.view, y - 1) - 1
+        if k < 0:
+            return y
+        if y - 1 < self.view[k] + self.lengths[k]:
+            return self.orig[k] + self.spans[k]
+        return self.orig[k] + self.spans[k] + (y - self.view[k] - self.lengths[k])
+
+
+def decoded_view(text: str) -> tuple[str, OffsetMap] | None:
+    """``(view, offsets)`` when ``text`` holds HTML/XML escapes or CDATA markers, else None (nothing to do).
+    One pass: an entity that a decoded ``&amp;`` would form (``&amp;quot;``) stays as written; ``]]>``
+    is a marker only where a ``<![CDATA[`` is open."""
+    if "&" not in text and ("<" not in text or "<![CDATA[" not in text):
+        return None  # what most documents cost: one-character searches (memchr) and rarely a longer one
+    pieces: list[str] = []
+    offsets = OffsetMap()
+    at = size = 0  # original offset consumed, view length so far
+    cdata = False  # inside <![CDATA[ ... ]]>: only there is ]]> a marker (a[b[i]]>0 is code)
+    for m in _MARKUP.finditer(text):
+        token = m.group()
+        if token == "]]>" and not cdata:
+            continue
+        cdata = token == "<![CDATA[" or (cdata and token != "]]>")
+        s, e = m.span()
+        pieces.append(text[at:s])
+        size += s - at
+        value = _REPLACEMENTS[token]
+        offsets.view.append(size)
+        offsets.orig.append(s)
+        offsets.spans.append(e - s)
+        offsets.lengths.append(len(value))
+        pieces.append(value)
+        size += len(value)
+        at = e
+    if not offsets.view:
+        return None
+    pieces.append(text[at:])
+    return "".join(pieces), offsets
