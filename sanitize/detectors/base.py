@@ -45,6 +45,9 @@ class Detector:
     # match the detector can find (``token`` + ``: value``), so prose mentions of a keyword cost a
     # regex test in the scanner instead of a window and a :meth:`find` call.
     follow: re.Pattern[str] | None = None
+    # Whether the trigger's match can hold other detectors' triggers (``://user:TOKEN@``: a vendor token
+    # as a URL's password): the scanner then also looks for shape triggers inside each such match
+    nests: bool = False
 
     def find(self, text: str, start: int, end: int) -> Iterator[Span]:
         raise NotImplementedError

@@ -203,7 +203,7 @@ PASSWORD = PasswordDetector(
     "password", "password",
     keywords=("pass", "pwd", "pw", "-p"),
     trigger=r"://[^\s:/@]*:[^\s@/]+@",
-    before=64, after=320, priority=20,
+    before=64, after=320, priority=20, nests=True,
 )  # fmt: skip
 
 DETECTORS = (PASSWORD,)

@@ -203,13 +203,13 @@ class Scanner:
         n_data = len(data)
         pending_lo = pending_hi = -1  # neighbourhoods of consecutive matches, merged: one automaton run
         for bs, be, s, e in _char_spans(prefilter.finditer(data), data, ascii_text):
-            explained = -1  # the farthest end of a shape trigger matching at s
+            explained, nests = -1, False  # the farthest end of a shape trigger matching at s
             for i, te in dispatch(text, s):  # shape families matching at s, each with its own end
                 d = detectors[i]
                 _open(windows, i, s - d.before, te + d.after)
-                explained = max(explained, te)
-            if explained < e and be - bs > 1 and shapes is not None:
-                # a keyword run: shape triggers starting inside it were swallowed by it
+                explained, nests = max(explained, te), nests or d.nests
+            if (explained < e or nests) and be - bs > 1 and shapes is not None:
+                # a keyword run (or a nesting shape): shape triggers starting inside it were swallowed by it
                 for m in shapes.finditer(data, bs + 1, min(n_data, be + _TRIGGER_REACH)):
                     p = m.start()
                     if p >= be:

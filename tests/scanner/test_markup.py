@@ -4,12 +4,14 @@ found in the view land on the original text; tokens nested in a URL's userinfo g
 from __future__ import annotations
 
 import html
+import random
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sanitize import scan
+from sanitize.detectors import fakes
 from sanitize.scanner.markup import _REPLACEMENTS, decoded_view
 
 # pieces that never form an entity or a marker across their boundaries: the list is the ground truth
@@ -90,3 +92,13 @@ def test_escaped_markup_is_scanned_as_it_reads(template: str, kind: str) -> None
 )
 def test_escaped_markup_negatives(text: str) -> None:
     assert scan([text]) == []
+
+
+def test_a_vendor_token_as_a_urls_password_gets_its_own_type() -> None:
+    rng = random.Random(7)
+    for make, kind in ((fakes.github_token, "github_token"), (fakes.gitlab_token, "gitlab_token")):
+        token = make(rng)
+        text = f"git clone https://oauth2:{token}@example.com/group/repo.git"
+        assert [(f.type, text[f.start : f.end]) for f in scan([text])] == [(kind, token)]
+    text = "git clone https://deploy:Xk9mPq2vLr88@example.com/group/repo.git"  # a plain password stays one
+    assert [(f.type, text[f.start : f.end]) for f in scan([text])] == [("password", "Xk9mPq2vLr88")]
