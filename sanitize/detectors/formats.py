@@ -37,6 +37,7 @@ from .format_base import (
 from .keyed_values import (
     K8S_SECRET_DATA,
     K8S_SECRET_PASSWORD,
+    SESSION_COOKIE,
     SHORT_PASSWORD,
     SHORT_SECRET,
     YAML_BLOCK_PASSWORD,
@@ -379,6 +380,7 @@ DETECTORS: tuple[Detector, ...] = (
     YAML_BLOCK_SECRET,
     TABLE_PASSWORD,
     COMMAND_PASSWORD,
+    SESSION_COOKIE,
 )
 
 

@@ -215,3 +215,29 @@ def _yaml_block(kind: str, secret_type: str, keywords: tuple[str, ...]) -> Patte
 
 YAML_BLOCK_PASSWORD = _yaml_block("password", "password", KEY_KEYWORDS["password"])
 YAML_BLOCK_SECRET = _yaml_block("secret", "generic_secret", KEY_KEYWORDS["secret"])
+
+
+# -- session cookies: Cookie/Set-Cookie headers, curl -b, document.cookie ------------------------------
+# a session id is a bearer credential: PHPSESSID, JSESSIONID, sessionid, connect.sid, laravel_session
+_SESSION_VALUE = r"[A-Za-z0-9%._:=-]{16,512}"  # cookie-safe characters; no '/' (a path is not an id)
+# the cookie's name ends with the keyword (PHPSESSID, laravel_session); a value longer than 512 is cut there
+_SESSION = re.compile(
+    rf"(?i:sess(?:ion)?(?:[_.-]?id)?|\.sid)[ \t]{{0,2}}=[ \t]{{0,2}}(?P<v>\"{_SESSION_VALUE}\"|{_SESSION_VALUE})"
+)
+
+
+def _session_ok(m: re.Match[str], value: str, quoted: bool) -> bool:
+    """Random-looking: two character classes, the entropy floor of its length, not a number or a name."""
+    return (
+        char_classes(value) >= 2
+        and shannon_entropy(value) >= min_entropy(len(value))
+        and not value.isdigit()
+        and _WORDY.fullmatch(value) is None
+    )
+
+
+SESSION_COOKIE = PatternDetector(
+    "session-cookie", "generic_secret", keywords=("sess", ".sid"), before=40, after=540, priority=25, kind=None,
+    check=_session_ok, patterns=(_SESSION,), confidence=0.75,
+    follow=re.compile(rf"(?i:ion)?(?i:[_.-]?id)?[ \t]{{0,2}}=[ \t]{{0,2}}\"?{_SESSION_VALUE}"),
+)  # fmt: skip

@@ -1,7 +1,7 @@
 """The "formats" corpus: every real-world credential format family of the scanner (SQL, connection
 strings, curl, HTTP auth, assignment syntaxes, name/value pairs, credential calls, PowerShell,
-Kubernetes Secrets, .netrc, .pgpass, docker auths, short keyed values, HTML/XML-escaped markup) and
-a sample of vendor token providers, each planted with fresh
+Kubernetes Secrets, .netrc, .pgpass, docker auths, short keyed values, HTML/XML-escaped markup,
+session cookies) and a sample of vendor token providers, each planted with fresh
 random values in realistic surroundings, next to the hard negatives of issue 18 as decoys
 (public-by-design key names, operators and markup as values, placeholders, sequential values,
 encrypted material, symbol-only values, prose).
@@ -180,6 +180,15 @@ FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = 
         "&lt;password&gt;&lt;/password&gt;",
         "<input type=\"password\" placeholder=\"&quot;Password&quot;\">",
         "<![CDATA[ if (a && b) {{ run(); }} ]]>",
+    )),
+    "session_cookie": (("generic_secret",), (
+        "Cookie: lang=en; sessionid={s}; csrftoken=x1",
+        "curl -b \"PHPSESSID={s}\" https://{w}.example.test/",
+        "Set-Cookie: JSESSIONID={s}; Path=/; HttpOnly",
+    ), (
+        "session_timeout=1800",
+        "PHPSESSID=deleted; expires=Thu, 01-Jan-1970 00:00:01 GMT",
+        "session.save_path=/var/lib/php/sessions",
     )),
     "kubernetes": (("password", "generic_secret"), (
         "apiVersion: v1\nkind: Secret\nmetadata:\n  name: app-{w}\ntype: Opaque\ndata:\n  password: {k}\n"

@@ -240,6 +240,28 @@ TABLES: dict[str, list[tuple[str, str | None]]] = {
         ("${DB_PASSWORD:-$FALLBACK_PW}", None),  # another variable
         ("${DB_PASSWORD:-}", None),
     ],
+    "session cookies": [
+        ("Cookie: sessionid=8f3k2j4h5g6f7d8s9a0qwrtyu1x; csrftoken=abc", "8f3k2j4h5g6f7d8s9a0qwrtyu1x"),
+        ("Cookie: lang=en; PHPSESSID=k2h4g6f8d0s1a3z5x7c9v1b3n5m7q9w2", "k2h4g6f8d0s1a3z5x7c9v1b3n5m7q9w2"),
+        (
+            'curl -b "JSESSIONID=7F3A9C2E41B8D6F05A1C3E9B7D2F4A60" https://example.test/app',
+            "7F3A9C2E41B8D6F05A1C3E9B7D2F4A60",
+        ),
+        (
+            "Set-Cookie: connect.sid=s%3AaB3dE5fG7hI9jK1lM3nO5pQ7rS9t.Xy2Zw4Vu6; Path=/",
+            "s%3AaB3dE5fG7hI9jK1lM3nO5pQ7rS9t.Xy2Zw4Vu6",
+        ),
+        ('document.cookie = "laravel_session=Qm9vT2xFYW5Ub2tlbkZvclRlc3Q";', "Qm9vT2xFYW5Ub2tlbkZvclRlc3Q"),
+        ("session_id = 4c1f8e2a9b7d3c6e5f0a1b2c3d4e5f60", "4c1f8e2a9b7d3c6e5f0a1b2c3d4e5f60"),
+        ("session_timeout=1800", None),
+        ("SESSION_COOKIE_AGE=1209600", None),
+        ("session.save_path=/var/lib/php/sessions", None),  # a path: '/' is no cookie character
+        ("sessionid=${SESSION_ID}", None),
+        ("PHPSESSID=deleted; expires=Thu, 01-Jan-1970 00:00:01 GMT", None),
+        ("session=flask_session_cookie_name", None),  # an identifier
+        ("sessionid=1234567890123456789", None),  # a number
+        ("the assessment = 40 percent of the session time", None),
+    ],
 }
 # the short keyed detectors see any `password: value` line; the Kubernetes rows test the manifest parser
 FAMILY_DETECTORS = {"kubernetes": [formats.K8S_SECRET_PASSWORD, formats.K8S_SECRET_DATA]}
@@ -325,7 +347,8 @@ ADVERSARIAL = [
     "PSWD:=", "a" * 63 + " ", "- name: DB_PASSWORD\n  value: ", "{\"name\": \"API_TOKEN\", \"value\": \"",
     "<name>s3.secret.key</name><value>", "HTTPBasicAuth(\"u\", ", "auth=('u', '", ".login(\"u\", \"",
     "getConnection(url, \"u\", \"", "define('DB_PASSWORD', '", "password <- \"", "a:b@tcp(", "a:", "pass(", "password: |\n  ", "pass: |\n  a\n",
-    "getenv(\"API_TOKEN\", ", "process.env.TOKEN || ", "${PASSWORD:-", "${TOKEN=a}",
+    "getenv(\"API_TOKEN\", ", "process.env.TOKEN || ", "${PASSWORD:-", "${TOKEN=a}", "sessionid=", "a.sid=a",
+    "PHPSESSID=" + "a1" * 300 + ";", "sess",
 ]  # fmt: skip
 
 
