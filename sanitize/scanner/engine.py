@@ -169,6 +169,7 @@ class Scanner:
         return [(offsets.start(s), offsets.end(e), c, d) for s, e, c, d in self._spans(decoded)]
 
     def _spans(self, text: str) -> list[tuple[int, int, float, Detector]]:
+        """:meth:`spans` of ``text`` as given: the prefilter passes, then the triggered detectors' windows."""
         windows: dict[int, list[list[int]]] = {}  # detector -> its windows [start, end]
         ascii_text = text.isascii()
         data = text.encode("utf-8")

@@ -31,24 +31,23 @@ class OffsetMap:
         self.lengths: list[int] = []
 
     def start(self, x: int) -> int:
-        """Original offset of the view's character ``x`` (or of what follows a removed marker there)."""
-        k = bisect.bisect_right(self.view, x) - 1
-        if k < 0:
-            return x
-        if x < self.view[k] + self.lengths[k]:  # the replacement character itself
-            return self.orig[k]
-        return self.orig[k] + self.spans[k] + (x - self.view[k] - self.lengths[k])
+        """Original offset of the view's character ``x`` (a span's start)."""
+        return self._char(x)[0]
 
     def end(self, y: int) -> int:
         """Original offset just after the view's character ``y - 1`` (a span's end)."""
-        if y <= 0:
-            return 0
-        k = bisect.bisect_right(self.view, y - 1) - 1
+        return self._char(y - 1)[1] if y > 0 else 0
+
+    def _char(self, x: int) -> tuple[int, int]:
+        """``(start, end)`` in the original of the view's character ``x``: a whole entity for a
+        replacement character, the character after a removed marker, else the same character shifted."""
+        k = bisect.bisect_right(self.view, x) - 1  # the last replacement at or before x
         if k < 0:
-            return y
-        if y - 1 < self.view[k] + self.lengths[k]:
-            return self.orig[k] + self.spans[k]
-        return self.orig[k] + self.spans[k] + (y - self.view[k] - self.lengths[k])
+            return x, x + 1
+        if x < self.view[k] + self.lengths[k]:  # the replacement character itself
+            return self.orig[k], self.orig[k] + self.spans[k]
+        at = self.orig[k] + self.spans[k] + (x - self.view[k] - self.lengths[k])
+        return at, at + 1
 
 
 def decoded_view(text: str) -> tuple[str, OffsetMap] | None:

@@ -25,10 +25,14 @@ def _reference(pieces: list[str]) -> tuple[str, list[int], list[int]]:
         if p in _REPLACEMENTS and (p != "]]>" or cdata):
             cdata = p == "<![CDATA[" or (cdata and p != "]]>")
             for ch in _REPLACEMENTS[p]:
-                view.append(ch), starts.append(at), ends.append(at + len(p))
+                view.append(ch)
+                starts.append(at)
+                ends.append(at + len(p))
         else:
             for k, ch in enumerate(p):
-                view.append(ch), starts.append(at + k), ends.append(at + k + 1)
+                view.append(ch)
+                starts.append(at + k)
+                ends.append(at + k + 1)
         at += len(p)
     return "".join(view), starts, ends
 
