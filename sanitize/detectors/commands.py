@@ -1,7 +1,9 @@
 """Passwords passed on a command line by flags or positions that do not say "password": ``ldapsearch -w``,
 ``redis-cli -a``, ``sqlcmd -P``, ``zip -P``, ``7z -p...``, ``keytool -storepass``, ``ipmitool -P``,
 ``smbclient -U user%pass``, ``xfreerdp /p:...``, ``htpasswd -b file user pass``, ``net user name pass``,
-``rabbitmqctl add_user name pass``.
+``rabbitmqctl add_user name pass``; and passwords piped into a command that reads one from standard input:
+``echo V | docker login --password-stdin``, ``echo V | sudo -S ...``, ``echo V | passwd --stdin user``,
+``echo 'user:V' | chpasswd``.
 
 The command name is the trigger. Its line (up to ``after`` characters, ended by a newline or a shell
 ``|``/``;``/``&&``) is split into words once, and the words after the command are read by the command's
@@ -108,3 +110,44 @@ KEYWORDS = tuple(_SHORT.get(c, c) for c in COMMANDS)
 COMMAND_PASSWORD = CommandPasswordDetector(
     "command-password", "password", keywords=KEYWORDS, before=0, after=400, priority=30
 )
+
+
+# `echo V | cmd` / `printf '%s' V | cmd`: the piped value, when the command reads a password from stdin
+_PIPED = re.compile(
+    r"""(?<![\w-])(?:echo|printf)(?:[ \t]{1,3}-[neE]{1,2}){0,2}(?:[ \t]{1,3}(?:'%s(?:\\n)?'|"%s(?:\\n)?"))?"""
+    r"""[ \t]{1,3}(?P<v>"[^"\n]{1,200}"|'[^'\n]{1,200}'|[^\s"'|;&]{1,200})[ \t]{0,3}\|[^|;\n]{0,200}\Z"""
+)
+# what marks a command reading the password from stdin (matched case-sensitively: `sudo -s` is a shell)
+_STDIN = re.compile(
+    r"--password-stdin\b|\bsudo[ \t][^|;\n]{0,40}?(?<!\S)-[A-Za-z]{0,3}S\b|--stdin\b|\bchpasswd\b"
+)
+
+
+@dataclasses.dataclass(frozen=True, eq=False, repr=False)
+class PipedPasswordDetector(Detector):
+    def find(self, text: str, start: int, end: int) -> Iterator[Span]:
+        done = start  # each stretch of a line is read once, however many triggers it holds
+        for t in _STDIN.finditer(text, start, end):
+            lo = max(done, start, t.start() - self.before)
+            nl = text.rfind("\n", lo, t.start())
+            lo = nl + 1 if nl >= 0 else lo
+            done = t.end()
+            m = _PIPED.search(text, lo, t.start())
+            if m is None:
+                continue
+            s, e, quoted = _unquote(text, *m.span("v"))
+            if t.group() == "chpasswd":  # echo 'user:pass' | chpasswd
+                colon = text.find(":", s, e)
+                if colon < 0:
+                    continue
+                s = colon + 1
+            value = text[s:e]
+            if value_ok(value, kind="password", quoted=quoted) and (quoted or not is_word(value)):
+                yield s, e, 0.85
+
+
+PIPED_PASSWORD = PipedPasswordDetector(
+    "piped-password", "password",
+    keywords=("--password-stdin", "sudo -", "--stdin", "chpasswd"),  # `sudo -`: sudo with flags only
+    before=400, after=32, priority=30,  # after: `sudo -u name -S`
+)  # fmt: skip

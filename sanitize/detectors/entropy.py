@@ -43,6 +43,8 @@ _NEARBY = re.compile(
     r"(?P<dq>(?!))?(?P<sq>(?!))?(?P<bq>(?!))?(?P<bare>[A-Za-z0-9+/=_\-.~]{16,256})"
 )
 _VALUE_CHARS = re.compile(r"^[A-Za-z0-9+/=_\-.~:!@#$%^*]{16,256}$")
+# inside quotes a value may also hold & ( ) ? [ ] { } | , ; (Django's generated SECRET_KEY does)
+_QUOTED_VALUE_CHARS = re.compile(r"^[A-Za-z0-9+/=_\-.~:!@#$%^*&()?\[\]{}|,;]{16,256}$")
 MIN_ENTROPY = 3.0
 # farthest a value can end from its keyword's start: the identifier walk, _NEARBY's three lines
 # of prose and its 256-character value (with room to spare)
@@ -58,11 +60,11 @@ def is_secret_key(identifier: str) -> bool:
     return secretish and not is_public_key_name(identifier)  # primaryKey, publicToken, csrf-token...
 
 
-def generic_value_ok(value: str) -> bool:
+def generic_value_ok(value: str, quoted: bool = False) -> bool:
     """Long, one token, random-looking, and none of the hard negatives."""
     # Cheapest first (all must hold): fewer than 8 distinct characters means an entropy below
     # log2(7) < MIN_ENTROPY, decided in C; a flood of one assignment ("key=key=...") stops here.
-    if len(set(value)) < _MIN_DISTINCT or not _VALUE_CHARS.match(value):
+    if len(set(value)) < _MIN_DISTINCT or not (_QUOTED_VALUE_CHARS if quoted else _VALUE_CHARS).match(value):
         return False
     if is_placeholder(value) or is_example_key(value) or is_weak_value(value):  # 0123456789abcdef, ENC(...)
         return False
@@ -132,7 +134,7 @@ class GenericSecretDetector(Detector):
             value = text[s:e]
             if value in rejected:
                 continue
-            if generic_value_ok(value):
+            if generic_value_ok(value, quoted=name != "bare"):
                 pos = e
                 yield s, e, 0.75
                 continue

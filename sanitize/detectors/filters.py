@@ -220,6 +220,29 @@ def is_spaced_assignment(text: str, key_start: int) -> bool:
     return _SPACED_ASSIGNMENT.fullmatch(text, nl + 1 if nl >= 0 else 0, key_start) is not None
 
 
+# a Clojure/EDN keyword key `{:password "V"}` or a Lisp binding `(setq smtp-password "V")`, `(def token "V")`
+_LISP_KEY = re.compile(
+    r"(?:[{(\[,\s]|^):\Z|\((?:setq|setq-default|setf|defvar|defconst|defparameter|def|define)[ \t]{1,4}\Z"
+)
+
+
+def is_lisp_key(text: str, key_start: int) -> bool:
+    """Whether the key at ``key_start`` is a Clojure/EDN keyword (``{:password "V"}``) or the name a Lisp form
+    binds (``(setq x-password "V")``): a key whose value follows after a space. Looks at most 20 characters back."""
+    lo = max(0, key_start - 20)
+    return _LISP_KEY.search(text[lo:key_start]) is not None
+
+
+def percent_value_end(text: str, start: int, end: int) -> int:
+    """Where a bare value after a percent-encoded ``=`` (``password%3DV%26user%3Dbob``) ends: at the next
+    encoded or plain ``&``, else ``end``."""
+    for sep in ("%26", "&"):
+        k = text.find(sep, start, end)
+        if k >= 0:
+            end = k
+    return end
+
+
 _FORM_FIELD = re.compile(r"&[A-Za-z_][A-Za-z0-9_.\-]{0,40}=")
 
 

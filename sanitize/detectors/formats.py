@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 
 from .base import Detector
-from .commands import COMMAND_PASSWORD
+from .commands import COMMAND_PASSWORD, PIPED_PASSWORD
 from .filters import NEXT_FIELD, char_classes
 from .format_base import (
     _KEY,
@@ -380,6 +380,7 @@ DETECTORS: tuple[Detector, ...] = (
     YAML_BLOCK_SECRET,
     TABLE_PASSWORD,
     COMMAND_PASSWORD,
+    PIPED_PASSWORD,
     SESSION_COOKIE,
 )
 

@@ -15,9 +15,11 @@ from .filters import (
     escape_end,
     in_variable_expansion,
     is_code_reference,
+    is_lisp_key,
     is_placeholder,
     is_spaced_assignment,
     is_word,
+    percent_value_end,
     query_value_end,
 )
 from .hard_negatives import is_public_key_name, is_weak_value, pair_value_start
@@ -31,12 +33,13 @@ PASSWORD_WORDS = frozenset(
 )
 _AFTER_KEY = re.compile(
     r"""["'`\]]{0,2}(?:
-      [ \t]{0,3}(?::[ \t]{1,2}(?:str|bytes|Optional\[str\]|SecretStr|String|string)[ \t]{1,2}(?==))?(?P<op>=>|->|:=|==|=|:|>|\(|value[ \t]?=)[ \t]{0,3}
+      [ \t]{0,3}(?::[ \t]{1,2}(?:str|bytes|Optional\[str\]|SecretStr|String|string)[ \t]{1,2}(?==))?(?P<op>=>|->|:=|==|=|:|>|\(|value[ \t]?=|%3[Dd])[ \t]{0,3}
         (?:(?:new[ \t]{1,3})?(?:String|SecretStr|SecretString|str|bytes)[ \t]{0,2}\([ \t]{0,2}(?=["'`])
           | \([ \t]{0,2}(?=["'])            # ("...")
           | (?:[bBrRuU]{1,2}|@)(?=["'])     # b"..." r'...' u"..." C# @"..."
           | ""(?=")                         # a triple-quoted string's first two quotes
           | &[\w-]{1,40}[ \t]{1,3}          # a YAML anchor: password: &pw VALUE
+          | !!str[ \t]{1,3}                 # a YAML tag: password: !!str VALUE
         )?
     | (?P<prose>(?:[ \t][^\n]{0,48}?)??(?:[ \t](?:is|was|to)\b(?:[ \t]?:)?|[ \t]?[:=]|[ \t]-))[ \t]{1,3}
     | (?P<space>[ \t]{1,3})
@@ -143,6 +146,8 @@ class PasswordDetector(Detector):
             if kw.start() < pos:
                 continue
             i, j = identifier_bounds(text, kw.start(), kw.end())
+            if i > 0 and text[i - 1] == "%" and j - i > 2:  # `%26pwd%3DV`: the 26 is an encoded '&'
+                i += 2
             ident = text[i:j]
             pos = j  # one look per identifier, however many keywords it holds
             # passwordPolicy, PASSWORD_RESET_TIMEOUT: about a password; `${DB_PASSWORD:-v}`: env-default's
@@ -153,9 +158,12 @@ class PasswordDetector(Detector):
                 continue
             short = ident.lower() in SHORT_PASSWORD_WORDS
             if m.group("space") is not None and not (
-                ident.startswith("-") or short or is_spaced_assignment(text, i)
+                ident.startswith("-")
+                or short
+                or is_spaced_assignment(text, i)
+                or (m.group("bare") is None and is_lisp_key(text, i))
             ):
-                continue  # "password VALUE" only for CLI flags (--password VALUE) and "pass VALUE"
+                continue  # "password VALUE": CLI flags (--password VALUE), "pass VALUE", `{:password "V"}`
             if m.group("op") == "(" and m.group("bare") is not None:
                 continue  # check_password(user_input): a call, not a literal
             name = m.lastgroup  # the value groups close the pattern
@@ -163,6 +171,8 @@ class PasswordDetector(Detector):
             e = escape_end(text, s, e)  # "...\\npassword=VALUE\\nhost=db" (JSON-escaped)
             if name == "bare":
                 e = query_value_end(text, i, s, e)  # `?password=V&x`, a form body `password=V&user=bob`
+                if m.group("op") in ("%3D", "%3d"):  # percent-encoded: `password%3DV%26user%3Dbob`
+                    e = percent_value_end(text, s, e)
                 while e > s and text[e - 1] in _TRAILING:
                     e -= 1
             s += pair_value_start(text, i, text[s:e])

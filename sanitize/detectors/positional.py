@@ -27,8 +27,8 @@ _XML_PROPERTY = re.compile(
     r"<value>[ \t]{0,3}(?P<v>[^<>\s]{1,200})[ \t]{0,3}</value>"
 )
 # what follows the keyword (inside the name) in both: the rest of the name, then the value's field
-_NAME_VALUE_FOLLOW = re.compile(
-    r"""[\w.-]{0,127}(?:["']?[ \t]{0,3}[,;]?(?:[ \t]{0,40}\r?\n){0,2}[ \t]{0,40}(?:-[ \t]{1,3})?["']?"""
+_NAME_VALUE_FOLLOW = re.compile(  # possessive: a flood of `password-stdin--password...` is not backtracked
+    r"""[\w.-]{0,127}+(?:["']?[ \t]{0,3}[,;]?(?:[ \t]{0,40}\r?\n){0,2}[ \t]{0,40}(?:-[ \t]{1,3})?["']?"""
     r"""(?i:value)["']?[ \t]{0,3}[:=]|[ \t]{0,3}</name>)"""
 )
 
@@ -53,17 +53,19 @@ NAME_VALUE_SECRET = _name_value("secret", "generic_secret", KEY_KEYWORDS["secret
 
 # A password passed by position to a credential API, after a username literal: HTTPBasicAuth("u", "p"),
 # requests' auth=("u", "p"), NetworkCredential, UsernamePasswordCredentials, PasswordAuthentication,
-# smtplib/ftplib/imaplib .login("u", "p"), JDBC DriverManager.getConnection(url, "u", "p").
+# smtplib/ftplib/imaplib .login("u", "p"), JDBC DriverManager.getConnection(url, "u", "p"), OkHttp
+# Credentials.basic("u", "p"), a credentials("u", "p") helper.
 _STR = r"""(?:"[^"\n]{0,128}"|'[^'\n]{0,128}')"""  # the username: a string literal
 _ARG = r"""(?:"[^"\n]{0,128}"|'[^'\n]{0,128}'|[A-Za-z_][\w.]{0,63})"""  # a literal or a name
 _CREDENTIAL_CLASSES = (
     "HTTPBasicAuth", "HTTPDigestAuth", "HTTPProxyAuth", "BasicAuth", "DigestAuth", "NetworkCredential",
     "UsernamePasswordCredentials", "PasswordAuthentication", "UsernamePasswordAuthenticationToken",
-    "PasswordCredential",
+    "PasswordCredential", "Credentials.basic", "credentials", "Credentials",
 )  # fmt: skip
 _CALL_PATTERNS = (
     re.compile(
-        r"\b(?:" + "|".join(_CREDENTIAL_CLASSES) + r")[ \t]{0,3}\([ \t]{0,3}" + _STR + r"[ \t]{0,3},[ \t]{0,3}" + _VQ
+        r"\b(?:" + "|".join(map(re.escape, _CREDENTIAL_CLASSES)) + r")[ \t]{0,3}\([ \t]{0,3}" + _STR
+        + r"[ \t]{0,3},[ \t]{0,3}" + _VQ
     ),
     re.compile(r"\bauth[ \t]{0,3}=[ \t]{0,3}\([ \t]{0,3}" + _STR + r"[ \t]{0,3},[ \t]{0,3}" + _VQ + r"[ \t]{0,3}\)"),
     re.compile(r"\.login[ \t]{0,3}\([ \t]{0,3}" + _ARG + r"[ \t]{0,3},[ \t]{0,3}" + _VQ + r"[ \t]{0,3}\)"),
@@ -88,7 +90,7 @@ CREDENTIAL_CALL = PatternDetector(
         (".login",),
         ("getconnection",),
     ),
-    follow=re.compile(r"\w{0,40}[ \t]{0,3}=?[ \t]{0,3}\([ \t]{0,3}[\"'\w]"),
+    follow=re.compile(r"(?:\w|\.basic){0,40}+[ \t]{0,3}=?[ \t]{0,3}\([ \t]{0,3}[\"'\w]"),
 )
 # Go's database/sql MySQL DSN: user:password@tcp(host:port)/db (also @unix(...)); the driver splits at
 # the last @ before the protocol, so the password may hold @ and :

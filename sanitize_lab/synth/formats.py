@@ -101,6 +101,11 @@ FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = 
         "#define DEVICE_PASSWORD \"{p}\"",
         "dbPassword := \"{p}\"",
         "os.Setenv(\"UPLOAD_TOKEN\", \"{s}\")",
+        "{{:user \"svc_{w}\" :password \"{p}\"}}",
+        "(setq smtpmail-auth-password \"{p}\")",
+        "db:\n  password: !!str {s}\n",
+        "state=user%3Dsvc_{w}%26password%3D{s}%26next%3D%2F",
+        "SECRET_KEY = 'django-insecure-{s}&(x)'",
     ), (
         "primaryKey := \"{s}\"",
         "<csrf-token>{s}</csrf-token>",
@@ -110,6 +115,10 @@ FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = 
         "publicToken := \"{s}\"",
         "#define PASSWORD_LENGTH 16",
         "credentialId := \"{s}\"",
+        "{{:password pw :user user}}",
+        "(check-password \"{w}\")",
+        "password: !secret db_password",
+        "next=%2Flogin%3Fpassword%3D",
     )),
     "powershell": (("password",), (
         "$pwd = ConvertTo-SecureString \"{p}\" -AsPlainText -Force",
@@ -141,6 +150,7 @@ FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = 
         "define('DB_PASSWORD', '{p}');",
         "db, err := sql.Open(\"mysql\", \"app:{p}@tcp(db{n}:3306)/{w}\")",
         "password <- \"{p}\"",
+        ".header(\"Authorization\", Credentials.basic(\"ci_{w}\", \"{p}\"))",
     ), (
         "auth = HTTPBasicAuth(user, password)",
         "server.login(user, pwd)",
@@ -153,10 +163,15 @@ FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = 
         "redis-cli -h cache{n} -a {p} ping",
         "sqlcmd -S db{n} -U sa -P \"{p}\" -Q \"select 1\"",
         "smbclient //fs{n}/share -U svc_{w}%{p}",
+        "echo '{p}' | docker login registry{n}.test -u svc_{w} --password-stdin",
+        "echo \"{p}\" | sudo -S systemctl restart {w}",
+        "echo 'svc_{w}:{p}' | chpasswd",
     ), (
         "redis-cli -a $REDIS_PASSWORD ping",
         "net user {w} * /add",
         "ldapsearch -x -W -b dc={w} | grep -w {w}",
+        "echo -n \"$REGISTRY_PASSWORD\" | docker login -u {w} --password-stdin",
+        "cat ~/.{w}_pw | docker login -u {w} --password-stdin",
     )),
     "env_default": (("password", "generic_secret"), (
         "DB_PASSWORD = os.getenv(\"DB_PASSWORD\", \"{p}\")",

@@ -7,7 +7,7 @@ import pytest
 from detector_support import flood_cpu_seconds
 
 from sanitize import ScanConfig, scan
-from sanitize.detectors.commands import COMMAND_PASSWORD
+from sanitize.detectors.commands import COMMAND_PASSWORD, PIPED_PASSWORD
 
 CASES: list[tuple[str, str | None]] = [
     ('ldapsearch -x -D "cn=admin,dc=acme,dc=test" -w Kx9mQ2pLv -b dc=acme', "Kx9mQ2pLv"),
@@ -38,6 +38,21 @@ CASES: list[tuple[str, str | None]] = [
     ("redis-cli -a\nKx9mQ2pLv", None),  # a newline ends the command
     ("run ldapsearch with -w option to give the bind password", None),  # prose about the flag
     ("sqlcmd -S db -U sa -P <password>", None),
+    # a password piped into a command that reads it from standard input
+    ("echo Kx9mQ2pLv | docker login -u bob --password-stdin", "Kx9mQ2pLv"),
+    ("echo 'Kx9mQ2pLv' | docker login registry.test -u bob --password-stdin", "Kx9mQ2pLv"),
+    ('printf "%s" "Kx9mQ2pLv" | helm registry login r.test -u bob --password-stdin', "Kx9mQ2pLv"),
+    ('echo -n "Kx9mQ2pLv" | sudo -S apt-get install -y nginx', "Kx9mQ2pLv"),
+    ("echo Kx9mQ2pLv | sudo -u deploy -S systemctl restart app", "Kx9mQ2pLv"),
+    ("echo Kx9mQ2pLv | passwd --stdin alice", "Kx9mQ2pLv"),
+    ("echo 'alice:Kx9mQ2pLv' | chpasswd", "Kx9mQ2pLv"),
+    ('echo -n "$REGISTRY_PASSWORD" | docker login -u bob --password-stdin', None),  # a variable
+    ('echo "${{ secrets.GHCR_TOKEN }}" | docker login ghcr.io -u x --password-stdin', None),
+    ("cat ~/pw.txt | docker login -u bob --password-stdin", None),  # a file
+    ("echo Kx9mQ2pLv | sudo -s", None),  # -s: a shell, reads no password
+    ("echo hello | sudo -S ls", None),  # a lower-case word
+    ("echo Kx9mQ2pLv | tee a.txt; docker login -u bob --password-stdin", None),  # another command
+    ("echo Kx9mQ2pLv\ndocker login -u bob --password-stdin", None),  # another line
 ]
 
 
@@ -53,4 +68,13 @@ def test_command_password(payload: str, secret: str | None) -> None:
 def test_linear_on_a_megabyte_of_commands(unit: str) -> None:
     """A flood of command names is one pass: a word inside a line already read is not read again."""
     best = flood_cpu_seconds(COMMAND_PASSWORD, unit, ["password"])
+    assert best < 1.0
+
+
+@pytest.mark.parametrize(
+    "unit", ["--password-stdin ", "echo a | sudo -S ", "echo a | ", "echo 'a:b' | chpasswd", "sudo -"]
+)
+def test_linear_on_a_megabyte_of_piped_commands(unit: str) -> None:
+    """A flood of stdin markers reads each stretch of a line once."""
+    best = flood_cpu_seconds(PIPED_PASSWORD, unit, ["password"])
     assert best < 1.0

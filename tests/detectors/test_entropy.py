@@ -49,6 +49,15 @@ CASES = [
     ("secret_path = /var/lib/app/secrets/db.json", None),
     ("token_type: bearer", None),
     ("cache_key = aaaaaaaaaaaaaaaaaaaaaaaa", None),  # no entropy
+    # inside quotes a value may hold & ( ) ? [ ] { } | , ; (a generated Django SECRET_KEY)
+    (
+        "SECRET_KEY = 'django-insecure-k3$9x!q2w@z8#m1p&v7n^r5t*y0u(b)'",
+        "django-insecure-k3$9x!q2w@z8#m1p&v7n^r5t*y0u(b)",
+    ),
+    ("SECRET_KEY = django-insecure-k3$9x!q2w@z8#m1p&v7n^r5t", None),  # bare: '&' is no value character there
+    ('token = "function(a,b){return a+b;}"', None),  # code in a string: too little entropy
+    ('api_key = "[REDACTED],[REDACTED]"', None),
+    ('secret_key = "get_random_secret_key()"', None),
 ]
 
 

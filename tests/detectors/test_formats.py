@@ -157,6 +157,10 @@ TABLES: dict[str, list[tuple[str, str | None]]] = {
         ("define('DB_PASSWORD', 'Wp8#Kx2q');", "Wp8#Kx2q"),
         ('password <- "Rr8#Kx2q"', "Rr8#Kx2q"),
         ('db, err := sql.Open("mysql", "app:Go8#Lx2q@tcp(db:3306)/shop")', "Go8#Lx2q"),
+        ('.header("Authorization", Credentials.basic("ci", "Ok8#Lx2q"))', "Ok8#Lx2q"),  # OkHttp
+        ('repo.auth = credentials("deploy", "Cr8#Lx2q")', "Cr8#Lx2q"),
+        ("credentials('jenkins-deploy-key')", None),  # Jenkins: a credentials id, one argument
+        ('Credentials.basic(user, System.getenv("PW"))', None),
         ("auth = HTTPBasicAuth(user, password)", None),
         ('auth = HTTPBasicAuth("user", os.environ["PW"])', None),
         ("r = requests.get(url, auth=('user', ''))", None),
@@ -348,7 +352,8 @@ ADVERSARIAL = [
     "<name>s3.secret.key</name><value>", "HTTPBasicAuth(\"u\", ", "auth=('u', '", ".login(\"u\", \"",
     "getConnection(url, \"u\", \"", "define('DB_PASSWORD', '", "password <- \"", "a:b@tcp(", "a:", "pass(", "password: |\n  ", "pass: |\n  a\n",
     "getenv(\"API_TOKEN\", ", "process.env.TOKEN || ", "${PASSWORD:-", "${TOKEN=a}", "sessionid=", "a.sid=a",
-    "PHPSESSID=" + "a1" * 300 + ";", "sess",
+    "PHPSESSID=" + "a1" * 300 + ";", "sess", "Credentials.basic(\"u\", ", "credentials('u', ", "echo a | sudo -S ",
+    "--password-stdin",
 ]  # fmt: skip
 
 

@@ -149,6 +149,20 @@ CASES = [
     ("password: &pw Zx8Qm2Lp9Vt4", "Zx8Qm2Lp9Vt4"),  # a YAML anchor, not the value
     ('"password": "Zx8Qm2L\\"p9Vt4"', 'Zx8Qm2L\\"p9Vt4'),  # an escaped quote inside
     ("password=mypassword1", "mypassword1"),  # one word: a (weak) password, not a variable
+    ("db:\n  password: !!str Zx8Qm2Lp9Vt4\n", "Zx8Qm2Lp9Vt4"),  # a YAML tag, not the value
+    ("password: !vault |\n  $ANSIBLE_VAULT;1.1;AES256\n", None),  # encrypted (Ansible vault)
+    ("password: !secret db_password", None),  # a reference (Home Assistant secrets.yaml)
+    # percent-encoded `=` and `&`: a form body or query string encoded once more
+    ("q=user%3Dbob%26password%3DZx8Qm2Lp9Vt4%26x%3D1", "Zx8Qm2Lp9Vt4"),
+    ("https://sso.test/cb?state=user%3Dbob%26pwd%3DZx8Qm2Lp9Vt4", "Zx8Qm2Lp9Vt4"),
+    ("next=%2Flogin%3Fpassword%3D", None),
+    # Lisp and Clojure/EDN: the key and its value are separated by a space
+    ('{:user "bob" :password "Zx8Qm2Lp9Vt4"}', "Zx8Qm2Lp9Vt4"),
+    ('(setq smtpmail-auth-password "Zx8Qm2Lp9Vt4")', "Zx8Qm2Lp9Vt4"),
+    ('(def db-password "Zx8Qm2Lp9Vt4")', "Zx8Qm2Lp9Vt4"),
+    ("{:password pw}", None),  # a bare symbol: a binding, not a literal
+    ('(check-password "Zx8Qm2Lp9Vt4")', None),  # a call, not a binding
+    ('see password "Zx8Qm2Lp9Vt4" below', None),  # prose with a space: no key form
 ]
 
 

@@ -23,9 +23,9 @@ def test_a_flood_of_one_assignment_is_judged_a_bounded_number_of_times(
     calls = [0]
     real = entropy.generic_value_ok
 
-    def counted(value: str) -> bool:
+    def counted(value: str, quoted: bool = False) -> bool:
         calls[0] += 1
-        return real(value)
+        return real(value, quoted)
 
     monkeypatch.setattr(entropy, "generic_value_ok", counted)
     text = _flood("key=")
