@@ -26,7 +26,8 @@ _FLAGS: dict[str, tuple[str, ...]] = {
     "ldapsearch": ("-w",), "ldapmodify": ("-w",), "ldapadd": ("-w",), "ldapdelete": ("-w",),
     "ldappasswd": ("-w", "-s"), "ldapwhoami": ("-w",), "ldapcompare": ("-w",), "ldapmodrdn": ("-w",),
     "redis-cli": ("-a",), "sqlcmd": ("-P",), "bcp": ("-P",), "osql": ("-P",), "isql": ("-P",),
-    "zip": ("-P",), "unzip": ("-P",), "ipmitool": ("-P",), "rdesktop": ("-p",),
+    "zip": ("-P",), "unzip": ("-P",), "ipmitool": ("-P",), "rdesktop": ("-p",), "openssl": ("-k",),
+    "mysqladmin": ("password",),  # mysqladmin -u root password NEW
     "keytool": ("-storepass", "-keypass", "-srcstorepass", "-deststorepass", "-srckeypass", "-destkeypass"),
 }  # fmt: skip
 _ATTACHED = {"7z": "-p", "7za": "-p", "xfreerdp": "/p:"}  # the password is glued to the flag

@@ -207,12 +207,13 @@ def escape_end(text: str, start: int, end: int) -> int:
     return end
 
 
-_SPACED_ASSIGNMENT = re.compile(r"[ \t]{0,8}(?:ENV|setx|SETX)[ \t]{1,4}")
+_SPACED_ASSIGNMENT = re.compile(r"[ \t]{0,8}(?:ENV|setx|SETX|setenv|set[ \t]{1,3}-[gxUl]{1,3})[ \t]{1,4}")
 
 
 def is_spaced_assignment(text: str, key_start: int) -> bool:
-    """Whether the key at ``key_start`` is assigned by a space: a Dockerfile ``ENV KEY VALUE`` or a Windows
-    ``setx KEY VALUE`` (the instruction opens the line). Looks at most 20 characters back."""
+    """Whether the key at ``key_start`` is assigned by a space: a Dockerfile ``ENV KEY VALUE``, a Windows
+    ``setx KEY VALUE``, csh ``setenv KEY VALUE`` or fish ``set -gx KEY VALUE`` (the instruction opens the
+    line). Looks at most 20 characters back."""
     lo = max(0, key_start - 20)
     nl = text.rfind("\n", lo, key_start)
     if nl < 0 and lo > 0:

@@ -72,7 +72,7 @@ class ShortKeyedDetector(PatternDetector):
                 if quoted:
                     s, e = s + 1, e - 1
                 e = escape_end(text, s, e)  # a JSON-escaped line break ends the value
-                while e > s and text[e - 1] in _TRAILING:
+                while not quoted and e > s and text[e - 1] in _TRAILING:  # '"{password}"' keeps its '}'
                     e -= 1
                 head = text[max(0, ks - 64) : ks]  # the identifier's start: at most 64 IDENT_CHARS back
                 i = ks - len(head) + len(head.rstrip(IDENT_CHARS))
@@ -209,6 +209,7 @@ def _yaml_block(kind: str, secret_type: str, keywords: tuple[str, ...]) -> Patte
     return PatternDetector(
         f"yaml-block-{kind}", secret_type, keywords=keywords, before=64, after=300, priority=30, kind=kind,
         check=_block_ok, patterns=(_YAML_BLOCK,), guards=(("|", ">"),),
+        data=True,  # a block scalar is a string: `Bo3C.HaXT0x2U` there is no attribute access
         follow=re.compile(r"[\w.-]{0,64}" + _BLOCK_HEADER),
     )  # fmt: skip
 

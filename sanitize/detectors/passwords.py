@@ -25,7 +25,7 @@ from .filters import (
 from .hard_negatives import is_public_key_name, is_weak_value, pair_value_start
 
 # one identifier around a keyword hit, e.g. DB_PASSWORD, db.password, --password, dbPassword
-_KEYWORD = re.compile(r"(?i:pass|pwd|pw)")
+_KEYWORD = re.compile(r"(?i:pass|pwd|pw|psk)")
 IDENT_REACH = 64  # how far an identifier may extend on each side of a keyword hit
 _COMPONENTS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 PASSWORD_WORDS = frozenset(
@@ -86,7 +86,9 @@ def identifier_bounds(text: str, start: int, end: int, reach: int = IDENT_REACH)
 _SEPARATORS = re.compile(r"[_.\-]+")
 _LONG_WORDS = ("password", "passwd", "passphrase", "passcode", "passwort")
 _LONG_WORD = re.compile("|".join(_LONG_WORDS))  # one C search instead of five `in` tests
-SHORT_PASSWORD_WORDS = frozenset({"pass", "pw", "pwd", "passe"})  # passe: French "mot de passe"
+SHORT_PASSWORD_WORDS = frozenset(
+    {"pass", "pw", "pwd", "passe", "psk"}
+)  # passe: French "mot de passe"; psk: WPA
 
 
 def is_password_key(identifier: str) -> bool:
@@ -202,6 +204,12 @@ class PasswordDetector(Detector):
             before = text[line_start : m.start()].lower()
             if not any(w in before for w in _SHORT_FLAG_COMMANDS) and not _SHORT_FLAG_USER.search(before):
                 continue
+            if (
+                m.group(0)[2] in " \t"
+                and ("mysql" in before or "mariadb" in before)
+                and "sshpass" not in before
+            ):
+                continue  # mysql's -p takes its password glued (-pV); `-p mydb` prompts, mydb is the database
             name = next(g for g in ("dq", "sq", "bare") if m.group(g) is not None)
             s, e = m.span(name)
             e = escape_end(text, s, e)
@@ -211,7 +219,7 @@ class PasswordDetector(Detector):
 
 PASSWORD = PasswordDetector(
     "password", "password",
-    keywords=("pass", "pwd", "pw", "-p"),
+    keywords=("pass", "pwd", "pw", "-p", "psk"),
     trigger=r"://[^\s:/@]*:[^\s@/]+@",
     before=64, after=320, priority=20, nests=True,
 )  # fmt: skip

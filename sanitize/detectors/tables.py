@@ -160,7 +160,10 @@ class TableDetector(Detector):
             for c in cols:
                 s, e, quoted = _value(text, *cells[c])
                 if (quoted or not _SPACE.search(text, s, e)) and value_ok(
-                    text[s:e], kind=self.kind, quoted=quoted
+                    text[s:e],
+                    kind=self.kind,
+                    quoted=quoted,
+                    code=False,  # a cell is data: `b74Rl.hAZh`
                 ):
                     out.append((s, e, self.confidence))
             pos = row_end + 1

@@ -106,6 +106,8 @@ FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = 
         "db:\n  password: !!str {s}\n",
         "state=user%3Dsvc_{w}%26password%3D{s}%26next%3D%2F",
         "SECRET_KEY = 'django-insecure-{s}&(x)'",
+        "network={{\n  ssid=\"{w}\"\n  psk=\"{p}\"\n}}",
+        "setenv API_TOKEN {s}",
     ), (
         "primaryKey := \"{s}\"",
         "<csrf-token>{s}</csrf-token>",
@@ -119,6 +121,7 @@ FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = 
         "(check-password \"{w}\")",
         "password: !secret db_password",
         "next=%2Flogin%3Fpassword%3D",
+        "key_mgmt=WPA-PSK",
     )),
     "powershell": (("password",), (
         "$pwd = ConvertTo-SecureString \"{p}\" -AsPlainText -Force",
@@ -166,6 +169,8 @@ FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = 
         "echo '{p}' | docker login registry{n}.test -u svc_{w} --password-stdin",
         "echo \"{p}\" | sudo -S systemctl restart {w}",
         "echo 'svc_{w}:{p}' | chpasswd",
+        "mysqladmin -u root password '{p}'",
+        "openssl enc -aes-256-cbc -salt -k '{p}' -in {w}.sql -out {w}.enc",
     ), (
         "redis-cli -a $REDIS_PASSWORD ping",
         "net user {w} * /add",

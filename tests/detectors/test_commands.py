@@ -38,6 +38,10 @@ CASES: list[tuple[str, str | None]] = [
     ("redis-cli -a\nKx9mQ2pLv", None),  # a newline ends the command
     ("run ldapsearch with -w option to give the bind password", None),  # prose about the flag
     ("sqlcmd -S db -U sa -P <password>", None),
+    ("mysqladmin -u root password Kx9mQ2pLv", "Kx9mQ2pLv"),  # sets the root password
+    ("openssl enc -aes-256-cbc -salt -k Kx9mQ2pLv -in db.sql -out db.enc", "Kx9mQ2pLv"),
+    ('mysqladmin -u root -p password "$NEW_ROOT_PW"', None),
+    ("openssl enc -aes-256-cbc -kfile key.txt -in a", None),
     # a password piped into a command that reads it from standard input
     ("echo Kx9mQ2pLv | docker login -u bob --password-stdin", "Kx9mQ2pLv"),
     ("echo 'Kx9mQ2pLv' | docker login registry.test -u bob --password-stdin", "Kx9mQ2pLv"),

@@ -216,6 +216,7 @@ TABLES: dict[str, list[tuple[str, str | None]]] = {
         ("db:\n  password: |\n    Vt7#kQ2mZp9xLw4R\n  user: app\n", "Vt7#kQ2mZp9xLw4R"),
         ("api_token: >-\n  Hq5wP8nRk3vTz6Yc\n", "Hq5wP8nRk3vTz6Yc"),
         ("- password: |2+\n    Nc4!pW8zLq3mVt7K\n", "Nc4!pW8zLq3mVt7K"),
+        ("db:\n  password: |\n    Bo3C.HaXT0x2U\n", "Bo3C.HaXT0x2U"),  # a literal: no attribute access
         ("password: |\n  changeme\n", None),  # placeholder
         ("password: |\nVt7#kQ2mZp9xLw4R\n", None),  # not indented under its key: not the block
         (

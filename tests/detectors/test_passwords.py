@@ -63,6 +63,9 @@ CASES = [
     ("set PASSWORD=%DB_PASSWORD%", None),
     ('"password": "<YOUR_PASSWORD>"', None),
     ("$ mysql -u root -p<password> -h localhost", None),
+    ("mysql -u root -p mydb < dump.sql", None),  # -p then a space prompts: mydb is the database
+    ("sshpass -p Zx8Qm2Lp9Vt4 mysql -u root -h db", "Zx8Qm2Lp9Vt4"),  # sshpass's -p takes a space
+    ('password = "{password}"', None),  # a format field: quotes keep their closing brace
     ("postgres://bob:${PGPASSWORD}@db/x", None),
     ("password:", None),
     ('"password": "",', None),
@@ -163,6 +166,14 @@ CASES = [
     ("{:password pw}", None),  # a bare symbol: a binding, not a literal
     ('(check-password "Zx8Qm2Lp9Vt4")', None),  # a call, not a binding
     ('see password "Zx8Qm2Lp9Vt4" below', None),  # prose with a space: no key form
+    # WPA pre-shared keys are passwords; csh and fish assign with a space
+    ('network={\n  ssid="home"\n  psk="Zx8Qm2Lp9Vt4"\n}', "Zx8Qm2Lp9Vt4"),
+    ("wifi_psk: Zx8Qm2Lp9Vt4", "Zx8Qm2Lp9Vt4"),
+    ("key_mgmt=WPA-PSK", None),
+    ("psk: true", None),
+    ("setenv DB_PASSWORD Zx8Qm2Lp9Vt4", "Zx8Qm2Lp9Vt4"),
+    ("set -gx DB_PASSWORD Zx8Qm2Lp9Vt4", "Zx8Qm2Lp9Vt4"),
+    ("we set DB_PASSWORD Zx8Qm2Lp9Vt4", None),  # `set` without a flag, inside prose
 ]
 
 

@@ -17,6 +17,7 @@ CASES: list[tuple[str, list[str]]] = [
     ("id;login;pwd\n1;bob;Kx9#mQ2p\n2;ann;Lm3$nB8v", ["Kx9#mQ2p", "Lm3$nB8v"]),
     ('"user","password"\n"bob","Kx9#mQ2p"', ["Kx9#mQ2p"]),
     ('user,password\nbob,"Kx9,mQ2p"', ["Kx9,mQ2p"]),  # a quoted cell holds the delimiter
+    ("user,password,role\nbob,MzAJ6VY.fm18ncn,admin", ["MzAJ6VY.fm18ncn"]),  # data: no attribute access
     # Markdown and ASCII tables
     ("| user | password |\n|---|---|\n| bob | Hx4$vB9nMq |", ["Hx4$vB9nMq"]),
     ("+------+----------+\n| user | password |\n+------+----------+\n| bob  | Kx9#mQ2p |\n+------+----------+",
