@@ -28,6 +28,7 @@ _FLAGS: dict[str, tuple[str, ...]] = {
     "redis-cli": ("-a",), "sqlcmd": ("-P",), "bcp": ("-P",), "osql": ("-P",), "isql": ("-P",),
     "zip": ("-P",), "unzip": ("-P",), "ipmitool": ("-P",), "rdesktop": ("-p",), "openssl": ("-k",),
     "mysqladmin": ("password",),  # mysqladmin -u root password NEW
+    "schtasks": ("/rp", "/p"), "psexec": ("-p",),
     "keytool": ("-storepass", "-keypass", "-srcstorepass", "-deststorepass", "-srckeypass", "-destkeypass"),
 }  # fmt: skip
 _ATTACHED = {"7z": "-p", "7za": "-p", "xfreerdp": "/p:"}  # the password is glued to the flag
@@ -83,6 +84,14 @@ def _positional(command: str, values: list[str], words: list[tuple[int, int]]) -
             if len(args) >= need:
                 yield args[need - 1]
         return
+    if command == "net" and values[:1] == [
+        "use"
+    ]:  # net use [X:] [share] PASS /user:NAME (share: two backslashes)
+        rest = [(w, v) for w, v in zip(words[1:], values[1:]) if not v.startswith("/")]
+        rest = [(w, v) for w, v in rest if not v.endswith(":") and not v.startswith("\\\\") and v != "*"]
+        if rest and len(values) > 2:
+            yield rest[0][0]
+        return
     subcommands = _POSITIONAL.get(command, ())
     if values and values[0] in subcommands and len(values) >= 3 and not values[2].startswith(("/", "-", "*")):
         yield words[2]  # net user NAME PASS, rabbitmqctl add_user NAME PASS
@@ -107,7 +116,7 @@ class CommandPasswordDetector(Detector):
 # and every hit of a keyword costs the scanner's prefilter a look)
 _SHORT = {"net": "net user ", "zip": "zip -", "unzip": "unzip -", "bcp": "bcp ", "osql": "osql ", "isql": "isql ",
           "7z": "7z ", "7za": "7za "}  # fmt: skip
-KEYWORDS = tuple(_SHORT.get(c, c) for c in COMMANDS)
+KEYWORDS = (*(_SHORT.get(c, c) for c in COMMANDS), "net use ")
 COMMAND_PASSWORD = CommandPasswordDetector(
     "command-password", "password", keywords=KEYWORDS, before=0, after=400, priority=30
 )

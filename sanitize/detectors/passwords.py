@@ -97,7 +97,24 @@ def is_password_key(identifier: str) -> bool:
     low = identifier.lower()
     if _LONG_WORD.search(low):
         return True
-    return not SHORT_PASSWORD_WORDS.isdisjoint(_SEPARATORS.split(low))
+    if not SHORT_PASSWORD_WORDS.isdisjoint(_SEPARATORS.split(low)):
+        return True
+    return _CAMEL_SUFFIX.search(identifier) is not None  # keystorePass, dbPwd (not passThrough, bypass)
+
+
+_CAMEL_SUFFIX = re.compile(r"[a-z0-9](?:Pass|Pwd|PWD|Pw|PW)\Z")
+# a Java .properties line whose key and value are separated by a space: `db.password V` (a dotted key
+# opening the line, one value ending it)
+_PROPERTIES_LINE = re.compile(
+    r"[ \t]{0,8}[A-Za-z_][\w-]{0,40}(?:\.[\w-]{1,40}){1,6}[ \t]{1,4}\S{1,200}[ \t]*(?:\r?\n|\Z)"
+)
+
+
+def _properties_line(text: str, key_start: int) -> bool:
+    line = text.rfind("\n", max(0, key_start - 256), key_start) + 1
+    if line == 0 and key_start > 256:
+        return False
+    return _PROPERTIES_LINE.match(text, line) is not None
 
 
 _VARIABLE = re.compile(r"[A-Za-z_]+")
@@ -164,6 +181,7 @@ class PasswordDetector(Detector):
                 or short
                 or is_spaced_assignment(text, i)
                 or (m.group("bare") is None and is_lisp_key(text, i))
+                or (m.group("bare") is not None and _properties_line(text, i))
             ):
                 continue  # "password VALUE": CLI flags (--password VALUE), "pass VALUE", `{:password "V"}`
             if m.group("op") == "(" and m.group("bare") is not None:
@@ -179,7 +197,10 @@ class PasswordDetector(Detector):
                     e -= 1
             s += pair_value_start(text, i, text[s:e])
             value = text[s:e]
-            prose = m.group("prose") is not None or (short and m.group("space") is not None)
+            spaced = m.group("space") is not None  # a bare word after `pass ` or `db.password ` may be prose
+            prose = m.group("prose") is not None or (spaced and (short or "." in ident))
+            if spaced and "." in ident and name == "bare" and text[s:e].isalpha():
+                continue  # `log.pass Fail`: a .properties value separated by a space needs a digit or symbol
             if password_value_ok(value, quoted=name != "bare", prose=prose):
                 pos = e
                 yield s, e, 0.9

@@ -44,7 +44,10 @@ def _email_valid(value: str, text: str, start: int, end: int) -> bool:
     domain = value.rpartition("@")[2]
     if value.startswith("git@") and _SCP_REMOTE.match(text, end):
         return False
-    return not is_url_userinfo(text, start) and domain.rsplit(".", 1)[-1].lower() not in _NOT_TLD
+    tld = domain.rsplit(".", 1)[-1]
+    if not (tld.islower() or tld.isupper() or tld.istitle()):  # `66L@Cv.yBQ`: a password, not an address
+        return False
+    return not is_url_userinfo(text, start) and tld.lower() not in _NOT_TLD
 
 
 EMAIL = RegexDetector(

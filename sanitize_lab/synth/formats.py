@@ -108,6 +108,8 @@ FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = 
         "SECRET_KEY = 'django-insecure-{s}&(x)'",
         "network={{\n  ssid=\"{w}\"\n  psk=\"{p}\"\n}}",
         "setenv API_TOKEN {s}",
+        "db.url jdbc:h2:mem:{w}\ndb.password {s}\n",
+        "<Connector port=\"8443\" keystorePass=\"{p}\"/>",
     ), (
         "primaryKey := \"{s}\"",
         "<csrf-token>{s}</csrf-token>",
@@ -122,6 +124,8 @@ FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = 
         "password: !secret db_password",
         "next=%2Flogin%3Fpassword%3D",
         "key_mgmt=WPA-PSK",
+        "net use Z: \\\\fs{n}\\share * /user:{w}",
+        "the db.password field is required",
     )),
     "powershell": (("password",), (
         "$pwd = ConvertTo-SecureString \"{p}\" -AsPlainText -Force",
@@ -170,6 +174,8 @@ FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = 
         "echo \"{p}\" | sudo -S systemctl restart {w}",
         "echo 'svc_{w}:{p}' | chpasswd",
         "mysqladmin -u root password '{p}'",
+        "net use Z: \\\\fs{n}\\share \"{p}\" /user:svc_{w}",
+        "schtasks /create /tn {w} /ru svc_{w} /rp \"{p}\" /tr b.cmd /sc daily",
         "openssl enc -aes-256-cbc -salt -k '{p}' -in {w}.sql -out {w}.enc",
     ), (
         "redis-cli -a $REDIS_PASSWORD ping",

@@ -39,6 +39,12 @@ CASES: list[tuple[str, str | None]] = [
     ("run ldapsearch with -w option to give the bind password", None),  # prose about the flag
     ("sqlcmd -S db -U sa -P <password>", None),
     ("mysqladmin -u root password Kx9mQ2pLv", "Kx9mQ2pLv"),  # sets the root password
+    ("net use Z: \\\\fs\\share /user:acme\\bob Kx9mQ2pLv", "Kx9mQ2pLv"),
+    ("net use \\\\fs\\share Kx9mQ2pLv /user:bob /persistent:no", "Kx9mQ2pLv"),
+    ("net use Z: \\\\fs\\share * /user:bob", None),  # prompts
+    ("net use Z: /delete", None),
+    ("schtasks /create /tn backup /ru admin /rp Kx9mQ2pLv /tr b.cmd /sc daily", "Kx9mQ2pLv"),
+    ("psexec \\\\host -u admin -p Kx9mQ2pLv cmd", "Kx9mQ2pLv"),
     ("openssl enc -aes-256-cbc -salt -k Kx9mQ2pLv -in db.sql -out db.enc", "Kx9mQ2pLv"),
     ('mysqladmin -u root -p password "$NEW_ROOT_PW"', None),
     ("openssl enc -aes-256-cbc -kfile key.txt -in a", None),

@@ -174,6 +174,13 @@ CASES = [
     ("setenv DB_PASSWORD Zx8Qm2Lp9Vt4", "Zx8Qm2Lp9Vt4"),
     ("set -gx DB_PASSWORD Zx8Qm2Lp9Vt4", "Zx8Qm2Lp9Vt4"),
     ("we set DB_PASSWORD Zx8Qm2Lp9Vt4", None),  # `set` without a flag, inside prose
+    # Java .properties lines may separate a dotted key from its value by a space
+    ("db.url jdbc:h2:mem:x\ndb.password Zx8Qm2Lp9Vt4\n", "Zx8Qm2Lp9Vt4"),
+    ("the db.password field is required", None),
+    ("log.pass Fail", None),  # letters only
+    # camelCase keys ending in Pass/Pwd
+    ('<Connector port="8443" keystorePass="Zx8Qm2Lp9Vt4"/>', "Zx8Qm2Lp9Vt4"),
+    ("adminPwd: Zx8Qm2Lp9Vt4", "Zx8Qm2Lp9Vt4"),
 ]
 
 
@@ -187,7 +194,7 @@ def test_password(payload: str, secret: str | None) -> None:
     ("identifier", "is_key"),
     [("DB_PASSWORD", True), ("PGPASSWORD", True), ("dbPassword", True), ("--password", True),
      ("db.pass", True), ("pwd", True), ("passport", False), ("compass", False), ("bypass", False),
-     ("PxSfPw9", False)],
+     ("PxSfPw9", False), ("keystorePass", True), ("rootPwd", True), ("passThrough", False)],
 )  # fmt: skip
 def test_password_key(identifier: str, is_key: bool) -> None:
     assert is_password_key(identifier) is is_key

@@ -21,6 +21,9 @@ TABLES: dict[str, list[tuple[str, str | None]]] = {
         ("git clone git@github.com:org/repo.git", None),  # an SSH remote (scp syntax)
         ("remote: git@gitlab.example.com:team/app.git", None),
         ("write to git@example.org: the maintainers read it", "git@example.org"),  # an address after all
+        ("SUPPORT@ACME.COM answers in a day", "SUPPORT@ACME.COM"),  # one case per top-level domain
+        ("Mail bob@Example.Com today", "bob@Example.Com"),
+        ('net use Z: \\\\fs\\share "66L@Cv.yBQ" /user:bob', None),  # a password: the TLD mixes case
     ],
     "phone": [
         ("Call me on +44 20 7946 0958 if anything breaks.", "+44 20 7946 0958"),
