@@ -84,13 +84,15 @@ def _positional(command: str, values: list[str], words: list[tuple[int, int]]) -
             if len(args) >= need:
                 yield args[need - 1]
         return
-    if command == "net" and values[:1] == [
-        "use"
-    ]:  # net use [X:] [share] PASS /user:NAME (share: two backslashes)
-        rest = [(w, v) for w, v in zip(words[1:], values[1:]) if not v.startswith("/")]
-        rest = [(w, v) for w, v in rest if not v.endswith(":") and not v.startswith("\\\\") and v != "*"]
+    if command == "net" and values[:1] == ["use"]:
+        # net use [X:] [\\host\share] PASS /user:NAME: the first word that is no flag, drive or share
+        rest = [
+            w
+            for w, v in zip(words[1:], values[1:])
+            if not (v.startswith(("/", "\\\\")) or v.endswith(":") or v == "*")
+        ]
         if rest and len(values) > 2:
-            yield rest[0][0]
+            yield rest[0]
         return
     subcommands = _POSITIONAL.get(command, ())
     if values and values[0] in subcommands and len(values) >= 3 and not values[2].startswith(("/", "-", "*")):

@@ -59,8 +59,8 @@ def min_entropy(n: int) -> float:
 @functools.lru_cache(maxsize=4096)  # a flood repeats one value: judge it once
 def value_ok(value: str, *, kind: str, quoted: bool, code: bool = True) -> bool:
     """A password (or, for ``kind="secret"``, a random-looking token) rather than a placeholder,
-    an operator, markup, a code reference (unless ``code`` is False: a table cell or a YAML block
-    scalar is data, so ``Bo3C.HaXT0x2U`` there is no attribute access), a filler or encrypted material."""
+    an operator, markup, a code reference (unless ``code`` is False: a table cell is data, so
+    ``Bo3C.HaXT0x2U`` there is no attribute access), a filler or encrypted material."""
     if not 3 <= len(value) <= 200 or is_placeholder(value) or is_example_key(value) or is_weak_value(value):
         return False
     if not quoted and (
@@ -90,8 +90,7 @@ class PatternDetector(Detector):
     context_reach: int = 200
 
     guards: tuple[tuple[str, ...], ...] = ()
-    literal: bool = False  # values are never code (curl -u, .pgpass, .netrc): no code-reference test
-    data: bool = False  # values are data, not code (YAML block scalars): no code-reference test either
+    literal: bool = False  # never code (curl -u, .pgpass, .netrc, YAML blocks): no code-reference test
     delimited: bool = False  # a bare value ended by ";" keeps its trailing punctuation (connection strings)
     # per pattern: lower-case literals one of which every match starts with (() for none): the
     # pattern is then tried only where one is (str.find in C), not at every position of the window
@@ -156,7 +155,7 @@ class PatternDetector(Detector):
                 if key is not None and self.kind is not None and key_kind(key) != self.kind:
                     continue
                 value = text[s:e]
-                if value_ok(value, kind=kind, quoted=quoted or self.literal, code=not self.data) and (
+                if value_ok(value, kind=kind, quoted=quoted or self.literal) and (
                     self.check is None or self.check(m, value, quoted)
                 ):
                     yield s, e, self.confidence

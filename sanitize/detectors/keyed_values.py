@@ -209,7 +209,7 @@ def _yaml_block(kind: str, secret_type: str, keywords: tuple[str, ...]) -> Patte
     return PatternDetector(
         f"yaml-block-{kind}", secret_type, keywords=keywords, before=64, after=300, priority=30, kind=kind,
         check=_block_ok, patterns=(_YAML_BLOCK,), guards=(("|", ">"),),
-        data=True,  # a block scalar is a string: `Bo3C.HaXT0x2U` there is no attribute access
+        literal=True,  # a block scalar is a string: `Bo3C.HaXT0x2U` there is no attribute access
         follow=re.compile(r"[\w.-]{0,64}" + _BLOCK_HEADER),
     )  # fmt: skip
 

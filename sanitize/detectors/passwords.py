@@ -176,14 +176,19 @@ class PasswordDetector(Detector):
             if m is None:
                 continue
             short = ident.lower() in SHORT_PASSWORD_WORDS
-            if m.group("space") is not None and not (
+            spaced = m.group("space") is not None
+            # "password VALUE" only for CLI flags (--password VALUE), "pass VALUE", ENV/setx/setenv lines,
+            # `{:password "V"}`, and .properties lines (`db.password V`, whose value must not be letters only)
+            properties = False
+            if spaced and not (
                 ident.startswith("-")
                 or short
                 or is_spaced_assignment(text, i)
                 or (m.group("bare") is None and is_lisp_key(text, i))
-                or (m.group("bare") is not None and _properties_line(text, i))
             ):
-                continue  # "password VALUE": CLI flags (--password VALUE), "pass VALUE", `{:password "V"}`
+                properties = m.group("bare") is not None and _properties_line(text, i)
+                if not properties:
+                    continue
             if m.group("op") == "(" and m.group("bare") is not None:
                 continue  # check_password(user_input): a call, not a literal
             name = m.lastgroup  # the value groups close the pattern
@@ -197,10 +202,9 @@ class PasswordDetector(Detector):
                     e -= 1
             s += pair_value_start(text, i, text[s:e])
             value = text[s:e]
-            spaced = m.group("space") is not None  # a bare word after `pass ` or `db.password ` may be prose
-            prose = m.group("prose") is not None or (spaced and (short or "." in ident))
-            if spaced and "." in ident and name == "bare" and text[s:e].isalpha():
-                continue  # `log.pass Fail`: a .properties value separated by a space needs a digit or symbol
+            if properties and value.isalpha():
+                continue  # `log.pass Fail`
+            prose = m.group("prose") is not None or (short and spaced)  # "pass word" may be prose
             if password_value_ok(value, quoted=name != "bare", prose=prose):
                 pos = e
                 yield s, e, 0.9
