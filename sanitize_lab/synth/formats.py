@@ -124,7 +124,6 @@ FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = 
         "password: !secret db_password",
         "next=%2Flogin%3Fpassword%3D",
         "key_mgmt=WPA-PSK",
-        "net use Z: \\\\fs{n}\\share * /user:{w}",
         "the db.password field is required",
     )),
     "powershell": (("password",), (
@@ -183,6 +182,7 @@ FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = 
         "ldapsearch -x -W -b dc={w} | grep -w {w}",
         "echo -n \"$REGISTRY_PASSWORD\" | docker login -u {w} --password-stdin",
         "cat ~/.{w}_pw | docker login -u {w} --password-stdin",
+        "net use Z: \\\\fs{n}\\share * /user:{w}",
     )),
     "env_default": (("password", "generic_secret"), (
         "DB_PASSWORD = os.getenv(\"DB_PASSWORD\", \"{p}\")",
