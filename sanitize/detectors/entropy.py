@@ -21,9 +21,11 @@ from .filters import (
     is_timestamp,
     is_uuid,
     is_version,
+    is_word,
     query_value_end,
 )
-from .hard_negatives import is_public_key_name, is_weak_value
+from .format_base import value_ok
+from .hard_negatives import is_public_key_name, is_weak_value, pair_value_start
 from .passwords import _AFTER_KEY, _COMPONENTS, IDENT_REACH, identifier_bounds
 
 KEYWORDS = ("secret", "token", "key", "credential", "auth", "bearer", "signature", "salt")
@@ -133,6 +135,11 @@ class GenericSecretDetector(Detector):
                 e -= 1
             value = text[s:e]
             if value in rejected:
+                continue
+            pair = pair_value_start(text, i, value, ident)  # credentials: bob:VALUE -- the user is no secret
+            if pair and value_ok(value[pair:], kind="password", quoted=True) and not is_word(value[pair:]):
+                pos = e
+                yield s + pair, e, 0.75
                 continue
             if generic_value_ok(value, quoted=name != "bare"):
                 pos = e

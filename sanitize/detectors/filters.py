@@ -283,6 +283,14 @@ def is_url_userinfo(text: str, start: int) -> bool:
     return False
 
 
+_FLOAT = re.compile(r"[+-]?[0-9]{0,15}(?:\.[0-9]{1,15}(?:[eE][+-]?[0-9]{1,3})?|[eE][+-]?[0-9]{1,3})")
+
+
+def is_float_literal(value: str) -> bool:
+    """``0.95``, ``-12.5``, ``1e-3``: a number with a point or an exponent (``maxPass = 0.95`` is a setting)."""
+    return len(value) <= 40 and _FLOAT.fullmatch(value) is not None
+
+
 def is_word(value: str) -> bool:
     """A plain lower-case word (prose after "password is ..." is usually a word, not a password)."""
     return value.isalpha() and value.islower()

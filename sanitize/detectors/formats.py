@@ -44,6 +44,7 @@ from .keyed_values import (
     YAML_BLOCK_SECRET,
 )
 from .positional import DETECTORS as POSITIONAL
+from .scripts import DETECTORS as SCRIPTS
 from .tables import TABLE_PASSWORD
 
 _CONN_CONTEXT = re.compile(
@@ -382,6 +383,7 @@ DETECTORS: tuple[Detector, ...] = (
     COMMAND_PASSWORD,
     PIPED_PASSWORD,
     SESSION_COOKIE,
+    *SCRIPTS,
 )
 
 

@@ -125,16 +125,25 @@ def is_password_hash(value: str) -> bool:
 _USER_WORDS = frozenset({"user", "username", "usr", "login", "uid", "email", "id", "name", "account"})
 
 
-def pair_value_start(text: str, i: int, value: str) -> int:
+def pair_value_start(text: str, i: int, value: str, key: str = "") -> int:
     """Offset of the password inside ``value`` when the key before ``text[i:]`` is a user/password pair
-    (``user/pass``, ``login:password``) and the value is written the same way (``bob/VALUE``), else 0:
-    the username is not part of the secret."""
+    (``user/pass``, ``login:password``) and the value is written the same way (``bob/VALUE``), or the key
+    ``key`` names credentials (``credentials: bob:VALUE``), else 0: the username is not part of the secret."""
+    if key.lower() in _PAIR_KEYS:
+        m = _USER_COLON.match(value)
+        return m.end() if m is not None and m.end() < len(value) else 0
     sep = text[i - 1] if i > 0 else ""
     if sep not in ("/", ":") or sep not in value:
         return 0
     head = text[max(0, i - 17) : i - 1]
     word = head[len(head.rstrip(IDENT_CHARS)) :].lower()
     return value.index(sep) + 1 if word in _USER_WORDS else 0
+
+
+_PAIR_KEYS = frozenset(
+    {"credentials", "credential", "creds", "userpass", "user_pass", "basic_auth", "basicauth"}
+)
+_USER_COLON = re.compile(r"[A-Za-z][\w.@+-]{0,63}:")  # bob:, svc.deploy:, alice@corp.test:
 
 
 # YAML tags written where a value goes: core ``!!str``, Ansible ``!vault``, Home Assistant ``!secret``,

@@ -12,7 +12,14 @@ import re
 from collections.abc import Iterator
 
 from .base import Detector, Span, shannon_entropy
-from .filters import IDENT_CHARS, NEXT_FIELD, char_classes, escape_end, in_variable_expansion
+from .filters import (
+    IDENT_CHARS,
+    NEXT_FIELD,
+    char_classes,
+    escape_end,
+    in_variable_expansion,
+    is_float_literal,
+)
 from .format_base import _TRAILING, KEY_KEYWORDS, PatternDetector, _close, key_kind, min_entropy, value_ok
 from .hard_negatives import is_public_key_name, pair_value_start
 
@@ -37,6 +44,7 @@ def _short_ok(m: re.Match[str], value: str, quoted: bool) -> bool:
         char_classes(value) >= 2
         and shannon_entropy(value) >= min_entropy(len(value))
         and not value.isdigit()
+        and not is_float_literal(value)  # firstPass = 0.95: a setting
         and _WORDY.fullmatch(value) is None
         and after != "("
         and not NEXT_FIELD.match(value)
@@ -78,7 +86,9 @@ class ShortKeyedDetector(PatternDetector):
                 i = ks - len(head) + len(head.rstrip(IDENT_CHARS))
                 if in_variable_expansion(text, i):  # `${DB_PASSWORD:-v}`: env-default's
                     continue
-                s += pair_value_start(text, i, text[s:e])  # user/pass: bob/VALUE
+                s += pair_value_start(
+                    text, i, text[s:e], text[i:j]
+                )  # user/pass: bob/VALUE, credentials: bob:V
                 value = text[s:e]
                 judged = (value, quoted, text[m.end("v") : m.end("v") + 1])
                 if judged in rejected:
@@ -102,7 +112,7 @@ SHORT_PASSWORD = ShortKeyedDetector(
     priority=25, confidence=0.8, follow=_SHORT_FOLLOW,
 )  # fmt: skip
 SHORT_SECRET = ShortKeyedDetector(
-    "short-secret", "generic_secret", keywords=("token", "secret", "apikey", "api_key", "api-key"), before=64,
+    "short-secret", "generic_secret", keywords=("token", "secret", "apikey", "api_key", "api-key", "credential"), before=64,
     after=96, priority=25, kind="secret", confidence=0.75, follow=_SHORT_FOLLOW,
 )  # fmt: skip
 _K8S_KIND = re.compile(r"""\bkind:[ \t]{0,3}["']?Secret\b""")
@@ -233,6 +243,7 @@ def _session_ok(m: re.Match[str], value: str, quoted: bool) -> bool:
         char_classes(value) >= 2
         and shannon_entropy(value) >= min_entropy(len(value))
         and not value.isdigit()
+        and not is_float_literal(value)  # firstPass = 0.95: a setting
         and _WORDY.fullmatch(value) is None
     )
 

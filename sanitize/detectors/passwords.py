@@ -15,6 +15,7 @@ from .filters import (
     escape_end,
     in_variable_expansion,
     is_code_reference,
+    is_float_literal,
     is_lisp_key,
     is_placeholder,
     is_spaced_assignment,
@@ -202,8 +203,8 @@ class PasswordDetector(Detector):
                     e -= 1
             s += pair_value_start(text, i, text[s:e])
             value = text[s:e]
-            if properties and value.isalpha():
-                continue  # `log.pass Fail`
+            if (properties and value.isalpha()) or (name == "bare" and is_float_literal(value)):
+                continue  # `log.pass Fail`, `firstPass = 0.95`
             prose = m.group("prose") is not None or (short and spaced)  # "pass word" may be prose
             if password_value_ok(value, quoted=name != "bare", prose=prose):
                 pos = e

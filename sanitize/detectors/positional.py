@@ -133,6 +133,7 @@ def _env_default(kind: str, secret_type: str) -> PatternDetector:
         after=320,  # the key and a 200-character default
         priority=36,  # over the assignment it sits in (`PASSWORD=${DB_PASSWORD:-v}`: the value is v, not -v)
         kind=kind,
+        literal=True,  # the calls' defaults are quoted; a shell default ${X:-lNhv.W4Q} is data, not code
         patterns=(_ENV_CALL, _ENV_OR, _SHELL_DEFAULT),
         guards=(("(",), ("||", "??", " or "), ("${",)),
     )

@@ -28,7 +28,7 @@ _MAX_HEADER = 8192  # characters in a header line
 _SPACE = re.compile(r"\s")  # an unquoted cell with a space is prose ("not set"), not a password
 _RULE_ROW = re.compile(r"[ \t|:+=-]*")  # |---|:---:| or +-----+ under a header
 # what follows a header keyword: the rest of the column name, then a delimiter or the line's end
-FOLLOW = re.compile(r"""[\w.-]{0,40}(?![\w.-])["'`\]]?[ \t]*(?:[,\t|;)]|\r?\n|$)""")
+FOLLOW = re.compile(r"""[\w.-]{0,40}(?![\w.-])["'`\]]?\*{0,2}[ \t]*(?:[,\t|;)]|\r?\n|$)""")
 _SQL_INSERT = re.compile(
     r"(?i:insert[ \t]+(?:ignore[ \t]+)?into)[ \t]+[\w.`\"\[\]]{1,128}[ \t]*\(([^()\n]{1,1024})\)"
 )
@@ -139,7 +139,16 @@ class TableDetector(Detector):
         (-1: that line is no header)."""
         line_end = text.find("\n", k, end)
         line_end = end if line_end < 0 else line_end
-        judged = _header(text[line_start:line_end], self.kind)
+        line = text[line_start:line_end]
+        if (
+            "|" in line
+        ):  # `| Password | V |` is a key/value row unless a rule row (|---|---|) makes it a header
+            below_end = text.find("\n", line_end + 1, end)
+            below = text[line_end + 1 : end if below_end < 0 else below_end]
+            pair = self._key_value_row(text, line_start, line_end)
+            if pair is not None and not (below.strip() and _RULE_ROW.fullmatch(below)):
+                return [pair], line_end + 1
+        judged = _header(line, self.kind)
         if judged is None:
             return [], -1  # prose with a comma, not a header row
         delimiter, n_cells, cols = judged
@@ -168,6 +177,21 @@ class TableDetector(Detector):
                     out.append((s, e, self.confidence))
             pos = row_end + 1
         return out, pos
+
+    def _key_value_row(self, text: str, line_start: int, line_end: int) -> Span | None:
+        """``| **DB password** | `V` | notes |``: the first cell names a ``kind`` value, the second holds it (a
+        bare value of letters only is a description -- ``| password | string |`` -- not a password)."""
+        cells = _cells(text[line_start:line_end], "|", line_start)
+        if len(cells) < 2 or not is_column(text[cells[0][0] : cells[0][1]].strip(" \t*"), self.kind):
+            return None
+        s, e, quoted = _value(text, *cells[1])
+        if e - s >= 2 and text[s] == "`" == text[e - 1]:
+            s, e, quoted = s + 1, e - 1, True
+        value = text[s:e]
+        bare_ok = not _SPACE.search(text, s, e) and not value.isalpha()
+        if (quoted or bare_ok) and value_ok(value, kind=self.kind, quoted=quoted, code=False):
+            return s, e, self.confidence
+        return None
 
     def _sql(self, text: str, line_start: int, k: int, end: int) -> tuple[list[Span], int]:
         """The column's values in an ``INSERT INTO t (...) VALUES (...), ...`` whose column list holds

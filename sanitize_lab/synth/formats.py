@@ -50,11 +50,14 @@ FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = 
         "id\tlogin\tpwd\n{n}\tsvc_{w}\t{p}",
         "| user | password |\n|---|---|\n| ann | {p} |",
         "INSERT INTO accounts (id, login, password) VALUES ({n}, '{w}', '{p}');",
+        "| Host | db{n}.internal |\n| User | svc_{w} |\n| Password | {p} |",
     ), (
         "id,password_hash,created\n{n},{h},2024-01-02",
         "| field | type |\n|---|---|\n| password | string |",
         "user,password\nbob,<redacted>",
         "name,password_changed_at\n{w},2024-01-02",
+        "| Password | ******** |",
+        "| password | string | The user's password |",
     )),
     "connection_string": (("password",), (
         "Server=db{n}.internal;Database=shop;User Id=app;Password={p};",
@@ -129,9 +132,11 @@ FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = 
     "powershell": (("password",), (
         "$pwd = ConvertTo-SecureString \"{p}\" -AsPlainText -Force",
         "$cred = New-Object PSCredential('svc', (ConvertTo-SecureString -String '{p}' -AsPlainText -Force))",
+        "Set-Variable -Name DbPassword -Value \"{p}\" -Scope Script",
     ), (
         "$pwd = ConvertTo-SecureString $env:SVC_PASSWORD -AsPlainText -Force",
         "$pwd = Read-Host -AsSecureString",
+        "Set-Variable -Name password -Value (Read-Host -AsSecureString)",
     )),
     "name_value": (("password", "generic_secret"), (
         "env:\n  - name: DB_PASSWORD\n    value: \"{p}\"\n",
@@ -164,7 +169,7 @@ FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = 
         "dsn := fmt.Sprintf(\"%s:%s@tcp(%s)/%s\", user, pass, host, db)",
         "r = requests.get(url, auth=(\"user\", \"\"))",
     )),
-    "command": (("password",), (
+    "command": (("password", "generic_secret"), (
         "ldapsearch -x -D \"cn=admin,dc={w},dc=test\" -w {p} -b dc={w}",
         "redis-cli -h cache{n} -a {p} ping",
         "sqlcmd -S db{n} -U sa -P \"{p}\" -Q \"select 1\"",
@@ -176,6 +181,7 @@ FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = 
         "net use Z: \\\\fs{n}\\share \"{p}\" /user:svc_{w}",
         "schtasks /create /tn {w} /ru svc_{w} /rp \"{p}\" /tr b.cmd /sc daily",
         "openssl enc -aes-256-cbc -salt -k '{p}' -in {w}.sql -out {w}.enc",
+        "vault login -no-print hvs.{s}",
     ), (
         "redis-cli -a $REDIS_PASSWORD ping",
         "net user {w} * /add",
@@ -183,6 +189,7 @@ FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = 
         "echo -n \"$REGISTRY_PASSWORD\" | docker login -u {w} --password-stdin",
         "cat ~/.{w}_pw | docker login -u {w} --password-stdin",
         "net use Z: \\\\fs{n}\\share * /user:{w}",
+        "vault login -method=userpass username={w}",
     )),
     "env_default": (("password", "generic_secret"), (
         "DB_PASSWORD = os.getenv(\"DB_PASSWORD\", \"{p}\")",
@@ -258,6 +265,7 @@ FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = 
         "secret={q}",
         "PSWD:={q}",
         "pwd: {q}",
+        "credentials: svc_{w}:{p}",
     ), (
         "token: abcdefgh",
         "secret=12345678",
@@ -265,6 +273,7 @@ FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = 
         "PSWD:=########",
         "csrf-token: {q}",
         "token: --digest",
+        "firstPass = 0.{n}5",
         "secret=&quot;abc",
         "SECRET_KEY=REPLACE_ME",
         "password = get_password()",

@@ -58,6 +58,11 @@ CASES = [
     ('token = "function(a,b){return a+b;}"', None),  # code in a string: too little entropy
     ('api_key = "[REDACTED],[REDACTED]"', None),
     ('secret_key = "get_random_secret_key()"', None),
+    # a credentials key holding user:password: the username is no part of the secret
+    ("credentials: bob:Mp8#vQ2zLk5r", "Mp8#vQ2zLk5r"),
+    ('credentials = "svc.deploy:Wq9zX3vBn7Lk2p"', "Wq9zX3vBn7Lk2p"),
+    ("credentials: bob:hunter", None),  # a lower-case word
+    ("credentials: bob:", None),
 ]
 
 

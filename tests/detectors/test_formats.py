@@ -236,6 +236,10 @@ TABLES: dict[str, list[tuple[str, str | None]]] = {
         ('const key = process.env.API_KEY || "Hq5wP8nRk3vTz6Yc";', "Hq5wP8nRk3vTz6Yc"),
         ("token = ENV['GH_TOKEN'] ?? 'Hq5wP8nRk3vTz6Yc'", "Hq5wP8nRk3vTz6Yc"),
         ("  POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:-Vt7kQ2mZp}", "Vt7kQ2mZp"),  # the value, not '-Vt7...'
+        (
+            "  POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:-lNhvzNkU2S7.W4Q}",
+            "lNhvzNkU2S7.W4Q",
+        ),  # data, not a.b code
         ("API_TOKEN=${API_TOKEN=Hq5wP8nRk3vTz6Yc}", "Hq5wP8nRk3vTz6Yc"),
         ('os.getenv("DB_PASSWORD", "")', None),
         ('os.getenv("DB_PASSWORD", "changeme")', None),  # placeholder
@@ -266,6 +270,28 @@ TABLES: dict[str, list[tuple[str, str | None]]] = {
         ("session=flask_session_cookie_name", None),  # an identifier
         ("sessionid=1234567890123456789", None),  # a number
         ("the assessment = 40 percent of the session time", None),
+    ],
+    "scripts": [
+        ("vault login hvs.CAESIJ7kQm3VxR2pLw9ZtYb4NcFd", "hvs.CAESIJ7kQm3VxR2pLw9ZtYb4NcFd"),
+        ("vault login -no-print s.Xq7pLm2vR9zKa4Wb8Nc1Yd3e", "s.Xq7pLm2vR9zKa4Wb8Nc1Yd3e"),
+        (
+            "vault login 6e1f8b2c-4a7d-4c1e-9b3f-2d5a8c7e0f14",
+            "6e1f8b2c-4a7d-4c1e-9b3f-2d5a8c7e0f14",
+        ),  # legacy
+        ("vault login -method=userpass username=bob", None),  # prompts for the password
+        ("vault login -method=github", None),
+        ("vault login $VAULT_TOKEN", None),
+        ("vault login -", None),  # from stdin
+        ("then vault login with your token", None),
+        ('Set-Variable -Name password -Value "Gh5!kz8QwP2m"', "Gh5!kz8QwP2m"),
+        ("New-Variable -Name DbPassword -Value 'Tq8#mW2zLk' -Option ReadOnly", "Tq8#mW2zLk"),
+        ('set-variable apiToken "Vb7Kq2Xz9Lm4Np8Rt3Wy"', "Vb7Kq2Xz9Lm4Np8Rt3Wy"),
+        ("Set-Variable -Name password -Value $null", None),
+        ("Set-Variable -Name password -Value (Read-Host -AsSecureString)", None),
+        ('Set-Variable -Name passwordLength -Value "12"', None),
+        ("credentials: Rb3$kW9pXz2q", "Rb3$kW9pXz2q"),
+        ("credentials: none", None),
+        ("credentials: default", None),
     ],
 }
 # the short keyed detectors see any `password: value` line; the Kubernetes rows test the manifest parser
@@ -329,13 +355,14 @@ def test_weak_values(value: str, weak: bool) -> None:
     ("key", "value", "offset"),
     [("user/pass", "deploy/Wq9zX3vB", 7), ("login:password", "admin:Hx4", 6), ("Username/Password", "bob/K9", 4),
      ("pass", "deploy/Wq9zX3vB", 0), ("db/pass", "deploy/Wq9zX3vB", 0), ("user/pass", "Wq9zX3vB", 0),
-     ("user:pass", "deploy/Wq9", 0)],
+     ("user:pass", "deploy/Wq9", 0), ("credentials", "bob:Mp8#v", 4), ("creds", "svc.deploy:Mp8#v", 11),
+     ("credentials", "Mp8#v", 0), ("credentials", "bob:", 0), ("credentials", "9x:Mp8#v", 0)],
 )  # fmt: skip
 def test_username_in_password_span(key: str, value: str, offset: int) -> None:
     """With a user/password pair key the password starts after the username (same separator only)."""
     text = f"{key}: {value}"
     i = len(key) - len(key.rsplit("/", 1)[-1].rsplit(":", 1)[-1])  # where the password word starts
-    assert hard_negatives.pair_value_start(text, i, value) == offset
+    assert hard_negatives.pair_value_start(text, i, value, text[i : len(key)]) == offset
 
 
 def test_entropy_floor_grows_with_length() -> None:
@@ -354,7 +381,7 @@ ADVERSARIAL = [
     "getConnection(url, \"u\", \"", "define('DB_PASSWORD', '", "password <- \"", "a:b@tcp(", "a:", "pass(", "password: |\n  ", "pass: |\n  a\n",
     "getenv(\"API_TOKEN\", ", "process.env.TOKEN || ", "${PASSWORD:-", "${TOKEN=a}", "sessionid=", "a.sid=a",
     "PHPSESSID=" + "a1" * 300 + ";", "sess", "Credentials.basic(\"u\", ", "credentials('u', ", "echo a | sudo -S ",
-    "--password-stdin",
+    "--password-stdin", "vault login ", "vault login -a=b ", "Set-Variable -Name password ", "credentials: a:",
 ]  # fmt: skip
 
 

@@ -181,6 +181,13 @@ CASES = [
     # camelCase keys ending in Pass/Pwd
     ('<Connector port="8443" keystorePass="Zx8Qm2Lp9Vt4"/>', "Zx8Qm2Lp9Vt4"),
     ("adminPwd: Zx8Qm2Lp9Vt4", "Zx8Qm2Lp9Vt4"),
+    # a bare number with a point or an exponent is a setting; integers and quoted values stay passwords
+    ("firstPass = 0.95", None),
+    ("maxPass = 1e-3", None),
+    ("password: -12.5", None),
+    ("pwd: 4821", "4821"),
+    ('password: "3.14159"', "3.14159"),
+    ("password=1.2.3.4x", "1.2.3.4x"),
 ]
 
 

@@ -22,6 +22,14 @@ CASES: list[tuple[str, list[str]]] = [
     ("| user | password |\n|---|---|\n| bob | Hx4$vB9nMq |", ["Hx4$vB9nMq"]),
     ("+------+----------+\n| user | password |\n+------+----------+\n| bob  | Kx9#mQ2p |\n+------+----------+",
      ["Kx9#mQ2p"]),
+    # Markdown key/value rows: the first cell names the password, the second holds it (no rule row below)
+    ("| Password | Tz9@rPq4Lm8w |", ["Tz9@rPq4Lm8w"]),
+    ("| Host | db1.internal |\n| User | svc |\n| **DB password** | `Kw3#zQ8p` | rotated monthly |", ["Kw3#zQ8p"]),
+    ("| Password | ******** |", []),
+    ("| password | string | The user's password |", []),  # API docs: the type column
+    ("| Password | Description |\n|---|---|\n| Kx9#mQ2p | the admin's |", ["Kx9#mQ2p"]),  # a header
+    ("| password | `<your password>` |", []),
+    ("| password | hunter |", []),  # letters only: a description
     # SQL INSERT, several rows
     ("INSERT INTO `users` (`id`, `email`, `password`) VALUES (1, 'a@b.co', 'Kx9#mQ2p'), (2, 'c@d.co', 'Lm3$nB8v');",
      ["Kx9#mQ2p", "Lm3$nB8v"]),
@@ -61,7 +69,7 @@ def test_is_column(name: str, kind: str, column: bool) -> None:
 
 @pytest.mark.parametrize(
     "unit",
-    ["pass,", "user,password\nbob,Kx9#mQ2p\n", "| password |", "password,token\n", "x,pwd\n1,Kx9#mQ2p\n\n",
+    ["pass,", "user,password\nbob,Kx9#mQ2p\n", "| password |", "| password | Kx9#mQ2p |\n", "| **pwd** | `a` ", "password,token\n", "x,pwd\n1,Kx9#mQ2p\n\n",
      "INSERT INTO t (password) VALUES ('Kx9#mQ2p'),"],
 )  # fmt: skip
 def test_linear_on_a_megabyte_of_tables(unit: str) -> None:
