@@ -183,7 +183,7 @@ _ASSIGNMENT_PATTERNS = (
     re.compile(_KEY + r"[\"']?[ \t]{0,3}:{2,3}=[ \t]{0,3}" + _V),  # make ::= / :::=, BNF-ish configs
     re.compile(_KEY + r"[ \t]{0,3}:=[ \t]{0,3}" + _VQ),  # Go
     re.compile(
-        r"\b(?:setProperty|Setenv|setenv|putenv|SetEnvironmentVariable|set_var|setdefault|define)\([ \t]{0,3}"
+        r"\b(?:setProperty|Setenv|setenv|putenv|SetEnvironmentVariable|set_var|setdefault|define|put|set)\([ \t]{0,3}"
         r"[\"'](?P<key>[\w.-]{1,64})[\"'][ \t]{0,3},[ \t]{0,3}" + _VQ
     ),  # also PHP's define('DB_PASSWORD', '...') (wp-config.php)
     re.compile(
@@ -206,6 +206,8 @@ _ASSIGNMENT_GUARDS = (
         "set_var",
         "setdefault",
         "define",
+        "put(",
+        "set(",
     ),
     ('\\"',),
     ("\\n",),

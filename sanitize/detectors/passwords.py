@@ -96,26 +96,30 @@ def is_password_key(identifier: str) -> bool:
     """DB_PASSWORD, PGPASSWORD, db.password, --password, dbPassword, pass, mot_de_passe: a component is (or,
     for the long words, contains) a password word; "compass", "passport" or "passenger" are not keys."""
     low = identifier.lower()
-    if _LONG_WORD.search(low):
+    if _LONG_WORD.search(low) or low in _PASSWORD_DIRECTIVES:
         return True
     if not SHORT_PASSWORD_WORDS.isdisjoint(_SEPARATORS.split(low)):
         return True
     return _CAMEL_SUFFIX.search(identifier) is not None  # keystorePass, dbPwd (not passThrough, bypass)
 
 
+_PASSWORD_DIRECTIVES = frozenset({"requirepass", "bindpw", "rootpw", "masterpass"})  # redis, nslcd, slapd
 _CAMEL_SUFFIX = re.compile(r"[a-z0-9](?:Pass|Pwd|PWD|Pw|PW)\Z")
-# a Java .properties line whose key and value are separated by a space: `db.password V` (a dotted key
-# opening the line, one value ending it)
-_PROPERTIES_LINE = re.compile(
-    r"[ \t]{0,8}[A-Za-z_][\w-]{0,40}(?:\.[\w-]{1,40}){1,6}[ \t]{1,4}\S{1,200}[ \t]*(?:\r?\n|\Z)"
+# a directive line, key and value separated by a space: the key opens the line, one value ends it --
+# Java .properties `db.password V`, Gradle/Groovy `storePassword 'V'`, redis `requirepass V`, keepalived
+# `auth_pass V`, slapd `rootpw V`
+_DIRECTIVE_LINE = re.compile(
+    r"""[ \t]{0,16}[A-Za-z_][\w.-]{0,80}[ \t]{1,4}(?:"[^"\n]{1,200}"|'[^'\n]{1,200}'|[^\s"']{1,200})"""
+    r"[ \t]*(?:\r?\n|\Z)"
 )
 
 
-def _properties_line(text: str, key_start: int) -> bool:
-    line = text.rfind("\n", max(0, key_start - 256), key_start) + 1
-    if line == 0 and key_start > 256:
+def _directive_line(text: str, key_start: int) -> bool:
+    line = text.rfind("\n", max(0, key_start - 16), key_start) + 1
+    if line == 0 and key_start > 16:
         return False
-    return _PROPERTIES_LINE.match(text, line) is not None
+    m = _DIRECTIVE_LINE.match(text, line)
+    return m is not None and line <= key_start and text[line:key_start].strip(" \t") == ""
 
 
 _VARIABLE = re.compile(r"[A-Za-z_]+")
@@ -179,16 +183,17 @@ class PasswordDetector(Detector):
             short = ident.lower() in SHORT_PASSWORD_WORDS
             spaced = m.group("space") is not None
             # "password VALUE" only for CLI flags (--password VALUE), "pass VALUE", ENV/setx/setenv lines,
-            # `{:password "V"}`, and .properties lines (`db.password V`, whose value must not be letters only)
-            properties = False
+            # `{:password "V"}`, and directive lines (`db.password V`, `storePassword 'V'`; a bare value there
+            # must not be letters only)
+            directive = False
             if spaced and not (
                 ident.startswith("-")
                 or short
                 or is_spaced_assignment(text, i)
                 or (m.group("bare") is None and is_lisp_key(text, i))
             ):
-                properties = m.group("bare") is not None and _properties_line(text, i)
-                if not properties:
+                directive = _directive_line(text, i)
+                if not directive:
                     continue
             if m.group("op") == "(" and m.group("bare") is not None:
                 continue  # check_password(user_input): a call, not a literal
@@ -203,7 +208,9 @@ class PasswordDetector(Detector):
                     e -= 1
             s += pair_value_start(text, i, text[s:e])
             value = text[s:e]
-            if (properties and value.isalpha()) or (name == "bare" and is_float_literal(value)):
+            if (directive and name == "bare" and value.isalpha()) or (
+                name == "bare" and is_float_literal(value)
+            ):
                 continue  # `log.pass Fail`, `firstPass = 0.95`
             prose = m.group("prose") is not None or (short and spaced)  # "pass word" may be prose
             if password_value_ok(value, quoted=name != "bare", prose=prose):

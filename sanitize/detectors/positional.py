@@ -54,7 +54,8 @@ NAME_VALUE_SECRET = _name_value("secret", "generic_secret", KEY_KEYWORDS["secret
 # A password passed by position to a credential API, after a username literal: HTTPBasicAuth("u", "p"),
 # requests' auth=("u", "p"), NetworkCredential, UsernamePasswordCredentials, PasswordAuthentication,
 # smtplib/ftplib/imaplib .login("u", "p"), JDBC DriverManager.getConnection(url, "u", "p"), OkHttp
-# Credentials.basic("u", "p"), a credentials("u", "p") helper.
+# Credentials.basic("u", "p"), a credentials("u", "p") helper; PHP mysqli_connect(host, "u", "p"), new mysqli(...),
+# new PDO(dsn, "u", "p").
 _STR = r"""(?:"[^"\n]{0,128}"|'[^'\n]{0,128}')"""  # the username: a string literal
 _ARG = r"""(?:"[^"\n]{0,128}"|'[^'\n]{0,128}'|[A-Za-z_][\w.]{0,63})"""  # a literal or a name
 _CREDENTIAL_CLASSES = (
@@ -73,24 +74,29 @@ _CALL_PATTERNS = (
         r"\bgetConnection[ \t]{0,3}\([ \t]{0,3}[^,()\n]{1,200},[ \t]{0,3}" + _ARG + r"[ \t]{0,3},[ \t]{0,3}"
         + _VQ + r"[ \t]{0,3}\)"
     ),
+    re.compile(
+        r"\b(?:mysqli_connect|mysql_connect|mysqli|PDO)[ \t]{0,3}\([ \t]{0,3}[^,()\n]{1,200},[ \t]{0,3}(?:"
+        + _ARG + r"|\$\w{1,63})[ \t]{0,3},[ \t]{0,3}" + _VQ
+    ),
 )  # fmt: skip
 CREDENTIAL_CALL = PatternDetector(
     "credential-call-password",
     "password",
-    keywords=("auth", "credential", "pass", "login", "getconnection"),
+    keywords=("auth", "credential", "pass", "login", "getconnection", "mysqli", "mysql_connect", "pdo"),
     before=40,  # from "HTTPBasicAuth" back to its start; "UsernamePassword..." 8 before "pass"
     after=480,  # the username, the password, a JDBC url before them
     priority=35,
     kind=None,
     patterns=_CALL_PATTERNS,
-    guards=(("(",), ("(",), (".login",), ("getConnection",)),
+    guards=(("(",), ("(",), (".login",), ("getConnection",), ("mysqli", "mysql_connect", "PDO")),
     anchors=(
         tuple(c.lower() for c in _CREDENTIAL_CLASSES),
         ("auth",),
         (".login",),
         ("getconnection",),
+        ("mysqli", "mysql_connect", "pdo"),
     ),
-    follow=re.compile(r"(?:\w|\.basic){0,40}+[ \t]{0,3}=?[ \t]{0,3}\([ \t]{0,3}[\"'\w]"),
+    follow=re.compile(r"(?:\w|\.basic){0,40}+[ \t]{0,3}=?[ \t]{0,3}\([ \t]{0,3}[\"'\w$]"),  # new PDO($dsn
 )
 # Go's database/sql MySQL DSN: user:password@tcp(host:port)/db (also @unix(...)); the driver splits at
 # the last @ before the protocol, so the password may hold @ and :

@@ -1,7 +1,8 @@
-"""Credentials in operator scripts: ``vault login TOKEN`` and PowerShell ``Set-Variable -Name password
--Value "..."`` / ``New-Variable``.
+"""Credentials in operator scripts: ``vault login TOKEN``, PowerShell ``Set-Variable -Name password
+-Value "..."`` / ``New-Variable``, Tcl/expect ``expect "*assword:"`` then ``send "...\r"``, and T-SQL's
+``sp_addlogin 'user', '...'`` / ``sp_password 'old', '...'``.
 
-Each pattern starts with a literal (``vault``, ``-variable``) and uses bounded quantifiers on
+Each pattern starts with a literal (``vault``, ``-variable``, ``expect``, ``sp_``) and uses bounded quantifiers on
 disjoint character classes, so it is linear in its window; the span is the value without its quotes or
 backticks, and values go through the hard negatives (:func:`~.format_base.value_ok`).
 """
@@ -58,10 +59,50 @@ def _powershell_variable(kind: str, secret_type: str) -> PatternDetector:
     )  # fmt: skip
 
 
+# expect "*assword:" [{] send [--] "V\r": the answer to a password prompt; Tcl substitutes $var and [cmd] inside
+# double quotes, so a value holding $, [ or \ (other than the closing \r) is no literal
+EXPECT_SEND = PatternDetector(
+    "expect-send-password",
+    "password",
+    keywords=("expect ",),
+    before=0,
+    after=400,
+    priority=30,
+    kind=None,
+    literal=True,
+    anchors=(("expect",),),
+    patterns=(
+        re.compile(
+            r"""\bexpect[ \t]{1,3}(?:-(?:re|ex|gl)[ \t]{1,3})?["{][^"{}\n]{0,60}?(?i:assw|assphrase|pwd)[^"{}\n]{0,60}"""
+            r"""["}](?:[ \t]{0,3}\{)?[ \t]{0,3}(?:\r?\n[ \t]{0,40})?send[ \t]{1,3}(?:--[ \t]{1,3})?"""
+            r"\"(?P<v>[^\"\\$\[\n]{1,200})(?:\\r|\\n)?\""
+        ),
+    ),
+)
+# sp_addlogin [@loginame =] 'user', [@passwd =] 'V'; sp_password [@old =] 'old' | NULL, [@new =] 'V'
+SQL_SERVER_PROCEDURE = PatternDetector(
+    "sql-server-procedure-password",
+    "password",
+    keywords=("sp_addlogin", "sp_password"),
+    before=0,
+    after=400,
+    priority=30,
+    kind=None,
+    literal=True,
+    anchors=(("sp_addlogin", "sp_password"),),
+    patterns=(
+        re.compile(
+            r"(?i:sp_addlogin|sp_password)[ \t]{1,3}(?:@\w{1,20}[ \t]{0,3}=[ \t]{0,3})?(?:N?'[^'\n]{0,128}'|NULL)"
+            r"[ \t]{0,3},[ \t]{0,3}(?:@\w{1,20}[ \t]{0,3}=[ \t]{0,3})?N?(?P<v>'[^'\n]{1,128}')"
+        ),
+    ),
+)
 POWERSHELL_VARIABLE_PASSWORD = _powershell_variable("password", "password")
 POWERSHELL_VARIABLE_SECRET = _powershell_variable("secret", "generic_secret")
 DETECTORS = (
     VAULT_LOGIN,
+    EXPECT_SEND,
+    SQL_SERVER_PROCEDURE,
     POWERSHELL_VARIABLE_PASSWORD,
     POWERSHELL_VARIABLE_SECRET,
 )

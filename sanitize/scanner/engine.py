@@ -251,8 +251,11 @@ class Scanner:
                 for i, before, after in members:
                     ws, we = first - before, end + after
                     spans = windows.get(i)
-                    if spans is not None and spans[-1][0] <= ws <= spans[-1][1]:
-                        spans[-1][1] = max(spans[-1][1], we)  # inside an open window: widen it
+                    if spans is not None and (last := spans[-1])[0] <= ws <= last[1]:
+                        if (
+                            we > last[1]
+                        ):  # inside an open window: widen it (no max(): a flood calls this a lot)
+                            last[1] = we
                         continue
                     if not flood:
                         if regs is None:

@@ -9,9 +9,9 @@ runs). CPU time, not wall time, so a busy shared machine does not fail the bound
 from __future__ import annotations
 
 import random
-import time
 
 import pytest
+from support import best_cpu_seconds
 
 from sanitize import ScanConfig
 from sanitize.detectors import DETECTORS, SPECS
@@ -44,14 +44,7 @@ GENERIC = {
 def _cpu_seconds(scanner: Scanner, text: str) -> float:
     """CPU seconds of one scan; the better of two when the first is over the bound (a busy shared
     machine does not fail it; a super-linear detector is over both times)."""
-    best = float("inf")
-    for _ in range(2):
-        start = time.process_time()
-        scanner.spans(text)
-        best = min(best, time.process_time() - start)
-        if best < LIMIT_S:
-            break
-    return best
+    return best_cpu_seconds(lambda: scanner.spans(text), LIMIT_S)
 
 
 @pytest.mark.parametrize("name", sorted(GENERIC))

@@ -188,6 +188,17 @@ CASES = [
     ("pwd: 4821", "4821"),
     ('password: "3.14159"', "3.14159"),
     ("password=1.2.3.4x", "1.2.3.4x"),
+    # directive lines: the key opens the line, one value ends it (Gradle/Groovy, redis, keepalived, slapd)
+    ("signingConfigs {\n  release {\n    storePassword 'Zx8Qm2Lp9Vt4'\n  }\n}", "Zx8Qm2Lp9Vt4"),
+    ('        keyPassword "Zx8Qm2Lp9Vt4"', "Zx8Qm2Lp9Vt4"),
+    ("bind 127.0.0.1\nrequirepass Zx8Qm2Lp9Vt4\n", "Zx8Qm2Lp9Vt4"),
+    ("    auth_type PASS\n    auth_pass Zx8Qm2Lp9Vt4\n", "Zx8Qm2Lp9Vt4"),
+    ("rootpw Zx8Qm2Lp9Vt4", "Zx8Qm2Lp9Vt4"),
+    ("requirepass foobared", None),  # letters only
+    ('    storePassword System.getenv("STORE_PASSWORD")', None),
+    ("    storePassword keystoreProperties['storePassword']", None),
+    ("the password Zx8Qm2Lp9Vt4 is wrong", None),  # prose: the key does not open the line
+    ("password reset required", None),
 ]
 
 
