@@ -1,7 +1,8 @@
 """Passwords passed on a command line by flags or positions that do not say "password": ``ldapsearch -w``,
 ``redis-cli -a``, ``sqlcmd -P``, ``zip -P``, ``7z -p...``, ``keytool -storepass``, ``ipmitool -P``,
 ``smbclient -U user%pass``, ``xfreerdp /p:...``, ``htpasswd -b file user pass``, ``net user name pass``,
-``rabbitmqctl add_user name pass``; and passwords piped into a command that reads one from standard input:
+``rabbitmqctl add_user name pass``, ``jarsigner -storepass``, SNMPv3 ``-A``/``-X``, ``lftp -u user,pass``, Oracle
+``sqlplus user/pass@db`` (``expdp``, ``impdp``, ``sqlldr userid=``, ``rman``); and passwords piped into a command that reads one from standard input:
 ``echo V | docker login --password-stdin``, ``echo V | sudo -S ...``, ``echo V | passwd --stdin user``,
 ``echo 'user:V' | chpasswd``.
 
@@ -30,11 +31,18 @@ _FLAGS: dict[str, tuple[str, ...]] = {
     "mysqladmin": ("password",),  # mysqladmin -u root password NEW
     "schtasks": ("/rp", "/p"), "psexec": ("-p",),
     "keytool": ("-storepass", "-keypass", "-srcstorepass", "-deststorepass", "-srckeypass", "-destkeypass"),
+    "jarsigner": ("-storepass", "-keypass"),
+    "snmpwalk": ("-A", "-X"), "snmpget": ("-A", "-X"), "snmpset": ("-A", "-X"), "snmpbulkwalk": ("-A", "-X"),
+    "snmpbulkget": ("-A", "-X"), "snmptrap": ("-A", "-X"),  # SNMPv3 auth and privacy passphrases
 }  # fmt: skip
 _ATTACHED = {"7z": "-p", "7za": "-p", "xfreerdp": "/p:"}  # the password is glued to the flag
 _USER_PERCENT = ("smbclient", "rpcclient", "smbmap", "smbget")  # -U user%password
+_USER_COMMA = ("lftp",)  # -u user,password
+# Oracle tools: user/password[@connect] (sqlldr: userid=user/password); `sqlplus / as sysdba` has none
+_ORACLE = ("sqlplus", "expdp", "impdp", "sqlldr", "rman", "dgmgrl")
+_ORACLE_LOGON = re.compile(r"(?:userid=)?[A-Za-z_][\w$#]{0,63}/([^@/\s\"']{1,128})(?:@\S{0,200})?")
 _POSITIONAL = {"net": ("user",), "rabbitmqctl": ("add_user", "change_password"), "htpasswd": ()}
-COMMANDS = (*_FLAGS, *_ATTACHED, *_USER_PERCENT, *_POSITIONAL)
+COMMANDS = (*_FLAGS, *_ATTACHED, *_USER_PERCENT, *_USER_COMMA, *_ORACLE, *_POSITIONAL)
 _COMMAND = re.compile(
     r"(?<![\w./-])(" + "|".join(map(re.escape, sorted(COMMANDS, key=len, reverse=True))) + r")(?![\w-])"
 )
@@ -72,6 +80,11 @@ def _candidates(command: str, text: str, words: list[tuple[int, int]]) -> Iterat
         if command in _USER_PERCENT and v in ("-U", "--user") and k + 1 < len(words) and "%" in values[k + 1]:
             s, e = words[k + 1]
             yield s + values[k + 1].index("%") + 1, e
+        if command in _USER_COMMA and v == "-u" and k + 1 < len(words) and "," in values[k + 1]:
+            s, e = words[k + 1]
+            yield s + values[k + 1].index(",") + 1, e
+        if command in _ORACLE and (logon := _ORACLE_LOGON.fullmatch(v)) is not None:
+            yield words[k][0] + logon.start(1), words[k][0] + logon.end(1)
     yield from _positional(command, values, words)
 
 
@@ -110,14 +123,17 @@ class CommandPasswordDetector(Detector):
             for s, e in _candidates(m.group(1), text, words):
                 s, e, quoted = _unquote(text, s, e)
                 value = text[s:e]  # a bare lower-case word is prose about the flag ("ldapsearch -w option")
-                if value_ok(value, kind="password", quoted=quoted) and (quoted or not is_word(value)):
+                # an argument is data: `-storepass lNhv.W4Q` is no attribute access
+                if value_ok(value, kind="password", quoted=quoted, code=False) and (
+                    quoted or not is_word(value)
+                ):
                     yield s, e, 0.85
 
 
 # the triggers: the command names, with what follows the short ones (`net`, `zip` are everywhere in prose,
 # and every hit of a keyword costs the scanner's prefilter a look)
 _SHORT = {"net": "net user ", "zip": "zip -", "unzip": "unzip -", "bcp": "bcp ", "osql": "osql ", "isql": "isql ",
-          "7z": "7z ", "7za": "7za "}  # fmt: skip
+          "7z": "7z ", "7za": "7za ", "rman": "rman ", "lftp": "lftp "}  # fmt: skip
 KEYWORDS = (*(_SHORT.get(c, c) for c in COMMANDS), "net use ")
 COMMAND_PASSWORD = CommandPasswordDetector(
     "command-password", "password", keywords=KEYWORDS, before=0, after=400, priority=30

@@ -207,17 +207,20 @@ def escape_end(text: str, start: int, end: int) -> int:
     return end
 
 
-_SPACED_ASSIGNMENT = re.compile(r"[ \t]{0,8}(?:ENV|setx|SETX|setenv|set[ \t]{1,3}-[gxUl]{1,3})[ \t]{1,4}")
+_SPACED_ASSIGNMENT = re.compile(
+    r"[ \t]{0,8}(?:(?:ENV|setx|SETX|setenv|set[ \t]{1,3}-[gxUl]{1,3}|aws[ \t]{1,3}configure[ \t]{1,3}set"
+    r"|(?P<npm>(?:npm|yarn|pnpm)[ \t]{1,3}config[ \t]{1,3}set))[ \t]{1,4}(?(npm)(?://[^\s:]{1,80}/:)?))"
+)  # the npm form's key may follow a registry: `npm config set //registry.test/:_authToken V`
 
 
 def is_spaced_assignment(text: str, key_start: int) -> bool:
     """Whether the key at ``key_start`` is assigned by a space: a Dockerfile ``ENV KEY VALUE``, a Windows
-    ``setx KEY VALUE``, csh ``setenv KEY VALUE`` or fish ``set -gx KEY VALUE`` (the instruction opens the
-    line). Looks at most 20 characters back."""
-    lo = max(0, key_start - 20)
+    ``setx KEY VALUE``, csh ``setenv KEY VALUE``, fish ``set -gx KEY VALUE``, ``aws configure set KEY VALUE`` or
+    ``npm config set [//registry/:]KEY VALUE`` (the instruction opens the line). Looks at most 128 characters back."""
+    lo = max(0, key_start - 128)
     nl = text.rfind("\n", lo, key_start)
     if nl < 0 and lo > 0:
-        return False  # more than 20 characters of this line before the key
+        return False  # more than 128 characters of this line before the key
     return _SPACED_ASSIGNMENT.fullmatch(text, nl + 1 if nl >= 0 else 0, key_start) is not None
 
 
@@ -244,13 +247,14 @@ def percent_value_end(text: str, start: int, end: int) -> int:
     return end
 
 
-_FORM_FIELD = re.compile(r"&[A-Za-z_][A-Za-z0-9_.\-]{0,40}=")
+_FORM_FIELD = re.compile(r"[&,][A-Za-z_][A-Za-z0-9_.\-]{0,40}=")
 
 
 def query_value_end(text: str, key_start: int, start: int, end: int) -> int:
     """Where a bare value in ``text[start:end]`` ends: at the next ``&`` when its key opens a URL query or
-    fragment field (``?token=V&x``), else before the next field of a form-encoded body
-    (``access_token=VALUE&expires_in=3600``, a POST body or an OAuth response), else ``end``."""
+    fragment field (``?token=V&x``), else before the next field of a form-encoded body or an option list
+    (``access_token=VALUE&expires_in=3600``, a POST body or an OAuth response; ``mount -o
+    password=VALUE,vers=3.0``), else ``end``."""
     if key_start > 0 and text[key_start - 1] in "?&#":
         amp = text.find("&", start, end)
         return amp if amp >= 0 else end

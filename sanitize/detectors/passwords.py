@@ -208,10 +208,14 @@ class PasswordDetector(Detector):
                     e -= 1
             s += pair_value_start(text, i, text[s:e])
             value = text[s:e]
-            if (directive and name == "bare" and value.isalpha()) or (
-                name == "bare" and is_float_literal(value)
+            if name == "bare" and (
+                (directive and value.isalpha())  # `log.pass Fail`
+                or is_float_literal(value)  # `firstPass = 0.95`
+                or (
+                    spaced and value.startswith(("/", "./", "../", "~/"))
+                )  # `pwd /home/bob`, `passwordfile ./pw`
             ):
-                continue  # `log.pass Fail`, `firstPass = 0.95`
+                continue
             prose = m.group("prose") is not None or (short and spaced)  # "pass word" may be prose
             if password_value_ok(value, quoted=name != "bare", prose=prose):
                 pos = e

@@ -1,6 +1,6 @@
 """Credentials in operator scripts: ``vault login TOKEN``, PowerShell ``Set-Variable -Name password
 -Value "..."`` / ``New-Variable``, Tcl/expect ``expect "*assword:"`` then ``send "...\r"``, and T-SQL's
-``sp_addlogin 'user', '...'`` / ``sp_password 'old', '...'``.
+``sp_addlogin 'user', '...'`` / ``sp_password 'old', '...'``, and redis ``masterauth ...``.
 
 Each pattern starts with a literal (``vault``, ``-variable``, ``expect``, ``sp_``) and uses bounded quantifiers on
 disjoint character classes, so it is linear in its window; the span is the value without its quotes or
@@ -75,7 +75,7 @@ EXPECT_SEND = PatternDetector(
         re.compile(
             r"""\bexpect[ \t]{1,3}(?:-(?:re|ex|gl)[ \t]{1,3})?["{][^"{}\n]{0,60}?(?i:assw|assphrase|pwd)[^"{}\n]{0,60}"""
             r"""["}](?:[ \t]{0,3}\{)?[ \t]{0,3}(?:\r?\n[ \t]{0,40})?send[ \t]{1,3}(?:--[ \t]{1,3})?"""
-            r"\"(?P<v>[^\"\\$\[\n]{1,200})(?:\\r|\\n)?\""
+            r"(?P<v>\"[^\"\\$\[\n]{1,200}(?:\\r|\\n)?\")"  # quoted (its trailing dots kept); \r is cut off
         ),
     ),
 )
@@ -97,12 +97,30 @@ SQL_SERVER_PROCEDURE = PatternDetector(
         ),
     ),
 )
+# redis `masterauth V` (the replica's password for its master; `requirepass V` is a password key)
+REDIS_MASTERAUTH = PatternDetector(
+    "redis-masterauth",
+    "password",
+    keywords=("masterauth",),
+    before=0,
+    after=220,
+    priority=30,
+    kind=None,
+    literal=True,
+    patterns=(
+        re.compile(
+            r"""(?:^|(?<=\n))[ \t]{0,16}masterauth[ \t]{1,4}(?P<v>"[^"\n]{1,200}"|'[^'\n]{1,200}'|[^\s"']{1,200})"""
+            r"[ \t]*(?:\r?\n|\Z)"
+        ),
+    ),
+)
 POWERSHELL_VARIABLE_PASSWORD = _powershell_variable("password", "password")
 POWERSHELL_VARIABLE_SECRET = _powershell_variable("secret", "generic_secret")
 DETECTORS = (
     VAULT_LOGIN,
     EXPECT_SEND,
     SQL_SERVER_PROCEDURE,
+    REDIS_MASTERAUTH,
     POWERSHELL_VARIABLE_PASSWORD,
     POWERSHELL_VARIABLE_SECRET,
 )

@@ -108,6 +108,8 @@ FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = 
         "props.put(\"db.password\", \"{p}\");",
         "android {{\n  signingConfigs {{\n    release {{\n      storePassword '{p}'\n    }}\n  }}\n}}",
         "bind 127.0.0.1\nrequirepass {p}\n",
+        "npm config set //registry{n}.test/:_authToken {s}",
+        "mount -t cifs //fs{n}/share /mnt/{w} -o username=svc_{w},password={p},vers=3.0",
         "{{:user \"svc_{w}\" :password \"{p}\"}}",
         "(setq smtpmail-auth-password \"{p}\")",
         "db:\n  password: !!str {s}\n",
@@ -187,7 +189,10 @@ FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = 
         "net use Z: \\\\fs{n}\\share \"{p}\" /user:svc_{w}",
         "schtasks /create /tn {w} /ru svc_{w} /rp \"{p}\" /tr b.cmd /sc daily",
         "openssl enc -aes-256-cbc -salt -k '{p}' -in {w}.sql -out {w}.enc",
-        "vault login -no-print hvs.{s}",
+        "vault login -no-print {s}",
+        "sqlplus -s svc_{w}/{s}@//db{n}:1521/XE @report.sql",  # an unquoted Oracle password holds no @
+        "lftp -u svc_{w},{p} ftp{n}.test",
+        "jarsigner -keystore {w}.jks -storepass {p} app.apk release",
         "spawn ssh svc_{w}@host{n}\nexpect \"*assword:\"\nsend \"{p}\\r\"\ninteract",
     ), (
         "redis-cli -a $REDIS_PASSWORD ping",

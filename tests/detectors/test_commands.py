@@ -48,6 +48,17 @@ CASES: list[tuple[str, str | None]] = [
     ("openssl enc -aes-256-cbc -salt -k Kx9mQ2pLv -in db.sql -out db.enc", "Kx9mQ2pLv"),
     ('mysqladmin -u root -p password "$NEW_ROOT_PW"', None),
     ("openssl enc -aes-256-cbc -kfile key.txt -in a", None),
+    ("jarsigner -keystore ks.jks -storepass Kx9mQ2pLv app.apk release", "Kx9mQ2pLv"),
+    ("snmpget -v3 -u mon -l authNoPriv -a SHA -A Kx9mQ2pLv 10.0.0.1 sysUpTime.0", "Kx9mQ2pLv"),
+    ("lftp -u bob,Kx9mQ2pLv ftp.acme.test", "Kx9mQ2pLv"),
+    ("lftp -u bob ftp.acme.test", None),  # prompts
+    ("sqlplus scott/Kx9mQ2pLv@orcl @report.sql", "Kx9mQ2pLv"),
+    ("sqlplus -s system/Kx9mQ2pLv@//db:1521/XE", "Kx9mQ2pLv"),
+    ("expdp hr/Kx9mQ2pLv DIRECTORY=dpump DUMPFILE=hr.dmp", "Kx9mQ2pLv"),
+    ("sqlldr userid=app/Kx9mQ2pLv control=load.ctl", "Kx9mQ2pLv"),
+    ("sqlplus / as sysdba", None),
+    ("sqlplus scott/tiger@orcl", None),  # a lower-case word (the classic demo)
+    ("sqlplus -s /nolog @scripts/run.sql", None),
     # a password piped into a command that reads it from standard input
     ("echo Kx9mQ2pLv | docker login -u bob --password-stdin", "Kx9mQ2pLv"),
     ("echo 'Kx9mQ2pLv' | docker login registry.test -u bob --password-stdin", "Kx9mQ2pLv"),
@@ -73,7 +84,18 @@ def test_command_password(payload: str, secret: str | None) -> None:
 
 
 @pytest.mark.parametrize(
-    "unit", ["ldapsearch ", "redis-cli -a ", "net user a b ", "7z a -pKx9mQ2pLv ", "htpasswd -b ", "zip -P "]
+    "unit",
+    [
+        "ldapsearch ",
+        "redis-cli -a ",
+        "net user a b ",
+        "7z a -pKx9mQ2pLv ",
+        "htpasswd -b ",
+        "zip -P ",
+        "sqlplus a/b ",
+        "lftp -u a,b ",
+        "snmpwalk -A ",
+    ],
 )
 def test_linear_on_a_megabyte_of_commands(unit: str) -> None:
     """A flood of command names is one pass: a word inside a line already read is not read again."""

@@ -199,6 +199,12 @@ CASES = [
     ("    storePassword keystoreProperties['storePassword']", None),
     ("the password Zx8Qm2Lp9Vt4 is wrong", None),  # prose: the key does not open the line
     ("password reset required", None),
+    ("pwd /home/bob", None),  # a path after a spaced key
+    ("passwordfile ./secrets/db.txt", None),
+    (
+        "mount -t cifs //fs/share /mnt -o username=bob,password=Zx8Qm2Lp9Vt4,vers=3.0",
+        "Zx8Qm2Lp9Vt4",
+    ),  # an option list
 ]
 
 
