@@ -5,8 +5,9 @@ XML, JSON-escaped strings, PHP ``define``, R ``<-``, PowerShell ``ConvertTo-Secu
 ``.netrc``, ``.pgpass`` and docker ``auths``. :data:`DETECTORS` also gathers the positional formats
 (:mod:`.positional`: name/value pairs, credential-API arguments, Go MySQL DSNs) and the keyed values
 (:mod:`.keyed_values`: Kubernetes ``Secret`` data, short keyword-paired values with an entropy floor,
-YAML block scalars ``password: |``) and the password columns of tables (:mod:`.tables`: CSV/TSV/Markdown,
-SQL ``INSERT``).
+YAML block scalars ``password: |``), the password columns of tables (:mod:`.tables`: CSV/TSV/Markdown,
+SQL ``INSERT``), passwords on command lines (:mod:`.commands`), in operator scripts (:mod:`.scripts`: ``vault
+login``, expect/send, ``sp_addlogin``...) and under keys in other languages (:mod:`.languages`).
 
 Each detector has a stable ``secret_type`` (``password`` or ``generic_secret``) and yields the span
 of the secret only (never the username or the quotes). Patterns use bounded quantifiers on
@@ -43,6 +44,7 @@ from .keyed_values import (
     YAML_BLOCK_PASSWORD,
     YAML_BLOCK_SECRET,
 )
+from .languages import DETECTORS as LANGUAGES
 from .positional import DETECTORS as POSITIONAL
 from .scripts import DETECTORS as SCRIPTS
 from .tables import TABLE_PASSWORD
@@ -359,34 +361,12 @@ DOCKER_AUTH = PatternDetector(
     patterns=(re.compile(r"\"auth\"[ \t]{0,3}:[ \t]{0,3}\"(?P<v>[A-Za-z0-9+/]{4,1024}={0,2})\""),),
 )
 DETECTORS: tuple[Detector, ...] = (
-    SQL_PASSWORD,
-    CONNECTION_STRING_PASSWORD,
-    CURL_USER_PASSWORD,
-    BASIC_AUTH,
-    BEARER_TOKEN,
-    ASSIGNMENT_PASSWORD,
-    ASSIGNMENT_SECRET,
-    DEFINE_PASSWORD,
-    DEFINE_SECRET,
-    XML_PASSWORD,
-    XML_SECRET,
-    POWERSHELL_SECURESTRING,
-    NETRC_PASSWORD,
-    PGPASS_PASSWORD,
-    DOCKER_AUTH,
-    *POSITIONAL,
-    K8S_SECRET_PASSWORD,
-    K8S_SECRET_DATA,
-    SHORT_PASSWORD,
-    SHORT_SECRET,
-    YAML_BLOCK_PASSWORD,
-    YAML_BLOCK_SECRET,
-    TABLE_PASSWORD,
-    COMMAND_PASSWORD,
-    PIPED_PASSWORD,
-    SESSION_COOKIE,
-    *SCRIPTS,
-)
+    SQL_PASSWORD, CONNECTION_STRING_PASSWORD, CURL_USER_PASSWORD, BASIC_AUTH, BEARER_TOKEN, ASSIGNMENT_PASSWORD,
+    ASSIGNMENT_SECRET, DEFINE_PASSWORD, DEFINE_SECRET, XML_PASSWORD, XML_SECRET, POWERSHELL_SECURESTRING,
+    NETRC_PASSWORD, PGPASS_PASSWORD, DOCKER_AUTH, *POSITIONAL, K8S_SECRET_PASSWORD, K8S_SECRET_DATA, SHORT_PASSWORD,
+    SHORT_SECRET, YAML_BLOCK_PASSWORD, YAML_BLOCK_SECRET, TABLE_PASSWORD, COMMAND_PASSWORD, PIPED_PASSWORD,
+    SESSION_COOKIE, *SCRIPTS, *LANGUAGES,
+)  # fmt: skip
 
 
 def all_detectors() -> list[Detector]:

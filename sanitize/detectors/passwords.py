@@ -33,11 +33,11 @@ PASSWORD_WORDS = frozenset(
     {"password", "passwd", "passphrase", "pwd", "pass", "pw", "passcode", "passwort", "pword"}
 )
 _AFTER_KEY = re.compile(
-    r"""["'`\]]{0,2}(?:
+    r"""(?:\[[0-9]{0,4}\])?["'`\]]{0,2}(?:      # a C array declarator: char password[] = "..."
       [ \t]{0,3}(?::[ \t]{1,2}(?:str|bytes|Optional\[str\]|SecretStr|String|string)[ \t]{1,2}(?==))?(?P<op>=>|->|:=|==|=|:|>|\(|value[ \t]?=|%3[Dd])[ \t]{0,3}
         (?:(?:new[ \t]{1,3})?(?:String|SecretStr|SecretString|str|bytes)[ \t]{0,2}\([ \t]{0,2}(?=["'`])
           | \([ \t]{0,2}(?=["'])            # ("...")
-          | (?:[bBrRuU]{1,2}|@)(?=["'])     # b"..." r'...' u"..." C# @"..."
+          | (?:[bBrRuUfF]{1,2}|@)(?=["'])   # b"..." r'...' u"..." f"..." C# @"..."
           | ""(?=")                         # a triple-quoted string's first two quotes
           | &[\w-]{1,40}[ \t]{1,3}          # a YAML anchor: password: &pw VALUE
           | !!str[ \t]{1,3}                 # a YAML tag: password: !!str VALUE
@@ -208,6 +208,8 @@ class PasswordDetector(Detector):
                     e -= 1
             s += pair_value_start(text, i, text[s:e])
             value = text[s:e]
+            if name in ("dq", "sq") and text[s - 2 : s - 1] in ("f", "F") and "{" in value:
+                continue  # f"{user}:{pw}": an f-string interpolates code
             if name == "bare" and (
                 (directive and value.isalpha())  # `log.pass Fail`
                 or is_float_literal(value)  # `firstPass = 0.95`

@@ -226,6 +226,18 @@ FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = 
         "<input type=\"password\" placeholder=\"&quot;Password&quot;\">",
         "<![CDATA[ if (a && b) {{ run(); }} ]]>",
     )),
+    "languages": (("password",), (
+        "contraseña: {p}",
+        "Пароль: {p}",
+        "密码：{p}",
+        "Senha = '{p}'",
+        "パスワード: {p}",
+    ), (
+        "senha: obrigatória",
+        "密码：请输入",
+        "Пароль: ********",
+        "la contraseña: debe tener 8 caracteres",
+    )),
     "session_cookie": (("generic_secret",), (
         "Cookie: lang=en; sessionid={s}; csrftoken=x1",
         "curl -b \"PHPSESSID={s}\" https://{w}.example.test/",

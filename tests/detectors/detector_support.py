@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from support import best_cpu_seconds
+from support import linear_cpu_seconds
 
 from sanitize import ScanConfig
 from sanitize.detectors import Detector
@@ -10,12 +10,11 @@ from sanitize.scanner import Scanner
 
 
 def flood_cpu_seconds(detector: Detector, unit: str, types: list[str], size: int = 1_000_000) -> float:
-    """CPU seconds of the scanner with ``detector`` alone on ``unit`` repeated to ``size`` characters: the
-    better of two runs when the first is over 1 s (a busy shared machine does not fail the bound; a
-    super-linear detector is over both times)."""
+    """CPU seconds of the scanner with ``detector`` alone on ``unit`` repeated to ``size`` characters, after
+    checking that it scales linearly (support.linear_cpu_seconds)."""
     text = (unit * (size // len(unit) + 1))[:size]
     scanner = Scanner(ScanConfig(types=types), detectors=(detector,))
-    return best_cpu_seconds(lambda: scanner.spans(text))
+    return linear_cpu_seconds(scanner.spans, text)
 
 
 def windows(d: Detector, text: str) -> list[tuple[int, int]]:

@@ -9,7 +9,7 @@ import re
 
 import pytest
 from detector_support import windows
-from support import best_cpu_seconds
+from support import CPU_CEILING, linear_cpu_seconds
 
 from sanitize.detectors import formats, hard_negatives
 from sanitize.detectors.base import Detector
@@ -312,6 +312,20 @@ TABLES: dict[str, list[tuple[str, str | None]]] = {
         ("EXEC sp_addlogin 'app', @passwd;", None),
         ("bind 0.0.0.0\nmasterauth Kq7#Lx2m\nreplicaof db1 6379\n", "Kq7#Lx2m"),
         ("masterauth <password>", None),
+    ],
+    "languages": [
+        ("contraseña: Kq7#Lx2m", "Kq7#Lx2m"),
+        ("Senha = 'Kq7#Lx2m'", "Kq7#Lx2m"),
+        ("Пароль: Kq7#Lx2m", "Kq7#Lx2m"),  # upper-case Cyrillic: the trigger folds case in every script
+        ("密码：Kq7#Lx2m。", "Kq7#Lx2m"),  # the full-width colon, the ideographic full stop ends it
+        ("パスワード: Kq7#Lx2m", "Kq7#Lx2m"),
+        ("비밀번호 : Kq7#Lx2m", "Kq7#Lx2m"),
+        ('Hasło: "Kq7 Lx2m"', "Kq7 Lx2m"),
+        ("senha: obrigatória", None),  # prose: letters only
+        ("密码：请输入", None),
+        ("Пароль: ********", None),
+        ("Kennwort: <geheim>", None),
+        ("parola chiave", None),
         ("# masterauth Kq7#Lx2m", None),  # a comment: not a directive line
         ("credentials: none", None),
         ("credentials: default", None),
@@ -404,7 +418,7 @@ ADVERSARIAL = [
     "getConnection(url, \"u\", \"", "define('DB_PASSWORD', '", "password <- \"", "a:b@tcp(", "a:", "pass(", "password: |\n  ", "pass: |\n  a\n",
     "getenv(\"API_TOKEN\", ", "process.env.TOKEN || ", "${PASSWORD:-", "${TOKEN=a}", "sessionid=", "a.sid=a",
     "PHPSESSID=" + "a1" * 300 + ";", "sess", "Credentials.basic(\"u\", ", "credentials('u', ", "echo a | sudo -S ",
-    "--password-stdin", "vault login ", "vault login -a=b ", "Set-Variable -Name password ", "credentials: a:", "expect \"pass\"\nsend \"", "sp_addlogin 'a', ", "new PDO(a, ", "put(\"password\", \"", "masterauth ", "\nmasterauth a",
+    "--password-stdin", "vault login ", "vault login -a=b ", "Set-Variable -Name password ", "credentials: a:", "expect \"pass\"\nsend \"", "sp_addlogin 'a', ", "new PDO(a, ", "put(\"password\", \"", "masterauth ", "\nmasterauth a", "пароль: ", "Пароль:a ", "密码：",
 ]  # fmt: skip
 
 
@@ -414,8 +428,8 @@ def test_linear_time_on_adversarial_input(unit: str) -> None:
     text = (unit * (MB // len(unit) + 1))[:MB]
     slow = {}
     for d in formats.all_detectors():
-        t = best_cpu_seconds(lambda d=d: found(text, [d]))
-        if t >= 1.0:
+        t = linear_cpu_seconds(lambda x, d=d: found(x, [d]), text)
+        if t >= CPU_CEILING:
             slow[d.name] = round(t, 2)
     assert not slow, f"{unit!r}: CPU seconds per MB {slow}"
 

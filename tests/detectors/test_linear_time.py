@@ -11,14 +11,14 @@ from __future__ import annotations
 import random
 
 import pytest
-from support import best_cpu_seconds
+from support import CPU_CEILING, linear_cpu_seconds
 
 from sanitize import ScanConfig
 from sanitize.detectors import DETECTORS, SPECS
 from sanitize.scanner import Scanner
 
 MB = 1_000_000
-LIMIT_S = 1.0
+LIMIT_S = CPU_CEILING
 
 
 def _fill(unit: str) -> str:
@@ -42,9 +42,8 @@ GENERIC = {
 
 
 def _cpu_seconds(scanner: Scanner, text: str) -> float:
-    """CPU seconds of one scan; the better of two when the first is over the bound (a busy shared
-    machine does not fail it; a super-linear detector is over both times)."""
-    return best_cpu_seconds(lambda: scanner.spans(text), LIMIT_S)
+    """CPU seconds of one scan, after checking it scales linearly (support.linear_cpu_seconds)."""
+    return linear_cpu_seconds(scanner.spans, text)
 
 
 @pytest.mark.parametrize("name", sorted(GENERIC))

@@ -200,6 +200,10 @@ CASES = [
     ("the password Zx8Qm2Lp9Vt4 is wrong", None),  # prose: the key does not open the line
     ("password reset required", None),
     ("pwd /home/bob", None),  # a path after a spaced key
+    ('char password[] = "Zx8Qm2Lp9Vt4";', "Zx8Qm2Lp9Vt4"),  # a C array declarator
+    ('static char pwd[32] = "Zx8Qm2Lp9Vt4";', "Zx8Qm2Lp9Vt4"),
+    ('password = f"Zx8Qm2Lp9Vt4"', "Zx8Qm2Lp9Vt4"),  # a string prefix
+    ('password = f"{prefix}{suffix}"', None),
     ("passwordfile ./secrets/db.txt", None),
     (
         "mount -t cifs //fs/share /mnt -o username=bob,password=Zx8Qm2Lp9Vt4,vers=3.0",

@@ -1,0 +1,57 @@
+"""Passwords under a key in another language: ``contraseña: ...``, ``senha: ...``, ``Пароль: ...``,
+``密码：...``, ``パスワード: ...``, ``비밀번호: ...`` (chat logs and tickets are not all in English).
+
+The trigger is the word and its operator (``:``, the full-width ``：`` or ``=``), one RE2 pattern that
+folds case in every script (the scanner's keyword automaton lower-cases ASCII only, so ``Пароль`` would
+not match ``пароль`` there); the value is quoted or one bare token, and a bare value of letters only is prose.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .format_base import PatternDetector
+
+# "password" in Spanish, Portuguese, Dutch, Russian/Ukrainian, Chinese, Japanese, Korean, Polish, Czech/Slovak,
+# Hungarian, Swedish, Finnish, Danish, Norwegian, Turkish, Romanian/Italian, German (Kennwort), Vietnamese,
+# Indonesian, Thai, Arabic, Hebrew, Hindi, Greek
+WORDS = (
+    "contraseña", "contrasena", "senha", "wachtwoord", "пароль", "密码", "密碼", "口令", "パスワード", "비밀번호",
+    "hasło", "haslo", "heslo", "jelszó", "jelszo", "lösenord", "losenord", "salasana", "adgangskode", "passord",
+    "şifre", "sifre", "parolă", "parola", "kennwort", "mật khẩu", "mat khau", "kata sandi", "รหัสผ่าน",
+    "كلمة المرور", "كلمة السر", "סיסמה", "पासवर्ड", "κωδικός",
+)  # fmt: skip
+_WORD = "(?i:" + "|".join(sorted(WORDS, key=len, reverse=True)) + ")"
+_OPERATOR = r"[ \t]{0,3}[:：=][ \t]{0,3}"
+
+
+def _not_prose(m: re.Match[str], value: str, quoted: bool) -> bool:
+    """A bare value of letters only, in any script (``obrigatória``, ``请输入``), is prose."""
+    return quoted or not value.isalpha()
+
+
+def _ascii_lower(word: str) -> str:
+    return word.encode("utf-8").lower().decode("utf-8")  # what the detector's anchor search looks in
+
+
+# each word as written, capitalised and upper-case, with its ASCII letters lower-cased: the anchors
+_ANCHORS = tuple(sorted({_ascii_lower(v) for w in WORDS for v in (w, w.capitalize(), w.upper())}))
+FOREIGN_PASSWORD = PatternDetector(
+    "foreign-password",
+    "password",
+    # a run of triggers close together is one match (as the scanner does for keywords): a flood is one window
+    trigger=f"{_WORD}{_OPERATOR}(?:.{{0,24}}{_WORD}{_OPERATOR})*",
+    before=0,
+    after=260,
+    priority=20,
+    kind=None,
+    check=_not_prose,
+    anchors=(_ANCHORS,),
+    patterns=(
+        re.compile(
+            r"(?<!\w)" + _WORD + _OPERATOR
+            + r"""(?P<v>"[^"\n]{1,200}"|'[^'\n]{1,200}'|「[^」\n]{1,200}」|[^\s"'`<;,，。、]{1,200})"""
+        ),
+    ),
+)  # fmt: skip
+DETECTORS = (FOREIGN_PASSWORD,)
