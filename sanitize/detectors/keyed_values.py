@@ -86,9 +86,8 @@ class ShortKeyedDetector(PatternDetector):
                 i = ks - len(head) + len(head.rstrip(IDENT_CHARS))
                 if in_variable_expansion(text, i):  # `${DB_PASSWORD:-v}`: env-default's
                     continue
-                s += pair_value_start(
-                    text, i, text[s:e], text[i:j]
-                )  # user/pass: bob/VALUE, credentials: bob:V
+                # user/pass: bob/VALUE, credentials: bob:VALUE -- the username is no part of the secret
+                s += pair_value_start(text, i, text[s:e], text[i:j])
                 value = text[s:e]
                 judged = (value, quoted, text[m.end("v") : m.end("v") + 1])
                 if judged in rejected:

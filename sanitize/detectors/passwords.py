@@ -26,7 +26,7 @@ from .filters import (
 from .hard_negatives import is_public_key_name, is_weak_value, pair_value_start
 
 # one identifier around a keyword hit, e.g. DB_PASSWORD, db.password, --password, dbPassword
-_KEYWORD = re.compile(r"(?i:pass|pwd|pw|psk)")
+_KEYWORD = re.compile(r"(?i:pass|pwd|pw|psk|masterauth)")
 IDENT_REACH = 64  # how far an identifier may extend on each side of a keyword hit
 _COMPONENTS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 PASSWORD_WORDS = frozenset(
@@ -103,7 +103,9 @@ def is_password_key(identifier: str) -> bool:
     return _CAMEL_SUFFIX.search(identifier) is not None  # keystorePass, dbPwd (not passThrough, bypass)
 
 
-_PASSWORD_DIRECTIVES = frozenset({"requirepass", "bindpw", "rootpw", "masterpass"})  # redis, nslcd, slapd
+_PASSWORD_DIRECTIVES = frozenset(
+    {"requirepass", "masterauth", "bindpw", "rootpw", "masterpass"}
+)  # redis, nslcd, slapd
 _CAMEL_SUFFIX = re.compile(r"[a-z0-9](?:Pass|Pwd|PWD|Pw|PW)\Z")
 # a directive line, key and value separated by a space: the key opens the line, one value ends it --
 # Java .properties `db.password V`, Gradle/Groovy `storePassword 'V'`, redis `requirepass V`, keepalived
@@ -258,7 +260,7 @@ class PasswordDetector(Detector):
 
 PASSWORD = PasswordDetector(
     "password", "password",
-    keywords=("pass", "pwd", "pw", "-p", "psk"),
+    keywords=("pass", "pwd", "pw", "-p", "psk", "masterauth"),
     trigger=r"://[^\s:/@]*:[^\s@/]+@",
     before=64, after=320, priority=20, nests=True,
 )  # fmt: skip

@@ -1,6 +1,6 @@
 """Credentials in operator scripts: ``vault login TOKEN``, PowerShell ``Set-Variable -Name password
 -Value "..."`` / ``New-Variable``, Tcl/expect ``expect "*assword:"`` then ``send "...\r"``, and T-SQL's
-``sp_addlogin 'user', '...'`` / ``sp_password 'old', '...'``, and redis ``masterauth ...``.
+``sp_addlogin 'user', '...'`` / ``sp_password 'old', '...'``.
 
 Each pattern starts with a literal (``vault``, ``-variable``, ``expect``, ``sp_``) and uses bounded quantifiers on
 disjoint character classes, so it is linear in its window; the span is the value without its quotes or
@@ -97,30 +97,12 @@ SQL_SERVER_PROCEDURE = PatternDetector(
         ),
     ),
 )
-# redis `masterauth V` (the replica's password for its master; `requirepass V` is a password key)
-REDIS_MASTERAUTH = PatternDetector(
-    "redis-masterauth",
-    "password",
-    keywords=("masterauth",),
-    before=0,
-    after=220,
-    priority=30,
-    kind=None,
-    literal=True,
-    patterns=(
-        re.compile(
-            r"""(?:^|(?<=\n))[ \t]{0,16}masterauth[ \t]{1,4}(?P<v>"[^"\n]{1,200}"|'[^'\n]{1,200}'|[^\s"']{1,200})"""
-            r"[ \t]*(?:\r?\n|\Z)"
-        ),
-    ),
-)
 POWERSHELL_VARIABLE_PASSWORD = _powershell_variable("password", "password")
 POWERSHELL_VARIABLE_SECRET = _powershell_variable("secret", "generic_secret")
 DETECTORS = (
     VAULT_LOGIN,
     EXPECT_SEND,
     SQL_SERVER_PROCEDURE,
-    REDIS_MASTERAUTH,
     POWERSHELL_VARIABLE_PASSWORD,
     POWERSHELL_VARIABLE_SECRET,
 )

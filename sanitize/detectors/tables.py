@@ -140,9 +140,8 @@ class TableDetector(Detector):
         line_end = text.find("\n", k, end)
         line_end = end if line_end < 0 else line_end
         line = text[line_start:line_end]
-        if (
-            "|" in line
-        ):  # `| Password | V |` is a key/value row unless a rule row (|---|---|) makes it a header
+        # `| Password | V |` is a key/value row, unless a rule row below (|---|---|) makes the line a header
+        if "|" in line:
             below_end = text.find("\n", line_end + 1, end)
             below = text[line_end + 1 : end if below_end < 0 else below_end]
             pair = self._key_value_row(text, line_start, line_end)

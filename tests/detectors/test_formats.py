@@ -310,8 +310,6 @@ TABLES: dict[str, list[tuple[str, str | None]]] = {
         ("EXEC sp_password NULL, 'Kq7#Lx2m', 'app';", "Kq7#Lx2m"),
         ("EXEC sp_password 'Old#Pw91', 'Kq7#Lx2m', 'app';", "Kq7#Lx2m"),
         ("EXEC sp_addlogin 'app', @passwd;", None),
-        ("bind 0.0.0.0\nmasterauth Kq7#Lx2m\nreplicaof db1 6379\n", "Kq7#Lx2m"),
-        ("masterauth <password>", None),
     ],
     "languages": [
         ("contraseña: Kq7#Lx2m", "Kq7#Lx2m"),
@@ -326,7 +324,6 @@ TABLES: dict[str, list[tuple[str, str | None]]] = {
         ("Пароль: ********", None),
         ("Kennwort: <geheim>", None),
         ("parola chiave", None),
-        ("# masterauth Kq7#Lx2m", None),  # a comment: not a directive line
         ("credentials: none", None),
         ("credentials: default", None),
     ],
@@ -418,7 +415,7 @@ ADVERSARIAL = [
     "getConnection(url, \"u\", \"", "define('DB_PASSWORD', '", "password <- \"", "a:b@tcp(", "a:", "pass(", "password: |\n  ", "pass: |\n  a\n",
     "getenv(\"API_TOKEN\", ", "process.env.TOKEN || ", "${PASSWORD:-", "${TOKEN=a}", "sessionid=", "a.sid=a",
     "PHPSESSID=" + "a1" * 300 + ";", "sess", "Credentials.basic(\"u\", ", "credentials('u', ", "echo a | sudo -S ",
-    "--password-stdin", "vault login ", "vault login -a=b ", "Set-Variable -Name password ", "credentials: a:", "expect \"pass\"\nsend \"", "sp_addlogin 'a', ", "new PDO(a, ", "put(\"password\", \"", "masterauth ", "\nmasterauth a", "пароль: ", "Пароль:a ", "密码：",
+    "--password-stdin", "vault login ", "vault login -a=b ", "Set-Variable -Name password ", "credentials: a:", "expect \"pass\"\nsend \"", "sp_addlogin 'a', ", "new PDO(a, ", "put(\"password\", \"", "пароль: ", "Пароль:a ", "密码：",
 ]  # fmt: skip
 
 

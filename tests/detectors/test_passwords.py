@@ -194,6 +194,9 @@ CASES = [
     ("bind 127.0.0.1\nrequirepass Zx8Qm2Lp9Vt4\n", "Zx8Qm2Lp9Vt4"),
     ("    auth_type PASS\n    auth_pass Zx8Qm2Lp9Vt4\n", "Zx8Qm2Lp9Vt4"),
     ("rootpw Zx8Qm2Lp9Vt4", "Zx8Qm2Lp9Vt4"),
+    ("bind 0.0.0.0\nmasterauth Zx8Qm2Lp9Vt4\nreplicaof db1 6379\n", "Zx8Qm2Lp9Vt4"),
+    ("masterauth <password>", None),
+    ("# masterauth Zx8Qm2Lp9Vt4", None),  # a comment: the key does not open the line
     ("requirepass foobared", None),  # letters only
     ('    storePassword System.getenv("STORE_PASSWORD")', None),
     ("    storePassword keystoreProperties['storePassword']", None),
