@@ -46,6 +46,7 @@ FOREIGN_PASSWORD = PatternDetector(
     priority=20,
     kind=None,
     check=_not_prose,
+    literal=True,  # a value here is data, not code: `Пароль: cnNoAEskb6L5uq.P` is no attribute access
     anchors=(_ANCHORS,),
     patterns=(
         re.compile(

@@ -40,12 +40,18 @@ _NOT_TLD = frozenset(
 _SCP_REMOTE = re.compile(r":[\w.~-]+/")  # git@github.com:org/repo.git: an SSH remote, not an address
 
 
+# a domain label mixing lower case, upper case and digits (eu60HhAXS8) is drawn, not registered
+_RANDOM_LABEL = re.compile(r"^(?=[^a-z]*[a-z])(?=[^A-Z]*[A-Z])(?=\D*\d)")
+
+
 def _email_valid(value: str, text: str, start: int, end: int) -> bool:
     domain = value.rpartition("@")[2]
     if value.startswith("git@") and _SCP_REMOTE.match(text, end):
         return False
     tld = domain.rsplit(".", 1)[-1]
     if not (tld.islower() or tld.isupper() or tld.istitle()):  # `66L@Cv.yBQ`: a password, not an address
+        return False
+    if any(_RANDOM_LABEL.search(label) for label in domain.split(".")[:-1]):  # `uI@eu60HhAXS8.Tl`: a password
         return False
     return not is_url_userinfo(text, start) and tld.lower() not in _NOT_TLD
 

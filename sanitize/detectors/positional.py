@@ -17,9 +17,10 @@ from .format_base import _V, _VQ, KEY_KEYWORDS, PatternDetector, _i
 
 # A name/value pair whose name is a credential: Kubernetes/compose env entries (``- name: DB_PASSWORD``
 # then ``value: ...``), ECS/CloudFormation/Postman JSON (``{"name"|"key": "API_TOKEN", "value": "..."}``),
-# HCL blocks, and Hadoop-style XML properties (``<name>fs.s3a.secret.key</name><value>...</value>``).
+# HCL blocks, Keycloak/1Password/Bitwarden exports (``{"type"|"designation"|"label": "password", "value": "..."}``)
+# and Hadoop-style XML properties (``<name>fs.s3a.secret.key</name><value>...</value>``).
 _NAME_VALUE = _i(
-    r"""\b(?:name|key)["']?[ \t]{0,3}[:=][ \t]{0,3}["']?(?P<key>[A-Za-z_][\w.-]{0,63})["']?[ \t]{0,3}[,;]?"""
+    r"""\b(?:name|key|type|designation|label)["']?[ \t]{0,3}[:=][ \t]{0,3}["']?(?P<key>[A-Za-z_][\w.-]{0,63})["']?[ \t]{0,3}[,;]?"""
     r"""(?:[ \t]{0,40}\r?\n){0,2}[ \t]{0,40}(?:-[ \t]{1,3})?["']?value["']?[ \t]{0,3}[:=][ \t]{0,3}""" + _V
 )
 _XML_PROPERTY = re.compile(

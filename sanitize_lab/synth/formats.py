@@ -150,6 +150,7 @@ FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = 
         "env:\n  - name: DB_PASSWORD\n    value: \"{p}\"\n",
         "- name: API_TOKEN\n  value: {s}\n",
         "{{\"name\": \"SMTP_PASSWORD\", \"value\": \"{p}\"}}",
+        "\"credentials\": [{{\"type\": \"password\", \"value\": \"{p}\", \"temporary\": false}}]",
         "{{\"key\": \"api_key\", \"value\": \"{s}\", \"enabled\": true}}",
         "env {{\n  name  = \"{w}_SECRET\"\n  value = \"{s}\"\n}}",
         "<property>\n  <name>fs.s3a.secret.key</name>\n  <value>{s}</value>\n</property>",

@@ -137,6 +137,13 @@ TABLES: dict[str, list[tuple[str, str | None]]] = {
         ),
         ("- name: DB_PASSWORD\n  valueFrom:\n    secretKeyRef:\n      name: db\n      key: password\n", None),
         ('{"name": "password", "value": ""}', None),
+        (
+            '"credentials": [{"type": "password", "value": "Tq4!mZ8x", "temporary": false}]',
+            "Tq4!mZ8x",
+        ),  # Keycloak
+        ('{"designation": "password", "value": "Tq4!mZ8x", "type": "P"}', "Tq4!mZ8x"),  # 1Password
+        ('{"type": "password", "value": "{{user_password}}"}', None),
+        ('{"type": "text", "value": "Tq4!mZ8x"}', None),
         ('{"key": "api_key", "value": "{{api_key}}"}', None),
         ("- name: DB_PASSWORD\n  value: $(DB_PASSWORD)\n", None),
         ('- name: TOKEN_TTL\n  value: "3600"\n', None),
@@ -315,6 +322,7 @@ TABLES: dict[str, list[tuple[str, str | None]]] = {
         ("contraseña: Kq7#Lx2m", "Kq7#Lx2m"),
         ("Senha = 'Kq7#Lx2m'", "Kq7#Lx2m"),
         ("Пароль: Kq7#Lx2m", "Kq7#Lx2m"),  # upper-case Cyrillic: the trigger folds case in every script
+        ("Пароль: cnNoAEskb6L5uq.P", "cnNoAEskb6L5uq.P"),  # data: no attribute access
         ("密码：Kq7#Lx2m。", "Kq7#Lx2m"),  # the full-width colon, the ideographic full stop ends it
         ("パスワード: Kq7#Lx2m", "Kq7#Lx2m"),
         ("비밀번호 : Kq7#Lx2m", "Kq7#Lx2m"),
@@ -410,7 +418,7 @@ ADVERSARIAL = [
     "Authorization: Basic ", "Bearer ", "a ::= ", "x := \"", "setProperty(\"TOKEN\", ", "<token>",
     "\\\"password\\\": \\\"", "\\nPASSWORD=", "#define TOKEN ", "ConvertTo-SecureString ", "data:\n",
     "kind: Secret\ndata:\n  password: QUJD\n", "machine h login ", "h:5432:d:u:", "\"auth\": \"", "token: ",
-    "PSWD:=", "a" * 63 + " ", "- name: DB_PASSWORD\n  value: ", "{\"name\": \"API_TOKEN\", \"value\": \"",
+    "PSWD:=", "a" * 63 + " ", "- name: DB_PASSWORD\n  value: ", "{\"name\": \"API_TOKEN\", \"value\": \"", "{\"type\": \"password\", \"value\": \"",
     "<name>s3.secret.key</name><value>", "HTTPBasicAuth(\"u\", ", "auth=('u', '", ".login(\"u\", \"",
     "getConnection(url, \"u\", \"", "define('DB_PASSWORD', '", "password <- \"", "a:b@tcp(", "a:", "pass(", "password: |\n  ", "pass: |\n  a\n",
     "getenv(\"API_TOKEN\", ", "process.env.TOKEN || ", "${PASSWORD:-", "${TOKEN=a}", "sessionid=", "a.sid=a",

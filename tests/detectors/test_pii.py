@@ -24,6 +24,8 @@ TABLES: dict[str, list[tuple[str, str | None]]] = {
         ("SUPPORT@ACME.COM answers in a day", "SUPPORT@ACME.COM"),  # one case per top-level domain
         ("Mail bob@Example.Com today", "bob@Example.Com"),
         ('net use Z: \\\\fs\\share "66L@Cv.yBQ" /user:bob', None),  # a password: the TLD mixes case
+        ("env('DB_PASSWORD', 'uI@eu60HhAXS8.Tl')", None),  # a password: a domain label mixing aA1
+        ("ping ops@Web3Corp.io or ops@web3corp.io", "ops@web3corp.io"),
     ],
     "phone": [
         ("Call me on +44 20 7946 0958 if anything breaks.", "+44 20 7946 0958"),
