@@ -1,8 +1,9 @@
 """Passwords passed on a command line by flags or positions that do not say "password": ``ldapsearch -w``,
 ``redis-cli -a``, ``sqlcmd -P``, ``zip -P``, ``7z -p...``, ``keytool -storepass``, ``ipmitool -P``,
 ``smbclient -U user%pass``, ``xfreerdp /p:...``, ``htpasswd -b file user pass``, ``net user name pass``,
-``rabbitmqctl add_user name pass``, ``jarsigner -storepass``, SNMPv3 ``-A``/``-X``, ``lftp -u user,pass``, Oracle
-``sqlplus user/pass@db`` (``expdp``, ``impdp``, ``sqlldr userid=``, ``rman``); and passwords piped into a command that reads one from standard input:
+``rabbitmqctl add_user name pass``, ``jarsigner -storepass``, SNMPv3 ``-A``/``-X``, ``lftp -u user,pass``,
+Oracle ``sqlplus user/pass@db`` (``expdp``, ``impdp``, ``sqlldr userid=``, ``rman``); and passwords piped into a
+command that reads one from standard input:
 ``echo V | docker login --password-stdin``, ``echo V | sudo -S ...``, ``echo V | passwd --stdin user``,
 ``echo 'user:V' | chpasswd``.
 
@@ -112,6 +113,12 @@ def _positional(command: str, values: list[str], words: list[tuple[int, int]]) -
         yield words[2]  # net user NAME PASS, rabbitmqctl add_user NAME PASS
 
 
+def _argument_ok(value: str, quoted: bool) -> bool:
+    """A password given as an argument: data, so ``-storepass lNhv.W4Q`` is no attribute access; a bare
+    lower-case word is prose about the flag ("ldapsearch -w option")."""
+    return value_ok(value, kind="password", quoted=quoted, code=False) and (quoted or not is_word(value))
+
+
 @dataclasses.dataclass(frozen=True, eq=False, repr=False)
 class CommandPasswordDetector(Detector):
     def find(self, text: str, start: int, end: int) -> Iterator[Span]:
@@ -122,11 +129,7 @@ class CommandPasswordDetector(Detector):
             words, done = _words(text, m.end(), min(end, m.end() + self.after))
             for s, e in _candidates(m.group(1), text, words):
                 s, e, quoted = _unquote(text, s, e)
-                value = text[s:e]  # a bare lower-case word is prose about the flag ("ldapsearch -w option")
-                # an argument is data: `-storepass lNhv.W4Q` is no attribute access
-                if value_ok(value, kind="password", quoted=quoted, code=False) and (
-                    quoted or not is_word(value)
-                ):
+                if _argument_ok(text[s:e], quoted):
                     yield s, e, 0.85
 
 
@@ -169,8 +172,7 @@ class PipedPasswordDetector(Detector):
                 if colon < 0:
                     continue
                 s = colon + 1
-            value = text[s:e]
-            if value_ok(value, kind="password", quoted=quoted) and (quoted or not is_word(value)):
+            if _argument_ok(text[s:e], quoted):
                 yield s, e, 0.85
 
 

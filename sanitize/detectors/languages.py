@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from .format_base import PatternDetector
+from .format_base import PatternDetector, _offset_lower
 
 # "password" in Spanish, Portuguese, Dutch, Russian/Ukrainian, Chinese, Japanese, Korean, Polish, Czech/Slovak,
 # Hungarian, Swedish, Finnish, Danish, Norwegian, Turkish, Romanian/Italian, German (Kennwort), Vietnamese,
@@ -30,12 +30,8 @@ def _not_prose(m: re.Match[str], value: str, quoted: bool) -> bool:
     return quoted or not value.isalpha()
 
 
-def _ascii_lower(word: str) -> str:
-    return word.encode("utf-8").lower().decode("utf-8")  # what the detector's anchor search looks in
-
-
-# each word as written, capitalised and upper-case, with its ASCII letters lower-cased: the anchors
-_ANCHORS = tuple(sorted({_ascii_lower(v) for w in WORDS for v in (w, w.capitalize(), w.upper())}))
+# each word as written, capitalised and upper-case, lower-cased as the anchor search lower-cases the window
+_ANCHORS = tuple(sorted({_offset_lower(v) or v for w in WORDS for v in (w, w.capitalize(), w.upper())}))
 FOREIGN_PASSWORD = PatternDetector(
     "foreign-password",
     "password",

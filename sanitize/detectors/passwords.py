@@ -87,9 +87,8 @@ def identifier_bounds(text: str, start: int, end: int, reach: int = IDENT_REACH)
 _SEPARATORS = re.compile(r"[_.\-]+")
 _LONG_WORDS = ("password", "passwd", "passphrase", "passcode", "passwort")
 _LONG_WORD = re.compile("|".join(_LONG_WORDS))  # one C search instead of five `in` tests
-SHORT_PASSWORD_WORDS = frozenset(
-    {"pass", "pw", "pwd", "passe", "psk"}
-)  # passe: French "mot de passe"; psk: WPA
+# passe: French "mot de passe"; psk: WPA
+SHORT_PASSWORD_WORDS = frozenset({"pass", "pw", "pwd", "passe", "psk"})
 
 
 def is_password_key(identifier: str) -> bool:
@@ -120,8 +119,7 @@ def _directive_line(text: str, key_start: int) -> bool:
     line = text.rfind("\n", max(0, key_start - 16), key_start) + 1
     if line == 0 and key_start > 16:
         return False
-    m = _DIRECTIVE_LINE.match(text, line)
-    return m is not None and line <= key_start and text[line:key_start].strip(" \t") == ""
+    return text[line:key_start].strip(" \t") == "" and _DIRECTIVE_LINE.match(text, line) is not None
 
 
 _VARIABLE = re.compile(r"[A-Za-z_]+")
@@ -212,13 +210,10 @@ class PasswordDetector(Detector):
             value = text[s:e]
             if name in ("dq", "sq") and text[s - 2 : s - 1] in ("f", "F") and "{" in value:
                 continue  # f"{user}:{pw}": an f-string interpolates code
-            if name == "bare" and (
-                (directive and value.isalpha())  # `log.pass Fail`
-                or is_float_literal(value)  # `firstPass = 0.95`
-                or (
-                    spaced and value.startswith(("/", "./", "../", "~/"))
-                )  # `pwd /home/bob`, `passwordfile ./pw`
-            ):
+            # not a password: `log.pass Fail` (letters on a directive line), `firstPass = 0.95` (a number),
+            # `pwd /home/bob`, `passwordfile ./pw` (a path after a spaced key)
+            path = spaced and value.startswith(("/", "./", "../", "~/"))
+            if name == "bare" and ((directive and value.isalpha()) or is_float_literal(value) or path):
                 continue
             prose = m.group("prose") is not None or (short and spaced)  # "pass word" may be prose
             if password_value_ok(value, quoted=name != "bare", prose=prose):

@@ -251,10 +251,9 @@ class Scanner:
                 for i, before, after in members:
                     ws, we = first - before, end + after
                     spans = windows.get(i)
+                    # inside an open window: widen it, no follow test (no max(): a flood comes here a lot)
                     if spans is not None and (last := spans[-1])[0] <= ws <= last[1]:
-                        if (
-                            we > last[1]
-                        ):  # inside an open window: widen it (no max(): a flood calls this a lot)
+                        if we > last[1]:
                             last[1] = we
                         continue
                     if not flood:
