@@ -168,7 +168,10 @@ def run_demo(
         with stages.stage("retrain"):
             reference = retrain_reference(setup, findings, config)
         configs = StageConfigs(
-            pipeline=PipelineConfig(verify_max_secrets=len(config.types) * config.verify_per_secret),
+            pipeline=PipelineConfig(
+                verify_max_secrets=len(config.types) * config.verify_per_secret,
+                verify_contexts=config.verify_per_secret,
+            ),
             pairs=setup.pair_config,
             update=UpdateConfig(
                 curvature_samples=config.curvature_samples,

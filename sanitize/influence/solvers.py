@@ -1,7 +1,8 @@
 """Solvers for ``A x = b`` with ``A`` the damped curvature (:class:`~.curvature.Curvature`).
 
 Registered by name; each returns a :class:`SolveResult` whose ``residual`` is the *relative*
-residual ``‖A x - b‖ / ‖b‖`` measured with one extra product (never trusted from the iteration).
+residual ``‖A x - b‖ / ‖b‖`` measured with one extra product (never trusted from the iteration), and
+``curvature`` = ``xᵀA x`` from that same product (the quadratic model's curvature along the solution).
 
 * ``exact``: dense ``torch.linalg.solve`` (≤ ``max_dense`` parameters: tests, tiny heads).
 * ``cg``: conjugate gradients, matrix-free; stops on tolerance, iteration cap or non-positive
@@ -26,6 +27,7 @@ class SolveResult:
     x: torch.Tensor  # (P,)
     residual: float  # ‖A x - b‖ / ‖b‖
     iterations: int
+    curvature: float = float("nan")  # xᵀ A x
     info: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
@@ -49,17 +51,20 @@ def solve(name: str, op: Curvature, b: torch.Tensor, **kwargs: Any) -> SolveResu
     return SOLVERS[name](op, b, **kwargs)
 
 
-def _relres(op: Curvature, x: torch.Tensor, b: torch.Tensor) -> float:
+def _measured(op: Curvature, x: torch.Tensor, b: torch.Tensor) -> tuple[float, float]:
+    """One product ``A x`` -> (relative residual ‖A x - b‖/‖b‖, xᵀA x)."""
+    ax = op.matvec(x)  # (P,)
     bn = float(b.norm())
-    return float((op.matvec(x) - b).norm()) / bn if bn > 0 else 0.0
+    return (float((ax - b).norm()) / bn if bn > 0 else 0.0), float(torch.dot(x, ax))
 
 
 @register_solver("exact")
 def exact(op: Curvature, b: torch.Tensor, *, max_dense: int = 5000, **_: Any) -> SolveResult:
     a = op.dense(max_dense=max_dense)  # (P, P)
     x = torch.linalg.solve(a, b)  # (P,)
-    res = float((a @ x - b).norm() / b.norm()) if float(b.norm()) > 0 else 0.0
-    return SolveResult(x, res, 1, {"products": op.numel})
+    ax = a @ x  # (P,)
+    res = float((ax - b).norm() / b.norm()) if float(b.norm()) > 0 else 0.0
+    return SolveResult(x, res, 1, float(torch.dot(x, ax)), {"products": op.numel})
 
 
 @register_solver("cg")
@@ -70,7 +75,7 @@ def cg(op: Curvature, b: torch.Tensor, *, tol: float = 1e-6, max_iter: int = 100
     rs = float(torch.dot(r, r))
     bnorm = rs**0.5
     if bnorm == 0.0:
-        return SolveResult(x, 0.0, 0, {"stop": "zero rhs"})
+        return SolveResult(x, 0.0, 0, 0.0, {"stop": "zero rhs"})
     stop, it = "max_iter", 0
     for it in range(1, max_iter + 1):
         ap = op.matvec(p)  # (P,)
@@ -88,7 +93,8 @@ def cg(op: Curvature, b: torch.Tensor, *, tol: float = 1e-6, max_iter: int = 100
             break
         p = r + (rs_new / rs) * p
         rs = rs_new
-    return SolveResult(x, _relres(op, x, b), it, {"stop": stop})
+    res, xax = _measured(op, x, b)
+    return SolveResult(x, res, it, xax, {"stop": stop})
 
 
 @register_solver("lissa")
@@ -105,11 +111,11 @@ def lissa(
     scale = 1.1 * lam_max if lam_max > 0 else 1.0  # s > λ_max so that ‖I - A/s‖ < 1 for PSD A
     x = b / scale  # (P,) first term of Σ_j (I - A/s)^j b/s
     bnorm = float(b.norm())
-    res, it = float("inf"), 0
+    it = 0
     for it in range(1, max_iter + 1):  # noqa: B007 - `it` is reported
         ax = op.matvec(x)  # (P,)
-        res = float((ax - b).norm()) / bnorm if bnorm > 0 else 0.0
-        if res <= tol:
+        if (float((ax - b).norm()) / bnorm if bnorm > 0 else 0.0) <= tol:
             break
         x = x + (b - ax) / scale  # x ← b/s + (I - A/s) x
-    return SolveResult(x, _relres(op, x, b), it, {"scale": scale, "lambda_max": lam_max})
+    res, xax = _measured(op, x, b)
+    return SolveResult(x, res, it, xax, {"scale": scale, "lambda_max": lam_max})

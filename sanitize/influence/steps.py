@@ -37,6 +37,12 @@ class Step:
     iterations: int
     trials: list[dict[str, Any]]
     fallbacks: int  # re-solves with more damping
+    slope: float = float("nan")  # Gᵀd: the objective's derivative along the direction at α = 0
+    curvature: float = float("nan")  # dᵀA d (order 2 from 0: the solver's; else unknown)
+
+    def predicted(self, alpha: float) -> float:
+        """The quadratic model's decrease at ``alpha``: ``-(α Gᵀd + α²/2 dᵀA d)`` (nan if unknown)."""
+        return -(alpha * self.slope + 0.5 * alpha * alpha * self.curvature)
 
 
 def newton_step(
@@ -76,19 +82,21 @@ def newton_step(
             sol = solve(cfg.solver, op, rhs, tol=cfg.solver_tol, max_iter=iters, max_dense=cfg.max_dense)
             direction = sol.x if start is None else start + sol.x  # (P,)
             res, its = sol.residual, sol.iterations
+            curv = sol.curvature if start is None else float("nan")  # dᵀA d
         else:
-            direction, res, its = -float(tau) * grad, float("nan"), 0  # (P,)
+            direction, res, its, curv = -float(tau) * grad, float("nan"), 0, float("nan")  # (P,)
+        slope = float(torch.dot(grad, direction))  # Gᵀd, < 0 for a descent direction
         last = attempt == tries - 1 and best is None and tries > 1  # last resort: longer grid, shorter steps
         if cfg.search == "bracket" and cfg.line_search:
             points = 2 * cfg.alpha_points if last else cfg.alpha_points
             a, value, trials = bracket_search(
-                cfg, points, theta, direction, obj, objective_at, heldout_at, h0
+                cfg, points, theta, direction, obj, objective_at, heldout_at, h0, slope
             )
         else:
             a, value, trials = line_search(cfg, long_grid if last else grid, theta, direction, obj,
                                            objective_at, heldout_at, h0)  # fmt: skip
         if a is not None and (best is None or value < best.value):
-            best = Step(a, value, direction, float(damping), res, its, trials, attempt)
+            best = Step(a, value, direction, float(damping), res, its, trials, attempt, slope, curv)
         if best is not None and (regularised or best.alpha >= 0.25):
             break
     return best or Step(None, obj, torch.zeros_like(grad), float(damping), float("nan"), 0, trials, tries - 1)
@@ -134,12 +142,14 @@ def line_search(
 def bracket_search(
     cfg: UpdateConfig, points: int, theta: torch.Tensor, direction: torch.Tensor, obj: float,
     objective_at: Callable[[torch.Tensor], float], heldout_at: Callable[[torch.Tensor], float | None],
-    h0: float | None,
+    h0: float | None, slope: float = float("nan"),
 ) -> tuple[float | None, float, list[dict[str, Any]]]:  # fmt: skip
     """The cheap search -> (alpha or None, objective there, trials): halve α from min(1, alpha_max) until the
     held-out guard admits it and L̂ decreases (the Newton model's minimum is α = 1); then, if the guard
     refused a longer step, one secant step on the held-out loss toward the guard's limit, else (``step_rule``
-    'min') one look at half that α, kept if L̂ is lower there.
+    'min') one look at the minimum of the quadratic through L̂(0), its slope ``slope`` = Gᵀd there and L̂(α)
+    (:func:`interpolated`), kept if L̂ is lower; none when that minimum is within 20% of α (or, slope
+    unknown, at α/2).
 
     Held-out losses (a small set) are evaluated at every α tried, L̂ (the objective sample) only where the
     guard admits: at most ``points`` held-out and, in the usual cases, 1-2 objective evaluations a round
@@ -167,9 +177,11 @@ def bracket_search(
     if found is None:
         return None, obj, trials
     if cfg.step_rule == "min" and refused is None:  # not the guard's limit: is L̂ lower at a shorter step?
-        t = attempt(0.5 * found["alpha"])
-        if t["admissible"] and t["objective"] < found["objective"]:
-            return t["alpha"], t["objective"], trials
+        a = interpolated(obj, slope, found["alpha"], found["objective"])
+        if a < 0.8 * found["alpha"]:
+            t = attempt(a)
+            if t["admissible"] and t["objective"] < found["objective"]:
+                return t["alpha"], t["objective"], trials
     if (
         refused is not None
         and refused["heldout"] is not None
@@ -185,6 +197,17 @@ def bracket_search(
                 if t["admissible"] and t["objective"] < found["objective"]:
                     found = t
     return found["alpha"], found["objective"], trials
+
+
+def interpolated(value0: float, slope: float, alpha: float, value: float) -> float:
+    """Minimiser of the quadratic q with q(0) = ``value0``, q'(0) = ``slope`` (< 0), q(``alpha``) = ``value``
+    (Nocedal & Wright, 3.5), clamped to [α/8, α]; α/2 when the slope is unknown, α when q is not convex."""
+    if math.isnan(slope) or slope >= 0.0:  # unknown, or not a descent direction: the plain halving
+        return 0.5 * alpha
+    c = (value - value0 - alpha * slope) / (alpha * alpha)  # q(t) = value0 + slope·t + c·t²
+    if c <= 0.0:  # L̂ falls at least linearly up to α: no shorter step is better
+        return alpha
+    return min(max(-slope / (2.0 * c), alpha / 8.0), alpha)
 
 
 def refusal(cfg: UpdateConfig, trials: list[dict[str, Any]], h0: float | None) -> str:

@@ -208,6 +208,8 @@ def influence_update(
         products += op.n_products
         rounds.append({"products": op.n_products, "residual": step.residual, "iterations": step.iterations,
                        "alpha": step.alpha, "damping": step.damping, "fallbacks": step.fallbacks,
+                       "decrease": obj - step.value, "evaluations": len(step.trials),
+                       "predicted": step.predicted(step.alpha) if step.alpha is not None else float("nan"),
                        "seconds": time.perf_counter() - clock})  # fmt: skip
         if step.alpha is None:
             if rnd == 0:

@@ -36,6 +36,12 @@ class PipelineConfig(BaseConfig):
     verify_max_secrets: int = option(
         50, help="Verify at most this many findings (one per distinct secret first), 0 = all."
     )
+    verify_contexts: int = option(
+        1,
+        help="Contexts (training records) measured per distinct secret, its first occurrences in corpus order; "
+        "0 = every occurrence. Each costs one exposure per model: a secret repeated in 30 records is one "
+        "question asked in 30 contexts.",
+    )
     verify_budget: int = option(
         1024,
         help="Candidates scored per exposure in verification: a secret's whole space when it has at most "
@@ -53,6 +59,7 @@ class PipelineConfig(BaseConfig):
         self._check_range("heldout_fraction", 0.0, 1.0)
         self._check_range("heldout_max_sequences", 1)
         self._check_range("verify_max_secrets", 0)
+        self._check_range("verify_contexts", 0)
         self._check_range("verify_budget", 10)
 
 

@@ -18,14 +18,17 @@ if TYPE_CHECKING:
     from ..types import TokenSequence
 
 
-def pick_for_verification(findings: Sequence[Finding], limit: int) -> list[int]:
-    """Indices of findings to verify: one per distinct secret first, then the rest, at most ``limit``."""
-    seen: set[str] = set()
-    first, rest = [], []
+def pick_for_verification(findings: Sequence[Finding], limit: int, per_secret: int = 0) -> list[int]:
+    """Indices of findings to verify, in corpus order: each distinct secret's first occurrence, then its
+    second, ..., at most ``per_secret`` occurrences of a secret (0 = all) and ``limit`` findings (0 = all)."""
+    rank: dict[str, int] = {}
+    order = []  # (occurrence of its secret, index)
     for i, f in enumerate(findings):
-        (rest if f.fingerprint in seen else first).append(i)
-        seen.add(f.fingerprint)
-    chosen = first + rest
+        key = f.fingerprint or f"#{i}"  # hand-written findings without a fingerprint: each its own secret
+        k = rank[key] = rank.get(key, -1) + 1
+        if not per_secret or k < per_secret:
+            order.append((k, i))
+    chosen = [i for _, i in sorted(order)]
     return sorted(chosen[:limit] if limit else chosen)
 
 
@@ -40,9 +43,11 @@ def verify(
     max_secrets: int = 50,
     budget: int | None = None,
     progress: Callable[[int], None] | None = None,
+    per_secret: int = 0,
 ) -> tuple[list[SecretRow], dict[str, float | None]]:
     """Exposure (in training context) and greedy extraction per finding, and held-out perplexity,
-    for each named model (``before`` / ``after`` / ``reference``).
+    for each named model (``before`` / ``after`` / ``reference``), over at most ``max_secrets`` findings
+    with at most ``per_secret`` contexts per distinct secret (0 = all; :func:`pick_for_verification`).
 
     Each distinct (secret, context) is measured once per model, its candidates drawn and tokenised
     once for all models. ``budget``: candidates per exposure, the exact space when it fits, else that
@@ -53,7 +58,7 @@ def verify(
     from ..exposure.prepared import prepare_exposures, score_exposures
 
     texts = corpus if isinstance(corpus, list) else list(corpus["text"])
-    chosen = [findings[i] for i in pick_for_verification(findings, max_secrets)]
+    chosen = [findings[i] for i in pick_for_verification(findings, max_secrets, per_secret)]
     rows = [
         SecretRow(
             doc=f.doc, start=f.start, end=f.end, type=f.type, preview=f.preview, fingerprint=f.fingerprint
@@ -142,12 +147,13 @@ def exposure_monitor(
     exposure_config: ExposureConfig,
     limit: int,
     budget: int | None = None,
+    per_secret: int = 0,
 ) -> Callable[[Any], float]:
     """``monitor(model) -> max exposure`` (bits, training context) over the findings, for the closed
     loop; the candidates are drawn and tokenised once, on the first call, and scored at every call."""
     from ..exposure.prepared import PreparedExposure, prepare_exposures, score_exposures
 
-    chosen = [findings[i] for i in pick_for_verification(findings, limit)]
+    chosen = [findings[i] for i in pick_for_verification(findings, limit, per_secret)]
     _, unique = dedupe_findings(texts, chosen)
     prepared: list[PreparedExposure | None] = []
 

@@ -96,7 +96,7 @@ def sanitize_model(
             rows, perplexity = verify(
                 models, job.tokenizer, job.texts, job.findings, job.heldout,
                 exposure_config=configs.exposure, max_secrets=configs.pipeline.verify_max_secrets,
-                budget=configs.pipeline.verify_budget, progress=tick,
+                budget=configs.pipeline.verify_budget, progress=tick, per_secret=configs.pipeline.verify_contexts,
             )  # fmt: skip
 
     full_config = {**configs.to_dict(), "inputs": inputs.describe()}
@@ -136,7 +136,7 @@ def _update(
     if configs.update.target is not None:
         monitor = exposure_monitor(
             job.tokenizer, job.texts, job.findings, configs.exposure, configs.pipeline.verify_max_secrets,
-            configs.pipeline.verify_budget,
+            configs.pipeline.verify_budget, configs.pipeline.verify_contexts,
         )  # fmt: skip
     with stages.stage("update"):
         update = unlearn(

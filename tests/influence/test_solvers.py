@@ -50,6 +50,20 @@ def test_reported_residual_is_honest_when_stopped_early() -> None:
     assert result.residual > 1e-3 and result.info["stop"] == "max_iter"
 
 
+@pytest.mark.parametrize("name", ["exact", "cg", "lissa"])
+def test_reported_curvature_is_the_dense_quadratic_form(name: str) -> None:
+    """``curvature`` = xᵀA x, measured with the residual's product; from x₀ = 0 CG's iterates also satisfy
+    xᵀA x = bᵀx (Galerkin), which the step control's quadratic model relies on."""
+    op, b = _toy()
+    result = solve(
+        name, op, b, tol=1e-12, max_iter=3
+    )  # stopped early: the identity is CG's, not the solution's
+    x = result.x
+    assert result.curvature == pytest.approx(float(x @ op.dense() @ x), rel=1e-9)
+    if name != "lissa":
+        assert result.curvature == pytest.approx(float(b @ x), rel=1e-9)
+
+
 def test_cg_stops_on_negative_curvature() -> None:
     op, b = _toy()
     op.damping = -10.0  # make A indefinite

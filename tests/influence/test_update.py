@@ -276,3 +276,23 @@ def test_unlearn_names_a_wrong_argument(kwargs: dict[str, Any], named: str) -> N
     args.update(kwargs)
     with pytest.raises(UnlearnError, match=named):
         unlearn(args.pop("model"), args.pop("pairs"), **args)
+
+
+@pytest.mark.parametrize(
+    ("value0", "slope", "alpha", "value", "expected"),
+    [
+        (1.0, -2.0, 1.0, 0.0, 1.0),  # q = 1 - 2t + t²: the minimum is the step tried
+        (1.0, -2.0, 1.0, 1.0, 0.5),  # q = 1 - 2t + 2t²
+        (1.0, -2.0, 0.5, 1.75, 1.0 / 7.0),  # q = 1 - 2t + 7t² tried at 0.5
+        (1.0, -2.0, 1.0, -2.0, 1.0),  # falls faster than linearly: no shorter step
+        (1.0, -2.0, 1.0, 1e6, 1.0 / 8.0),  # clamped at α/8
+        (1.0, float("nan"), 1.0, 0.0, 0.5),  # slope unknown: plain halving
+        (1.0, 2.0, 1.0, 0.0, 0.5),  # not a descent direction: plain halving
+    ],
+)
+def test_interpolated_step_is_the_quadratic_minimiser(
+    value0: float, slope: float, alpha: float, value: float, expected: float
+) -> None:
+    from sanitize.influence.steps import interpolated
+
+    assert interpolated(value0, slope, alpha, value) == pytest.approx(expected)

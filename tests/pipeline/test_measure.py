@@ -138,3 +138,27 @@ def test_exposure_monitor_tokenises_once_over_rounds(tiny: tuple[Any, Any], coun
     values = [monitor(model) for _ in range(3)]  # three rounds of the closed loop
     assert len(counted["tokenize"]) == DISTINCT and len(counted["score"]) == 3 * DISTINCT
     assert values[0] == values[1] == values[2]
+
+
+@pytest.mark.parametrize(
+    ("limit", "per_secret", "expected"),
+    [
+        (0, 0, [0, 1, 2, 3, 4, 5]),  # everything
+        (0, 1, [0, 4]),  # each secret's first context
+        (0, 2, [0, 1, 4, 5]),  # first and second occurrences
+        (3, 0, [0, 1, 4]),  # the limit takes first occurrences of every secret before second ones
+        (1, 1, [0]),
+    ],
+)
+def test_pick_for_verification_contexts_per_secret(limit: int, per_secret: int, expected: list[int]) -> None:
+    assert measure.pick_for_verification(FINDINGS, limit, per_secret) == expected
+
+
+def test_verify_one_context_per_secret_scores_each_secret_once(tiny: tuple[Any, Any], counted: dict) -> None:
+    """The pipeline's default (``verify_contexts=1``): one exposure per distinct secret and model, however
+    often the corpus repeats it."""
+    model, tok = tiny
+    rows, _ = verify({"after": model}, tok, TEXTS, FINDINGS, [], budget=BUDGET, per_secret=1)
+    assert [(r.doc, r.fingerprint) for r in rows] == [(0, "fpA"), (4, "fpB")]
+    assert len(counted["tokenize"]) == 2 and counted["score"] == [model, model]
+    assert all(r.exposure_after is not None for r in rows)
