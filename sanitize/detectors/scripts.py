@@ -1,6 +1,6 @@
 """Credentials in operator scripts: ``vault login TOKEN``, PowerShell ``Set-Variable -Name password
 -Value "..."`` / ``New-Variable``, Tcl/expect ``expect "*assword:"`` then ``send "...\r"``, and T-SQL's
-``sp_addlogin 'user', '...'`` / ``sp_password 'old', '...'``.
+``sp_addlogin 'user', '...'`` / ``sp_password 'old', '...'``, SQL*Plus ``CONNECT user/...@db`` on a line of its own.
 
 Each pattern starts with a literal (``vault``, ``-variable``, ``expect``, ``sp_``) and uses bounded quantifiers on
 disjoint character classes, so it is linear in its window; the span is the value without its quotes or
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from .filters import is_word
 from .format_base import _KEY, PatternDetector
 
 # vault login [-flag[=x]]... TOKEN: the first word that is no flag and no key=value (-method=userpass
@@ -97,12 +98,35 @@ SQL_SERVER_PROCEDURE = PatternDetector(
         ),
     ),
 )
+# SQL*Plus / SQLcl: CONNECT (or CONN) user/V[@db] [AS SYSDBA] alone on its line (V double-quoted when it holds
+# @ or /), in a script or after a
+# SQL> prompt; &name is a substitution variable, `connect / as sysdba` has no password, prose ("connect
+# input/output streams") does not end the line after the logon
+SQLPLUS_CONNECT = PatternDetector(
+    "sqlplus-connect-password",
+    "password",
+    keywords=("connect ", "conn "),
+    before=32,  # the line's start: the logon must open its line
+    after=400,
+    priority=30,
+    kind=None,
+    literal=True,
+    patterns=(
+        re.compile(
+            r"(?<![^\n])[ \t]{0,20}(?:SQL>[ \t]{0,3})?(?i:conn(?:ect)?)[ \t]{1,3}[A-Za-z_][\w$#]{0,63}/"
+            r"(?P<v>\"[^\"\n]{1,128}\"|[^@/\s\"'&;][^@/\s\"';]{0,127})(?:@[^\s;]{1,200})?(?:[ \t]{1,3}(?i:as)[ \t]{1,3}(?i:sys\w{1,8}))?"
+            r"[ \t]{0,3};?[ \t]{0,3}(?![^\r\n])"
+        ),
+    ),
+    check=lambda m, value, quoted: not is_word(value),  # `connect the/dots`: prose
+)
 POWERSHELL_VARIABLE_PASSWORD = _powershell_variable("password", "password")
 POWERSHELL_VARIABLE_SECRET = _powershell_variable("secret", "generic_secret")
 DETECTORS = (
     VAULT_LOGIN,
     EXPECT_SEND,
     SQL_SERVER_PROCEDURE,
+    SQLPLUS_CONNECT,
     POWERSHELL_VARIABLE_PASSWORD,
     POWERSHELL_VARIABLE_SECRET,
 )

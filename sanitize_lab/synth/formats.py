@@ -41,6 +41,7 @@ FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = 
         "ALTER USER {w} WITH PASSWORD '{p}';",
         "ALTER LOGIN sa WITH PASSWORD = '{p}';",
         "EXEC sp_addlogin 'svc_{w}', '{p}', 'shop';",
+        "SET ECHO OFF\nCONNECT svc_{w}/\"{p}\"@orcl\nSELECT COUNT(*) FROM orders;",
     ), (
         "ALTER USER app IDENTIFIED BY '<password>';",
         "CREATE USER app WITH PASSWORD '${{DB_PASSWORD}}';",

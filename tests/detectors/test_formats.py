@@ -317,6 +317,16 @@ TABLES: dict[str, list[tuple[str, str | None]]] = {
         ("EXEC sp_password NULL, 'Kq7#Lx2m', 'app';", "Kq7#Lx2m"),
         ("EXEC sp_password 'Old#Pw91', 'Kq7#Lx2m', 'app';", "Kq7#Lx2m"),
         ("EXEC sp_addlogin 'app', @passwd;", None),
+        ("CONNECT scott/Tg7#kWq2@orcl", "Tg7#kWq2"),
+        ('CONNECT scott/"Tg7@kW/q2"@orcl', "Tg7@kW/q2"),  # quoted: @ and / inside
+        ("SQL> conn hr/Hr_Pass2024", "Hr_Pass2024"),
+        ("spool out.log\n  connect system/Mgr9kq2Lx as sysdba;\nselect 1 from dual;", "Mgr9kq2Lx"),
+        ("CONNECT app_user/Xk29pqLm@//db.example.com:1521/ORCLPDB1;", "Xk29pqLm"),
+        ("connect / as sysdba", None),
+        ("CONNECT scott/&password@orcl", None),  # a substitution variable
+        ("Connect input/output streams to the pipe", None),  # prose: the line goes on
+        ("we connect the/dots", None),  # not at the start of its line
+        ("connect the/dots", None),  # a word
     ],
     "languages": [
         ("contraseña: Kq7#Lx2m", "Kq7#Lx2m"),
@@ -423,7 +433,7 @@ ADVERSARIAL = [
     "getConnection(url, \"u\", \"", "define('DB_PASSWORD', '", "password <- \"", "a:b@tcp(", "a:", "pass(", "password: |\n  ", "pass: |\n  a\n",
     "getenv(\"API_TOKEN\", ", "process.env.TOKEN || ", "${PASSWORD:-", "${TOKEN=a}", "sessionid=", "a.sid=a",
     "PHPSESSID=" + "a1" * 300 + ";", "sess", "Credentials.basic(\"u\", ", "credentials('u', ", "echo a | sudo -S ",
-    "--password-stdin", "vault login ", "vault login -a=b ", "Set-Variable -Name password ", "credentials: a:", "expect \"pass\"\nsend \"", "sp_addlogin 'a', ", "new PDO(a, ", "put(\"password\", \"", "пароль: ", "Пароль:a ", "密码：",
+    "--password-stdin", "vault login ", "vault login -a=b ", "Set-Variable -Name password ", "credentials: a:", "expect \"pass\"\nsend \"", "sp_addlogin 'a', ", "connect a/", "\nconnect a/b c", "new PDO(a, ", "put(\"password\", \"", "пароль: ", "Пароль:a ", "密码：",
 ]  # fmt: skip
 
 
