@@ -1,6 +1,7 @@
 """Credentials in operator scripts: ``vault login TOKEN``, PowerShell ``Set-Variable -Name password
 -Value "..."`` / ``New-Variable``, Tcl/expect ``expect "*assword:"`` then ``send "...\r"``, and T-SQL's
-``sp_addlogin 'user', '...'`` / ``sp_password 'old', '...'``, SQL*Plus ``CONNECT user/...@db`` on a line of its own.
+``sp_addlogin 'user', '...'`` / ``sp_password 'old', '...'``, SQL*Plus ``CONNECT user/...@db`` on a line of its own,
+and cloud-init's ``chpasswd: list:`` lines ``user:...``.
 
 Each pattern starts with a literal (``vault``, ``-variable``, ``expect``, ``sp_``) and uses bounded quantifiers on
 disjoint character classes, so it is linear in its window; the span is the value without its quotes or
@@ -9,10 +10,13 @@ backticks, and values go through the hard negatives (:func:`~.format_base.value_
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from collections.abc import Iterator
 
+from .base import Detector, Span
 from .filters import is_word
-from .format_base import _KEY, PatternDetector
+from .format_base import _KEY, PatternDetector, value_ok
 
 # vault login [-flag[=x]]... TOKEN: the first word that is no flag and no key=value (-method=userpass
 # username=bob password=... is an assignment, found as one); hvs./hvb./s. tokens or legacy UUIDs
@@ -122,11 +126,44 @@ SQLPLUS_CONNECT = PatternDetector(
 )
 POWERSHELL_VARIABLE_PASSWORD = _powershell_variable("password", "password")
 POWERSHELL_VARIABLE_SECRET = _powershell_variable("secret", "generic_secret")
+# cloud-init: chpasswd:\n  list: |\n    user:V (a block scalar) or list:\n    - user:V (a sequence); RANDOM/R asks
+# cloud-init to generate one
+_CHPASSWD_LIST = re.compile(r"(?<![^\n])([ \t]{0,40})list:[ \t]{0,3}(?:\|[-+]?)?[ \t]{0,3}(?=\r?\n)")
+_CHPASSWD_LINE = re.compile(
+    r"""([ \t]{1,60})(?:-[ \t]{1,3})?(["']?)[A-Za-z_][\w.$-]{0,63}:(?P<v>[^\s"']{1,200})\2[ \t]{0,3}(?=\r?\n|\Z)"""
+)
+
+
+@dataclasses.dataclass(frozen=True, eq=False, repr=False)
+class ChpasswdListDetector(Detector):
+    def find(self, text: str, start: int, end: int) -> Iterator[Span]:
+        pos = start  # each `chpasswd:` of the window, its list within 3 lines; a block is read once
+        while (at := text.find("chpasswd:", pos, end)) >= 0:
+            pos = at + 9
+            m = _CHPASSWD_LIST.search(text, pos, min(end, pos + 400))
+            if m is None or text.count("\n", pos, m.start()) > 3:
+                continue
+            indent, pos = len(m.group(1)), m.end()
+            while pos < end and text.startswith("\n", pos + (text[pos] == "\r")):
+                nl = pos + 1 + (text[pos] == "\r")
+                line = _CHPASSWD_LINE.match(text, nl, end)
+                if line is None or len(line.group(1)) <= indent:
+                    break  # the block ended (or a line that is no user:password)
+                s, e = line.span("v")
+                if text[s:e] not in ("RANDOM", "R") and value_ok(text[s:e], kind="password", quoted=True):
+                    yield s, e, 0.85
+                pos = line.end()
+
+
+CHPASSWD_LIST = ChpasswdListDetector(
+    "chpasswd-list-password", "password", keywords=("chpasswd:",), before=0, after=1000, priority=30
+)
 DETECTORS = (
     VAULT_LOGIN,
     EXPECT_SEND,
     SQL_SERVER_PROCEDURE,
     SQLPLUS_CONNECT,
+    CHPASSWD_LIST,
     POWERSHELL_VARIABLE_PASSWORD,
     POWERSHELL_VARIABLE_SECRET,
 )

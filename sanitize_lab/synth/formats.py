@@ -283,9 +283,11 @@ FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = 
     "yaml_block": (("password", "generic_secret"), (
         "db:\n  host: db{n}.internal\n  password: |\n    {p}\n  user: app\n",
         "{w}:\n  api_token: >-\n    {s}\n",
+        "#cloud-config\nchpasswd:\n  list: |\n    svc_{w}:{p}\n  expire: false\n",
     ), (
         "password: |\n  changeme\n",
         "script: |\n  make {w}\n",
+        "#cloud-config\nchpasswd:\n  list: |\n    {w}:RANDOM\n",
         "tls_key: |\n  MIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n  BKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj\n",
     )),
     "short_keyed": (("password", "generic_secret"), (

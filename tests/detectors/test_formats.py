@@ -11,7 +11,7 @@ import pytest
 from detector_support import windows
 from support import CPU_CEILING, linear_cpu_seconds
 
-from sanitize.detectors import formats, hard_negatives
+from sanitize.detectors import formats, hard_negatives, scripts
 from sanitize.detectors.base import Detector
 
 
@@ -327,6 +327,12 @@ TABLES: dict[str, list[tuple[str, str | None]]] = {
         ("Connect input/output streams to the pipe", None),  # prose: the line goes on
         ("we connect the/dots", None),  # not at the start of its line
         ("connect the/dots", None),  # a word
+        ("#cloud-config\nchpasswd:\n  list: |\n    root:Tg7#kWq2x\n  expire: False\n", "Tg7#kWq2x"),
+        ("chpasswd:\n  expire: false\n  list:\n    - 'ubuntu:Hr_Pass2024'\n", "Hr_Pass2024"),
+        ("chpasswd:\n  list: |\n    root:RANDOM\n", None),  # cloud-init generates it
+        ("chpasswd:\n  list: |\n    root:$6$rounds=4096$saltsalt$hash\n", None),  # a crypt hash
+        ("chpasswd:\n  list: |\n    root:${ROOT_PASSWORD}\n", None),
+        ("chpasswd:\n  users:\n    - name: root\n      type: RANDOM\n", None),
     ],
     "languages": [
         ("contraseña: Kq7#Lx2m", "Kq7#Lx2m"),
@@ -364,6 +370,17 @@ def test_format_table(family: str, payload: str, secret: str | None) -> None:
 
 def test_curl_span_is_the_password_only() -> None:
     assert found("curl -u deploy:Wq9zX3vB https://acme.test") == [("password", "Wq9zX3vB")]
+
+
+def test_chpasswd_reads_every_block_and_line() -> None:
+    """Two cloud-configs in one window (the scanner merges overlapping windows): both lists, every line."""
+    text = (
+        "a: 1\nchpasswd:\n  list: |\n    a:Tg7#kWq2x\n    c:Zu8$mPq4Lw\nb: 2\n"
+        "chpasswd:\n  expire: false\n  list:\n    - b:Hr_Pass2024\n"
+    )
+    assert found(text, [scripts.CHPASSWD_LIST]) == [
+        ("password", "Tg7#kWq2x"), ("password", "Zu8$mPq4Lw"), ("password", "Hr_Pass2024")
+    ]  # fmt: skip
 
 
 def test_secret_types_are_stable() -> None:
@@ -433,7 +450,7 @@ ADVERSARIAL = [
     "getConnection(url, \"u\", \"", "define('DB_PASSWORD', '", "password <- \"", "a:b@tcp(", "a:", "pass(", "password: |\n  ", "pass: |\n  a\n",
     "getenv(\"API_TOKEN\", ", "process.env.TOKEN || ", "${PASSWORD:-", "${TOKEN=a}", "sessionid=", "a.sid=a",
     "PHPSESSID=" + "a1" * 300 + ";", "sess", "Credentials.basic(\"u\", ", "credentials('u', ", "echo a | sudo -S ",
-    "--password-stdin", "vault login ", "vault login -a=b ", "Set-Variable -Name password ", "credentials: a:", "expect \"pass\"\nsend \"", "sp_addlogin 'a', ", "connect a/", "\nconnect a/b c", "new PDO(a, ", "put(\"password\", \"", "пароль: ", "Пароль:a ", "密码：",
+    "--password-stdin", "vault login ", "vault login -a=b ", "Set-Variable -Name password ", "credentials: a:", "expect \"pass\"\nsend \"", "sp_addlogin 'a', ", "connect a/", "\nconnect a/b c", "chpasswd:\n  list: |\n", "chpasswd:\n list:\n  a:b\n", "new PDO(a, ", "put(\"password\", \"", "пароль: ", "Пароль:a ", "密码：",
 ]  # fmt: skip
 
 
