@@ -127,23 +127,28 @@ _USER_WORDS = frozenset({"user", "username", "usr", "login", "uid", "email", "id
 
 def pair_value_start(text: str, i: int, value: str, key: str = "") -> int:
     """Offset of the password inside ``value`` when the key before ``text[i:]`` is a user/password pair
-    (``user/pass``, ``login:password``) and the value is written the same way (``bob/VALUE``), or the key
-    ``key`` names credentials (``credentials: bob:VALUE``), else 0: the username is not part of the secret."""
+    (``user/pass``, ``login:password``) and the value is one too (``bob/VALUE``, ``bob:VALUE``), or the key
+    ``key`` names credentials (``credentials: bob:VALUE``, ``creds: admin/VALUE``), else 0: the username is not
+    part of the secret."""
     if key.lower() in _PAIR_KEYS:
-        m = _USER_COLON.match(value)
+        m = _USER_COLON.match(value) or _USER_SLASH.match(value)
         return m.end() if m is not None and m.end() < len(value) else 0
-    sep = text[i - 1] if i > 0 else ""
-    if sep not in ("/", ":") or sep not in value:
+    sep = text[i - 1] if i > 0 else ""  # the key is `user/pass`, `login:password`
+    if sep not in ("/", ":"):
         return 0
     head = text[max(0, i - 17) : i - 1]
     word = head[len(head.rstrip(IDENT_CHARS)) :].lower()
-    return value.index(sep) + 1 if word in _USER_WORDS else 0
+    m = _USER_PAIR.match(value) if word in _USER_WORDS else None
+    return m.end() if m is not None and m.end() < len(value) else 0
 
 
 _PAIR_KEYS = frozenset(
     {"credentials", "credential", "creds", "userpass", "user_pass", "basic_auth", "basicauth"}
 )
 _USER_COLON = re.compile(r"[A-Za-z][\w.@+-]{0,63}:")  # bob:, svc.deploy:, alice@corp.test:
+# admin/, svc.deploy/ -- lower case, and no second `/`: a token's own (wJalrXUtnFEMI/K7MDENG/...) must not split it
+_USER_SLASH = re.compile(r"[a-z][a-z0-9_.@+-]{0,19}/(?=[^/]{1,200}\Z)")
+_USER_PAIR = re.compile(r"[^\s:/]{1,64}[:/]")  # under a user/pass key: the first part, either separator
 
 
 # YAML tags written where a value goes: core ``!!str``, Ansible ``!vault``, Home Assistant ``!secret``,

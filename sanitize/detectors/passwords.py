@@ -47,6 +47,8 @@ _AFTER_KEY = re.compile(
     )(?:"(?P<dq>(?:[^"\\\n]|\\[^\n]){1,200})"|'(?P<sq>(?:[^'\\\n]|\\[^\n]){1,200})'|`(?P<bq>[^`\n]{1,200})`|(?P<bare>[^\s"'`<;]{1,200}))""",
     re.VERBOSE,
 )
+# `Password (new): V`, `root password (initial) = V`: a parenthetical qualifier between the key and its operator
+_QUALIFIER = re.compile(r"[ \t]{1,2}\([^()\n]{1,30}\)(?=[ \t]{0,2}[:=])")
 # "Just use VALUE as the password", "try VALUE for the wifi password"
 _VALUE_FIRST = re.compile(
     r"(?i:\b(?:use|try|it's|its|is)[ \t]{1,3})"
@@ -177,7 +179,8 @@ class PasswordDetector(Detector):
             # passwordPolicy, PASSWORD_RESET_TIMEOUT: about a password; `${DB_PASSWORD:-v}`: env-default's
             if not is_password_key(ident) or is_public_key_name(ident) or in_variable_expansion(text, i):
                 continue
-            m = _AFTER_KEY.match(text, j, end)
+            qualified = _QUALIFIER.match(text, j, end)
+            m = _AFTER_KEY.match(text, qualified.end() if qualified else j, end)
             if m is None:
                 continue
             short = ident.lower() in SHORT_PASSWORD_WORDS
@@ -215,7 +218,8 @@ class PasswordDetector(Detector):
             path = spaced and value.startswith(("/", "./", "../", "~/"))
             if name == "bare" and ((directive and value.isalpha()) or is_float_literal(value) or path):
                 continue
-            prose = m.group("prose") is not None or (short and spaced)  # "pass word" may be prose
+            # "pass word" may be prose, and so may "password (the old one): word"
+            prose = m.group("prose") is not None or (short and spaced) or qualified is not None
             if password_value_ok(value, quoted=name != "bare", prose=prose):
                 pos = e
                 yield s, e, 0.9

@@ -63,6 +63,8 @@ CASES = [
     ('credentials = "svc.deploy:Wq9zX3vBn7Lk2p"', "Wq9zX3vBn7Lk2p"),
     ("credentials: bob:hunter", None),  # a lower-case word
     ("credentials: bob:", None),
+    ("Default credentials: admin/Mp8#vQ2zLk5r", "Mp8#vQ2zLk5r"),
+    ("credentials: wJalrXUtnFEMI/K7MDENG/bPxRfiCYzq8Lm3Qp", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzq8Lm3Qp"),
     # assigned by a tool's `set` subcommand, key and value separated by a space
     ("aws configure set aws_secret_access_key Wm4Rt7Yp2Qx9Zk3Lb8NcQ2", "Wm4Rt7Yp2Qx9Zk3Lb8NcQ2"),
     ("npm config set //registry.npmjs.org/:_authToken Wm4Rt7Yp2Qx9Zk3Lb8NcQ2", "Wm4Rt7Yp2Qx9Zk3Lb8NcQ2"),

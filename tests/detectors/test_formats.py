@@ -424,11 +424,15 @@ def test_weak_values(value: str, weak: bool) -> None:
     ("key", "value", "offset"),
     [("user/pass", "deploy/Wq9zX3vB", 7), ("login:password", "admin:Hx4", 6), ("Username/Password", "bob/K9", 4),
      ("pass", "deploy/Wq9zX3vB", 0), ("db/pass", "deploy/Wq9zX3vB", 0), ("user/pass", "Wq9zX3vB", 0),
-     ("user:pass", "deploy/Wq9", 0), ("credentials", "bob:Mp8#v", 4), ("creds", "svc.deploy:Mp8#v", 11),
-     ("credentials", "Mp8#v", 0), ("credentials", "bob:", 0), ("credentials", "9x:Mp8#v", 0)],
+     ("user:pass", "deploy/Wq9", 7), ("user/pass", "admin:Kq7#Lx2m", 6), ("user/pass", "a b:Kq7", 0),
+     ("credentials", "bob:Mp8#v", 4), ("creds", "svc.deploy:Mp8#v", 11), ("credentials", "admin/Kq7#Lx2m", 6),
+     ("credentials", "Mp8#v", 0), ("credentials", "bob:", 0), ("credentials", "9x:Mp8#v", 0),
+     ("credentials", "wJalrXUtnFEMI/K7MDENGbPxRfiCYzq8", 0), ("credentials", "abc/K7MDENG/bPxRf", 0)],
 )  # fmt: skip
 def test_username_in_password_span(key: str, value: str, offset: int) -> None:
-    """With a user/password pair key the password starts after the username (same separator only)."""
+    """With a user/password pair key the password starts after the username (``:`` or ``/``, whichever the
+    value uses); with a credentials key after ``user:``, or ``user/`` when the user is lower case and the rest
+    holds no other ``/`` (a token's own slashes never split it)."""
     text = f"{key}: {value}"
     i = len(key) - len(key.rsplit("/", 1)[-1].rsplit(":", 1)[-1])  # where the password word starts
     assert hard_negatives.pair_value_start(text, i, value, text[i : len(key)]) == offset

@@ -54,6 +54,12 @@ CASES = [
     ("login:password = admin:Hx4$vB9nMq", "Hx4$vB9nMq"),
     ("Username/Password: svc-deploy/Kq7-pLm2zXw9", "Kq7-pLm2zXw9"),
     ("password: Lm2/Tr7#q9", "Lm2/Tr7#q9"),  # no pair key: the '/' belongs to the value
+    ("user/pass: admin:Kq7#Lx2mQ", "Kq7#Lx2mQ"),  # the value's own separator
+    # a parenthetical qualifier between the key and its operator
+    ("Password (new): Kq7#Lx2mQ", "Kq7#Lx2mQ"),
+    ("root password (initial) = Kq7#Lx2mQ", "Kq7#Lx2mQ"),
+    ("password (optional): string", None),  # prose: a word
+    ("password (see below):\n  Kq7#Lx2mQ", None),
     # hard negatives
     ("password: <password>", None),
     ("DB_PASSWORD=********", None),
