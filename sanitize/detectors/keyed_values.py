@@ -19,6 +19,7 @@ from .filters import (
     escape_end,
     in_variable_expansion,
     is_float_literal,
+    is_word,
 )
 from .format_base import _TRAILING, KEY_KEYWORDS, PatternDetector, _close, key_kind, min_entropy, value_ok
 from .hard_negatives import is_public_key_name, pair_value_start
@@ -251,4 +252,22 @@ SESSION_COOKIE = PatternDetector(
     "session-cookie", "generic_secret", keywords=("sess", ".sid"), before=40, after=540, priority=25, kind=None,
     check=_session_ok, patterns=(_SESSION,), confidence=0.75,
     follow=re.compile(rf"(?i:ion)?(?i:[_.-]?id)?[ \t]{{0,2}}=[ \t]{{0,2}}\"?{_SESSION_VALUE}"),
+)  # fmt: skip
+
+
+def _login_pair_ok(m: re.Match[str], value: str, quoted: bool) -> bool:
+    """Not a word (`login: yes / no`) or a short number (`Login: 2024 / 2025`)."""
+    bare = value.rstrip(".,;:!?)")
+    return not is_word(bare) and not (bare.isdigit() and len(bare) < 6)
+
+
+# `Login: admin / V`, `Credentials: bob / V` (tickets, chat, notes): a user, a spaced slash, the password
+LOGIN_PAIR = PatternDetector(
+    "login-pair-password", "password", keywords=("login", "credentials", "creds"), before=0, after=300,
+    priority=30, kind=None, literal=True, anchors=(("login", "credentials", "creds"),),
+    patterns=(re.compile(
+        r"(?i:login|credentials|creds)[ \t]{0,3}[:=][ \t]{0,3}[\w.@+-]{1,64}[ \t]{1,3}/[ \t]{1,3}"
+        r"(?P<v>[^\s\"'<>/]{3,200})(?!\S)"
+    ),),
+    check=_login_pair_ok,
 )  # fmt: skip

@@ -296,8 +296,10 @@ FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = 
         "PSWD:={q}",
         "pwd: {q}",
         "credentials: svc_{w}:{p}",
+        "Ticket {n} (resolved)\nLogin: svc_{w} / {p}\nPlease rotate it.",
     ), (
         "token: abcdefgh",
+        "Login: yes / no",
         "secret=12345678",
         "token: xxxxxxxx",
         "PSWD:=########",

@@ -327,6 +327,13 @@ TABLES: dict[str, list[tuple[str, str | None]]] = {
         ("Connect input/output streams to the pipe", None),  # prose: the line goes on
         ("we connect the/dots", None),  # not at the start of its line
         ("connect the/dots", None),  # a word
+        ("Login: admin / Kq7#Lx2mQ", "Kq7#Lx2mQ"),
+        ("Ticket 4411: credentials: bob / Hr_Pass2024.", "Hr_Pass2024"),
+        ("login = ops / Zu8$mPq4Lw until Friday", "Zu8$mPq4Lw"),
+        ("login: yes / no", None),
+        ("Login: 2024 / 2025", None),
+        ("Login: admin / password", None),
+        ("login: admin / ${PASS}", None),
         ("#cloud-config\nchpasswd:\n  list: |\n    root:Tg7#kWq2x\n  expire: False\n", "Tg7#kWq2x"),
         ("chpasswd:\n  expire: false\n  list:\n    - 'ubuntu:Hr_Pass2024'\n", "Hr_Pass2024"),
         ("chpasswd:\n  list: |\n    root:RANDOM\n", None),  # cloud-init generates it
@@ -454,7 +461,7 @@ ADVERSARIAL = [
     "getConnection(url, \"u\", \"", "define('DB_PASSWORD', '", "password <- \"", "a:b@tcp(", "a:", "pass(", "password: |\n  ", "pass: |\n  a\n",
     "getenv(\"API_TOKEN\", ", "process.env.TOKEN || ", "${PASSWORD:-", "${TOKEN=a}", "sessionid=", "a.sid=a",
     "PHPSESSID=" + "a1" * 300 + ";", "sess", "Credentials.basic(\"u\", ", "credentials('u', ", "echo a | sudo -S ",
-    "--password-stdin", "vault login ", "vault login -a=b ", "Set-Variable -Name password ", "credentials: a:", "expect \"pass\"\nsend \"", "sp_addlogin 'a', ", "connect a/", "\nconnect a/b c", "chpasswd:\n  list: |\n", "chpasswd:\n list:\n  a:b\n", "new PDO(a, ", "put(\"password\", \"", "пароль: ", "Пароль:a ", "密码：",
+    "--password-stdin", "vault login ", "vault login -a=b ", "Set-Variable -Name password ", "credentials: a:", "expect \"pass\"\nsend \"", "sp_addlogin 'a', ", "connect a/", "\nconnect a/b c", "chpasswd:\n  list: |\n", "chpasswd:\n list:\n  a:b\n", "login: a / ", "login:a /", "new PDO(a, ", "put(\"password\", \"", "пароль: ", "Пароль:a ", "密码：",
 ]  # fmt: skip
 
 
