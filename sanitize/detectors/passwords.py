@@ -42,7 +42,8 @@ _AFTER_KEY = re.compile(
           | &[\w-]{1,40}[ \t]{1,3}          # a YAML anchor: password: &pw VALUE
           | !!str[ \t]{1,3}                 # a YAML tag: password: !!str VALUE
         )?
-    | (?P<prose>(?:[ \t][^\n]{0,48}?)??(?:[ \t](?:is|was|to)\b(?:[ \t]?:)?|[ \t]?[:=]|[ \t]-))[ \t]{1,3}
+    | (?P<prose>(?:[ \t][^\n]{0,48}?)??(?:[ \t](?:is|was|to|be|now)\b(?:[ \t]?:)?|[ \t]?[:=]|[ \t]-))[ \t]{1,3}
+        (?![a-z]{1,40}[.,;:!?]{0,3}(?!\S))  # prose reads on past a word ("was changed to V", "will be V")
     | (?P<space>[ \t]{1,3})
     )(?:"(?P<dq>(?:[^"\\\n]|\\[^\n]){1,200})"|'(?P<sq>(?:[^'\\\n]|\\[^\n]){1,200})'|`(?P<bq>[^`\n]{1,200})`|(?P<bare>[^\s"'`<;]{1,200}))""",
     re.VERBOSE,
@@ -154,6 +155,8 @@ def password_value_ok(value: str, *, quoted: bool, prose: bool) -> bool:
     if NEXT_FIELD.match(value):  # `password= sslmode=require`
         return False
     if is_password_variable(value):  # `if password == confirm_password:`, `pwd=newPwd`
+        return False
+    if prose and len(value) < 5 and not value.isalnum():  # "passwords are now required to be 12+ chars"
         return False
     return not (prose and is_word(value))
 

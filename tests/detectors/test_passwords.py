@@ -60,6 +60,15 @@ CASES = [
     ("root password (initial) = Kq7#Lx2mQ", "Kq7#Lx2mQ"),
     ("password (optional): string", None),  # prose: a word
     ("password (see below):\n  Kq7#Lx2mQ", None),
+    # prose reads on past words to the value
+    ("my password was changed to Kq7#Lx2mQ", "Kq7#Lx2mQ"),
+    ("the new password is now Kq7#Lx2mQ.", "Kq7#Lx2mQ"),
+    ("your temporary password will be Kq7#Lx2mQ", "Kq7#Lx2mQ"),
+    ("pw is k!36!08BRw", "k!36!08BRw"),  # a letter then punctuation inside the value is no word
+    ("the password will be sent to you by email", None),
+    ("the password is now stored in vault", None),
+    ("the password will now expire in 90 days", None),
+    ("Passwords are now required to be 12+ chars", None),  # a short non-word in prose
     # hard negatives
     ("password: <password>", None),
     ("DB_PASSWORD=********", None),
