@@ -21,7 +21,16 @@ from .filters import (
     is_float_literal,
     is_word,
 )
-from .format_base import _TRAILING, KEY_KEYWORDS, PatternDetector, _close, key_kind, min_entropy, value_ok
+from .format_base import (
+    _TRAILING,
+    KEY_KEYWORDS,
+    Check,
+    PatternDetector,
+    _close,
+    key_kind,
+    min_entropy,
+    value_ok,
+)
 from .hard_negatives import is_public_key_name, pair_value_start
 
 _SHORT_VALUE = re.compile(
@@ -226,6 +235,29 @@ def _yaml_block(kind: str, secret_type: str, keywords: tuple[str, ...]) -> Patte
 
 YAML_BLOCK_PASSWORD = _yaml_block("password", "password", KEY_KEYWORDS["password"])
 YAML_BLOCK_SECRET = _yaml_block("secret", "generic_secret", KEY_KEYWORDS["secret"])
+
+# `password: !!binary S3E3...`: YAML's binary tag, the value base64; decoded, it must be a password (a secret)
+_YAML_BINARY = re.compile(
+    r"(?<![\w.-])(?P<key>[A-Za-z_][\w.-]{0,63})[\"']?[ \t]{0,3}:[ \t]{1,3}!!binary[ \t]{1,3}"
+    r"(?P<v>[A-Za-z0-9+/]{4,400}={0,2})(?![\w+/=])"
+)
+
+
+def _binary_ok(kind: str) -> Check:
+    def ok(m: re.Match[str], value: str, quoted: bool) -> bool:
+        decoded = _b64_text(value)
+        return decoded is not None and value_ok(decoded.strip(), kind=kind, quoted=True)
+
+    return ok
+
+
+YAML_BINARY_PASSWORD, YAML_BINARY_SECRET = (
+    PatternDetector(
+        f"yaml-binary-{kind}", secret_type, keywords=("!!binary",), before=80, after=420, priority=30, kind=kind,
+        check=_binary_ok(kind), patterns=(_YAML_BINARY,), literal=True,
+    )
+    for kind, secret_type in (("password", "password"), ("secret", "generic_secret"))
+)  # fmt: skip
 
 
 # -- session cookies: Cookie/Set-Cookie headers, curl -b, document.cookie ------------------------------

@@ -284,6 +284,7 @@ FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = 
         "db:\n  host: db{n}.internal\n  password: |\n    {p}\n  user: app\n",
         "{w}:\n  api_token: >-\n    {s}\n",
         "#cloud-config\nchpasswd:\n  list: |\n    svc_{w}:{p}\n  expire: false\n",
+        "{w}:\n  host: db{n}.internal\n  password: !!binary {k}\n",
     ), (
         "password: |\n  changeme\n",
         "script: |\n  make {w}\n",

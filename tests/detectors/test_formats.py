@@ -327,6 +327,17 @@ TABLES: dict[str, list[tuple[str, str | None]]] = {
         ("Connect input/output streams to the pipe", None),  # prose: the line goes on
         ("we connect the/dots", None),  # not at the start of its line
         ("connect the/dots", None),  # a word
+        (
+            f"password: !!binary {b64('Kq7#Lx2mQ')}",
+            b64("Kq7#Lx2mQ"),
+        ),  # YAML's binary tag: decoded and checked
+        (f"db:\n  api_token: !!binary {b64('Vb7Kq2Xz9Lm4Np8Rt3Wy')}\n", b64("Vb7Kq2Xz9Lm4Np8Rt3Wy")),
+        (f"password: !!binary {b64('changeme')}", None),
+        (f"logo: !!binary {b64('Kq7#Lx2mQ')}", None),  # not a password key
+        (
+            "icon_password: !!binary R0lGODlhDAAMAIQAAP//9/X17unp5WZmZgAAAOfn515eXvPz7Y6OjuDg4J+fn5OT",
+            None,
+        ),  # binary
         ("Login: admin / Kq7#Lx2mQ", "Kq7#Lx2mQ"),
         ("Ticket 4411: credentials: bob / Hr_Pass2024.", "Hr_Pass2024"),
         ("login = ops / Zu8$mPq4Lw until Friday", "Zu8$mPq4Lw"),
@@ -461,7 +472,7 @@ ADVERSARIAL = [
     "getConnection(url, \"u\", \"", "define('DB_PASSWORD', '", "password <- \"", "a:b@tcp(", "a:", "pass(", "password: |\n  ", "pass: |\n  a\n",
     "getenv(\"API_TOKEN\", ", "process.env.TOKEN || ", "${PASSWORD:-", "${TOKEN=a}", "sessionid=", "a.sid=a",
     "PHPSESSID=" + "a1" * 300 + ";", "sess", "Credentials.basic(\"u\", ", "credentials('u', ", "echo a | sudo -S ",
-    "--password-stdin", "vault login ", "vault login -a=b ", "Set-Variable -Name password ", "credentials: a:", "expect \"pass\"\nsend \"", "sp_addlogin 'a', ", "connect a/", "\nconnect a/b c", "chpasswd:\n  list: |\n", "chpasswd:\n list:\n  a:b\n", "login: a / ", "login:a /", "new PDO(a, ", "put(\"password\", \"", "пароль: ", "Пароль:a ", "密码：",
+    "--password-stdin", "vault login ", "vault login -a=b ", "Set-Variable -Name password ", "credentials: a:", "expect \"pass\"\nsend \"", "sp_addlogin 'a', ", "connect a/", "\nconnect a/b c", "chpasswd:\n  list: |\n", "chpasswd:\n list:\n  a:b\n", "login: a / ", "login:a /", "password: !!binary ", "a: !!binary QUJD", "new PDO(a, ", "put(\"password\", \"", "пароль: ", "Пароль:a ", "密码：",
 ]  # fmt: skip
 
 
