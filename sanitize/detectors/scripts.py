@@ -3,9 +3,10 @@
 ``sp_addlogin 'user', '...'`` / ``sp_password 'old', '...'``, SQL*Plus ``CONNECT user/...@db`` on a line of its own,
 and cloud-init's ``chpasswd: list:`` lines ``user:...``.
 
-Each pattern starts with a literal (``vault``, ``-variable``, ``expect``, ``sp_``) and uses bounded quantifiers on
-disjoint character classes, so it is linear in its window; the span is the value without its quotes or
-backticks, and values go through the hard negatives (:func:`~.format_base.value_ok`).
+Each pattern starts with a literal (``vault``, ``-variable``, ``expect``, ``sp_``) or at a line start (SQL*Plus)
+and uses bounded quantifiers on disjoint character classes, so it is linear in its window; the chpasswd reader
+reads each block of a window once. The span is the value without its quotes or backticks, and values go through
+the hard negatives (:func:`~.format_base.value_ok`).
 """
 
 from __future__ import annotations
@@ -102,10 +103,9 @@ SQL_SERVER_PROCEDURE = PatternDetector(
         ),
     ),
 )
-# SQL*Plus / SQLcl: CONNECT (or CONN) user/V[@db] [AS SYSDBA] alone on its line (V double-quoted when it holds
-# @ or /), in a script or after a
-# SQL> prompt; &name is a substitution variable, `connect / as sysdba` has no password, prose ("connect
-# input/output streams") does not end the line after the logon
+# SQL*Plus / SQLcl: CONNECT (or CONN) user/V[@db] [AS SYSDBA] alone on its line, in a script or after a SQL>
+# prompt; V is double-quoted when it holds @ or /. &name is a substitution variable, `connect / as sysdba` has
+# no password, and prose ("connect input/output streams") goes on after the logon
 SQLPLUS_CONNECT = PatternDetector(
     "sqlplus-connect-password",
     "password",
@@ -118,8 +118,8 @@ SQLPLUS_CONNECT = PatternDetector(
     patterns=(
         re.compile(
             r"(?<![^\n])[ \t]{0,20}(?:SQL>[ \t]{0,3})?(?i:conn(?:ect)?)[ \t]{1,3}[A-Za-z_][\w$#]{0,63}/"
-            r"(?P<v>\"[^\"\n]{1,128}\"|[^@/\s\"'&;][^@/\s\"';]{0,127})(?:@[^\s;]{1,200})?(?:[ \t]{1,3}(?i:as)[ \t]{1,3}(?i:sys\w{1,8}))?"
-            r"[ \t]{0,3};?[ \t]{0,3}(?![^\r\n])"
+            r"(?P<v>\"[^\"\n]{1,128}\"|[^@/\s\"'&;][^@/\s\"';]{0,127})(?:@[^\s;]{1,200})?"
+            r"(?:[ \t]{1,3}(?i:as)[ \t]{1,3}(?i:sys\w{1,8}))?[ \t]{0,3};?[ \t]{0,3}(?![^\r\n])"
         ),
     ),
     check=lambda m, value, quoted: not is_word(value),  # `connect the/dots`: prose
