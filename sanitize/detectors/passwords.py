@@ -57,8 +57,9 @@ _VALUE_FIRST = re.compile(
     r"[ \t]{1,3}(?i:as|for)[ \t]{1,3}(?i:(?:the|my|your|our|a)[ \t]{1,3})?(?:[A-Za-z-]{1,20}[ \t]{1,3})?"
     r"(?i:password|passcode|passphrase|pw)\b"
 )
+# -p VALUE, -pVALUE, and Windows' -p:VALUE (winrs -u:admin -p:V): the colon is no part of the password
 _SHORT_FLAG = re.compile(
-    r"(?<![\w-])-p(?:[ \t]{1,3}|(?=[^\s-]))(?:\"(?P<dq>[^\"\n]{1,200})\"|'(?P<sq>[^'\n]{1,200})'|(?P<bare>[^\s\"'`;|&]{1,200}))"
+    r"(?<![\w-])-p(?::(?=\S)|[ \t]{1,3}|(?=[^\s-]))(?:\"(?P<dq>[^\"\n]{1,200})\"|'(?P<sq>[^'\n]{1,200})'|(?P<bare>[^\s\"'`;|&]{1,200}))"
 )
 _SHORT_FLAG_COMMANDS = ("mysql", "mariadb", "sshpass", "smbclient")  # commands whose -p takes a password
 _SHORT_FLAG_USER = re.compile(r"\s-u\s?\S")

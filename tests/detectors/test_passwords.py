@@ -61,6 +61,7 @@ CASES = [
     ("password (optional): string", None),  # prose: a word
     ("password (see below):\n  Kq7#Lx2mQ", None),
     # prose reads on past words to the value
+    ("winrs -r:host -u:admin -p:Kq7#Lx2mQ ipconfig", "Kq7#Lx2mQ"),  # Windows' -p: (the colon is no part of it)
     ("my password was changed to Kq7#Lx2mQ", "Kq7#Lx2mQ"),
     ("the new password is now Kq7#Lx2mQ.", "Kq7#Lx2mQ"),
     ("your temporary password will be Kq7#Lx2mQ", "Kq7#Lx2mQ"),
