@@ -42,7 +42,7 @@ _AFTER_KEY = re.compile(
           | &[\w-]{1,40}[ \t]{1,3}          # a YAML anchor: password: &pw VALUE
           | !!str[ \t]{1,3}                 # a YAML tag: password: !!str VALUE
         )?
-    | (?P<prose>(?:[ \t][^\n]{0,48}?)??(?:[ \t](?:is|was|to|be|now)\b(?:[ \t]?:)?|[ \t]?[:=]|[ \t]-))[ \t]{1,3}
+    | (?P<prose>(?:[ \t][^\n]{0,48}?)??(?:[ \t](?:is|was|to|be|now)\b(?:[ \t]?:)?|[ \t]?[:=]|[ \t]-|['’]s\b))[ \t]{1,3}
         (?![a-z]{1,40}[.,;:!?]{0,3}(?!\S))  # prose reads on past a word ("was changed to V", "will be V")
     | (?P<space>[ \t]{1,3})
     )(?:"(?P<dq>(?:[^"\\\n]|\\[^\n]){1,200})"|'(?P<sq>(?:[^'\\\n]|\\[^\n]){1,200})'|`(?P<bq>[^`\n]{1,200})`|(?P<bare>[^\s"'`<;]{1,200}))""",

@@ -63,6 +63,10 @@ CASES = [
     # prose reads on past words to the value
     ("winrs -r:host -u:admin -p:Kq7#Lx2mQ ipconfig", "Kq7#Lx2mQ"),  # Windows' -p: (the colon is no part of it)
     ("my password was changed to Kq7#Lx2mQ", "Kq7#Lx2mQ"),
+    ("my password's Kq7#Lx2mQ", "Kq7#Lx2mQ"),  # 's: is
+    ("the wifi password’s Kq7#Lx2mQ now", "Kq7#Lx2mQ"),
+    ("the password's length is 12", None),
+    ("the password's hash 5f4dcc3b5aa765d61d8327deb882cf99 leaked", None),
     ("the new password is now Kq7#Lx2mQ.", "Kq7#Lx2mQ"),
     ("your temporary password will be Kq7#Lx2mQ", "Kq7#Lx2mQ"),
     ("pw is k!36!08BRw", "k!36!08BRw"),  # a letter then punctuation inside the value is no word
