@@ -60,8 +60,9 @@ CASES = [
     ("root password (initial) = Kq7#Lx2mQ", "Kq7#Lx2mQ"),
     ("password (optional): string", None),  # prose: a word
     ("password (see below):\n  Kq7#Lx2mQ", None),
+    # Windows' glued -p: (the colon is no part of the password)
+    ("winrs -r:host -u:admin -p:Kq7#Lx2mQ ipconfig", "Kq7#Lx2mQ"),
     # prose reads on past words to the value
-    ("winrs -r:host -u:admin -p:Kq7#Lx2mQ ipconfig", "Kq7#Lx2mQ"),  # Windows' -p: (the colon is no part of it)
     ("my password was changed to Kq7#Lx2mQ", "Kq7#Lx2mQ"),
     ("my password's Kq7#Lx2mQ", "Kq7#Lx2mQ"),  # 's: is
     ("the wifi password’s Kq7#Lx2mQ now", "Kq7#Lx2mQ"),
