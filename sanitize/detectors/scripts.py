@@ -130,7 +130,8 @@ POWERSHELL_VARIABLE_SECRET = _powershell_variable("secret", "generic_secret")
 # cloud-init to generate one
 _CHPASSWD_LIST = re.compile(r"(?<![^\n])([ \t]{0,40})list:[ \t]{0,3}(?:\|[-+]?)?[ \t]{0,3}(?=\r?\n)")
 _CHPASSWD_LINE = re.compile(
-    r"""([ \t]{1,60})(?:-[ \t]{1,3})?(["']?)[A-Za-z_][\w.$-]{0,63}:(?P<v>[^\s"']{1,200})\2[ \t]{0,3}(?=\r?\n|\Z)"""
+    r"""\r?\n([ \t]{1,60})(?:-[ \t]{1,3})?(["']?)[A-Za-z_][\w.$-]{0,63}:(?P<v>[^\s"']{1,200})\2"""
+    r"[ \t]{0,3}(?=\r?\n|\Z)"
 )
 
 
@@ -144,11 +145,8 @@ class ChpasswdListDetector(Detector):
             if m is None or text.count("\n", pos, m.start()) > 3:
                 continue
             indent, pos = len(m.group(1)), m.end()
-            while pos < end and text.startswith("\n", pos + (text[pos] == "\r")):
-                nl = pos + 1 + (text[pos] == "\r")
-                line = _CHPASSWD_LINE.match(text, nl, end)
-                if line is None or len(line.group(1)) <= indent:
-                    break  # the block ended (or a line that is no user:password)
+            # each next line while it is a deeper-indented user:password (else the block ended)
+            while (line := _CHPASSWD_LINE.match(text, pos, end)) is not None and len(line.group(1)) > indent:
                 s, e = line.span("v")
                 if text[s:e] not in ("RANDOM", "R") and value_ok(text[s:e], kind="password", quoted=True):
                     yield s, e, 0.85
