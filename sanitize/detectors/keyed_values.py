@@ -236,9 +236,11 @@ def _yaml_block(kind: str, secret_type: str, keywords: tuple[str, ...]) -> Patte
 YAML_BLOCK_PASSWORD = _yaml_block("password", "password", KEY_KEYWORDS["password"])
 YAML_BLOCK_SECRET = _yaml_block("secret", "generic_secret", KEY_KEYWORDS["secret"])
 
-# `password: !!binary S3E3...`: YAML's binary tag, the value base64; decoded, it must be a password (a secret)
+# `password: !!binary S3E3...`: YAML's binary tag, the value base64; decoded, it must be a password (a secret).
+# The block form `!!binary |` puts the base64 on the next, deeper-indented line (one line: 57 bytes decoded)
 _YAML_BINARY = re.compile(
-    r"(?<![\w.-])(?P<key>[A-Za-z_][\w.-]{0,63})[\"']?[ \t]{0,3}:[ \t]{1,3}!!binary[ \t]{1,3}"
+    r"(?<![\w.-])(?P<key>[A-Za-z_][\w.-]{0,63})[\"']?[ \t]{0,3}:[ \t]{1,3}!!binary"
+    r"(?:[ \t]{1,3}|[ \t]{0,3}[|>][-+]?[ \t]{0,8}\r?\n[ \t]{1,16})"
     r"(?P<v>[A-Za-z0-9+/]{4,400}={0,2})(?![\w+/=])"
 )
 

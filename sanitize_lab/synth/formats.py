@@ -285,6 +285,7 @@ FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = 
         "{w}:\n  api_token: >-\n    {s}\n",
         "#cloud-config\nchpasswd:\n  list: |\n    svc_{w}:{p}\n  expire: false\n",
         "{w}:\n  host: db{n}.internal\n  password: !!binary {k}\n",
+        "{w}:\n  password: !!binary |\n    {k}\n  port: 5432\n",
     ), (
         "password: |\n  changeme\n",
         "script: |\n  make {w}\n",

@@ -333,6 +333,13 @@ TABLES: dict[str, list[tuple[str, str | None]]] = {
         ),  # YAML's binary tag: decoded and checked
         (f"db:\n  api_token: !!binary {b64('Vb7Kq2Xz9Lm4Np8Rt3Wy')}\n", b64("Vb7Kq2Xz9Lm4Np8Rt3Wy")),
         (f"password: !!binary {b64('changeme')}", None),
+        (
+            f"db:\n  password: !!binary |\n    {b64('Kq7#Lx2mQ')}\n  port: 5432",
+            b64("Kq7#Lx2mQ"),
+        ),  # block form
+        (f"secret_key: !!binary >-\r\n  {b64('Vb7Kq2Xz9Lm4Np8Rt3Wy')}\r\n", b64("Vb7Kq2Xz9Lm4Np8Rt3Wy")),
+        (f"password: !!binary |\n{b64('Kq7#Lx2mQ')}", None),  # not indented: not the block's content
+        (f"password: !!binary |\n  {b64('changeme')}", None),
         (f"logo: !!binary {b64('Kq7#Lx2mQ')}", None),  # not a password key
         (
             "icon_password: !!binary R0lGODlhDAAMAIQAAP//9/X17unp5WZmZgAAAOfn515eXvPz7Y6OjuDg4J+fn5OT",
@@ -472,7 +479,7 @@ ADVERSARIAL = [
     "getConnection(url, \"u\", \"", "define('DB_PASSWORD', '", "password <- \"", "a:b@tcp(", "a:", "pass(", "password: |\n  ", "pass: |\n  a\n",
     "getenv(\"API_TOKEN\", ", "process.env.TOKEN || ", "${PASSWORD:-", "${TOKEN=a}", "sessionid=", "a.sid=a",
     "PHPSESSID=" + "a1" * 300 + ";", "sess", "Credentials.basic(\"u\", ", "credentials('u', ", "echo a | sudo -S ",
-    "--password-stdin", "vault login ", "vault login -a=b ", "Set-Variable -Name password ", "credentials: a:", "expect \"pass\"\nsend \"", "sp_addlogin 'a', ", "connect a/", "\nconnect a/b c", "chpasswd:\n  list: |\n", "chpasswd:\n list:\n  a:b\n", "login: a / ", "login:a /", "password: !!binary ", "a: !!binary QUJD", "new PDO(a, ", "put(\"password\", \"", "пароль: ", "Пароль:a ", "密码：",
+    "--password-stdin", "vault login ", "vault login -a=b ", "Set-Variable -Name password ", "credentials: a:", "expect \"pass\"\nsend \"", "sp_addlogin 'a', ", "connect a/", "\nconnect a/b c", "chpasswd:\n  list: |\n", "chpasswd:\n list:\n  a:b\n", "login: a / ", "login:a /", "password: !!binary ", "a: !!binary QUJD", "password: !!binary |\n  ", "new PDO(a, ", "put(\"password\", \"", "пароль: ", "Пароль:a ", "密码：",
 ]  # fmt: skip
 
 
