@@ -180,3 +180,27 @@ def tokenize_corpus(
         b = config.block_size
         out.extend(sequence(stream[i * b : (i + 1) * b]) for i in range(count_blocks(stream, config)))
     return out
+
+
+def retokenize(
+    sequences: Sequence[TokenSequence], before: Sequence[str], after: Sequence[str],
+    tokenizer: PreTrainedTokenizerBase, config: PairConfig | None = None,
+) -> list[TokenSequence]:  # fmt: skip
+    """``tokenize_corpus(after)``, given ``sequences = tokenize_corpus(before)`` (same rows, same config).
+
+    Record mode: one sequence per document, so only the documents whose text changed (e.g. the
+    sanitized ones) are tokenised again. Packed mode tokenises ``after`` in full: a changed length
+    moves every later block boundary of its group.
+    """
+    config = config or PairConfig()
+    if len(before) != len(after):
+        raise SanitizeError(f"retokenize: {len(before)} texts before but {len(after)} after")
+    if config.mode != "record":
+        return tokenize_corpus(list(after), tokenizer, config)
+    if len(sequences) != len(before):
+        raise SanitizeError(f"retokenize: {len(sequences)} sequences for {len(before)} documents")
+    changed = [i for i, (a, b) in enumerate(zip(before, after)) if a is not b and a != b]
+    out = list(sequences)
+    for i, seq in zip(changed, tokenize_corpus([after[i] for i in changed], tokenizer, config)):
+        out[i] = seq
+    return out

@@ -191,6 +191,7 @@ def prepare_inputs(inputs: Inputs, configs: StageConfigs, stages: Stages, tokeni
     with stages.stage("pairs"):
         from ..influence.tasks import count_targets
         from ..pairs import build_pairs, sanitize_texts, tokenize_corpus
+        from ..pairs.tokenize import retokenize
 
         key = configs.scan.fingerprint_key  # the scanner's: findings, twins and surrogates share one key
         pairs = build_pairs(corpus, found, tokenizer, pair_config, model=model, key=key)
@@ -201,7 +202,9 @@ def prepare_inputs(inputs: Inputs, configs: StageConfigs, stages: Stages, tokeni
             )
         train_seqs = tokenize_corpus(corpus, tokenizer, pair_config)
         clean_texts = sanitize_texts(corpus, found, pair_config, tokenizer=tokenizer, model=model, key=key)
-        curvature = tokenize_corpus(clean_texts, tokenizer, pair_config)
+        curvature = retokenize(
+            train_seqs, texts, clean_texts, tokenizer, pair_config
+        )  # only changed docs again
         held = heldout_sequences(inputs.heldout, texts, found, tokenizer, configs)
     return Job(
         model=model, tokenizer=tokenizer, corpus=corpus, texts=texts, findings=found, pairs=pairs,

@@ -32,3 +32,24 @@ def test_tokenize_corpus_record_matches_trainer_recipe(tok: Any) -> None:
     seqs = tokenize_corpus(TINY_TEXTS[:6], tok, PairConfig(max_length=12))
     assert [s.input_ids for s in seqs] == [training_record(tok, t, 12) for t in TINY_TEXTS[:6]]
     assert all(s.labels == list(s.input_ids) for s in seqs)
+
+
+@pytest.mark.parametrize("mode", ["record", "packed"])
+def test_retokenize_equals_tokenizing_the_new_texts(tok: Any, mode: str) -> None:
+    """Record mode re-tokenises only the changed documents; the result must be what a full pass gives."""
+    from sanitize.errors import SanitizeError
+    from sanitize.pairs.tokenize import retokenize
+
+    cfg = PairConfig(mode=mode, block_size=16, max_length=12)
+    before = list(TINY_TEXTS[:8])
+    after = [t.replace("a", "Zq9") if i in (1, 5) else t for i, t in enumerate(before)]
+    assert after != before
+    seqs = tokenize_corpus(before, tok, cfg)
+    got = retokenize(seqs, before, after, tok, cfg)
+    assert [s.input_ids for s in got] == [s.input_ids for s in tokenize_corpus(after, tok, cfg)]
+    if mode == "record":  # the unchanged documents' sequences are reused, the changed ones are new
+        assert [got[i] is seqs[i] for i in range(8)] == [i not in (1, 5) for i in range(8)]
+        with pytest.raises(SanitizeError, match="7 sequences for 8 documents"):
+            retokenize(seqs[:7], before, after, tok, cfg)
+    with pytest.raises(SanitizeError, match="8 texts before but 7 after"):
+        retokenize(seqs, before, after[:7], tok, cfg)
