@@ -8,7 +8,7 @@ exactly), S_C ⊂ S the curvature sample, w = 1 - T_Z/T, d = θ - θ₀):
     gradient            G(θ) = w·[∇m_S(θ) - ∇m_S(θ₀)] - ∇ℓ(Z,θ₀)/T + ∇ℓ(Z̃,θ)/T + λd
     curvature           A(θ) = w·C_{S_C}(θ) + C_Z̃(θ)/T + (λ + damping) I
 
-(``C_Z̃`` over at most ``curvature_samples`` twins -- ``head_samples`` in the head scope -- reweighted to
+(``C_Z̃`` over at most ``twin_samples`` twins -- ``head_samples`` in the head scope -- reweighted to
 all of them: a product's cost is bounded by the sample sizes, not by the number of pairs.)
 
 S is larger than S_C (``objective_samples`` vs ``curvature_samples``): a curvature product costs a few
@@ -319,9 +319,9 @@ def unlearn(
         heldout_source = "curvature (unsampled)" if heldout else "none"
     originals = [p.original for p in pairs]
     sanitized = [p.sanitized for p in pairs]
-    # the twins' curvature C_Z̃/T: at most k of them (reweighted), so a product costs O(k) sequences however
-    # many pairs there are (their gradients and losses still use every pair)
-    twin_idx = sample_indices(len(pairs), k, 0, 0, cfg.seed + 1)[0]
+    # C_Z̃/T from at most twin_samples twins (reweighted): a product's cost does not grow with the pairs
+    k_twins = k if scope.kind == "head" else cfg.twin_samples
+    twin_idx = sample_indices(len(pairs), k_twins, 0, 0, cfg.seed + 1)[0]
     with eval_mode(scope.model), eager(scope.model):
         if scope.kind == "head":
             assert scope.module is not None

@@ -227,7 +227,7 @@ def test_sample_indices_nest_the_curvature_sample_in_the_objective_sample(
 def test_curvature_twins_subsample_is_reweighted_to_all_twins() -> None:
     """The twins' curvature ``C_Z̃/T`` may come from a subset of the twins (reweighted by their targets),
     so that a product's cost does not grow with the number of pairs. With identical twins the subset
-    is exact: the update must not change. ``unlearn`` caps the subset at ``curvature_samples``."""
+    is exact: the update must not change. ``unlearn`` caps the subset at ``twin_samples``."""
     from sanitize.influence.grads import Problem
     from sanitize.influence.scope import select_scope
     from sanitize.influence.tasks import CausalLMTask
@@ -249,7 +249,7 @@ def test_curvature_twins_subsample_is_reweighted_to_all_twins() -> None:
 
     result = unlearn(
         model, pairs, curvature=train, heldout=heldout, n_train_tokens=n_tokens,
-        config=UpdateConfig(curvature_samples=2, max_rounds=1),
+        config=UpdateConfig(twin_samples=2, max_rounds=1),
     )  # fmt: skip
     assert result.metrics["n_curvature_twins"] == 2 and result.metrics["n_pairs"] == 3
 
