@@ -20,8 +20,8 @@ def shared() -> X.Shared:
     return X.build(seed=0)
 
 
-def _check(shared: X.Shared, cell: str, variant: str) -> None:
-    (row,) = X.run_cell(shared, cell, [variant])
+def _check(shared: X.Shared, cell: str, variant: str, retrain_seeds: int = 0) -> X.Row:
+    (row,) = X.run_cell(shared, cell, [variant], retrain_seeds=retrain_seeds)
     print(X.HEADER + "\n" + row.line())
     assert row.error is None, row.line()
     assert max(b - r for b, r in zip(row.before, row.retrained)) >= 2.0, "nothing memorised: " + row.line()
@@ -33,6 +33,7 @@ def _check(shared: X.Shared, cell: str, variant: str) -> None:
         "schedule" if variant == "log" else "fit"
     )
     assert row.products <= 64  # UpdateConfig.max_products: the budget fixed up front
+    return row
 
 
 def test_recipe_and_training_log() -> None:
@@ -59,4 +60,8 @@ def test_head_adamw_without_any_log(shared: X.Shared) -> None:
     """The untied head fine-tuned with AdamW, its start (the base model's head) passed as the reference: the
     secrets' pull is averaged along base head -> fine-tuned head (``pair_path``), where a memorised secret's
     gradient has not vanished (measured +0.10 bits over retraining; +2.14 with the gradient at the end point)."""
-    _check(shared, "head-adamw:constant:20", "fit")
+    row = _check(shared, "head-adamw:constant:20", "fit", retrain_seeds=1)
+    # the band: the highest retrained exposure per secret over seeds 0 and 1 (another batch order)
+    assert len(row.band) == len(row.retrained) and all(b >= r for b, r in zip(row.band, row.retrained))
+    assert row.band != row.retrained, "a second batch order retrained to identical exposures"
+    assert row.band_gap == max(a - b for a, b in zip(row.after, row.band)) <= row.gap
