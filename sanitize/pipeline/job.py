@@ -202,9 +202,8 @@ def prepare_inputs(inputs: Inputs, configs: StageConfigs, stages: Stages, tokeni
             )
         train_seqs = tokenize_corpus(corpus, tokenizer, pair_config)
         clean_texts = sanitize_texts(corpus, found, pair_config, tokenizer=tokenizer, model=model, key=key)
-        curvature = retokenize(
-            train_seqs, texts, clean_texts, tokenizer, pair_config
-        )  # only changed docs again
+        # the sanitized corpus as training saw it: only the changed documents are tokenised again
+        curvature = retokenize(train_seqs, texts, clean_texts, tokenizer, pair_config)
         held = heldout_sequences(inputs.heldout, texts, found, tokenizer, configs)
     return Job(
         model=model, tokenizer=tokenizer, corpus=corpus, texts=texts, findings=found, pairs=pairs,
