@@ -207,13 +207,9 @@ def escape_end(text: str, start: int, end: int) -> int:
     return end
 
 
-_NPM_SET = r"(?:npm|yarn|pnpm)[ \t]{1,3}config[ \t]{1,3}set"
 _SPACED_ASSIGNMENT = re.compile(
-    r"[ \t]{0,8}(?:(?:ENV|setx|SETX|setenv|set[ \t]{1,3}-[gxUl]{1,3}|aws[ \t]{1,3}configure[ \t]{1,3}set|"
-    + _NPM_SET
-    + r")[ \t]{1,4}|"
-    + _NPM_SET
-    + r"[ \t]{1,4}//[^\s:]{1,80}/:)"
+    r"[ \t]{0,8}(?:(?:ENV|setx|SETX|setenv|set[ \t]{1,3}-[gxUl]{1,3}|aws[ \t]{1,3}configure[ \t]{1,3}set)[ \t]{1,4}"
+    r"|(?:npm|yarn|pnpm)[ \t]{1,3}config[ \t]{1,3}set[ \t]{1,4}(?://[^\s:]{1,80}/:)?)"
 )  # the npm form's key may follow a registry: `npm config set //registry.test/:_authToken V`
 
 
