@@ -132,6 +132,13 @@ def run_alice(
     }  # fmt: skip
 
 
+def update_config(update: UpdateConfig, model: BaseModelConfig, seed: int) -> UpdateConfig:
+    """The updates' config: every weight, ``seed``; the training penalty stated when the model had one (the
+    paper's unlearner knows its L2) and the update was not told another."""
+    ucfg = dataclasses.replace(update, scope="params", params=["*"], seed=seed)
+    return dataclasses.replace(ucfg, l2=model.l2) if model.l2 > 0 and update.l2 == "auto" else ucfg
+
+
 def _one_seed(
     k: int, seed: int, docs: list[str], held_docs: list[str], heldout: list[Any], tok: Any,
     retrained: tuple[Any, float], config: AliceConfig, mc: BaseModelConfig, update: UpdateConfig,
@@ -148,7 +155,7 @@ def _one_seed(
     fits = reference_fits(original, tok, probe)
     job = canary_job(original, tok, docs, held_docs, D.SECRET, config.replacement, mc.max_length, seed=seed)
     models: dict[str, tuple[Any, float]] = {"original": (original, t_orig), "retrain": retrained}
-    ucfg = dataclasses.replace(update, scope="params", params=["*"], seed=seed)
+    ucfg = update_config(update, mc, seed)
     tau_auto = None
     refused: dict[str, str] = {}  # an update the held-out guard refuses leaves the model as it was
     for name in ("first_order", "second_order"):

@@ -35,11 +35,17 @@ class BaseModelConfig(BaseConfig):
     pretrain_steps: int = option(600, help="AdamW steps (16 documents each) from scratch.")
     pretrain_lr: float = option(3e-3, help="Pre-training learning rate (constant).")
     max_length: int = option(128, help="Tokens per training document (record mode truncation).")
+    l2: float = option(
+        0.0,
+        help="L2 penalty (l2/2)||theta||^2 on every weight, part of the training loss (the paper's char-LSTM: "
+        "Keras L2(1e-4) on every kernel and bias, i.e. l2 = 2e-4); stated to the influence updates.",
+    )
 
     def __post_init__(self) -> None:
         for name in ("vocab_size", "hidden", "layers", "heads", "pretrain_steps", "max_length"):
             self._check_range(name, 1)
         self._check_range("pretrain_lr", 0.0, low_open=True)
+        self._check_range("l2", 0.0)
 
 
 def make_tokenizer(texts: Sequence[str], config: BaseModelConfig) -> Any:
@@ -61,7 +67,7 @@ def train_scratch(
     for p in model.parameters():
         p.requires_grad_(True)
     train_causal_lm(model, tokenizer, list(docs), steps=config.pretrain_steps, lr=config.pretrain_lr,
-                    batch_size=16, max_length=config.max_length, seed=seed)  # fmt: skip
+                    batch_size=16, max_length=config.max_length, seed=seed, l2=config.l2)  # fmt: skip
     return model.eval(), time.perf_counter() - start
 
 

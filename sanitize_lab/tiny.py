@@ -139,10 +139,11 @@ def save_tiny(model: Any, tokenizer: PreTrainedTokenizerBase, path: str | os.Pat
 
 def train_causal_lm(
     model: Any, tokenizer: PreTrainedTokenizerBase, texts: list[str], *, steps: int = 100,
-    lr: float = 3e-3, batch_size: int = 8, max_length: int = 128, seed: int = 0,
+    lr: float = 3e-3, batch_size: int = 8, max_length: int = 128, seed: int = 0, l2: float = 0.0,
 ) -> list[float]:  # fmt: skip
     """Shorthand for pre-training a tiny model with the lab's trainer (:func:`sanitize_lab.train.train_texts`:
-    constant-lr AdamW, ``steps`` batches sampled with replacement); returns the losses.
+    constant-lr AdamW, ``steps`` batches sampled with replacement, ``l2/2·‖θ‖²`` added to the loss); returns
+    the losses.
 
     Trains whatever parameters have ``requires_grad`` (all of them, or only a PEFT adapter's).
     """
@@ -150,6 +151,6 @@ def train_causal_lm(
 
     config = TrainConfig(
         scope="full", loop="sampled", schedule="constant", max_steps=steps, learning_rate=lr,
-        batch_size=batch_size, seed=seed,
+        batch_size=batch_size, seed=seed, l2=l2,
     )  # fmt: skip
     return train_texts(model, tokenizer, texts, config, max_length=max_length).losses
