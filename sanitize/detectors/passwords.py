@@ -34,7 +34,7 @@ PASSWORD_WORDS = frozenset(
 )
 _AFTER_KEY = re.compile(
     r"""(?:\[[0-9]{0,4}\])?["'`\]]{0,2}(?:      # a C array declarator: char password[] = "..."
-      [ \t]{0,3}(?::[ \t]{1,2}(?:str|bytes|Optional\[str\]|SecretStr|String|string)[ \t]{1,2}(?==))?(?P<op>=>|->|:=|==|=|:|>|\(|value[ \t]?=|%3[Dd])[ \t]{0,3}
+      [ \t]{0,3}(?::[ \t]{1,2}(?:str|bytes|Optional\[str\]|SecretStr|String|string)[ \t]{1,2}(?==))?(?P<op>=>|->|:=|===|!==|==|!=|=|:|>|\(|value[ \t]?=|%3[Dd])[ \t]{0,3}
         (?:(?:new[ \t]{1,3})?(?:String|SecretStr|SecretString|str|bytes)[ \t]{0,2}\([ \t]{0,2}(?=["'`])
           | \([ \t]{0,2}(?=["'])            # ("...")
           | (?:[bBrRuUfF]{1,2}|@)(?=["'])   # b"..." r'...' u"..." f"..." C# @"..."
@@ -77,6 +77,8 @@ _CODE_WORDS = frozenset(
      "import", "from", "class", "static", "void", "final"}
 )  # fmt: skip
 _DOTTED_CALL = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+\(")  # models.CharField(max_length=128
+# the code between a prompt's closing quote and the next literal's opening one: `) or `, `) + `, `), `
+_BETWEEN_LITERALS = re.compile(r"[)\]]{1,3}[ \t]{0,3}(?:or|and|\|\||&&|\?\?|\?:|\+|,|\.)?[ \t]{0,3}\Z")
 
 
 def identifier_bounds(text: str, start: int, end: int, reach: int = IDENT_REACH) -> tuple[int, int]:
@@ -217,6 +219,8 @@ class PasswordDetector(Detector):
             value = text[s:e]
             if name in ("dq", "sq") and text[s - 2 : s - 1] in ("f", "F") and "{" in value:
                 continue  # f"{user}:{pw}": an f-string interpolates code
+            if name in ("dq", "sq") and _BETWEEN_LITERALS.match(value):
+                continue  # input("Password: ") or "V": the code between two literals, not a value
             # not a password: `log.pass Fail` (letters on a directive line), `firstPass = 0.95` (a number),
             # `pwd /home/bob`, `passwordfile ./pw` (a path after a spaced key)
             path = spaced and value.startswith(("/", "./", "../", "~/"))

@@ -233,6 +233,10 @@ CASES = [
         "mount -t cifs //fs/share /mnt -o username=bob,password=Zx8Qm2Lp9Vt4,vers=3.0",
         "Zx8Qm2Lp9Vt4",
     ),  # an option list
+    ("if ($_POST['password'] === 'Zx8Qm2Lp9Vt4') {", "Zx8Qm2Lp9Vt4"),  # PHP strict comparison
+    ("if ($pass !== 'Zx8Qm2Lp9Vt4') {", "Zx8Qm2Lp9Vt4"),
+    ('answer = input("Password: ") + " (" + hint + ")"', None),  # the code between two literals
+    ('pw = input("Password: ") or "x"', None),
 ]
 
 
