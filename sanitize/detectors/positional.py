@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from .format_base import _V, _VQ, KEY_KEYWORDS, PatternDetector, _i
+from .format_base import _V, _VQ, KEY_KEYWORDS, PatternDetector, _i, key_kind
 
 # A name/value pair whose name is a credential: Kubernetes/compose env entries (``- name: DB_PASSWORD``
 # then ``value: ...``), ECS/CloudFormation/Postman JSON (``{"name"|"key": "API_TOKEN", "value": "..."}``),
@@ -79,25 +79,47 @@ _CALL_PATTERNS = (
         r"\b(?:mysqli_connect|mysql_connect|mysqli|PDO)[ \t]{0,3}\([ \t]{0,3}[^,()\n]{1,200},[ \t]{0,3}(?:"
         + _ARG + r"|\$\w{1,63})[ \t]{0,3},[ \t]{0,3}" + _VQ
     ),
+    # Python DB-API drivers by position: MySQLdb/PyMySQL (host, user, password, db), cx_Oracle (user, password, dsn)
+    re.compile(
+        r"\b(?:MySQLdb|pymysql|_mysql)\.connect[ \t]{0,3}\([ \t]{0,3}" + _ARG + r"[ \t]{0,3},[ \t]{0,3}" + _ARG
+        + r"[ \t]{0,3},[ \t]{0,3}" + _VQ
+    ),
+    re.compile(r"\b(?:cx_Oracle|oracledb)\.connect[ \t]{0,3}\([ \t]{0,3}" + _ARG + r"[ \t]{0,3},[ \t]{0,3}" + _VQ),
+    # Redis/Jedis AUTH `.auth("V")`, superagent/supertest `.auth("user", "V")`: the last literal
+    re.compile(r"\.auth[ \t]{0,3}\([ \t]{0,3}" + _VQ + r"[ \t]{0,3}\)"),
+    re.compile(r"\.auth[ \t]{0,3}\([ \t]{0,3}" + _STR + r"[ \t]{0,3},[ \t]{0,3}" + _VQ + r"[ \t]{0,3}[,)]"),
+)  # fmt: skip
+_CALL_KEYWORDS = (
+    "auth", "credential", "pass", "login", "getconnection", "mysqli", "mysql_connect", "pdo", "mysqldb", "pymysql",
+    "_mysql", "cx_oracle", "oracledb",
+)  # fmt: skip
+_CALL_GUARDS = (
+    ("(",), ("(",), (".login",), ("getConnection",), ("mysqli", "mysql_connect", "PDO"), (".connect",), (".connect",),
+    (".auth",), (".auth",),
 )  # fmt: skip
 CREDENTIAL_CALL = PatternDetector(
     "credential-call-password",
     "password",
-    keywords=("auth", "credential", "pass", "login", "getconnection", "mysqli", "mysql_connect", "pdo"),
+    keywords=_CALL_KEYWORDS,
     before=40,  # from "HTTPBasicAuth" back to its start; "UsernamePassword..." 8 before "pass"
     after=480,  # the username, the password, a JDBC url before them
     priority=35,
     kind=None,
     patterns=_CALL_PATTERNS,
-    guards=(("(",), ("(",), (".login",), ("getConnection",), ("mysqli", "mysql_connect", "PDO")),
+    guards=_CALL_GUARDS,
     anchors=(
         tuple(c.lower() for c in _CREDENTIAL_CLASSES),
         ("auth",),
         (".login",),
         ("getconnection",),
         ("mysqli", "mysql_connect", "pdo"),
+        ("mysqldb", "pymysql", "_mysql"),
+        ("cx_oracle", "oracledb"),
+        (".auth",),
+        (".auth",),
     ),
-    follow=re.compile(r"(?:\w|\.basic){0,40}+[ \t]{0,3}=?[ \t]{0,3}\([ \t]{0,3}[\"'\w$]"),  # new PDO($dsn
+    # new PDO($dsn, MySQLdb.connect("h"
+    follow=re.compile(r"(?:\w|\.basic|\.connect){0,40}+[ \t]{0,3}=?[ \t]{0,3}\([ \t]{0,3}[\"'\w$]"),
 )
 # Go's database/sql MySQL DSN: user:password@tcp(host:port)/db (also @unix(...)); the driver splits at
 # the last @ before the protocol, so the password may hold @ and :
@@ -125,6 +147,8 @@ _ENV_OR = re.compile(
     r"""[ \t]{0,3}(?:\|\||\?\?|or\b)[ \t]{0,3}""" + _VQ
 )
 _SHELL_DEFAULT = re.compile(r"""\$\{(?P<key>[A-Za-z_]\w{0,63}):?[-=](?P<v>[^\s}"'$`]{1,200})\}""")
+# Spring's placeholder default: ${db.password:V} (not ${X:-V}, the shell's, above)
+_SPRING_DEFAULT = re.compile(r"""\$\{(?P<key>[A-Za-z_][\w.-]{0,63}):(?P<v>[^\s}"'$`=-][^\s}"'$`]{0,199})\}""")
 # the triggers: the lookups themselves, rare in prose (a key's keywords -- `key`, `token`, `pass` -- are
 # everywhere, and each of their hits would cost a look); the key's kind is judged in the pattern
 _ENV_KEYWORDS = ("getenv", "get_env", "environ.get", "env(", "env.str(", ".fetch(", "config(", "getordefault(",
@@ -141,14 +165,66 @@ def _env_default(kind: str, secret_type: str) -> PatternDetector:
         priority=36,  # over the assignment it sits in (`PASSWORD=${DB_PASSWORD:-v}`: the value is v, not -v)
         kind=kind,
         literal=True,  # the calls' defaults are quoted; a shell default ${X:-lNhv.W4Q} is data, not code
-        patterns=(_ENV_CALL, _ENV_OR, _SHELL_DEFAULT),
-        guards=(("(",), ("||", "??", " or "), ("${",)),
+        patterns=(_ENV_CALL, _ENV_OR, _SHELL_DEFAULT, _SPRING_DEFAULT),
+        guards=(("(",), ("||", "??", " or "), ("${",), ("${",)),
     )
 
 
 ENV_DEFAULT_PASSWORD = _env_default("password", "password")
 ENV_DEFAULT_SECRET = _env_default("secret", "generic_secret")
 
+# The fallback of any password expression: `getpass() or "V"`, `input("Password: ") or "V"`, `args.password or
+# "V"`, PHP `$_ENV['DB_PASS'] ?? 'V'`, Kotlin `System.getenv("DB_PASS") ?: "V"`; and the default of a settings
+# lookup under a password key: `kwargs.get("password", "V")`, `config.get("db", "password", fallback="V")`.
+_EXPRESSION = (
+    r"""(?<![\w.$-])(?P<key>[A-Za-z_$][\w.$-]{0,63})"""  # a name, then up to two subscripts or calls
+    r"""(?:\[[ \t]{0,3}["'](?P<sub>[\w.-]{1,63})["'][ \t]{0,3}\]|\((?P<args>[^()\n]{0,80})\)){0,2}"""
+)
+_FALLBACK_OR = re.compile(
+    _EXPRESSION + r"""[ \t]{0,3}(?:\|\||\?\?|\?:|\bor\b)[ \t]{0,3}""" + _VQ
+    + r"""(?=[ \t]{0,3}(?:[;),}\]#]|//|\r?\n|$))"""
+)  # fmt: skip
+_GET_DEFAULT = re.compile(
+    r"""\.(?:get|getString|getStr|get_str|getValue|getOrElse|getOrDefault|opt|optString|fetch)[ \t]{0,3}\("""
+    r"""[ \t]{0,3}(?:["'][\w.-]{1,63}["'][ \t]{0,3},[ \t]{0,3})?["'](?P<key>[A-Za-z_][\w.-]{0,63})["'][ \t]{0,3},"""
+    r"""[ \t]{0,3}(?:(?:default|fallback|defaultValue)[ \t]{0,3}[=:][ \t]{0,3})?""" + _VQ + r"[ \t]{0,3}\)"
+)
+_WORD = re.compile(r"[A-Za-z_][\w.-]{0,63}")
+
+
+def _fallback_ok(m: re.Match[str], value: str, quoted: bool) -> bool:
+    """The expression is about a password: its name (``args.password``, ``getpass``), its subscript
+    (``$_ENV['DB_PASS']``) or its call's arguments (``input("Password: ")``, ``getenv("DB_PASS")``)."""
+    groups = m.groupdict()
+    key = groups["key"]
+    if key_kind(key) == "password" or key.lower().endswith("getpass"):
+        return True
+    sub, args = groups.get("sub"), groups.get("args")
+    if sub and key_kind(sub) == "password":
+        return True
+    return bool(args) and any(key_kind(w) == "password" for w in _WORD.findall(args))
+
+
+FALLBACK_PASSWORD = PatternDetector(
+    "fallback-password",
+    "password",
+    keywords=(*KEY_KEYWORDS["password"], "getpass"),
+    before=110,  # back to the expression's name: System.getenv("DB_PASS"), input("Password: ")
+    after=320,  # its operator and a 200-character literal
+    priority=36,
+    kind=None,
+    check=_fallback_ok,
+    patterns=(_FALLBACK_OR, _GET_DEFAULT),
+    guards=((" or", "||", "??", "?:"), (".get", ".opt", ".fetch")),
+    anchors=((), (".get", ".opt", ".fetch")),
+    # the keyword's name (and its subscript or call) is followed by a fallback operator, or by the key's
+    # closing quote and a comma (a lookup's default)
+    follow=re.compile(
+        r"""[\w.$-]{0,63}+(?:["'][ \t]{0,3}\]|\([^()\n]{0,80}\)|[^()\n]{0,80}?\)|["'])?[ \t]{0,3}(?:\|\||\?\?|\?:|or\b|,)"""
+    ),
+)
+
 DETECTORS = (
     NAME_VALUE_PASSWORD, NAME_VALUE_SECRET, CREDENTIAL_CALL, GO_DSN_PASSWORD, ENV_DEFAULT_PASSWORD, ENV_DEFAULT_SECRET,
+    FALLBACK_PASSWORD,
 )  # fmt: skip

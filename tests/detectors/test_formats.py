@@ -190,6 +190,15 @@ TABLES: dict[str, list[tuple[str, str | None]]] = {
         ("define('DB_PASSWORD', 'password_here');", None),
         ('password <- readline(prompt="Password: ")', None),
         ("the login page shows the credential form (see auth docs)", None),
+        ('db = MySQLdb.connect("db.acme.test", "etl", "My8#Lx2q", "shop")', "My8#Lx2q"),
+        ("conn = pymysql.connect('localhost', user, 'Pm8$Kx2q', 'shop')", "Pm8$Kx2q"),
+        ('con = cx_Oracle.connect("scott", "Ox8#Lq2m", "db:1521/orcl")', "Ox8#Lq2m"),
+        ('jedis.auth("Jr8#Lx2q");', "Jr8#Lx2q"),  # Redis AUTH
+        ("request(app).get('/admin').auth('tobi', 'Sa8$Kx2q')", "Sa8$Kx2q"),  # supertest
+        ("db = MySQLdb.connect(host, user, passwd, name)", None),
+        ("request(app).get('/admin').auth('deploybot', password)", None),  # the user is no password
+        ("r.auth(token)", None),
+        ("firebase.auth().currentUser", None),
     ],
     "kubernetes": [
         (K8S, b64("Sx9#mK2vQ")),
@@ -264,6 +273,66 @@ TABLES: dict[str, list[tuple[str, str | None]]] = {
         ('process.env.PRIMARY_KEY ?? "Hq5wP8nRk3vTz6Yc"', None),  # public by design
         ("${DB_PASSWORD:-$FALLBACK_PW}", None),  # another variable
         ("${DB_PASSWORD:-}", None),
+        ("spring.datasource.password=${DB_PASS:Sp8vKq2mZx}", "Sp8vKq2mZx"),  # Spring's placeholder default
+        ('@Value("${mail.password:Sp8vKq2mZx}")', "Sp8vKq2mZx"),
+        ("server.port=${PORT:8080}", None),  # not a credential key
+        ("spring.datasource.password=${DB_PASS:}", None),
+        ("password=${DB_PASS:${VAULT_PW}}", None),
+    ],
+    "fallbacks": [
+        ('password = getpass() or "Fb8#kQ2mZp"', "Fb8#kQ2mZp"),
+        ('pw = getpass.getpass("Password: ") or "Fb8#kQ2mZp"', "Fb8#kQ2mZp"),
+        ('password = input("Password: ") or "Fb8#kQ2mZp"', "Fb8#kQ2mZp"),
+        ("pw = args.password or 'Fb8#kQ2mZp'", "Fb8#kQ2mZp"),
+        ("$pw = $_ENV['DB_PASS'] ?? 'Fb8#kQ2mZp';", "Fb8#kQ2mZp"),  # PHP
+        ('val pw = System.getenv("DB_PASS") ?: "Fb8#kQ2mZp"', "Fb8#kQ2mZp"),  # Kotlin
+        ('const pw = opts.dbPassword || "Fb8#kQ2mZp";', "Fb8#kQ2mZp"),
+        ('password = kwargs.get("password", "Fb8#kQ2mZp")', "Fb8#kQ2mZp"),
+        ("pw = settings.get('smtp_password', 'Fb8#kQ2mZp')", "Fb8#kQ2mZp"),
+        ('pw = config.get("db", "password", fallback="Fb8#kQ2mZp")', "Fb8#kQ2mZp"),
+        ('String pw = conf.getString("db.password", "Fb8#kQ2mZp");', "Fb8#kQ2mZp"),
+        ('password = getpass() or ""', None),
+        ('password = password or "changeme"', None),  # placeholder
+        ('user = args.user or "guest"', None),  # not a password
+        ('if not password or "admin" in roles:', None),  # a condition, not a fallback
+        ('name = compute() or "Fb8#kQ2mZp"', None),
+        ('kwargs.get("password", None)', None),
+        ('kwargs.get("password", "")', None),
+        ('kwargs.get("username", "Fb8#kQ2mZp")', None),
+    ],
+    "form fills": [
+        ('driver.find_element(By.ID, "password").send_keys("Ff8#kQ2mZp")', "Ff8#kQ2mZp"),  # Selenium
+        ('passwordField.sendKeys("Ff8#kQ2mZp");', "Ff8#kQ2mZp"),
+        ("cy.get('#password').type('Ff8#kQ2mZp')", "Ff8#kQ2mZp"),  # Cypress
+        ("element(by.id('password')).sendKeys('Ff8#kQ2mZp');", "Ff8#kQ2mZp"),  # Protractor
+        ('await page.fill("#password", "Ff8#kQ2mZp");', "Ff8#kQ2mZp"),  # Playwright
+        ("await page.type('input[name=pwd]', 'Ff8#kQ2mZp');", "Ff8#kQ2mZp"),  # Puppeteer
+        ('fill_in "Password", with: "Ff8#kQ2mZp"', "Ff8#kQ2mZp"),  # Capybara
+        (
+            'await user.type(screen.getByLabelText(/password/i), "Ff8#kQ2mZp")',
+            "Ff8#kQ2mZp",
+        ),  # Testing Library
+        ("cy.get('#password').type('{enter}')", None),  # a key, not a value
+        ("cy.get('#password').type(Cypress.env('PASSWORD'))", None),
+        ('page.fill("#password", password)', None),
+        ('driver.find_element(By.ID, "password").clear()', None),
+        ("cy.get('#password').should('have.attr', 'type', 'password')", None),
+        ('fill_in "Password", with: password', None),
+        ('fill_in "Username", with: "bobsmith42"', None),  # not the password field
+        ('cy.get("#password").clear();\ncy.get("#username").type("bobsmith42")', None),
+    ],
+    "comparisons": [
+        ('if (strcmp(password, "Cm8#kQ2mZp") == 0)', "Cm8#kQ2mZp"),
+        ('if (!strcmp("Cm8#kQ2mZp", input_pw))', "Cm8#kQ2mZp"),
+        ('if (user.getPassword().equals("Cm8#kQ2mZp")) {', "Cm8#kQ2mZp"),
+        ('assertEquals("Cm8#kQ2mZp", user.getPassword());', "Cm8#kQ2mZp"),
+        ("if (hash_equals($password, 'Cm8#kQ2mZp'))", "Cm8#kQ2mZp"),
+        ('strcmp(password, "")', None),
+        ("strcmp(password, confirm)", None),
+        ('assertEquals("password", field.getName());', None),  # the literal is a field name
+        ('assertEquals("Password is required", error.getMessage());', None),
+        ('input.getAttribute("type").equals("password")', None),
+        ("assertThat(user.getPassword(), is(notNullValue()));", None),
     ],
     "session cookies": [
         ("Cookie: sessionid=8f3k2j4h5g6f7d8s9a0qwrtyu1x; csrftoken=abc", "8f3k2j4h5g6f7d8s9a0qwrtyu1x"),
@@ -477,7 +546,10 @@ ADVERSARIAL = [
     "PSWD:=", "a" * 63 + " ", "- name: DB_PASSWORD\n  value: ", "{\"name\": \"API_TOKEN\", \"value\": \"", "{\"type\": \"password\", \"value\": \"",
     "<name>s3.secret.key</name><value>", "HTTPBasicAuth(\"u\", ", "auth=('u', '", ".login(\"u\", \"",
     "getConnection(url, \"u\", \"", "define('DB_PASSWORD', '", "password <- \"", "a:b@tcp(", "a:", "pass(", "password: |\n  ", "pass: |\n  a\n",
-    "getenv(\"API_TOKEN\", ", "process.env.TOKEN || ", "${PASSWORD:-", "${TOKEN=a}", "sessionid=", "a.sid=a",
+    "getenv(\"API_TOKEN\", ", "process.env.TOKEN || ", "${PASSWORD:-", "${TOKEN=a}", "${a.password:", "pw or \"",
+    "getpass() or ", "x.get(\"password\", \"", "(\"password\"", ".auth(\"", "MySQLdb.connect(\"a\", \"b\", ",
+    "password\").send_keys(\"", "page.fill(\"#password\", \"", "fill_in \"password\", with: \"", "strcmp(password, \"",
+    "strcmp(\"a\", ", "pw.equals(\"", "sessionid=", "a.sid=a",
     "PHPSESSID=" + "a1" * 300 + ";", "sess", "Credentials.basic(\"u\", ", "credentials('u', ", "echo a | sudo -S ",
     "--password-stdin", "vault login ", "vault login -a=b ", "Set-Variable -Name password ", "credentials: a:", "expect \"pass\"\nsend \"", "sp_addlogin 'a', ", "connect a/", "\nconnect a/b c", "chpasswd:\n  list: |\n", "chpasswd:\n list:\n  a:b\n", "login: a / ", "login:a /", "password: !!binary ", "a: !!binary QUJD", "password: !!binary |\n  ", "new PDO(a, ", "put(\"password\", \"", "пароль: ", "Пароль:a ", "密码：",
 ]  # fmt: skip
