@@ -128,9 +128,10 @@ _USER_WORDS = frozenset({"user", "username", "usr", "login", "uid", "email", "id
 def pair_value_start(text: str, i: int, value: str, key: str = "") -> int:
     """Offset of the password inside ``value`` when the key before ``text[i:]`` is a user/password pair
     (``user/pass``, ``login:password``) and the value is one too (``bob/VALUE``, ``bob:VALUE``), or the key
-    ``key`` names credentials (``credentials: bob:VALUE``, ``creds: admin/VALUE``), else 0: the username is not
-    part of the secret."""
-    if key.lower() in _PAIR_KEYS:
+    ``key`` names credentials (``credentials: bob:VALUE``, ``creds: admin/VALUE``, ``NEO4J_AUTH=neo4j/VALUE``), else 0:
+    the username is not part of the secret."""
+    low = key.lower()
+    if low in _PAIR_KEYS or (low.endswith("_auth") and low.isidentifier()):  # NEO4J_AUTH=neo4j/VALUE
         m = _USER_COLON.match(value) or _USER_SLASH.match(value)
         return m.end() if m is not None and m.end() < len(value) else 0
     sep = text[i - 1] if i > 0 else ""  # the key is `user/pass`, `login:password`

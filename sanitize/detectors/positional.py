@@ -55,14 +55,16 @@ NAME_VALUE_SECRET = _name_value("secret", "generic_secret", KEY_KEYWORDS["secret
 # A password passed by position to a credential API, after a username literal: HTTPBasicAuth("u", "p"),
 # requests' auth=("u", "p"), NetworkCredential, UsernamePasswordCredentials, PasswordAuthentication,
 # smtplib/ftplib/imaplib .login("u", "p"), JDBC DriverManager.getConnection(url, "u", "p"), OkHttp
-# Credentials.basic("u", "p"), a credentials("u", "p") helper; PHP mysqli_connect(host, "u", "p"), new mysqli(...),
-# new PDO(dsn, "u", "p").
+# Credentials.basic("u", "p"), a credentials("u", "p") helper, setBasicAuth/basicAuthentication/withBasicAuth("u", "p"),
+# python-ldap simple_bind_s(dn, "p"); PHP mysqli_connect(host, "u", "p"), new mysqli(...), new PDO(dsn, "u", "p"),
+# ftp_login/ldap_bind/ssh2_auth_password/imap_open(conn, "u", "p").
 _STR = r"""(?:"[^"\n]{0,128}"|'[^'\n]{0,128}')"""  # the username: a string literal
 _ARG = r"""(?:"[^"\n]{0,128}"|'[^'\n]{0,128}'|[A-Za-z_][\w.]{0,63})"""  # a literal or a name
 _CREDENTIAL_CLASSES = (
     "HTTPBasicAuth", "HTTPDigestAuth", "HTTPProxyAuth", "BasicAuth", "DigestAuth", "NetworkCredential",
     "UsernamePasswordCredentials", "PasswordAuthentication", "UsernamePasswordAuthenticationToken",
-    "PasswordCredential", "Credentials.basic", "credentials", "Credentials",
+    "PasswordCredential", "Credentials.basic", "credentials", "Credentials", "setBasicAuth", "basicAuthentication",
+    "basicAuth", "withBasicAuth", "BasicAuthenticationInterceptor", "simple_bind_s", "simple_bind", "bind_s",
 )  # fmt: skip
 _CALL_PATTERNS = (
     re.compile(
@@ -76,7 +78,8 @@ _CALL_PATTERNS = (
         + _VQ + r"[ \t]{0,3}\)"
     ),
     re.compile(
-        r"\b(?:mysqli_connect|mysql_connect|mysqli|PDO)[ \t]{0,3}\([ \t]{0,3}[^,()\n]{1,200},[ \t]{0,3}(?:"
+        r"\b(?:mysqli_connect|mysql_connect|mysqli|PDO|ftp_login|ldap_bind|ssh2_auth_password|imap_open)[ \t]{0,3}\("
+        r"[ \t]{0,3}[^,()\n]{1,200},[ \t]{0,3}(?:"
         + _ARG + r"|\$\w{1,63})[ \t]{0,3},[ \t]{0,3}" + _VQ
     ),
     # Python DB-API drivers by position: MySQLdb/PyMySQL (host, user, password, db), cx_Oracle (user, password, dsn)
@@ -91,10 +94,12 @@ _CALL_PATTERNS = (
 )  # fmt: skip
 _CALL_KEYWORDS = (
     "auth", "credential", "pass", "login", "getconnection", "mysqli", "mysql_connect", "pdo", "mysqldb", "pymysql",
-    "_mysql", "cx_oracle", "oracledb",
+    "_mysql", "cx_oracle", "oracledb", "ftp_login", "ldap_bind", "ssh2_auth_password", "imap_open", "bind_s",
+    "simple_bind",
 )  # fmt: skip
 _CALL_GUARDS = (
-    ("(",), ("(",), (".login",), ("getConnection",), ("mysqli", "mysql_connect", "PDO"), (".connect",), (".connect",),
+    ("(",), ("(",), (".login",), ("getConnection",),
+    ("mysqli", "mysql_connect", "PDO", "ftp_login", "ldap_bind", "ssh2_auth_password", "imap_open"), (".connect",), (".connect",),
     (".auth",), (".auth",),
 )  # fmt: skip
 CREDENTIAL_CALL = PatternDetector(
@@ -112,7 +117,7 @@ CREDENTIAL_CALL = PatternDetector(
         ("auth",),
         (".login",),
         ("getconnection",),
-        ("mysqli", "mysql_connect", "pdo"),
+        ("mysqli", "mysql_connect", "pdo", "ftp_login", "ldap_bind", "ssh2_auth_password", "imap_open"),
         ("mysqldb", "pymysql", "_mysql"),
         ("cx_oracle", "oracledb"),
         (".auth",),

@@ -178,6 +178,8 @@ FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = 
         "con = cx_Oracle.connect(\"svc_{w}\", \"{p}\", \"db{n}:1521/orcl\")",
         "jedis.auth(\"{p}\");",
         "request(app).get('/{w}').auth('svc_{w}', '{p}')",
+        "ldap_bind($ds, \"cn=admin,dc={w},dc=test\", \"{p}\");",
+        "headers.setBasicAuth(\"svc_{w}\", \"{p}\");",
     ), (
         "db = MySQLdb.connect(host, user, passwd, \"{w}\")",
         "request(app).get('/{w}').auth('svc_{w}', password)",

@@ -199,6 +199,14 @@ TABLES: dict[str, list[tuple[str, str | None]]] = {
         ("request(app).get('/admin').auth('deploybot', password)", None),  # the user is no password
         ("r.auth(token)", None),
         ("firebase.auth().currentUser", None),
+        ('ftp_login($conn, "upload", "Fl8#Lx2q");', "Fl8#Lx2q"),  # PHP
+        ('ldap_bind($ds, "cn=admin,dc=acme,dc=test", "Lb8#Lx2q");', "Lb8#Lx2q"),
+        ('ssh2_auth_password($c, "root", "Sh8#Lx2q");', "Sh8#Lx2q"),
+        ('l.simple_bind_s("cn=admin,dc=acme", "Lb8#Lx2q")', "Lb8#Lx2q"),  # python-ldap
+        ('headers.setBasicAuth("svc", "Sb8#Lx2q");', "Sb8#Lx2q"),  # Spring HttpHeaders
+        ("Http::withBasicAuth('svc', 'Wb8#Lx2q')->get($url);", "Wb8#Lx2q"),  # Laravel
+        ("ldap_bind($ds, $dn, $password);", None),
+        ("headers.setBasicAuth(user, password);", None),
     ],
     "kubernetes": [
         (K8S, b64("Sx9#mK2vQ")),
@@ -521,7 +529,9 @@ def test_weak_values(value: str, weak: bool) -> None:
      ("user:pass", "deploy/Wq9", 7), ("user/pass", "admin:Kq7#Lx2m", 6), ("user/pass", "a b:Kq7", 0),
      ("credentials", "bob:Mp8#v", 4), ("creds", "svc.deploy:Mp8#v", 11), ("credentials", "admin/Kq7#Lx2m", 6),
      ("credentials", "Mp8#v", 0), ("credentials", "bob:", 0), ("credentials", "9x:Mp8#v", 0),
-     ("credentials", "wJalrXUtnFEMI/K7MDENGbPxRfiCYzq8", 0), ("credentials", "abc/K7MDENG/bPxRf", 0)],
+     ("credentials", "wJalrXUtnFEMI/K7MDENGbPxRfiCYzq8", 0), ("credentials", "abc/K7MDENG/bPxRf", 0),
+     ("NEO4J_AUTH", "neo4j/Mp8#vKq2", 6), ("RABBITMQ_AUTH", "admin:Mp8#vKq2", 6), ("NEO4J_AUTH", "none", 0),
+     ("oauth", "neo4j/Mp8#vKq2", 0)],
 )  # fmt: skip
 def test_username_in_password_span(key: str, value: str, offset: int) -> None:
     """With a user/password pair key the password starts after the username (``:`` or ``/``, whichever the
