@@ -76,7 +76,8 @@ _CODE_WORDS = frozenset(
      "let", "const", "continue", "break", "print", "echo", "assert", "except", "try", "catch", "else", "elif",
      "import", "from", "class", "static", "void", "final"}
 )  # fmt: skip
-_DOTTED_CALL = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+\(")  # models.CharField(max_length=128
+# models.CharField(max_length=128, SQLAlchemy Column(String(128: a call (three letters at least before the parenthesis)
+_DOTTED_CALL = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+\(|[A-Za-z_]\w{2,}\(")
 # the code between a prompt's closing quote and the next literal's opening one: `) or `, `) + `, `), `
 _BETWEEN_LITERALS = re.compile(r"[)\]]{1,3}[ \t]{0,3}(?:or|and|\|\||&&|\?\?|\?:|\+|,|\.)?[ \t]{0,3}\Z")
 
@@ -204,8 +205,12 @@ class PasswordDetector(Detector):
                 directive = _directive_line(text, i)
                 if not directive:
                     continue
-            if m.group("op") == "(" and m.group("bare") is not None:
-                continue  # check_password(user_input): a call, not a literal
+            if m.group("op") == "(" and (
+                m.group("bare") is not None or ident.rsplit(".", 1)[-1][:3].lower() == "get"
+            ):
+                continue  # check_password(user_input): a call, not a literal; get_password("svc", "user"): a lookup
+            if m.group("op") in ("==", "!=", "===", "!==") and m.group("bare") is not None:
+                continue  # password == password2: code compares a password with literals, not names
             name = m.lastgroup  # the value groups close the pattern
             s, e = m.span(name)
             e = escape_end(text, s, e)  # "...\\npassword=VALUE\\nhost=db" (JSON-escaped)

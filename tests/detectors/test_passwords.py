@@ -237,6 +237,14 @@ CASES = [
     ("if ($pass !== 'Zx8Qm2Lp9Vt4') {", "Zx8Qm2Lp9Vt4"),
     ('answer = input("Password: ") + " (" + hint + ")"', None),  # the code between two literals
     ('pw = input("Password: ") or "x"', None),
+    ('password = keyring.get_password("svc", "deploy")', None),  # a lookup's arguments
+    ('password = getPassword("Zx8Qm2Lp9Vt4")', None),
+    ('user.setPassword("Zx8Qm2Lp9Vt4");', "Zx8Qm2Lp9Vt4"),  # a setter's literal is one
+    ("passwords_match = password == password2", None),  # a name compared, not a literal
+    ("if password != pw_confirm2:", None),
+    ('if password == "Zx8Qm2Lp9Vt4":', "Zx8Qm2Lp9Vt4"),
+    ("password = Column(String(128), nullable=False)", None),  # SQLAlchemy: a call
+    ("password = CharField(max_length=128)", None),
 ]
 
 
