@@ -123,6 +123,17 @@ def pair_gradient(
     return (g_new - g_old) / n_train_tokens
 
 
+def path_gradient(
+    problem: Problem, items: Sequence[Any], theta: torch.Tensor, d: torch.Tensor, points: int
+) -> torch.Tensor:
+    """Mean of ∇ℓ(items) along the segment θ - (1-t)·d, t at ``points`` midpoints of [0, 1] -> (P,)."""
+    total = torch.zeros_like(theta)
+    for k in range(points):
+        t = (k + 0.5) / points
+        total += problem.grad_sum(problem.params_at(theta - (1.0 - t) * d), items)
+    return total / points
+
+
 class _Bound(nn.Module):
     """``forward(batch) = task.outputs(module, batch)`` so functional_call can swap parameters."""
 

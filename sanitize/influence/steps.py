@@ -47,16 +47,18 @@ class Step:
 
 def newton_step(
     cfg: UpdateConfig, op: Curvature, grad: torch.Tensor, theta: torch.Tensor, obj: float,
-    objective_at: Callable[[torch.Tensor], float], heldout_at: Callable[[torch.Tensor], float | None],
+    objective_at: Callable[..., float], heldout_at: Callable[[torch.Tensor], float | None],
     h0: float | None, damping: float, tau: float | None, start: torch.Tensor | None = None,
-    budget: int | None = None,
+    budget: int | None = None, keep_grad: bool = False,
 ) -> Step:  # fmt: skip
     """Solve for the direction at ``damping``, line-search it; re-solve with more damping if nothing is admissible.
 
     ``start`` (P,): the solver's initial guess for Δ (default 0); what a bounded solve leaves unresolved
     (the flattest directions) stays there, e.g. ``-(θ - θ_ref)`` on the known coordinates: back at the
     reference, where retraining leaves a direction it never moves. ``budget``: the most curvature products
-    this step may use (solver iterations, its residual check, a re-solve); None = ``max_iter`` per solve."""
+    this step may use (solver iterations, its residual check, a re-solve); None = ``max_iter`` per solve.
+    ``keep_grad``: the bracket search's refining look asks ``objective_at(θ, grad=True)`` (the gradient there is
+    the next round's, when that look is the step taken)."""
     grid, long_grid = (
         step_grid(cfg.alpha_max, cfg.alpha_points),
         step_grid(cfg.alpha_max, 2 * cfg.alpha_points),
@@ -90,7 +92,7 @@ def newton_step(
         if cfg.search == "bracket" and cfg.line_search:
             points = 2 * cfg.alpha_points if last else cfg.alpha_points
             a, value, trials = bracket_search(
-                cfg, points, theta, direction, obj, objective_at, heldout_at, h0, slope
+                cfg, points, theta, direction, obj, objective_at, heldout_at, h0, slope, keep_grad
             )
         else:
             a, value, trials = line_search(cfg, long_grid if last else grid, theta, direction, obj,
@@ -141,8 +143,8 @@ def line_search(
 
 def bracket_search(
     cfg: UpdateConfig, points: int, theta: torch.Tensor, direction: torch.Tensor, obj: float,
-    objective_at: Callable[[torch.Tensor], float], heldout_at: Callable[[torch.Tensor], float | None],
-    h0: float | None, slope: float = float("nan"),
+    objective_at: Callable[..., float], heldout_at: Callable[[torch.Tensor], float | None],
+    h0: float | None, slope: float = float("nan"), keep_grad: bool = False,
 ) -> tuple[float | None, float, list[dict[str, Any]]]:  # fmt: skip
     """The cheap search -> (alpha or None, objective there, trials): halve α from min(1, alpha_max) until the
     held-out guard admits it and L̂ decreases (the Newton model's minimum is α = 1); then, if the guard
@@ -157,12 +159,16 @@ def bracket_search(
     tol = math.log1p(cfg.heldout_tol)
     trials: list[dict[str, Any]] = []
 
-    def attempt(alpha: float) -> dict[str, Any]:
+    def attempt(alpha: float, refine: bool = False) -> dict[str, Any]:
         cand = theta + alpha * direction  # (P,)
         h = heldout_at(cand)
         ok = h is None or h0 is None or h - h0 <= tol
-        trials.append({"alpha": alpha, "heldout": h, "objective": objective_at(cand) if ok else float("nan"),
-                       "admissible": ok})  # fmt: skip
+        value = (
+            (objective_at(cand, grad=True) if refine and keep_grad else objective_at(cand))
+            if ok
+            else math.nan
+        )
+        trials.append({"alpha": alpha, "heldout": h, "objective": value, "admissible": ok})
         return trials[-1]
 
     alpha, refused, found = min(1.0, cfg.alpha_max), None, None
@@ -179,7 +185,7 @@ def bracket_search(
     if cfg.step_rule == "min" and refused is None:  # not the guard's limit: is L̂ lower at a shorter step?
         a = interpolated(obj, slope, found["alpha"], found["objective"])
         if a < 0.8 * found["alpha"]:
-            t = attempt(a)
+            t = attempt(a, refine=True)
             if t["admissible"] and t["objective"] < found["objective"]:
                 return t["alpha"], t["objective"], trials
     if (
@@ -193,7 +199,7 @@ def bracket_search(
             frac = min(1.0, 0.9 * (h0 + tol - found["heldout"]) / rise)  # secant toward the guard's limit
             a = found["alpha"] + frac * (refused["alpha"] - found["alpha"])
             if a > 1.05 * found["alpha"]:
-                t = attempt(a)
+                t = attempt(a, refine=True)
                 if t["admissible"] and t["objective"] < found["objective"]:
                     found = t
     return found["alpha"], found["objective"], trials

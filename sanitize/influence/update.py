@@ -52,7 +52,7 @@ from ..types import Pairs, TokenSequence
 from . import implicit
 from .config import UpdateConfig
 from .curvature import Curvature
-from .grads import Problem
+from .grads import Problem, path_gradient
 from .implicit import TrainingLog
 from .lmdata import eager, eval_mode, head_features, sample_indices
 from .result import UnlearnError, UnlearnResult
@@ -146,22 +146,35 @@ def influence_update(
     metrics["regulariser"] = {"lambda": reg.lam, "source": reg.source, "metric": reg.metric is not None}
     metrics["regulariser"].update(reg.info)
 
-    def objective_at(theta: torch.Tensor) -> float:
+    kept: list[tuple[torch.Tensor, torch.Tensor]] = []  # (θ, G(θ)) of the last point evaluated with G
+
+    def objective_at(theta: torch.Tensor, grad: bool = False) -> float:
+        """L̂(θ); with ``grad`` the same passes also give G(θ) (kept for :func:`gradient_at`: a line search's
+        last look is usually the next round's point, and a backward costs less than a second forward)."""
         params, d = problem.params_at(theta), theta - theta0
-        m_s = m_s0 if theta is theta0 else problem.loss_sum(params, sample) / n_s  # known at θ̂
-        z_new = problem.loss_sum(params, sanitized) / T
+        if grad:
+            v_s, g_s = problem.value_grad_sum(params, sample)
+            v_z, g_new = problem.value_grad_sum(params, sanitized)
+        else:
+            v_s = m_s0 * n_s if theta is theta0 else problem.loss_sum(params, sample)  # known at θ̂
+            v_z, g_s, g_new = problem.loss_sum(params, sanitized), None, None
+        m_s, z_new = v_s / n_s, v_z / T
         if not corrected:  # plain sample estimate
-            return w * m_s + z_new + reg.value(mask * (theta - ref))
-        lin = float(grad_ms0.dot(d))
-        return w * (m_s - m_s0 - lin) - float(grad_z0.dot(d)) + z_new + reg.value(d)
+            value = w * m_s + z_new + reg.value(mask * (theta - ref))
+        else:
+            value = w * (m_s - m_s0 - float(grad_ms0.dot(d))) - float(grad_z0.dot(d)) + z_new + reg.value(d)
+        if g_s is not None and g_new is not None:
+            g_s, g_new = g_s / n_s, g_new / T  # (P,) (P,)
+            if not corrected:
+                kept[:] = [(theta, w * g_s + g_new + mask * reg.grad(mask * (theta - ref)))]
+            else:
+                kept[:] = [(theta, w * (g_s - grad_ms0) - grad_z0 + g_new + reg.grad(theta - theta0))]
+        return value
 
     def gradient_at(theta: torch.Tensor) -> torch.Tensor:
-        params = problem.params_at(theta)
-        g_s = problem.grad_sum(params, sample) / n_s  # (P,)
-        g_new = problem.grad_sum(params, sanitized) / T  # (P,)
-        if not corrected:
-            return w * g_s + g_new + mask * reg.grad(mask * (theta - ref))
-        return w * (g_s - grad_ms0) - grad_z0 + g_new + reg.grad(theta - theta0)
+        if not (kept and torch.equal(kept[0][0], theta)):
+            objective_at(theta, grad=True)
+        return kept[0][1]  # (P,)
 
     n_h = problem.n_targets(heldout) if heldout else 0
 
@@ -204,7 +217,10 @@ def influence_update(
         if rnd > 0 and left < 3:
             stop = "product budget"
             break
-        step = newton_step(cfg, op, grad, theta, obj, objective_at, heldout_at, h0, damping, tau, start, left)
+        more = rnd + 1 < cfg.max_rounds  # a next round needs G at this round's point
+        step = newton_step(
+            cfg, op, grad, theta, obj, objective_at, heldout_at, h0, damping, tau, start, left, more
+        )
         products += op.n_products
         rounds.append({"products": op.n_products, "residual": step.residual, "iterations": step.iterations,
                        "alpha": step.alpha, "damping": step.damping, "fallbacks": step.fallbacks,
@@ -249,17 +265,6 @@ def influence_update(
         metrics["monitor_history"] = monitors
         metrics["monitor_after"] = monitors[-1] if monitors else metrics["monitor_before"]
     return delta, metrics
-
-
-def path_gradient(
-    problem: Problem, items: Sequence[Any], theta: torch.Tensor, d: torch.Tensor, points: int
-) -> torch.Tensor:
-    """Mean of ∇ℓ(items) along the segment θ - (1-t)·d, t at ``points`` midpoints of [0, 1] -> (P,)."""
-    total = torch.zeros_like(theta)
-    for k in range(points):
-        t = (k + 0.5) / points
-        total += problem.grad_sum(problem.params_at(theta - (1.0 - t) * d), items)
-    return total / points
 
 
 # -- the public entry point ------------------------------------------------------------------------------
@@ -333,13 +338,8 @@ def unlearn(
             data["curvature"] = data["sample"]  # head_samples: one cached sample for both
         else:
             problem = Problem(CausalLMTask(), scope.model, scope.local_names, cfg.batch_size)
-            data = {
-                "originals": originals,
-                "sanitized": sanitized,
-                "sample": sample,
-                "heldout": list(heldout),
-                "curvature": curvature_sample,
-            }
+            data = {"originals": originals, "sanitized": sanitized, "sample": sample, "heldout": list(heldout),
+                    "curvature": curvature_sample}  # fmt: skip
 
         ref_params = (
             list(select_scope(reference, cfg.scope, cfg.params).params.values()) if reference else None

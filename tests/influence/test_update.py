@@ -296,3 +296,47 @@ def test_interpolated_step_is_the_quadratic_minimiser(
     from sanitize.influence.steps import interpolated
 
     assert interpolated(value0, slope, alpha, value) == pytest.approx(expected)
+
+
+def test_the_line_search_gradient_is_reused_and_changes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bracket search's refining look evaluates L̂ with its gradient; when that look is the step taken,
+    the next round reuses it instead of a second pass over the objective sample. Same rounds, same Δ, bit
+    for bit, with fewer loss passes over the sample."""
+    from sanitize.influence import steps, update
+    from sanitize.influence.grads import Problem
+    from sanitize.influence.scope import select_scope
+    from sanitize.influence.tasks import CausalLMTask
+
+    tok, model = _trained("lora")
+    pairs, train, heldout, n_tokens = _data(tok)
+    scope = select_scope(model, "adapter", [])
+    problem = Problem(CausalLMTask(), scope.model, scope.local_names, 4)
+    originals, sanitized = [p.original for p in pairs], [p.sanitized for p in pairs]
+    retained = [s for s in train if s.input_ids != sanitized[0].input_ids]
+    cfg = UpdateConfig(max_rounds=3, l2=1e-2)
+    passes: dict[str, int] = {}
+    loss_sum, value_grad_sum = Problem.loss_sum, Problem.value_grad_sum
+
+    def counted(name: str, fn: Any) -> Any:
+        def call(self: Problem, params: Any, items: Any) -> Any:
+            if items is retained:  # passes over the objective sample
+                passes[name] = passes.get(name, 0) + 1
+            return fn(self, params, items)
+
+        return call
+
+    monkeypatch.setattr(Problem, "loss_sum", counted("loss", loss_sum))
+    monkeypatch.setattr(Problem, "value_grad_sum", counted("grad", value_grad_sum))
+    fused, m_fused = update.influence_update(problem, originals, sanitized, retained, heldout, n_tokens, cfg)
+    fused_passes, passes = dict(passes), {}
+    plain_step = steps.newton_step
+    monkeypatch.setattr(update, "newton_step", lambda *a: plain_step(*a[:12], False))  # never keep G
+    plain, m_plain = update.influence_update(problem, originals, sanitized, retained, heldout, n_tokens, cfg)
+    assert m_fused["rounds"] == m_plain["rounds"] == 3 and m_fused["step"] == m_plain["step"]
+    assert torch.equal(fused, plain)
+    assert [r["alpha"] for r in m_fused["round_log"]] == [r["alpha"] for r in m_plain["round_log"]]
+    assert fused_passes["loss"] < passes["loss"], (fused_passes, passes)
+    assert fused_passes["loss"] + fused_passes["grad"] < passes["loss"] + passes["grad"], (
+        fused_passes,
+        passes,
+    )
