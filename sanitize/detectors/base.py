@@ -65,6 +65,10 @@ class RegexDetector(Detector):
     validator: Validator | None = None
     min_entropy: float = 0.0
     confidence: float = 1.0
+    # a value the validator rejects is still reported, at ``unverified_confidence``, when this passes (a
+    # prefixed token whose checksum fails: a fake in docs and tests, or a corrupted real one)
+    unverified: Validator | None = None
+    unverified_confidence: float = 0.5
 
     def find(self, text: str, start: int, end: int) -> Iterator[Span]:
         validator = self.validator
@@ -76,6 +80,8 @@ class RegexDetector(Detector):
             if self.min_entropy and shannon_entropy(value) < self.min_entropy:
                 continue
             if validator is not None and not validator(value, text, s, e):
+                if self.unverified is not None and self.unverified(value, text, s, e):
+                    yield s, e, self.unverified_confidence
                 continue
             yield s, e, self.confidence
 

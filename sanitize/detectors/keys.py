@@ -8,8 +8,9 @@ import json
 import re
 
 from ..checksums import token_checksum_valid
-from .base import RegexDetector
+from .base import RegexDetector, shannon_entropy
 from .filters import ESCAPE_EDGE, char_classes, is_example_key, is_placeholder
+from .hard_negatives import is_weak_value
 
 
 def _left(chars: str) -> str:
@@ -29,6 +30,16 @@ def _not_example(value: str, text: str, start: int, end: int) -> bool:
 def _has_digit_and_letter(value: str, text: str, start: int, end: int) -> bool:
     """A random-looking token: two or more character classes, no placeholder words."""
     return char_classes(value) >= 2 and not is_placeholder(value) and not is_example_key(value)
+
+
+def _random_body(value: str, text: str, start: int, end: int) -> bool:
+    """After the 4-character prefix a random-looking body: letters and digits, above the entropy floor, no
+    sequence, filler or placeholder (``ghp_1234567890abcdef...``, ``ghp_aaaa...``, ``ghp_YOURTOKENHERE...``)."""
+    body = value[4:]
+    return (
+        char_classes(body) >= 2 and shannon_entropy(body) >= 3.0 and not is_weak_value(body)
+        and not is_placeholder(value) and not is_example_key(value)
+    )  # fmt: skip
 
 
 def github_token_valid(value: str) -> bool:
@@ -85,7 +96,7 @@ AWS_SECRET_ACCESS_KEY = RegexDetector(
 GITHUB_TOKEN = RegexDetector(
     "github-token", "github_token", trigger=r"gh[pousr]_[A-Za-z0-9]{36}|github_pat_",
     pattern=re.compile(_B + r"(?:gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59})" + _E),
-    validator=_github_valid, after=96, priority=90,
+    validator=_github_valid, unverified=_random_body, after=96, priority=90,
 )  # fmt: skip
 GITLAB_TOKEN = RegexDetector(
     "gitlab-token", "gitlab_token", trigger=r"gl(?:pat|dt|rt|ptt)-",
@@ -131,7 +142,8 @@ TWILIO_KEY = RegexDetector(
 )  # fmt: skip
 NPM_TOKEN = RegexDetector(
     "npm-token", "npm_token", trigger=r"npm_[A-Za-z0-9]{36}",
-    pattern=re.compile(_B + r"npm_[A-Za-z0-9]{36}" + _E), validator=_npm_valid, after=40, priority=90,
+    pattern=re.compile(_B + r"npm_[A-Za-z0-9]{36}" + _E), validator=_npm_valid, unverified=_random_body,
+    after=40, priority=90,
 )  # fmt: skip
 AZURE_STORAGE_KEY = RegexDetector(
     "azure-storage-key", "azure_storage_key",

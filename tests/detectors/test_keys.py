@@ -53,13 +53,15 @@ TABLES: dict[str, list[tuple[str, str | None]]] = {
         (f"x{GH}", None),  # continues a longer word
         (f"$ curl -H 'Authorization: Bearer {GH}' https://api.github.com", GH),  # CLI
         (f"password={GH}", GH),  # a token beats the password it is assigned to
-        (f"token: {GH_BAD}", None),  # CRC32 checksum fails
+        (f"token: {GH_BAD}", GH_BAD),  # CRC32 checksum fails: still reported, at confidence 0.5 (below)
+        ("ghp_1234567890abcdefghijklmnopqrstuvwxyz", None),  # sequential, no checksum: a placeholder
+        ("ghp_YOURTOKENHEREYOURTOKENHEREYOURTOKEN", None),
         ("ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", None),
     ],
     "npm_token": [
         (f"//registry.npmjs.org/:_authToken={NPM}", NPM),
         (f"npm publish token: {NPM}", NPM),
-        (f"NPM_TOKEN={NPM_BAD}", None),
+        (f"NPM_TOKEN={NPM_BAD}", NPM_BAD),  # checksum fails: confidence 0.5
     ],
     "jwt": [
         (f"Authorization: Bearer {JWT}", JWT),  # HTTP header
@@ -148,3 +150,14 @@ CASES = [(t, payload, secret) for t, rows in TABLES.items() for payload, secret 
 def test_key_detectors(secret_type: str, payload: str, secret: str | None) -> None:
     found = [(payload[f.start : f.end], f.type) for f in scan([payload]) if f.type == secret_type]
     assert found == ([(secret, secret_type)] if secret else [])
+
+
+@pytest.mark.parametrize(("value", "confidence"), [(GH, 1.0), (GH_BAD, 0.5), (NPM, 1.0), (NPM_BAD, 0.5)])
+def test_a_failed_checksum_lowers_the_confidence(value: str, confidence: float) -> None:
+    """A prefixed token whose CRC32 fails is a fake (docs, tests) or a corrupted one: reported, at 0.5, so that
+    ``--min-confidence 0.6`` keeps only the tokens whose checksum holds."""
+    from sanitize.scanner import ScanConfig
+
+    (finding,) = scan([f"x {value} y"])
+    assert finding.confidence == confidence
+    assert len(scan([f"x {value} y"], ScanConfig(min_confidence=0.6))) == (confidence == 1.0)
