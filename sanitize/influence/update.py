@@ -156,9 +156,9 @@ def influence_update(
             v_s, g_s = problem.value_grad_sum(params, sample)
             v_z, g_new = problem.value_grad_sum(params, sanitized)
         else:
-            v_s = m_s0 * n_s if theta is theta0 else problem.loss_sum(params, sample)  # known at θ̂
+            v_s = None if theta is theta0 else problem.loss_sum(params, sample)  # m_S is known at θ̂
             v_z, g_s, g_new = problem.loss_sum(params, sanitized), None, None
-        m_s, z_new = v_s / n_s, v_z / T
+        m_s, z_new = m_s0 if v_s is None else v_s / n_s, v_z / T
         if not corrected:  # plain sample estimate
             value = w * m_s + z_new + reg.value(mask * (theta - ref))
         else:
