@@ -165,19 +165,39 @@ def is_yaml_tag(value: str) -> bool:
     return bool(_YAML_TAG.match(value))
 
 
+# "password" in Spanish, Portuguese, Dutch, Russian/Ukrainian, Chinese, Japanese, Korean, Polish, Czech/Slovak,
+# Hungarian, Swedish, Finnish, Danish, Norwegian, Turkish, Romanian/Italian, German (Kennwort), Vietnamese,
+# Indonesian, Thai, Arabic, Hebrew, Hindi, Greek
+PASSWORD_TRANSLATIONS = (
+    "contraseña", "contrasena", "senha", "wachtwoord", "пароль", "密码", "密碼", "口令", "パスワード", "비밀번호",
+    "hasło", "haslo", "heslo", "jelszó", "jelszo", "lösenord", "losenord", "salasana", "adgangskode", "passord",
+    "şifre", "sifre", "parolă", "parola", "kennwort", "mật khẩu", "mat khau", "kata sandi", "รหัสผ่าน",
+    "كلمة المرور", "كلمة السر", "סיסמה", "पासवर्ड", "κωδικός",
+)  # fmt: skip
+_LABELS = frozenset({*PASSWORD_TRANSLATIONS, "passwort", "mot de passe", "password", "passwords"})
 _UI_WORDS = frozenset({"password", "passwords", "passwort", "passphrase", "passcode"})
+# a validation message: two of these words (``must be at least 8 characters``, ``is required``)
+_MESSAGE_WORDS = frozenset(
+    {"must", "be", "at", "least", "is", "are", "required", "characters", "chars", "long", "the", "your", "not",
+     "should", "contain", "minimum", "maximum", "match", "invalid", "empty", "too", "short", "digits", "letters"}
+)  # fmt: skip
 _UI_OPENERS = ("Enter ", "Please ", "Forgot ", "Confirm ", "Choose ", "Create ", "Reset ", "Change ", "Invalid ",
                "Incorrect ", "Your ", "Type ", "Re-enter ", "Show ", "Hide ")  # fmt: skip
 _LETTERS = re.compile(r"[A-Za-z]+")
 
 
 def is_ui_text(value: str) -> bool:
-    """A label or message, not a password: ``Forgot password?``, ``Enter at least 8 characters``."""
+    """A label or message, not a password: ``Forgot password?``, ``Enter at least 8 characters``, ``must be at
+    least 8 characters``, or the word itself in a translation file (``Kennwort``, ``Contraseña``, ``Пароль``)."""
+    if value.lower() in _LABELS:
+        return True
     if " " not in value:
         return False
-    return value.startswith(_UI_OPENERS) or not _UI_WORDS.isdisjoint(
-        w.lower() for w in _LETTERS.findall(value)
-    )
+    words = [w.lower() for w in _LETTERS.findall(value)]
+    return (
+        value.startswith(_UI_OPENERS) or not _UI_WORDS.isdisjoint(words)
+        or sum(w in _MESSAGE_WORDS for w in words) >= 2
+    )  # fmt: skip
 
 
 def is_weak_value(value: str) -> bool:

@@ -11,16 +11,9 @@ from __future__ import annotations
 import re
 
 from .format_base import PatternDetector, _offset_lower
+from .hard_negatives import PASSWORD_TRANSLATIONS
 
-# "password" in Spanish, Portuguese, Dutch, Russian/Ukrainian, Chinese, Japanese, Korean, Polish, Czech/Slovak,
-# Hungarian, Swedish, Finnish, Danish, Norwegian, Turkish, Romanian/Italian, German (Kennwort), Vietnamese,
-# Indonesian, Thai, Arabic, Hebrew, Hindi, Greek
-WORDS = (
-    "contraseña", "contrasena", "senha", "wachtwoord", "пароль", "密码", "密碼", "口令", "パスワード", "비밀번호",
-    "hasło", "haslo", "heslo", "jelszó", "jelszo", "lösenord", "losenord", "salasana", "adgangskode", "passord",
-    "şifre", "sifre", "parolă", "parola", "kennwort", "mật khẩu", "mat khau", "kata sandi", "รหัสผ่าน",
-    "كلمة المرور", "كلمة السر", "סיסמה", "पासवर्ड", "κωδικός",
-)  # fmt: skip
+WORDS = PASSWORD_TRANSLATIONS  # "password" in 24 other languages (:mod:`.hard_negatives`: a value that is one is a label)
 _WORD = "(?i:" + "|".join(sorted(WORDS, key=len, reverse=True)) + ")"
 _OPERATOR = r"[ \t]{0,3}[:：=][ \t]{0,3}"
 

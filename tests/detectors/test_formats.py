@@ -516,7 +516,9 @@ def test_public_key_names(identifier: str, public: bool) -> None:
      ("$6$rounds=5000$saltsalt$Yq5Z8Xk2Lm3Np4Qr5St6Uv7Wx8Yz9", True), ("$2b$12$KIXQJ0v8f5f167f44f4964e6c998dee8", True),
      ("pbkdf2_sha256$600000$abc123$Yq5Z8Xk2Lm3Np4Qr5St6=", True), ("{SSHA}Yq5Z8Xk2Lm3Np4Qr5St6Uv7Wx8", True),
      ("sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", True), ("$6$x", False),
-     ("$ecr3t$Pa55", False)],
+     ("$ecr3t$Pa55", False), ("Kennwort", True), ("Contraseña", True), ("Пароль", True), ("mot de passe", True),
+     ("must be at least 8 characters", True), ("is required", True), ("Kennwort7!", False),
+     ("the cat at home", True), ("horse at home", False)],
 )  # fmt: skip
 def test_weak_values(value: str, weak: bool) -> None:
     assert hard_negatives.is_weak_value(value) is weak

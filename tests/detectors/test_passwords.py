@@ -245,6 +245,10 @@ CASES = [
     ('if password == "Zx8Qm2Lp9Vt4":', "Zx8Qm2Lp9Vt4"),
     ("password = Column(String(128), nullable=False)", None),  # SQLAlchemy: a call
     ("password = CharField(max_length=128)", None),
+    ('{"password": "Kennwort", "username": "Benutzername"}', None),  # a translation file
+    ("'password' => 'Passwort',", None),
+    ('"password": "must be at least 8 characters"', None),  # a validation message
+    ('"password": "correct horse battery staple"', "correct horse battery staple"),
 ]
 
 
