@@ -268,6 +268,18 @@ def in_variable_expansion(text: str, key_start: int) -> bool:
     return key_start >= 2 and text.startswith("${", key_start - 2)
 
 
+_TOKEN_START = re.compile(r"[^\s\"'`=,;(]{0,200}\Z")
+
+
+def in_arn(text: str, key_start: int) -> bool:
+    """Whether the key at ``key_start`` is a resource type inside an AWS ARN (``arn:aws:secretsmanager:...:
+    secret:prod/db-AbCdEf``): the name after it is an identifier, not a secret."""
+    if key_start < 1 or text[key_start - 1] != ":":
+        return False
+    m = _TOKEN_START.search(text, max(0, key_start - 200), key_start)
+    return m is not None and m.group().lower().startswith("arn:")
+
+
 def is_code_reference(value: str) -> bool:
     """``get_password()``, ``self.password``, ``config["db"]``: code that reads a secret, not one."""
     return bool(_IDENTIFIER_CALL.match(value) or _DOTTED_IDENTIFIER.match(value) or _CMDLET.match(value))

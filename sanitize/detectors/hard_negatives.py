@@ -200,10 +200,20 @@ def is_ui_text(value: str) -> bool:
     )  # fmt: skip
 
 
+# a cloud resource's name: an AWS ARN, a GCP Secret Manager path -- it names a secret, it is none
+_RESOURCE = re.compile(r"arn:aws[\w-]{0,16}:|projects/[\w-]{1,64}/secrets/")
+
+
+def is_resource_name(value: str) -> bool:
+    """``arn:aws:secretsmanager:...:secret:prod/db``, ``projects/acme/secrets/db-password/versions/3``."""
+    return _RESOURCE.match(value) is not None
+
+
 def is_weak_value(value: str) -> bool:
     """Every value-level hard negative at once."""
     return (
         is_yaml_tag(value)
+        or is_resource_name(value)
         or is_ui_text(value)
         or is_filler(value)
         or is_sequential(value)

@@ -17,6 +17,7 @@ from .filters import (
     NEXT_FIELD,
     char_classes,
     escape_end,
+    in_arn,
     in_variable_expansion,
     is_float_literal,
     is_word,
@@ -94,7 +95,7 @@ class ShortKeyedDetector(PatternDetector):
                     e -= 1
                 head = text[max(0, ks - 64) : ks]  # the identifier's start: at most 64 IDENT_CHARS back
                 i = ks - len(head) + len(head.rstrip(IDENT_CHARS))
-                if in_variable_expansion(text, i):  # `${DB_PASSWORD:-v}`: env-default's
+                if in_variable_expansion(text, i) or in_arn(text, i):  # `${DB_PASSWORD:-v}`: env-default's
                     continue
                 # user/pass: bob/VALUE, credentials: bob:VALUE -- the username is no part of the secret
                 s += pair_value_start(text, i, text[s:e], text[i:j])

@@ -244,6 +244,9 @@ TABLES: dict[str, list[tuple[str, str | None]]] = {
         ("csrf-token: a8Kx2mQ9", None),
         ("token: --digest", None),
         ("secret=&quot;abc", None),
+        ("secret_arn: arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbCdEf", None),  # a name
+        ('secret_ref = "projects/acme/secrets/db-password/versions/3"', None),  # GCP Secret Manager
+        ("db:secret:Zq7mW3xK", "Zq7mW3xK"),  # not an ARN
     ],
     "yaml block scalars": [
         ("db:\n  password: |\n    Vt7#kQ2mZp9xLw4R\n  user: app\n", "Vt7#kQ2mZp9xLw4R"),
@@ -518,7 +521,8 @@ def test_public_key_names(identifier: str, public: bool) -> None:
      ("sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", True), ("$6$x", False),
      ("$ecr3t$Pa55", False), ("Kennwort", True), ("Contraseña", True), ("Пароль", True), ("mot de passe", True),
      ("must be at least 8 characters", True), ("is required", True), ("Kennwort7!", False),
-     ("the cat at home", True), ("horse at home", False)],
+     ("the cat at home", True), ("horse at home", False), ("arn:aws:iam::123456789012:role/deploy", True),
+     ("arn9Kx2mQ", False)],
 )  # fmt: skip
 def test_weak_values(value: str, weak: bool) -> None:
     assert hard_negatives.is_weak_value(value) is weak
