@@ -268,7 +268,7 @@ def in_variable_expansion(text: str, key_start: int) -> bool:
     return key_start >= 2 and text.startswith("${", key_start - 2)
 
 
-_TOKEN_START = re.compile(r"[^\s\"'`=,;(]{0,200}\Z")
+_TOKEN_ENDS = " \t\r\n\"'`=,;("
 
 
 def in_arn(text: str, key_start: int) -> bool:
@@ -276,8 +276,8 @@ def in_arn(text: str, key_start: int) -> bool:
     secret:prod/db-AbCdEf``): the name after it is an identifier, not a secret."""
     if key_start < 1 or text[key_start - 1] != ":":
         return False
-    m = _TOKEN_START.search(text, max(0, key_start - 200), key_start)
-    return m is not None and m.group().lower().startswith("arn:")
+    head = text[max(0, key_start - 200) : key_start]
+    return head[max(head.rfind(c) for c in _TOKEN_ENDS) + 1 :].lower().startswith("arn:")
 
 
 def is_code_reference(value: str) -> bool:

@@ -176,10 +176,11 @@ PASSWORD_TRANSLATIONS = (
 )  # fmt: skip
 _LABELS = frozenset({*PASSWORD_TRANSLATIONS, "passwort", "mot de passe", "password", "passwords"})
 _UI_WORDS = frozenset({"password", "passwords", "passwort", "passphrase", "passcode"})
-# a validation message: two of these words (``must be at least 8 characters``, ``is required``)
+# a validation message: two of these words (``must be at least 8 characters``); no plain function words, so that a
+# passphrase (``meet me at the park``) stays one
 _MESSAGE_WORDS = frozenset(
-    {"must", "be", "at", "least", "is", "are", "required", "characters", "chars", "long", "the", "your", "not",
-     "should", "contain", "minimum", "maximum", "match", "invalid", "empty", "too", "short", "digits", "letters"}
+    {"must", "least", "required", "characters", "chars", "should", "contain", "minimum", "maximum", "match",
+     "invalid", "empty", "digits", "letters", "uppercase", "lowercase"}
 )  # fmt: skip
 _UI_OPENERS = ("Enter ", "Please ", "Forgot ", "Confirm ", "Choose ", "Create ", "Reset ", "Change ", "Invalid ",
                "Incorrect ", "Your ", "Type ", "Re-enter ", "Show ", "Hide ")  # fmt: skip

@@ -77,7 +77,7 @@ _CODE_WORDS = frozenset(
      "import", "from", "class", "static", "void", "final"}
 )  # fmt: skip
 # models.CharField(max_length=128, SQLAlchemy Column(String(128: a call (three letters at least before the parenthesis)
-_DOTTED_CALL = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+\(|[A-Za-z_]\w{2,}\(")
+_CALL = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+\(|[A-Za-z_]\w{2,}\(")
 # the code between a prompt's closing quote and the next literal's opening one: `) or `, `) + `, `), `
 _BETWEEN_LITERALS = re.compile(r"[)\]]{1,3}[ \t]{0,3}(?:or|and|\|\||&&|\?\?|\?:|\+|,|\.)?[ \t]{0,3}\Z")
 
@@ -150,9 +150,7 @@ def password_value_ok(value: str, *, quoted: bool, prose: bool) -> bool:
     if quoted:
         return True
     low = value.lower()
-    if (
-        low in _STOPWORDS or low in _CODE_WORDS or _DOTTED_CALL.match(value)
-    ):  # `raise`, `hashlib.sha256(b"x")`
+    if low in _STOPWORDS or low in _CODE_WORDS or _CALL.match(value):  # `raise`, `hashlib.sha256(b"x")`
         return False
     if is_code_reference(value) and not any(c.isdigit() for c in value):
         return False
