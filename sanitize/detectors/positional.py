@@ -3,7 +3,8 @@ credential (Kubernetes env, ECS/CloudFormation/Postman JSON, HCL, Hadoop XML pro
 to credential APIs after a username (``HTTPBasicAuth``, ``auth=(u, p)``, ``.login``, JDBC
 ``getConnection``), Go MySQL DSNs (``user:pass@tcp(...)``), and secrets written as the default of an
 environment lookup (``os.getenv("DB_PASSWORD", "...")``, ``env('API_KEY', '...')``,
-``process.env.API_TOKEN || "..."``, ``${DB_PASSWORD:-...}``).
+``process.env.API_TOKEN || "..."``, ``${DB_PASSWORD:-...}``, Spring ``${db.password:...}``) or the fallback of a
+password expression or settings lookup (``getpass() or "..."``, ``kwargs.get("password", "...")``).
 
 Same contract as :mod:`.formats`: a stable ``secret_type``, the span of the secret only, bounded
 quantifiers so each pattern is linear in its window.
