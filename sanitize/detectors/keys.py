@@ -8,9 +8,9 @@ import json
 import re
 
 from ..checksums import token_checksum_valid
-from .base import RegexDetector, shannon_entropy
+from .base import RegexDetector
 from .filters import ESCAPE_EDGE, char_classes, is_example_key, is_placeholder
-from .hard_negatives import is_weak_value
+from .format_base import value_ok
 
 
 def _left(chars: str) -> str:
@@ -33,13 +33,9 @@ def _has_digit_and_letter(value: str, text: str, start: int, end: int) -> bool:
 
 
 def _random_body(value: str, text: str, start: int, end: int) -> bool:
-    """After the 4-character prefix a random-looking body: letters and digits, above the entropy floor, no
-    sequence, filler or placeholder (``ghp_1234567890abcdef...``, ``ghp_aaaa...``, ``ghp_YOURTOKENHERE...``)."""
-    body = value[4:]
-    return (
-        char_classes(body) >= 2 and shannon_entropy(body) >= 3.0 and not is_weak_value(body)
-        and not is_placeholder(value) and not is_example_key(value)
-    )  # fmt: skip
+    """After the 4-character prefix a random-looking secret (:func:`~.format_base.value_ok`: two character classes,
+    above the entropy floor, no sequence, filler or placeholder: not ``ghp_1234567890abcdef...``, ``ghp_aaaa...``)."""
+    return value_ok(value[4:], kind="secret", quoted=True) and not is_placeholder(value)
 
 
 def github_token_valid(value: str) -> bool:

@@ -163,11 +163,9 @@ def bracket_search(
         cand = theta + alpha * direction  # (P,)
         h = heldout_at(cand)
         ok = h is None or h0 is None or h - h0 <= tol
-        value = (
-            (objective_at(cand, grad=True) if refine and keep_grad else objective_at(cand))
-            if ok
-            else math.nan
-        )
+        value = math.nan  # L̂ only where the guard admits the step
+        if ok:
+            value = objective_at(cand, grad=True) if refine and keep_grad else objective_at(cand)
         trials.append({"alpha": alpha, "heldout": h, "objective": value, "admissible": ok})
         return trials[-1]
 
