@@ -1,13 +1,15 @@
-"""The compiled scanner: every selected detector behind one keyword automaton and one RE2 trigger.
+"""The compiled scanner: every selected detector behind one keyword automaton and two RE2 passes.
 
-Per document, two cheap passes decide where to look, then only the triggered detectors run, and
-only on windows around their triggers (see :mod:`sanitize.detectors.base` for the contract):
+Per document, cheap passes decide where to look, then only the triggered detectors run, and only
+on windows around their triggers (see :mod:`sanitize.detectors.base` for the contract):
 
-1. one Aho-Corasick pass (pyahocorasick) over the lower-cased text for every detector keyword
-   (``password``, ``secret``, ``ssn`` ...);
-2. one RE2 pass for the detectors triggered by a shape (token prefixes such as ``ghp_``/``AKIA``,
-   digit runs for cards/phones/SSNs, ``x@y.`` for e-mail); RE2 is linear-time and, when matches
-   are rare, runs at hundreds of MB/s.
+1. one RE2 pass for the detectors triggered by a shape (token prefixes such as ``ghp_``/``AKIA``,
+   digit runs for cards/phones/SSNs, ``x@y.`` for e-mail); each match's shape families are then
+   told apart by one Python-re match (:mod:`.dispatch`);
+2. one RE2 pass for every detector keyword (``password``, ``secret``, ``ssn`` ...), then one
+   Aho-Corasick pass (pyahocorasick) over the lower-cased neighbourhood of each keyword run, which
+   says which keywords and so which detectors. RE2 is linear-time and, when matches are rare,
+   runs at hundreds of MB/s.
 
 Candidates then go through each detector's validator (checksums, filters), overlapping findings
 are resolved by detector priority (a GitHub token beats the ``password`` it is assigned to), the
@@ -30,10 +32,11 @@ from .dispatch import dispatcher
 from .markup import decoded_view
 
 _DFA_MEMORY = 64 << 20  # RE2's budget for the prefilter (its DFA states are built lazily, ~25 MB used)
-# Which RE2 pass looks for a detector's trigger or keywords (Detector.trigger_pass/.keyword_pass).
-# One pass for all: apart, the vendor catalogue's prefixes and keywords cost ~2 ns a byte more
-# (0.075 s more on 20 MB, warm); together RE2 builds about twice the DFA states once per process
-# (~0.1 s more on the first 10 MB). A pass name mapped to its own name gets a pass of its own.
+# Which RE2 passes look for a detector's trigger or keywords (Detector.trigger_pass/.keyword_pass);
+# a pass name mapped to its own name gets passes of its own. Each name gets two passes, its shapes and
+# its keyword runs: in one pattern the shapes' counted repetitions and the keyword alternation made a
+# product automaton whose DFA states RE2 kept building through 20 MB (0.99 s first pass, 0.51 s warm);
+# apart, 0.50 s and 0.35 s (stop 36). Vendor or digit shapes in passes of their own cost more again.
 _PREFILTER: dict[str, str] = {"": "", "digits": "", "vendors": ""}
 _FLOOD = 2048  # a keyword run longer than this is a flood (a keyword at most every 24 characters)
 _TRIGGER_REACH = 256  # longer than the fixed part of any shape trigger: what a search inside a match needs
@@ -115,18 +118,18 @@ class Scanner:
             self._automaton = automaton
         # around a match the automaton looks this far: a keyword overlapping the match is always seen
         self._reach = max((len(k) for k in by_keyword), default=0) + 1
-        # One RE2 pass over the UTF-8 bytes (see _PREFILTER) finds every shape trigger and every
-        # keyword (case-insensitively; a run of keywords close together is one match, so a flood of
-        # "key=" is one match, not a million). With a DFA large enough for all its patterns it costs
-        # about what one of the five separate passes it replaced did (about 2 ns a byte).
-        # RE2 reports non-overlapping matches, so around each match the keyword automaton runs on
-        # a small neighbourhood (keywords inside or across a match are not lost), every shape
-        # family of the pass is tested at the match's start (Python re: RE2's group lookups are slow
-        # from Python), and shape triggers starting inside a longer match are searched for there.
+        # Two RE2 passes over the UTF-8 bytes (see _PREFILTER): one finds every shape trigger, the other
+        # every keyword (case-insensitively; a run of keywords close together is one match, so a flood
+        # of "key=" is one match, not a million). RE2 reports non-overlapping matches, so every shape
+        # family is tested at a shape match's start (Python re: RE2's group lookups are slow from
+        # Python), shape triggers starting inside a longer match are searched for there, and around each
+        # keyword run the keyword automaton runs on a small neighbourhood (keywords across it are not lost).
         options = re2.Options()
         options.max_mem = _DFA_MEMORY
         self._families: list[tuple[Any, tuple[int, ...]]] = []
-        self._passes: list[tuple[Any, Any, Callable[[str, int], list[tuple[int, int]]]]] = []
+        # (RE2 pattern, its shapes alone or None, dispatch or None): a shape pass dispatches its matches
+        # and looks for shapes a longer match swallowed; a keyword pass (dispatch None) feeds the automaton
+        self._passes: list[tuple[Any, Any, Callable[[str, int], list[tuple[int, int]]] | None]] = []
         for name in sorted(set(triggers) | set(words)):
             families: list[tuple[Any, tuple[int, ...]]] = []
             for pattern, idx in triggers.get(name, {}).items():
@@ -135,7 +138,7 @@ class Scanner:
                 except re.error:  # a custom rule in RE2-only syntax
                     families.append((re2.compile(pattern), tuple(idx)))
             self._families += families
-            shapes = [f"(?:{p})" for p in triggers.get(name, {})]
+            shapes = "|".join(f"(?:{p})" for p in triggers.get(name, {}))
             runs = []
             for _, keywords in sorted(words.get(name, {}).items()):
                 if keywords:
@@ -145,12 +148,11 @@ class Scanner:
                         + ")"
                     )
                     runs.append(f"(?:{alternation}(?:.{{0,24}}{alternation})*)")
-            if shapes or runs:
-                self._passes.append((
-                    re2.compile("|".join(shapes + runs).encode(), options),
-                    re2.compile("|".join(shapes).encode(), options) if shapes else None,
-                    dispatcher(families),
-                ))  # fmt: skip
+            if shapes:
+                compiled = re2.compile(shapes.encode(), options)
+                self._passes.append((compiled, compiled, dispatcher(families)))
+            if runs:
+                self._passes.append((re2.compile("|".join(runs).encode(), options), None, None))
         self._allow = [re2.compile(p) for p in allow_regexes]
         self._allow_fps = allow_fps
         self._key = fingerprint_key(config.fingerprint_key)
@@ -196,21 +198,23 @@ class Scanner:
 
     def _open_windows(
         self, text: str, data: bytes, ascii_text: bool, prefilter: Any, shapes: Any,
-        dispatch: Callable[[str, int], list[tuple[int, int]]], windows: dict[int, list[list[int]]],
+        dispatch: Callable[[str, int], list[tuple[int, int]]] | None, windows: dict[int, list[list[int]]],
     ) -> None:  # fmt: skip
         """One RE2 pass: the windows of the detectors its matches trigger, added to ``windows``."""
+        if dispatch is None:  # a keyword pass: the automaton around each run of keywords
+            self._keyword_pass(text, data, ascii_text, prefilter, windows)
+            return
         detectors = self.detectors
-        automaton, reach = self._automaton, self._reach
         n_data = len(data)
-        pending_lo = pending_hi = -1  # neighbourhoods of consecutive matches, merged: one automaton run
         for bs, be, s, e in _char_spans(prefilter.finditer(data), data, ascii_text):
             explained, nests = -1, False  # the farthest end of a shape trigger matching at s
             for i, te in dispatch(text, s):  # shape families matching at s, each with its own end
                 d = detectors[i]
                 _open(windows, i, s - d.before, te + d.after)
                 explained, nests = max(explained, te), nests or d.nests
-            if (explained < e or nests) and be - bs > 1 and shapes is not None:
-                # a keyword run (or a nesting shape): shape triggers starting inside it were swallowed by it
+            if (explained < e or nests) and be - bs > 1:
+                # a longer match than the family that matched at s (or a nesting shape): shape triggers
+                # starting inside it were swallowed by it
                 for m in shapes.finditer(data, bs + 1, min(n_data, be + _TRIGGER_REACH)):
                     p = m.start()
                     if p >= be:
@@ -219,8 +223,14 @@ class Scanner:
                     for i, te in dispatch(text, p):
                         d = detectors[i]
                         _open(windows, i, p - d.before, te + d.after)
-            if automaton is None:
-                continue
+
+    def _keyword_pass(
+        self, text: str, data: bytes, ascii_text: bool, prefilter: Any, windows: dict[int, list[list[int]]]
+    ) -> None:
+        """The keyword automaton on the neighbourhood of every keyword run the RE2 pass finds."""
+        reach = self._reach
+        pending_lo = pending_hi = -1  # neighbourhoods of consecutive matches, merged: one automaton run
+        for _, _, s, e in _char_spans(prefilter.finditer(data), data, ascii_text):
             lo, hi = max(0, s - reach), e + reach  # keywords in and around the match
             if lo <= pending_hi:
                 pending_hi = max(pending_hi, hi)
