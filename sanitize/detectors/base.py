@@ -34,10 +34,9 @@ class Detector:
     after: int = 256  # how far after a trigger a match may end
     priority: int = 50  # on overlapping findings the higher priority wins (specific > generic)
     default: bool = True  # enabled unless asked for (ip_address is off by default)
-    # Which RE2 prefilter pass of the scanner looks for the trigger, and which for the keywords
-    # ("": the main one). Unlike shapes in one pattern multiply RE2's DFA states (digit runs next to
-    # token prefixes cost several times the two apart), so digit-led shapes and the provider
-    # catalogue have passes of their own.
+    # Which RE2 prefilter passes of the scanner look for the trigger and the keywords ("": the main
+    # ones). Each pass name gets a shape pass and a keyword pass; the scanner's _PREFILTER maps every
+    # name to "" today (more passes measured slower: each costs a walk over the bytes per document).
     trigger_pass: str = ""
     keyword_pass: str = ""
     # When set, a keyword hit opens a window only where this regex matches the text right at the
