@@ -1,0 +1,59 @@
+"""Hard-negative predicates checked against brute-force references."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from sanitize.detectors import hard_negatives
+from sanitize.detectors.hard_negatives import _SEQUENCES, is_sequential
+
+
+def _sequential_reference(value: str) -> bool:
+    """The definition, walked character by character: the longest run of sequential bigrams."""
+    if len(value) < 6:
+        return False
+    low = value.lower()
+    longest = run = 0
+    for i in range(len(low) - 1):
+        run = run + 1 if low[i : i + 2] in hard_negatives._BIGRAMS else 0
+        longest = max(longest, run + 1)
+    return longest >= 6 and longest * 2 >= len(value)
+
+
+def _values(rng: random.Random, n: int) -> list[str]:
+    """Random strings with sequence runs of every length planted at every offset (the quick test's edges)."""
+    pieces = [*_SEQUENCES, "abcdefghijklmnopqrstuvwxyzyxwvu", "QWERTYuiop"]
+    out = []
+    for _ in range(n):
+        size = rng.randint(1, 70)
+        value = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz0123456789_-") for _ in range(size))
+        seq = rng.choice(pieces)
+        start = rng.randint(0, len(seq) - 1)
+        run = seq[start : start + rng.randint(1, len(seq))]
+        at = rng.randint(0, len(value))
+        out.append(value[:at] + run + value[at:])
+    return out
+
+
+def test_is_sequential_equals_the_character_walk() -> None:
+    values = _values(random.Random(0), 20_000)
+    flagged = [v for v in values if _sequential_reference(v)]
+    assert len(flagged) > 500  # the sample reaches the positive side, not only random noise
+    assert [v for v in values if is_sequential(v) != _sequential_reference(v)] == []
+
+
+@pytest.mark.parametrize(
+    ("value", "sequential"),
+    [
+        ("abcdefghijklmnop", True),
+        ("1234567890", True),
+        ("xx1234567890xxxx", True),  # the run is 10 of 16 characters
+        ("xxxxx123456xxxxxx", False),  # 6 of 17: not half
+        ("Zq8Lw3Rt6Yp1Xs5V", False),
+        ("abcde", False),
+    ],
+)
+def test_is_sequential_table(value: str, sequential: bool) -> None:
+    assert is_sequential(value) is sequential
