@@ -68,6 +68,9 @@ def _check_e2e(bench, result, printed: str) -> None:  # type: ignore[no-untyped-
         assert len(q["before"]) == len(q["after"]) == len(q["retrained"]) == 2
         assert q["max_gap"] == pytest.approx(max(a - b for a, b in zip(q["after"], q["retrained"])))
     small, large = rows
+    # the process's first run is timed apart (cold), the table's runs warm like retraining
+    assert small["extra"]["cold_total"] > 0 and math.isnan(large["extra"]["cold_total"])
+    assert "cold s" in printed and f"{small['extra']['cold_total']:8.2f}" in printed
     # twice the corpus: retraining does twice the steps, so it counts about twice the tokens
     assert 1.6 < large["extra"]["units"]["retrain"] / small["extra"]["units"]["retrain"] < 2.4
     assert large["extra"]["train_tokens"] > 1.5 * small["extra"]["train_tokens"]
