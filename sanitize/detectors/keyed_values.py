@@ -32,10 +32,10 @@ from .format_base import (
     min_entropy,
     value_ok,
 )
-from .hard_negatives import is_public_key_name, pair_value_start
+from .hard_negatives import is_public_key_name, key_words, pair_value_start
 
 _SHORT_VALUE = re.compile(
-    r"""["']?[ \t]{0,3}(?:::=|:=|=>|=|:)[ \t]{0,3}"""
+    r"""["']?[ \t]{0,3}(?:::=|:=|=>|=|:)[ \t]{0,3}(?:!!str[ \t]{1,3})?"""  # YAML's explicit string tag
     r"""(?P<v>"[^"\n]{4,15}"|'[^'\n]{4,15}'|[^\s"'`<;,(){}\[\]]{4,15})(?![^\s"'`<;,(){}\[\]])"""
 )
 # after a keyword: the rest of its identifier (at most 64 characters of IDENT_CHARS), then
@@ -60,6 +60,20 @@ def _short_ok(m: re.Match[str], value: str, quoted: bool) -> bool:
         and after != "("
         and not NEXT_FIELD.match(value)
     )
+
+
+# "key" alone names many things (a cache entry, a sort order, a map's key): a short value under a key
+# name counts only where a word makes it a secret key (encryption_key, hmacKey, MASTER_KEY, access_key)
+_KEY_QUALIFIERS = frozenset(
+    {"encryption", "encrypt", "decryption", "crypt", "crypto", "cipher", "signing", "sign", "hmac", "aes", "master",
+     "private", "priv", "api", "access", "client", "app", "session", "jwt", "license", "licence", "shared", "psk",
+     "totp", "otp", "webhook", "admin", "root", "storage", "account", "service", "subscription", "consumer"}
+)  # fmt: skip
+
+
+def _qualified_key(identifier: str) -> bool:
+    words = key_words(identifier)
+    return "key" in words and not _KEY_QUALIFIERS.isdisjoint(words)
 
 
 @dataclasses.dataclass(frozen=True, eq=False, repr=False)
@@ -111,7 +125,7 @@ class ShortKeyedDetector(PatternDetector):
                 ):
                     rejected.add(judged)
                     continue
-                if key_kind(text[i:j]) == self.kind:
+                if key_kind(text[i:j]) == self.kind and (kw != "key" or _qualified_key(text[i:j])):
                     yield s, e, self.confidence
 
 
@@ -122,7 +136,8 @@ SHORT_PASSWORD = ShortKeyedDetector(
     priority=25, confidence=0.8, follow=_SHORT_FOLLOW,
 )  # fmt: skip
 SHORT_SECRET = ShortKeyedDetector(
-    "short-secret", "generic_secret", keywords=("token", "secret", "apikey", "api_key", "api-key", "credential"), before=64,
+    "short-secret", "generic_secret", keywords=("token", "secret", "apikey", "api_key", "api-key", "credential", "key"),
+    before=64,
     after=96, priority=25, kind="secret", confidence=0.75, follow=_SHORT_FOLLOW,
 )  # fmt: skip
 _K8S_KIND = re.compile(r"""\bkind:[ \t]{0,3}["']?Secret\b""")

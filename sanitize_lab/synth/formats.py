@@ -341,6 +341,8 @@ FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = 
         "secret={q}",
         "PSWD:={q}",
         "pwd: {q}",
+        "signing_key = {q}",
+        "secret: !!str {q}",
         "credentials: svc_{w}:{p}",
         "Ticket {n} (resolved)\nLogin: svc_{w} / {p}\nPlease rotate it.",
     ), (
@@ -350,6 +352,8 @@ FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = 
         "token: xxxxxxxx",
         "PSWD:=########",
         "csrf-token: {q}",
+        "cache_key: {q}",
+        "sort_key = {q}",
         "token: --digest",
         "firstPass = 0.{n}5",
         "secret=&quot;abc",

@@ -247,6 +247,16 @@ TABLES: dict[str, list[tuple[str, str | None]]] = {
         ("secret_arn: arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbCdEf", None),  # a name
         ('secret_ref = "projects/acme/secrets/db-password/versions/3"', None),  # GCP Secret Manager
         ("db:secret:Zq7mW3xK", "Zq7mW3xK"),  # not an ARN
+        ('encryption_key = "Zq7mW3xK"', "Zq7mW3xK"),  # a key name with a word that makes it secret
+        ("hmacKey: Zq7mW3xK", "Zq7mW3xK"),
+        ("MASTER_KEY=Zq7mW3xK", "Zq7mW3xK"),
+        ("secret: !!str Zq7mW3xK", "Zq7mW3xK"),  # YAML's explicit string tag
+        ('cache_key = "Zq7mW3xK"', None),  # public by design
+        ('key = "Zq7mW3xK"', None),  # "key" alone: a map entry, a sort key...
+        ("keymap: Zq7mW3xK", None),
+        ("api_key_id: Zq7mW3xK", None),  # about the key, not the key
+        ('aes_key = "12345678"', None),
+        ("signing_key: !!str changeme", None),
     ],
     "yaml block scalars": [
         ("db:\n  password: |\n    Vt7#kQ2mZp9xLw4R\n  user: app\n", "Vt7#kQ2mZp9xLw4R"),
