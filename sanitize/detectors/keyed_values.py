@@ -137,8 +137,7 @@ SHORT_PASSWORD = ShortKeyedDetector(
 )  # fmt: skip
 SHORT_SECRET = ShortKeyedDetector(
     "short-secret", "generic_secret", keywords=("token", "secret", "apikey", "api_key", "api-key", "credential", "key"),
-    before=64,
-    after=96, priority=25, kind="secret", confidence=0.75, follow=_SHORT_FOLLOW,
+    before=64, after=96, priority=25, kind="secret", confidence=0.75, follow=_SHORT_FOLLOW,
 )  # fmt: skip
 _K8S_KIND = re.compile(r"""\bkind:[ \t]{0,3}["']?Secret\b""")
 _K8S_ENTRY = re.compile(
