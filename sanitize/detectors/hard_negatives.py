@@ -216,11 +216,27 @@ def is_resource_name(value: str) -> bool:
     return _RESOURCE.match(value) is not None
 
 
+_PATH_CHARS = re.compile(r"[\w.@+/-]+")
+_WINDOWS_PATH = re.compile(r"[A-Za-z]:\\[\w.@+ \\-]+")
+
+
+def is_file_path(value: str) -> bool:
+    """``/home/bob`` (``PWD=`` of an environment dump), ``~/.ssh/id_rsa``, ``./secrets/db``,
+    ``C:\\keys\\prod.txt``: where something is kept, not the secret. A value starting with ``/`` is a
+    path only with a second ``/`` or a dot (``/x8Kq2mZ`` may be a password or base64)."""
+    if value.startswith(("~/", "./", "../")) and _PATH_CHARS.fullmatch(value, value.index("/")):
+        return True
+    if value.startswith("/") and ("/" in value[1:] or "." in value) and _PATH_CHARS.fullmatch(value):
+        return True
+    return _WINDOWS_PATH.fullmatch(value) is not None
+
+
 def is_weak_value(value: str) -> bool:
     """Every value-level hard negative at once."""
     return (
         is_yaml_tag(value)
         or is_resource_name(value)
+        or is_file_path(value)
         or is_ui_text(value)
         or is_filler(value)
         or is_sequential(value)

@@ -257,6 +257,8 @@ TABLES: dict[str, list[tuple[str, str | None]]] = {
         ("api_key_id: Zq7mW3xK", None),  # about the key, not the key
         ('aes_key = "12345678"', None),
         ("signing_key: !!str changeme", None),
+        ("private_key: ~/.ssh/id_rsa", None),  # a path: where the key is kept
+        ("secret: /etc/ssl/ca.key", None),
     ],
     "yaml block scalars": [
         ("db:\n  password: |\n    Vt7#kQ2mZp9xLw4R\n  user: app\n", "Vt7#kQ2mZp9xLw4R"),
@@ -532,7 +534,9 @@ def test_public_key_names(identifier: str, public: bool) -> None:
      ("$ecr3t$Pa55", False), ("Kennwort", True), ("Contraseña", True), ("Пароль", True), ("mot de passe", True),
      ("must be at least 8 characters", True), ("at least 8 characters", True), ("Kennwort7!", False),
      ("meet me at the park", False), ("should contain digits", True), ("arn:aws:iam::123456789012:role/deploy", True),
-     ("arn9Kx2mQ", False)],
+     ("arn9Kx2mQ", False), ("/home/bob", True), ("~/.ssh/id_rsa", True), ("./secrets/db", True),
+     ("../conf/app.key", True), ("/etc/ssl/ca.key", True), ("C:\\keys\\prod.txt", True), ("/x8Kq2mZ", False),
+     ("a/b8Kq2mZ", False), ("~/x8K$q2", False), ("/9j$x/Kq2", False)],
 )  # fmt: skip
 def test_weak_values(value: str, weak: bool) -> None:
     assert hard_negatives.is_weak_value(value) is weak

@@ -75,6 +75,10 @@ CASES = [
     ("the password is now stored in vault", None),
     ("the password will now expire in 90 days", None),
     ("Passwords are now required to be 12+ chars", None),  # a short non-word in prose
+    ("PWD=/home/bob\nSHELL=/bin/bash", None),  # an environment dump: the working directory
+    ("export PWD=/home/bob/src", None),
+    ("pwd: ./secrets/db", None),  # a path: where the password is kept
+    ("password: /x8Kq2mZ", "/x8Kq2mZ"),  # one slash, no dot: may be a password
     # hard negatives
     ("password: <password>", None),
     ("DB_PASSWORD=********", None),
