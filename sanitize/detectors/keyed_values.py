@@ -62,6 +62,12 @@ def _short_ok(m: re.Match[str], value: str, quoted: bool) -> bool:
     )
 
 
+# a name and a number (acct_001, svc-2024, media/2024, v2): an identifier, not a random token (a password may
+# well look like this: admin123 -- only the secret kind drops it)
+_NAME = (
+    r"(?:[a-z]{1,12}|[A-Z]{1,12}|[A-Z][a-z]{1,11})"  # one case or capitalised: a word (KLYQhWfq88 is no name)
+)
+_NAME_AND_NUMBER = re.compile(rf"{_NAME}[_./-]?[0-9]{{1,6}}|[0-9]{{1,6}}[_./-]?{_NAME}")
 # "key" alone names many things (a cache entry, a sort order, a map's key): a short value under a key
 # name counts only where a word makes it a secret key (encryption_key, hmacKey, MASTER_KEY, access_key)
 _KEY_QUALIFIERS = frozenset(
@@ -120,6 +126,7 @@ class ShortKeyedDetector(PatternDetector):
                 if (
                     len(value) < (6 if self.kind == "secret" else 4)
                     or (self.kind == "secret" and value[-1] in "_-")  # a prefix: "ghp_" + "..."
+                    or (self.kind == "secret" and _NAME_AND_NUMBER.fullmatch(value))  # acct_001, svc-2024
                     or not _short_ok(m, value, quoted)
                     or not value_ok(value, kind="password", quoted=quoted)
                 ):

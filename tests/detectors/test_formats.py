@@ -259,6 +259,10 @@ TABLES: dict[str, list[tuple[str, str | None]]] = {
         ("signing_key: !!str changeme", None),
         ("private_key: ~/.ssh/id_rsa", None),  # a path: where the key is kept
         ("secret: /etc/ssl/ca.key", None),
+        ("account_key: acct_001", None),  # a name and a number: an identifier
+        ("token: svc-2024", None),
+        ("pwd: admin123", "admin123"),  # a weak password is still a password
+        ("signing_key = KLYQhWfq88", "KLYQhWfq88"),  # mixed case: no name and number
     ],
     "yaml block scalars": [
         ("db:\n  password: |\n    Vt7#kQ2mZp9xLw4R\n  user: app\n", "Vt7#kQ2mZp9xLw4R"),
