@@ -15,7 +15,8 @@ import re
 from .format_base import _VQ, KEY_KEYWORDS, PatternDetector
 
 _FIELD = r"(?i:pass(?:word|wd)?|pwd)"  # the password field's name or label
-_FILL_CALLS = r"(?:send_keys|sendKeys|type|fill|setValue|set_value|input_text|typeText)"
+_FILL_NAMES = ("send_keys", "sendKeys", "type", "fill", "setValue", "set_value", "input_text")
+_FILL_CALLS = "(?:" + "|".join((*_FILL_NAMES, "typeText")) + ")"
 # the field's locator, then (on the same statement) the call that fills it: `...("password").send_keys("V")`
 _FILL_AFTER = re.compile(
     _FIELD + r"""[\w-]{0,40}(?:["'/]i?)?[^\n;]{0,80}?\.""" + _FILL_CALLS + r"[ \t]{0,3}\([ \t]{0,3}" + _VQ
@@ -27,7 +28,6 @@ _FILL_WITH = re.compile(
     + r"""["'/][^"'/\n]{0,40}""" + _FIELD + r"""[^"'/\n]{0,40}["'/]i?[ \t]{0,3}\)?[ \t]{0,3},[ \t]{0,3}"""
     + r"(?:with:[ \t]{0,3})?" + _VQ
 )  # fmt: skip
-_FILL_NAMES = ("send_keys", "sendKeys", "type", "fill", "setValue", "set_value", "input_text")
 FORM_FILL_PASSWORD = PatternDetector(
     "form-fill-password",
     "password",
@@ -38,10 +38,7 @@ FORM_FILL_PASSWORD = PatternDetector(
     kind=None,
     patterns=(_FILL_AFTER, _FILL_WITH),
     # "type" and "fill" also cover typeText, fill_in, fillField and fillIn
-    guards=(
-        (".send_keys", ".sendKeys", ".type", ".fill", ".setValue", ".set_value", ".input_text"),
-        _FILL_NAMES,
-    ),
+    guards=(tuple("." + n for n in _FILL_NAMES), _FILL_NAMES),
     anchors=(("pass", "pwd"), tuple(n.lower() for n in _FILL_NAMES)),
 )
 

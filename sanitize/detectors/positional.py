@@ -60,6 +60,11 @@ NAME_VALUE_SECRET = _name_value("secret", "generic_secret", KEY_KEYWORDS["secret
 # python-ldap simple_bind_s(dn, "p"); PHP mysqli_connect(host, "u", "p"), new mysqli(...), new PDO(dsn, "u", "p"),
 # ftp_login/ldap_bind/ssh2_auth_password/imap_open(conn, "u", "p").
 _STR = r"""(?:"[^"\n]{0,128}"|'[^'\n]{0,128}')"""  # the username: a string literal
+# PHP connects and logins whose password follows a connection/host and a username; Python DB-API drivers
+_PHP_CALLS = ("mysqli_connect", "mysql_connect", "mysqli", "PDO", "ftp_login", "ldap_bind", "ssh2_auth_password",
+              "imap_open")  # fmt: skip
+_MYSQL_DRIVERS = ("MySQLdb", "pymysql", "_mysql")  # (host, user, password, db)
+_ORACLE_DRIVERS = ("cx_Oracle", "oracledb")  # (user, password, dsn)
 _ARG = r"""(?:"[^"\n]{0,128}"|'[^'\n]{0,128}'|[A-Za-z_][\w.]{0,63})"""  # a literal or a name
 _CREDENTIAL_CLASSES = (
     "HTTPBasicAuth", "HTTPDigestAuth", "HTTPProxyAuth", "BasicAuth", "DigestAuth", "NetworkCredential",
@@ -79,30 +84,28 @@ _CALL_PATTERNS = (
         + _VQ + r"[ \t]{0,3}\)"
     ),
     re.compile(
-        r"\b(?:mysqli_connect|mysql_connect|mysqli|PDO|ftp_login|ldap_bind|ssh2_auth_password|imap_open)[ \t]{0,3}\("
+        r"\b(?:" + "|".join(_PHP_CALLS) + r")[ \t]{0,3}\("
         r"[ \t]{0,3}[^,()\n]{1,200},[ \t]{0,3}(?:"
         + _ARG + r"|\$\w{1,63})[ \t]{0,3},[ \t]{0,3}" + _VQ
     ),
     # Python DB-API drivers by position: MySQLdb/PyMySQL (host, user, password, db), cx_Oracle (user, password, dsn)
     re.compile(
-        r"\b(?:MySQLdb|pymysql|_mysql)\.connect[ \t]{0,3}\([ \t]{0,3}" + _ARG + r"[ \t]{0,3},[ \t]{0,3}" + _ARG
+        r"\b(?:" + "|".join(_MYSQL_DRIVERS) + r")\.connect[ \t]{0,3}\([ \t]{0,3}" + _ARG + r"[ \t]{0,3},[ \t]{0,3}" + _ARG
         + r"[ \t]{0,3},[ \t]{0,3}" + _VQ
     ),
-    re.compile(r"\b(?:cx_Oracle|oracledb)\.connect[ \t]{0,3}\([ \t]{0,3}" + _ARG + r"[ \t]{0,3},[ \t]{0,3}" + _VQ),
+    re.compile(
+        r"\b(?:" + "|".join(_ORACLE_DRIVERS) + r")\.connect[ \t]{0,3}\([ \t]{0,3}" + _ARG + r"[ \t]{0,3},[ \t]{0,3}" + _VQ
+    ),
     # Redis/Jedis AUTH `.auth("V")`, superagent/supertest `.auth("user", "V")`: the last literal
     re.compile(r"\.auth[ \t]{0,3}\([ \t]{0,3}" + _VQ + r"[ \t]{0,3}\)"),
     re.compile(r"\.auth[ \t]{0,3}\([ \t]{0,3}" + _STR + r"[ \t]{0,3},[ \t]{0,3}" + _VQ + r"[ \t]{0,3}[,)]"),
 )  # fmt: skip
 _CALL_KEYWORDS = (
-    "auth", "credential", "pass", "login", "getconnection", "mysqli", "mysql_connect", "pdo", "mysqldb", "pymysql",
-    "_mysql", "cx_oracle", "oracledb", "ftp_login", "ldap_bind", "ssh2_auth_password", "imap_open", "bind_s",
-    "simple_bind",
+    "auth", "credential", "pass", "login", "getconnection", "bind_s", "simple_bind",
+    *(c.lower() for c in (*_PHP_CALLS, *_MYSQL_DRIVERS, *_ORACLE_DRIVERS)),
 )  # fmt: skip
-_CALL_GUARDS = (
-    ("(",), ("(",), (".login",), ("getConnection",),
-    ("mysqli", "mysql_connect", "PDO", "ftp_login", "ldap_bind", "ssh2_auth_password", "imap_open"), (".connect",), (".connect",),
-    (".auth",), (".auth",),
-)  # fmt: skip
+_CALL_GUARDS = (("(",), ("(",), (".login",), ("getConnection",), _PHP_CALLS, (".connect",), (".connect",), (".auth",),
+                (".auth",))  # fmt: skip
 CREDENTIAL_CALL = PatternDetector(
     "credential-call-password",
     "password",
@@ -118,9 +121,9 @@ CREDENTIAL_CALL = PatternDetector(
         ("auth",),
         (".login",),
         ("getconnection",),
-        ("mysqli", "mysql_connect", "pdo", "ftp_login", "ldap_bind", "ssh2_auth_password", "imap_open"),
-        ("mysqldb", "pymysql", "_mysql"),
-        ("cx_oracle", "oracledb"),
+        tuple(c.lower() for c in _PHP_CALLS),
+        tuple(c.lower() for c in _MYSQL_DRIVERS),
+        tuple(c.lower() for c in _ORACLE_DRIVERS),
         (".auth",),
         (".auth",),
     ),
