@@ -27,6 +27,7 @@ from .format_base import (
     KEY_KEYWORDS,
     Check,
     PatternDetector,
+    _basic_ok,
     _close,
     key_kind,
     min_entropy,
@@ -35,8 +36,9 @@ from .format_base import (
 from .hard_negatives import is_public_key_name, key_words, pair_value_start
 
 _SHORT_VALUE = re.compile(
-    r"""["']?[ \t]{0,3}(?:::=|:=|=>|=|:)[ \t]{0,3}(?:!!str[ \t]{1,3})?"""  # YAML's explicit string tag
-    r"""(?P<v>"[^"\n]{4,15}"|'[^'\n]{4,15}'|[^\s"'`<;,(){}\[\]]{4,15})(?![^\s"'`<;,(){}\[\]])"""
+    r"""["']?\]?[ \t]{0,3}(?:::=|:=|=>|=|:)[ \t]{0,3}(?:!!str[ \t]{1,3})?"""  # cfg["secret"] = ; YAML's string tag
+    r"""(?P<v>"[^"\n]{4,15}"|'[^'\n]{4,15}'|[^\s"'`<;,(){}\[\]]{4,15})"""
+    r"""(?![^\s"'`<;,(){}\[\]&]|&(?![A-Za-z_][\w.-]{0,40}=))"""  # "&name=" ends it: ?api_key=V&format=json
 )
 # after a keyword: the rest of its identifier (at most 64 characters of IDENT_CHARS), then
 # _SHORT_VALUE (an identifier character cannot start an operator: no other split can match)
@@ -326,4 +328,38 @@ LOGIN_PAIR = PatternDetector(
         r"(?P<v>[^\s\"'<>/]{3,200})(?!\S)"
     ),),
     check=_login_pair_ok,
+)  # fmt: skip
+# npm's .npmrc: `_auth = base64(user:pass)`, also per registry (`//registry.example/:_auth=...`); not
+# `_authToken` (a token: the assignment detectors), not `NEO4J_AUTH` or `basic_auth` (no word before `_auth`)
+NPM_AUTH = PatternDetector(
+    "npm-auth",
+    "password",
+    keywords=("_auth",),
+    before=0,
+    after=1100,
+    priority=40,
+    kind=None,
+    literal=True,
+    check=_basic_ok,
+    anchors=(("_auth",),),
+    follow=re.compile(r"[ \t]{0,3}="),
+    patterns=(
+        re.compile(
+            r"""(?<![\w-])_auth[ \t]{0,3}=[ \t]{0,3}"""
+            r"""(?P<v>"[A-Za-z0-9+/]{4,1024}={0,2}"|'[A-Za-z0-9+/]{4,1024}={0,2}'|[A-Za-z0-9+/]{4,1024}={0,2})(?![\w+/=])"""
+        ),
+    ),
+)
+# Terraform: `variable "db_password" { ... default = "V" }`, the variable's name is the key (no nested block before
+# the default: a `validation { }` first is not looked into)
+_TERRAFORM = re.compile(
+    r"""\bvariable[ \t]{1,3}"(?P<key>[\w-]{1,64})"[ \t]{0,3}\{[^{}]{0,600}?\bdefault[ \t]{0,16}=[ \t]{0,3}"""
+    r"""(?P<v>"[^"\n]{1,200}")"""
+)
+TERRAFORM_DEFAULTS = tuple(
+    PatternDetector(
+        f"terraform-default-{kind}", secret_type, trigger=r'\bvariable[ \t]{1,3}"', before=0, after=900,
+        priority=30, kind=kind, patterns=(_TERRAFORM,),
+    )
+    for kind, secret_type in (("password", "password"), ("secret", "generic_secret"))
 )  # fmt: skip

@@ -100,6 +100,7 @@ FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = 
         "Authorization: Bearer ${{ACCESS_TOKEN}}",
     )),
     "assignment": (("password", "generic_secret"), (
+        "variable \"db_password\" {{\n  type      = string\n  default   = \"{p}\"\n  sensitive = true\n}}\n",
         "DB_PASSWORD ::= \"{p}\"",
         "API_TOKEN :::= {s}",
         "System.setProperty(\"SERVICE_TOKEN\", \"{s}\");",
@@ -123,6 +124,7 @@ FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = 
         "db.url jdbc:h2:mem:{w}\ndb.password {s}\n",
         "<Connector port=\"8443\" keystorePass=\"{p}\"/>",
     ), (
+        "variable \"db_password\" {{\n  type      = string\n  sensitive = true\n}}\n",
         "primaryKey := \"{s}\"",
         "<csrf-token>{s}</csrf-token>",
         "bucket_key ::= \"{s}\"",
@@ -324,6 +326,13 @@ FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = 
         "{{\"auths\": {{\"registry.example.test\": {{\"auth\": \"\"}}}}}}",
         "{{\"credsStore\": \"desktop\"}}",
     )),
+    "npmrc": (("password",), (
+        "registry=https://npm.example.test/\n_auth = {b}\nalways-auth=true\n",
+        "//npm.{w}.test/:_auth=\"{b}\"",
+    ), (
+        "_auth=${{NPM_AUTH}}\nalways-auth=true",
+        "//npm.example.test/:_authToken=${{NPM_TOKEN}}",
+    )),
     "yaml_block": (("password", "generic_secret"), (
         "db:\n  host: db{n}.internal\n  password: |\n    {p}\n  user: app\n",
         "{w}:\n  api_token: >-\n    {s}\n",
@@ -343,10 +352,14 @@ FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = 
         "pwd: {q}",
         "signing_key = {q}",
         "secret: !!str {q}",
+        "config[\"secret\"] = \"{q}\"",
+        "GET /v1/items?api_key={q}&format=json HTTP/1.1",
         "credentials: svc_{w}:{p}",
         "Ticket {n} (resolved)\nLogin: svc_{w} / {p}\nPlease rotate it.",
     ), (
         "token: abcdefgh",
+        "tokens[{n}] = {q}",
+        "cache[\"key\"] = \"{q}\"",
         "Login: yes / no",
         "secret=12345678",
         "token: xxxxxxxx",

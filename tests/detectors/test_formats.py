@@ -227,6 +227,11 @@ TABLES: dict[str, list[tuple[str, str | None]]] = {
         ("root:x:0:0:root:/root:/bin/bash", None),
         ("at 10:30:45:12:99 the job ran", None),
         ('{"auths": {"registry.acme.test": {"auth": "' + b64("no-colon") + '"}}}', None),
+        ("_auth = " + b64("ci:Hq5wP8nRk3"), b64("ci:Hq5wP8nRk3")),  # npm's .npmrc
+        ('//registry.acme.test/:_auth="' + b64("ci:Hq5wP8nRk3") + '"', b64("ci:Hq5wP8nRk3")),
+        ("_auth=${NPM_AUTH}", None),
+        ("_auth = " + b64("no-colon"), None),
+        ("NEO4J_AUTH=" + b64("no-colon"), None),
     ],
     "short keyed values": [
         ("PSWD:=Kp9#x2Lm", "Kp9#x2Lm"),
@@ -263,6 +268,25 @@ TABLES: dict[str, list[tuple[str, str | None]]] = {
         ("token: svc-2024", None),
         ("pwd: admin123", "admin123"),  # a weak password is still a password
         ("signing_key = KLYQhWfq88", "KLYQhWfq88"),  # mixed case: no name and number
+        ('config["secret"] = "Zq7mW3xK"', "Zq7mW3xK"),  # a subscript's key
+        ("ENV['SECRET_KEY'] = 'Zq7mW3xK'", "Zq7mW3xK"),
+        ('os.environ["API_TOKEN"] = "Zq7mW3xK"', "Zq7mW3xK"),
+        ("GET /v1/items?api_key=Zq7mW3xK&format=json HTTP/1.1", "Zq7mW3xK"),  # "&name=" ends a query value
+        ("token=Zq7m&W3xK", "Zq7m&W3xK"),  # an "&" not followed by a name and "=" is the value's
+        ('cache["key"] = "Zq7mW3xK"', None),  # "key" alone, as above
+        ("tokens[i] = Zq7mW3xK", None),  # an index, not a key
+        ('d["token"] = tok.strip()', None),
+    ],
+    "terraform variables": [
+        ('variable "db_password" {\n  type    = string\n  default = "Kl4#h6Gf8D"\n}', "Kl4#h6Gf8D"),
+        ('variable "api_token" { default = "Hq5wP8nRk3vTz6Yc" }', "Hq5wP8nRk3vTz6Yc"),
+        (
+            'variable "db_password" {\n  type = string\n}\nvariable "region" {\n  default = "Kl4Jh6Gf8D"\n}',
+            None,
+        ),
+        ('variable "password_length" {\n  default = "16"\n}', None),
+        ('variable "db_password" {\n  default = "CHANGE_ME"\n}', None),
+        ('variable "secret_name" {\n  default = "prod/db-credentials"\n}', None),
     ],
     "yaml block scalars": [
         ("db:\n  password: |\n    Vt7#kQ2mZp9xLw4R\n  user: app\n", "Vt7#kQ2mZp9xLw4R"),
