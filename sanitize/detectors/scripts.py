@@ -156,7 +156,40 @@ class ChpasswdListDetector(Detector):
 CHPASSWD_LIST = ChpasswdListDetector(
     "chpasswd-list-password", "password", keywords=("chpasswd:",), before=0, after=1000, priority=30
 )
+# Cisco IOS-style device configuration, one command per line: `enable secret V`, `username bob [privilege 15]
+# password 0 V`, `snmp-server community V RO`, `tacacs-server key V`, `key-string V`. Type 0 (plain) or 7 (reversible)
+# only: a type 5/8/9 hash leaves a second word and matches nothing; the value must end the line (or the community's
+# access words follow); a command starts after a blank or a line start
+_IOS_TYPE = r"(?:[ \t]{1,3}[07])?[ \t]{1,3}(?P<v>[^\s]{1,200})[ \t]*\r?(?m:$)"
+IOS_USERNAME = PatternDetector(
+    "ios-username-password", "password", keywords=("username",), before=16, after=400, priority=30, kind=None,
+    literal=True, anchors=(("username",),),
+    follow=re.compile(r"[ \t]{1,3}[^\s]{1,64}[ \t]{1,3}(?:privilege[ \t]{1,3}[0-9]{1,2}[ \t]{1,3})?(?:password|secret)[ \t]"),
+    patterns=(re.compile(
+        r"(?<!\S)username[ \t]{1,3}[^\s]{1,64}[ \t]{1,3}(?:privilege[ \t]{1,3}[0-9]{1,2}[ \t]{1,3})?"
+        r"(?:password|secret)" + _IOS_TYPE
+    ),),
+)  # fmt: skip
+IOS_SECRET = PatternDetector(
+    "ios-secret", "password",
+    keywords=("enable secret", "enable password", "snmp-server community", "tacacs-server", "radius-server", "key-string"), before=40,
+    after=400, priority=30, kind=None, literal=True,
+    anchors=(("enable", "tacacs", "radius", "key-string"), ("snmp-server",)),
+    check=lambda m, value, quoted: value.lower() not in ("public", "private"),  # SNMP's default communities
+    patterns=(
+        re.compile(
+            r"(?<!\S)(?:enable[ \t]{1,3}(?:secret|password)(?:[ \t]{1,3}level[ \t]{1,3}[0-9]{1,2})?"
+            r"|(?:tacacs|radius)-server[ \t]{1,3}(?:host[ \t]{1,3}[^\s]{1,64}[ \t]{1,3})?key|key-string)" + _IOS_TYPE
+        ),
+        re.compile(
+            r"(?<!\S)snmp-server[ \t]{1,3}community[ \t]{1,3}(?P<v>[^\s]{1,128})"
+            r"(?=[ \t]{1,3}(?:RO|RW|ro|rw|view)\b|[ \t]*\r?(?m:$))"
+        ),
+    ),
+)  # fmt: skip
 DETECTORS = (
+    IOS_USERNAME,
+    IOS_SECRET,
     VAULT_LOGIN,
     EXPECT_SEND,
     SQL_SERVER_PROCEDURE,

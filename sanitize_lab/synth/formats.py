@@ -208,7 +208,10 @@ FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = 
         "lftp -u svc_{w},{p} ftp{n}.test",
         "jarsigner -keystore {w}.jks -storepass {p} app.apk release",
         "spawn ssh svc_{w}@host{n}\nexpect \"*assword:\"\nsend \"{p}\\r\"\ninteract",
+        "hostname sw{n}\n!\nenable secret {p}\nusername admin privilege 15 password 0 {p}\n!",
+        "snmp-server community {s} RO\nsnmp-server location rack{n}",
     ), (
+        "hostname sw{n}\nenable secret 5 $1$mERr$hx5rVt7rPNoS4wqbXKX7m0\nsnmp-server community public RO",
         "redis-cli -a $REDIS_PASSWORD ping",
         "net user {w} * /add",
         "ldapsearch -x -W -b dc={w} | grep -w {w}",

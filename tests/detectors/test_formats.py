@@ -408,6 +408,17 @@ TABLES: dict[str, list[tuple[str, str | None]]] = {
         ("the assessment = 40 percent of the session time", None),
     ],
     "scripts": [
+        ("hostname r1\nenable secret Zx3#v5Bn7M\n!", "Zx3#v5Bn7M"),  # Cisco IOS-style device configuration
+        ("enable password 7 0822455D0A16", "0822455D0A16"),  # type 7: reversible
+        ("  username admin privilege 15 password 0 Hy7Uj9Ik1O", "Hy7Uj9Ik1O"),
+        ("username bob secret 0 Tq8#Lm2xVz", "Tq8#Lm2xVz"),
+        ("snmp-server community Pa4Sd6Fg8H RO 10", "Pa4Sd6Fg8H"),
+        ("tacacs-server host 10.0.0.1 key Wq2Er5Ty7U", "Wq2Er5Ty7U"),
+        (" key-string Lo3Ki5Ju7H", "Lo3Ki5Ju7H"),
+        ("enable secret 5 $1$mERr$hx5rVt7rPNoS4wqbXKX7m0", None),  # a hash: type 5, 8, 9
+        ("username bob secret 9 $9$nhEmQVczB7dqsO$X.HsgL6x1il0RxkOSSvyQY", None),
+        ("snmp-server community public RO", None),  # the well-known default
+        ("the username admin password field is required", None),
         ("vault login hvs.CAESIJ7kQm3VxR2pLw9ZtYb4NcFd", "hvs.CAESIJ7kQm3VxR2pLw9ZtYb4NcFd"),
         ("vault login -no-print s.Xq7pLm2vR9zKa4Wb8Nc1Yd3e", "s.Xq7pLm2vR9zKa4Wb8Nc1Yd3e"),
         (
