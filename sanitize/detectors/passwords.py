@@ -76,6 +76,10 @@ _CODE_WORDS = frozenset(
      "let", "const", "continue", "break", "print", "echo", "assert", "except", "try", "catch", "else", "elif",
      "import", "from", "class", "static", "void", "final"}
 )  # fmt: skip
+_NEXT_ARGUMENT = re.compile(r"[ \t]{0,3},")  # after a closing quote: more arguments follow
+_KEYRING_CALL = re.compile(
+    r"(?:^|\.)(?:set_password|delete_password)\Z"
+)  # keyring's (service, username, ...)
 # models.CharField(max_length=128, SQLAlchemy Column(String(128: a call (three letters at least before the parenthesis)
 _CALL = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+\(|[A-Za-z_]\w{2,}\(")
 # the code between a prompt's closing quote and the next literal's opening one: `) or `, `) + `, `), `
@@ -207,6 +211,8 @@ class PasswordDetector(Detector):
                 m.group("bare") is not None or ident.rsplit(".", 1)[-1][:3].lower() == "get"
             ):
                 continue  # check_password(user_input): a call, not a literal; get_password("svc", "user"): a lookup
+            if m.group("op") == "(" and _KEYRING_CALL.search(ident) and _NEXT_ARGUMENT.match(text, m.end()):
+                continue  # keyring.set_password("svc", "user", "V"): the first of several arguments names the service
             if m.group("op") in ("==", "!=", "===", "!==") and m.group("bare") is not None:
                 continue  # password == password2: code compares a password with literals, not names
             name = m.lastgroup  # the value groups close the pattern

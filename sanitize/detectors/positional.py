@@ -58,7 +58,7 @@ NAME_VALUE_SECRET = _name_value("secret", "generic_secret", KEY_KEYWORDS["secret
 # smtplib/ftplib/imaplib .login("u", "p"), JDBC DriverManager.getConnection(url, "u", "p"), OkHttp
 # Credentials.basic("u", "p"), a credentials("u", "p") helper, setBasicAuth/basicAuthentication/withBasicAuth("u", "p"),
 # python-ldap simple_bind_s(dn, "p"); PHP mysqli_connect(host, "u", "p"), new mysqli(...), new PDO(dsn, "u", "p"),
-# ftp_login/ldap_bind/ssh2_auth_password/imap_open(conn, "u", "p").
+# ftp_login/ldap_bind/ssh2_auth_password/imap_open(conn, "u", "p"); keyring.set_password(service, "u", "p").
 _STR = r"""(?:"[^"\n]{0,128}"|'[^'\n]{0,128}')"""  # the username: a string literal
 # PHP connects and logins whose password follows a connection/host and a username; Python DB-API drivers
 _PHP_CALLS = ("mysqli_connect", "mysql_connect", "mysqli", "PDO", "ftp_login", "ldap_bind", "ssh2_auth_password",
@@ -99,13 +99,18 @@ _CALL_PATTERNS = (
     # Redis/Jedis AUTH `.auth("V")`, superagent/supertest `.auth("user", "V")`: the last literal
     re.compile(r"\.auth[ \t]{0,3}\([ \t]{0,3}" + _VQ + r"[ \t]{0,3}\)"),
     re.compile(r"\.auth[ \t]{0,3}\([ \t]{0,3}" + _STR + r"[ \t]{0,3},[ \t]{0,3}" + _VQ + r"[ \t]{0,3}[,)]"),
+    # Python keyring: set_password(service, username, password)
+    re.compile(
+        r"\bset_password[ \t]{0,3}\([ \t]{0,3}" + _ARG + r"[ \t]{0,3},[ \t]{0,3}" + _ARG + r"[ \t]{0,3},[ \t]{0,3}" + _VQ
+        + r"[ \t]{0,3}\)"
+    ),
 )  # fmt: skip
 _CALL_KEYWORDS = (
     "auth", "credential", "pass", "login", "getconnection", "bind_s", "simple_bind",
     *(c.lower() for c in (*_PHP_CALLS, *_MYSQL_DRIVERS, *_ORACLE_DRIVERS)),
 )  # fmt: skip
 _CALL_GUARDS = (("(",), ("(",), (".login",), ("getConnection",), _PHP_CALLS, (".connect",), (".connect",), (".auth",),
-                (".auth",))  # fmt: skip
+                (".auth",), ("set_password",))  # fmt: skip
 CREDENTIAL_CALL = PatternDetector(
     "credential-call-password",
     "password",
@@ -126,6 +131,7 @@ CREDENTIAL_CALL = PatternDetector(
         tuple(c.lower() for c in _ORACLE_DRIVERS),
         (".auth",),
         (".auth",),
+        ("set_password",),
     ),
     # new PDO($dsn, MySQLdb.connect("h"
     follow=re.compile(r"(?:\w|\.basic|\.connect){0,40}+[ \t]{0,3}=?[ \t]{0,3}\([ \t]{0,3}[\"'\w$]"),

@@ -165,6 +165,7 @@ FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = 
         "<name>hadoop.security.authentication</name>\n<value>kerberos</value>",
     )),
     "credential_call": (("password",), (
+        "keyring.set_password(\"{w}\", \"svc_{w}\", \"{p}\")",
         "auth = HTTPBasicAuth(\"svc_{w}\", \"{p}\")",
         "r = requests.get(url, auth=(\"admin\", \"{p}\"))",
         "var cred = new NetworkCredential(\"svc\", \"{p}\");",

@@ -152,6 +152,11 @@ TABLES: dict[str, list[tuple[str, str | None]]] = {
         ('{"name": "secret_name", "value": "my-app-secrets"}', None),
     ],
     "credential calls": [
+        (
+            'keyring.set_password("svc", "deploy", "Mk9#j7Bh5G")',
+            "Mk9#j7Bh5G",
+        ),  # (service, username, password)
+        ('keyring.set_password("svc", "deploy", password)', None),
         ('auth = HTTPBasicAuth("admin", "Pw9#Lk3z")', "Pw9#Lk3z"),
         ("r = requests.get(url, auth=('admin', 'Qz8vN3kL'))", "Qz8vN3kL"),
         ('var cred = new NetworkCredential("svc", "Cs8!Lx2q");', "Cs8!Lx2q"),

@@ -242,6 +242,9 @@ CASES = [
     ('answer = input("Password: ") + " (" + hint + ")"', None),  # the code between two literals
     ('pw = input("Password: ") or "x"', None),
     ('password = keyring.get_password("svc", "deploy")', None),  # a lookup's arguments
+    ('keyring.set_password("svc", "deploy", password)', None),  # keyring's service and username
+    ('keyring.delete_password("svc", "deploy")', None),
+    ('user.set_password("Mk9#j7Bh5G")', "Mk9#j7Bh5G"),  # Django's: the one argument is the password
     ('password = getPassword("Zx8Qm2Lp9Vt4")', None),
     ('user.setPassword("Zx8Qm2Lp9Vt4");', "Zx8Qm2Lp9Vt4"),  # a setter's literal is one
     ("passwords_match = password == password2", None),  # a name compared, not a literal
