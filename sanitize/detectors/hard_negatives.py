@@ -171,6 +171,14 @@ def is_yaml_tag(value: str) -> bool:
     return bool(_YAML_TAG.match(value))
 
 
+_YAML_NODE = re.compile(r"[&*][A-Za-z_][\w.-]{0,63}")
+
+
+def is_yaml_node(value: str) -> bool:
+    """``&default_pass``, ``*default_pass``: a YAML anchor or alias where the value goes (no value itself)."""
+    return _YAML_NODE.fullmatch(value) is not None
+
+
 # "password" in Spanish, Portuguese, Dutch, Russian/Ukrainian, Chinese, Japanese, Korean, Polish, Czech/Slovak,
 # Hungarian, Swedish, Finnish, Danish, Norwegian, Turkish, Romanian/Italian, German (Kennwort), Vietnamese,
 # Indonesian, Thai, Arabic, Hebrew, Hindi, Greek
@@ -235,6 +243,7 @@ def is_weak_value(value: str) -> bool:
     """Every value-level hard negative at once."""
     return (
         is_yaml_tag(value)
+        or is_yaml_node(value)
         or is_resource_name(value)
         or is_file_path(value)
         or is_ui_text(value)

@@ -363,6 +363,7 @@ FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = 
     ), (
         "token: abcdefgh",
         "tokens[{n}] = {q}",
+        "defaults:\n  pass: &{w}_pass\nprod:\n  password: *{w}_pass",
         "cache[\"key\"] = \"{q}\"",
         "Login: yes / no",
         "secret=12345678",

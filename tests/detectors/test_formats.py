@@ -281,6 +281,8 @@ TABLES: dict[str, list[tuple[str, str | None]]] = {
         ('cache["key"] = "Zq7mW3xK"', None),  # "key" alone, as above
         ("tokens[i] = Zq7mW3xK", None),  # an index, not a key
         ('d["token"] = tok.strip()', None),
+        ("pass: &default_pass", None),  # a YAML anchor, then an alias: no value
+        ("password: *default_pass", None),
     ],
     "terraform variables": [
         ('variable "db_password" {\n  type    = string\n  default = "Kl4#h6Gf8D"\n}', "Kl4#h6Gf8D"),

@@ -57,3 +57,13 @@ def test_is_sequential_equals_the_character_walk() -> None:
 )
 def test_is_sequential_table(value: str, sequential: bool) -> None:
     assert is_sequential(value) is sequential
+
+
+@pytest.mark.parametrize(
+    ("value", "node"),
+    [("&default_pass", True), ("*default_pass", True), ("*db.pw-1", True), ("&Kq8#mZ2x", False), ("*", False),
+     ("Kq8mZ2xW", False), ("&1abc", False)],
+)  # fmt: skip
+def test_is_yaml_node(value: str, node: bool) -> None:
+    assert hard_negatives.is_yaml_node(value) is node
+    assert not node or hard_negatives.is_weak_value(value)
