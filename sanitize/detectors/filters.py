@@ -88,9 +88,10 @@ _PLACEHOLDER_WORDS = frozenset(
 )
 _PLACEHOLDER_SUBSTRINGS = (
     "example", "placeholder", "redacted", "changeme", "change_me", "your_", "your-", "yourpass",
-    "<", ">", "{{", "}}", "${", "$(", "xxxx", "****", "....", "____", "----", "process.env",
+    "{{", "}}", "${", "$(", "xxxx", "****", "....", "____", "----", "process.env",
     "os.environ", "getenv", "env[", "env(", "secrets.", "vault:", "%(", "insert", "dummy",
 )  # fmt: skip
+_ANGLE_SLOT = re.compile(r"<[^<>]{0,64}>")
 # "password_here", "put your unique phrase here" (wp-config-sample.php), "ENTER-KEY-HERE"
 _PLACEHOLDER_SUFFIXES = ("_here", "-here", " here")
 # $VAR ${VAR} %VAR% {{ var }} {var} <var>; str.format's {0} / {} / {0:>8}; __VAR__ and @VAR@ / @@VAR@@ markers
@@ -147,6 +148,8 @@ def _plain_placeholder(v: str) -> bool:
         return True
     if len(v) <= 64 and _is_fixture_name(low):
         return True
+    if v.startswith("<") or v.endswith(">") or _ANGLE_SLOT.search(v):
+        return True  # <password>, pass<word>, <your token: an angle-bracket slot, not a "<" inside a random value
     return any(s in low for s in _PLACEHOLDER_SUBSTRINGS) or low.endswith(_PLACEHOLDER_SUFFIXES)
 
 

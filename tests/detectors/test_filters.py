@@ -10,6 +10,11 @@ from sanitize.detectors import filters
 
 CASES = [
     (filters.is_placeholder, "<password>", True),
+    (filters.is_placeholder, "pass<word>", True),
+    (filters.is_placeholder, "<your-token", True),
+    (filters.is_placeholder, "token>", True),
+    (filters.is_placeholder, "Sx3<Lm9Qw4", False),  # a "<" inside a random value is no slot
+    (filters.is_placeholder, "Kq8>mZ2x", False),
     (filters.is_placeholder, "********", True),
     (filters.is_placeholder, "changeme", True),
     (filters.is_placeholder, "${VAR}", True),

@@ -245,6 +245,8 @@ CASES = [
     ('keyring.set_password("svc", "deploy", password)', None),  # keyring's service and username
     ('keyring.delete_password("svc", "deploy")', None),
     ('user.set_password("Mk9#j7Bh5G")', "Mk9#j7Bh5G"),  # Django's: the one argument is the password
+    ("password='Sx3<Lm9Qw4'", "Sx3<Lm9Qw4"),  # "<" and ">" are password characters
+    ("password: <your password>", None),
     ('password = getPassword("Zx8Qm2Lp9Vt4")', None),
     ('user.setPassword("Zx8Qm2Lp9Vt4");', "Zx8Qm2Lp9Vt4"),  # a setter's literal is one
     ("passwords_match = password == password2", None),  # a name compared, not a literal
