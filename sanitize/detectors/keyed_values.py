@@ -313,20 +313,32 @@ SESSION_COOKIE = PatternDetector(
 )  # fmt: skip
 
 
+_NAME_PIECE = re.compile(r"[A-Za-z]+|[0-9]+")
+
+
 def _login_pair_ok(m: re.Match[str], value: str, quoted: bool) -> bool:
-    """Not a word (`login: yes / no`) or a short number (`Login: 2024 / 2025`)."""
+    """Not a word (`login: yes / no`, `sign in with SSO / SAML`), a short number (`Login: 2024 / 2025`) or a name
+    of words and numbers (`account: acme / prod-eu-1`)."""
     bare = value.rstrip(".,;:!?)")
-    return not is_word(bare) and not (bare.isdigit() and len(bare) < 6)
+    if is_word(bare) or (bare.isdigit() and len(bare) < 6):
+        return False
+    return not all(_NAME_PIECE.fullmatch(p) for p in re.split(r"[-_.]", bare))
 
 
-# `Login: admin / V`, `Credentials: bob / V` (tickets, chat, notes): a user, a spaced slash, the password
+# `Login: admin / V`, `Credentials: bob / V`, `log in with admin / V`, `account: bob@x.test / V` (tickets, chat,
+# notes): a user, a spaced slash, the password; `creds are bob:V`
+_LOGIN_VALUE = r"(?P<v>[^\s\"'<>/]{3,200})(?!\S)"
 LOGIN_PAIR = PatternDetector(
-    "login-pair-password", "password", keywords=("login", "credentials", "creds"), before=0, after=300,
-    priority=30, kind=None, literal=True, anchors=(("login", "credentials", "creds"),),
-    patterns=(re.compile(
-        r"(?i:login|credentials|creds)[ \t]{0,3}[:=][ \t]{0,3}[\w.@+-]{1,64}[ \t]{1,3}/[ \t]{1,3}"
-        r"(?P<v>[^\s\"'<>/]{3,200})(?!\S)"
-    ),),
+    "login-pair-password", "password", keywords=("login", "log in", "sign in", "credentials", "creds", "account"),
+    before=0, after=300, priority=30, kind=None, literal=True,
+    anchors=(("login", "log in", "sign in", "credentials", "creds", "account"), ("credentials", "creds")),
+    patterns=(
+        re.compile(
+            r"(?i:login|log[ \t]in|sign[ \t]in|credentials|creds|account)(?:[ \t]{0,3}[:=]|[ \t]{1,3}(?i:with|as|are|is))"
+            r"[ \t]{0,3}[\w.@+-]{1,64}[ \t]{1,3}/[ \t]{1,3}" + _LOGIN_VALUE
+        ),
+        re.compile(r"(?i:credentials|creds)[ \t]{1,3}(?i:are|is)[ \t]{1,3}[\w.@+-]{1,64}:" + _LOGIN_VALUE),
+    ),
     check=_login_pair_ok,
 )  # fmt: skip
 # npm's .npmrc: `_auth = base64(user:pass)`, also per registry (`//registry.example/:_auth=...`); not

@@ -484,6 +484,14 @@ TABLES: dict[str, list[tuple[str, str | None]]] = {
             None,
         ),  # binary
         ("Login: admin / Kq7#Lx2mQ", "Kq7#Lx2mQ"),
+        ("please log in with admin / Kq7#Lx2mQ", "Kq7#Lx2mQ"),
+        ("Sign in as svc_backup / Kq7#Lx2mQ.", "Kq7#Lx2mQ"),
+        ("account: bob@acme.test / Kq7#Lx2mQ", "Kq7#Lx2mQ"),
+        ("the creds are bob:Kq7#Lx2mQ", "Kq7#Lx2mQ"),
+        ("login with Google / Facebook", None),  # words
+        ("sign in with SSO / SAML", None),
+        ("account: acme / prod-eu-1", None),  # a name of words and numbers
+        ("creds are in the vault: bob:see-1password", None),
         ("Ticket 4411: credentials: bob / Hr_Pass2024.", "Hr_Pass2024"),
         ("login = ops / Zu8$mPq4Lw until Friday", "Zu8$mPq4Lw"),
         ("login: yes / no", None),
