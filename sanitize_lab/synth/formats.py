@@ -338,12 +338,14 @@ FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = 
         "//npm.example.test/:_authToken=${{NPM_TOKEN}}",
     )),
     "yaml_block": (("password", "generic_secret"), (
+        "deploy:\n  credentials:\n    svc_{w}: {p}\n    ops: ${{OPS_PASSWORD}}\n",
         "db:\n  host: db{n}.internal\n  password: |\n    {p}\n  user: app\n",
         "{w}:\n  api_token: >-\n    {s}\n",
         "#cloud-config\nchpasswd:\n  list: |\n    svc_{w}:{p}\n  expire: false\n",
         "{w}:\n  host: db{n}.internal\n  password: !!binary {k}\n",
         "{w}:\n  password: !!binary |\n    {k}\n  port: 5432\n",
     ), (
+        "users:\n  {w}: admin\n  ops: 100{n}\ncredentials:\n  client: {w}-app\n  region: eu-west-{n}\n",
         "password: |\n  changeme\n",
         "script: |\n  make {w}\n",
         "#cloud-config\nchpasswd:\n  list: |\n    {w}:RANDOM\n",
