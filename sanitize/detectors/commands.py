@@ -1,5 +1,6 @@
 """Passwords passed on a command line by flags or positions that do not say "password": ``ldapsearch -w``,
 ``redis-cli -a``, ``sqlcmd -P``, ``zip -P``, ``7z -p...``, ``keytool -storepass``, ``ipmitool -P``,
+``ssh-keygen -N``, ``mosquitto_pub -P``,
 ``smbclient -U user%pass``, ``xfreerdp /p:...``, ``htpasswd -b file user pass``, ``net user name pass``,
 ``rabbitmqctl add_user name pass``, ``jarsigner -storepass``, SNMPv3 ``-A``/``-X``, ``lftp -u user,pass``,
 Oracle ``sqlplus user/pass@db`` (``expdp``, ``impdp``, ``sqlldr userid=``, ``rman``); and passwords piped into a
@@ -35,6 +36,8 @@ _FLAGS: dict[str, tuple[str, ...]] = {
     "jarsigner": ("-storepass", "-keypass"),
     "snmpwalk": ("-A", "-X"), "snmpget": ("-A", "-X"), "snmpset": ("-A", "-X"), "snmpbulkwalk": ("-A", "-X"),
     "snmpbulkget": ("-A", "-X"), "snmptrap": ("-A", "-X"),  # SNMPv3 auth and privacy passphrases
+    "ssh-keygen": ("-N", "-P"),  # new and old passphrase
+    "mosquitto_pub": ("-P",), "mosquitto_sub": ("-P",),  # MQTT (-u user -p V is the password detector's case)
 }  # fmt: skip
 _ATTACHED = {"7z": "-p", "7za": "-p", "xfreerdp": "/p:"}  # the password is glued to the flag
 _USER_PERCENT = ("smbclient", "rpcclient", "smbmap", "smbget")  # -U user%password

@@ -90,6 +90,7 @@ _PLACEHOLDER_SUBSTRINGS = (
     "example", "placeholder", "redacted", "changeme", "change_me", "your_", "your-", "yourpass",
     "{{", "}}", "${", "$(", "xxxx", "****", "....", "____", "----", "process.env",
     "os.environ", "getenv", "env[", "env(", "secrets.", "vault:", "%(", "insert", "dummy",
+    "*sensitive*",  # Windows' *SENSITIVE*DATA*DELETED* in unattend files
 )  # fmt: skip
 _ANGLE_SLOT = re.compile(r"<[^<>]{0,64}>")
 # "password_here", "put your unique phrase here" (wp-config-sample.php), "ENTER-KEY-HERE"

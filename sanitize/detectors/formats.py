@@ -89,7 +89,7 @@ def _sql_ok(m: re.Match[str], value: str, quoted: bool) -> bool:
 
 
 def _xml_ok(m: re.Match[str], value: str, quoted: bool) -> bool:
-    return m.group("key") == m.group("close")
+    return "close" not in m.re.groupindex or m.group("key") == m.group("close")
 
 
 def _pgpass_ok(m: re.Match[str], value: str, quoted: bool) -> bool:
@@ -249,6 +249,12 @@ _XML = re.compile(
     r"[ \t\r\n]{0,200}</(?P<close>[A-Za-z_][\w.:-]{0,63})>"
 )
 
+# Windows unattend.xml / sysprep: <AdministratorPassword><Value>V</Value><PlainText>true</PlainText>
+_XML_VALUE = re.compile(
+    r"<(?P<key>[A-Za-z_][\w.:-]{0,63})(?:[ \t][^<>\n]{0,200})?>[ \t\r\n]{0,200}<Value>[ \t\r\n]{0,20}"
+    r"(?P<v>[^<>\s]{1,200})[ \t\r\n]{0,20}</Value>"
+)
+
 
 def _assignment(kind: str, secret_type: str, keywords: tuple[str, ...]) -> PatternDetector:
     return PatternDetector(
@@ -292,9 +298,9 @@ XML_PASSWORD = PatternDetector(
     priority=30,
     check=_xml_ok,
     follow=_XML_FOLLOW,
-    anchors=(("<",),),
-    patterns=(_XML,),
-    guards=(("</",),),
+    anchors=(("<",), ("<",)),
+    patterns=(_XML, _XML_VALUE),
+    guards=(("</",), ("<Value>",)),
 )
 XML_SECRET = PatternDetector(
     "xml-secret",

@@ -58,11 +58,13 @@ NAME_VALUE_SECRET = _name_value("secret", "generic_secret", KEY_KEYWORDS["secret
 # smtplib/ftplib/imaplib .login("u", "p"), JDBC DriverManager.getConnection(url, "u", "p"), OkHttp
 # Credentials.basic("u", "p"), a credentials("u", "p") helper, setBasicAuth/basicAuthentication/withBasicAuth("u", "p"),
 # python-ldap simple_bind_s(dn, "p"); PHP mysqli_connect(host, "u", "p"), new mysqli(...), new PDO(dsn, "u", "p"),
-# ftp_login/ldap_bind/ssh2_auth_password/imap_open(conn, "u", "p"); keyring.set_password(service, "u", "p").
+# ftp_login/ldap_bind/ssh2_auth_password/imap_open(conn, "u", "p"); Perl DBI->connect(dsn, "u", "p");
+# keyring.set_password(service, "u", "p").
 _STR = r"""(?:"[^"\n]{0,128}"|'[^'\n]{0,128}')"""  # the username: a string literal
-# PHP connects and logins whose password follows a connection/host and a username; Python DB-API drivers
-_PHP_CALLS = ("mysqli_connect", "mysql_connect", "mysqli", "PDO", "ftp_login", "ldap_bind", "ssh2_auth_password",
-              "imap_open")  # fmt: skip
+# PHP connects and logins (and Perl's DBI->connect(dsn, user, password)) whose password follows a connection/host
+# and a username; Python DB-API drivers
+_CONNECT_CALLS = ("mysqli_connect", "mysql_connect", "mysqli", "PDO", "ftp_login", "ldap_bind", "ssh2_auth_password",
+                  "imap_open", "DBI->connect", "DBI->connect_cached")  # fmt: skip
 _MYSQL_DRIVERS = ("MySQLdb", "pymysql", "_mysql")  # (host, user, password, db)
 _ORACLE_DRIVERS = ("cx_Oracle", "oracledb")  # (user, password, dsn)
 _ARG = r"""(?:"[^"\n]{0,128}"|'[^'\n]{0,128}'|[A-Za-z_][\w.]{0,63})"""  # a literal or a name
@@ -84,7 +86,7 @@ _CALL_PATTERNS = (
         + _VQ + r"[ \t]{0,3}\)"
     ),
     re.compile(
-        r"\b(?:" + "|".join(_PHP_CALLS) + r")[ \t]{0,3}\("
+        r"\b(?:" + "|".join(_CONNECT_CALLS) + r")[ \t]{0,3}\("
         r"[ \t]{0,3}[^,()\n]{1,200},[ \t]{0,3}(?:"
         + _ARG + r"|\$\w{1,63})[ \t]{0,3},[ \t]{0,3}" + _VQ
     ),
@@ -107,9 +109,9 @@ _CALL_PATTERNS = (
 )  # fmt: skip
 _CALL_KEYWORDS = (
     "auth", "credential", "pass", "login", "getconnection", "bind_s", "simple_bind",
-    *(c.lower() for c in (*_PHP_CALLS, *_MYSQL_DRIVERS, *_ORACLE_DRIVERS)),
+    *(c.lower() for c in (*_CONNECT_CALLS, *_MYSQL_DRIVERS, *_ORACLE_DRIVERS)),
 )  # fmt: skip
-_CALL_GUARDS = (("(",), ("(",), (".login",), ("getConnection",), _PHP_CALLS, (".connect",), (".connect",), (".auth",),
+_CALL_GUARDS = (("(",), ("(",), (".login",), ("getConnection",), _CONNECT_CALLS, (".connect",), (".connect",), (".auth",),
                 (".auth",), ("set_password",))  # fmt: skip
 CREDENTIAL_CALL = PatternDetector(
     "credential-call-password",
@@ -126,7 +128,7 @@ CREDENTIAL_CALL = PatternDetector(
         ("auth",),
         (".login",),
         ("getconnection",),
-        tuple(c.lower() for c in _PHP_CALLS),
+        tuple(c.lower() for c in _CONNECT_CALLS),
         tuple(c.lower() for c in _MYSQL_DRIVERS),
         tuple(c.lower() for c in _ORACLE_DRIVERS),
         (".auth",),

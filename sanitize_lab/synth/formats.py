@@ -123,7 +123,9 @@ FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = 
         "setenv API_TOKEN {s}",
         "db.url jdbc:h2:mem:{w}\ndb.password {s}\n",
         "<Connector port=\"8443\" keystorePass=\"{p}\"/>",
+        "<UserAccounts>\n  <AdministratorPassword>\n    <Value>{p}</Value>\n    <PlainText>true</PlainText>\n  </AdministratorPassword>",
     ), (
+        "<AdministratorPassword>\n  <Value>*SENSITIVE*DATA*DELETED*</Value>\n</AdministratorPassword>",
         "variable \"db_password\" {{\n  type      = string\n  sensitive = true\n}}\n",
         "primaryKey := \"{s}\"",
         "<csrf-token>{s}</csrf-token>",
@@ -165,6 +167,7 @@ FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = 
         "<name>hadoop.security.authentication</name>\n<value>kerberos</value>",
     )),
     "credential_call": (("password",), (
+        "my $dbh = DBI->connect(\"dbi:Pg:dbname={w}\", \"svc_{w}\", \"{p}\");",
         "keyring.set_password(\"{w}\", \"svc_{w}\", \"{p}\")",
         "auth = HTTPBasicAuth(\"svc_{w}\", \"{p}\")",
         "r = requests.get(url, auth=(\"admin\", \"{p}\"))",
@@ -205,6 +208,7 @@ FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = 
         "schtasks /create /tn {w} /ru svc_{w} /rp \"{p}\" /tr b.cmd /sc daily",
         "openssl enc -aes-256-cbc -salt -k '{p}' -in {w}.sql -out {w}.enc",
         "vault login -no-print {s}",
+        "ssh-keygen -t ed25519 -N \"{p}\" -f ~/.ssh/{w}",
         "sqlplus -s svc_{w}/{s}@//db{n}:1521/XE @report.sql",  # an unquoted Oracle password holds no @
         "lftp -u svc_{w},{p} ftp{n}.test",
         "jarsigner -keystore {w}.jks -storepass {p} app.apk release",

@@ -14,6 +14,10 @@ CASES: list[tuple[str, str | None]] = [
     ('ldapsearch -x -D "cn=admin,dc=acme,dc=test" -w Kx9mQ2pLv -b dc=acme', "Kx9mQ2pLv"),
     ("ldapmodify -H ldap://dir -D cn=admin -w 'Kx9 mQ2#pLv' -f a.ldif", "Kx9 mQ2#pLv"),  # quoted
     ("redis-cli -h cache -a Lm3nB8vQz ping", "Lm3nB8vQz"),
+    ('ssh-keygen -t ed25519 -N "Bg1#h3Mj5K" -f key', "Bg1#h3Mj5K"),  # the passphrase
+    ("ssh-keygen -p -P Old1Pass2x -f k", "Old1Pass2x"),  # the old passphrase
+    ('ssh-keygen -N "" -f key', None),
+    ("mosquitto_pub -h broker -u bob -P Hy7Uj8Ik9O -t x -m y", "Hy7Uj8Ik9O"),
     ('sqlcmd -S db -U sa -P "Tr7;Lm2q9z" -Q "select 1"', "Tr7;Lm2q9z"),  # ';' inside quotes
     ("zip -r -P Hx4vB9nMq backup.zip db.sql", "Hx4vB9nMq"),
     ("7z a -pHx4vB9nMq -mhe=on backup.7z dir", "Hx4vB9nMq"),

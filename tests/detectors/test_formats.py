@@ -101,6 +101,13 @@ TABLES: dict[str, list[tuple[str, str | None]]] = {
         ('os.Setenv("DB_PASSWORD", "Hm3#kP8v")', "Hm3#kP8v"),
         ("<apiToken>\n    Zx9Kq2LmV7pRt4Wn8bYc\n</apiToken>", "Zx9Kq2LmV7pRt4Wn8bYc"),
         ("<ldapPassword>\n  Dq7!mX3k\n</ldapPassword>", "Dq7!mX3k"),
+        (
+            "<AdministratorPassword>\n  <Value>Ut5!r7Ew9Q</Value>\n  <PlainText>true</PlainText>",
+            "Ut5!r7Ew9Q",
+        ),  # unattend
+        ("<Password><Value>Pm3#n5Kb7J</Value></Password>", "Pm3#n5Kb7J"),
+        ("<AdministratorPassword>\n  <Value>*SENSITIVE*DATA*DELETED*</Value>", None),  # Windows' redaction
+        ("<PasswordLength><Value>12</Value></PasswordLength>", None),
         ('{"config": "{\\"password\\": \\"Hq7!zP3x\\"}"}', "Hq7!zP3x"),
         ('"env": "DB_PASSWORD=Mk8#vT2q\\nDEBUG=1"', "Mk8#vT2q"),
         ('#define WIFI_PASSWORD "Bz6$kQ9p"', "Bz6$kQ9p"),
@@ -152,6 +159,11 @@ TABLES: dict[str, list[tuple[str, str | None]]] = {
         ('{"name": "secret_name", "value": "my-app-secrets"}', None),
     ],
     "credential calls": [
+        (
+            'my $dbh = DBI->connect("dbi:Pg:dbname=shop", $user, "Xa8#d0Fg2H", { RaiseError => 1 });',
+            "Xa8#d0Fg2H",
+        ),
+        ("my $dbh = DBI->connect($dsn, $user, $password);", None),
         (
             'keyring.set_password("svc", "deploy", "Mk9#j7Bh5G")',
             "Mk9#j7Bh5G",
