@@ -76,6 +76,7 @@ _CODE_WORDS = frozenset(
      "let", "const", "continue", "break", "print", "echo", "assert", "except", "try", "catch", "else", "elif",
      "import", "from", "class", "static", "void", "final"}
 )  # fmt: skip
+_METAVAR = re.compile(r"[A-Z][A-Z_]{1,31}")  # an upper-case placeholder word in a usage line
 _NEXT_ARGUMENT = re.compile(r"[ \t]{0,3},")  # after a closing quote: more arguments follow
 _KEYRING_CALL = re.compile(
     r"(?:^|\.)(?:set_password|delete_password)\Z"
@@ -235,6 +236,8 @@ class PasswordDetector(Detector):
             path = spaced and value.startswith(("/", "./", "../", "~/"))
             if name == "bare" and ((directive and value.isalpha()) or is_float_literal(value) or path):
                 continue
+            if name == "bare" and spaced and ident.startswith("-") and _METAVAR.fullmatch(value):
+                continue  # usage text: `-p, --password TEXT`, `--password PASSWORD` (click/argparse metavariables)
             # "pass word" may be prose, and so may "password (the old one): word"
             prose = m.group("prose") is not None or (short and spaced) or qualified is not None
             if password_value_ok(value, quoted=name != "bare", prose=prose):

@@ -216,6 +216,7 @@ FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = 
         "hostname sw{n}\n!\nenable secret {p}\nusername admin privilege 15 password 0 {p}\n!",
         "snmp-server community {s} RO\nsnmp-server location rack{n}",
     ), (
+        "Options:\n  -u, --user TEXT      The user\n  -p, --password TEXT  The password to use\n",
         "hostname sw{n}\nenable secret 5 $1$mERr$hx5rVt7rPNoS4wqbXKX7m0\nsnmp-server community public RO",
         "redis-cli -a $REDIS_PASSWORD ping",
         "net user {w} * /add",

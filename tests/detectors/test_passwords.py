@@ -246,6 +246,9 @@ CASES = [
     ('keyring.delete_password("svc", "deploy")', None),
     ('user.set_password("Mk9#j7Bh5G")', "Mk9#j7Bh5G"),  # Django's: the one argument is the password
     ("password='Sx3<Lm9Qw4'", "Sx3<Lm9Qw4"),  # "<" and ">" are password characters
+    ("  -p, --password TEXT  The password to use", None),  # click's usage: a metavariable
+    ("usage: tool [--password PASSWORD] [--user NAME]", None),
+    ("tool --password HX4VB9NMQ2", "HX4VB9NMQ2"),  # digits: no placeholder word
     ("password: <your password>", None),
     ('password = getPassword("Zx8Qm2Lp9Vt4")', None),
     ('user.setPassword("Zx8Qm2Lp9Vt4");', "Zx8Qm2Lp9Vt4"),  # a setter's literal is one
