@@ -188,7 +188,8 @@ _SPECS = (
         "generic_secret",
         "A secret-ish key (secret, token, api_key, Bearer ...) assigned a random-looking "
         "value (length, character mix, entropy), in any assignment syntax (::=, :=, setProperty, "
-        "#define, XML elements, JSON-escaped, name/value pairs), Bearer headers, Kubernetes Secret data.",
+        "#define, XML elements, JSON-escaped, name/value pairs), Bearer headers, Kubernetes Secret data, "
+        "BIP-39 wallet recovery phrases near a keyword (checksum-validated).",
         (entropy.GENERIC_SECRET,),
         fakes.generic_secret,
         context='client_secret = "{}"',

@@ -342,6 +342,15 @@ FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = 
         "_auth=${{NPM_AUTH}}\nalways-auth=true",
         "//npm.example.test/:_authToken=${{NPM_TOKEN}}",
     )),
+    "seed_phrase": (("generic_secret",), (
+        "Hi, I lost access to my wallet. My recovery phrase is {m}, can you help?",
+        "MNEMONIC=\"{m}\"",
+        "{{\"wallet\": \"{w}\", \"mnemonic\": \"{m}\"}}",
+    ), (
+        "seed: abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about",
+        "seed the staging database with the fixture rows, then run the report job again",
+        "Never share your recovery phrase with anyone, not even support staff.",
+    )),
     "yaml_block": (("password", "generic_secret"), (
         "deploy:\n  credentials:\n    svc_{w}: {p}\n    ops: ${{OPS_PASSWORD}}\n",
         "db:\n  host: db{n}.internal\n  password: |\n    {p}\n  user: app\n",
@@ -428,12 +437,19 @@ def _fields(rng: random.Random) -> dict[str, str]:
         "b": base64.b64encode(f"svc{rng.randint(1, 99)}:{p}".encode()).decode(),
         "k": base64.b64encode(p.encode()).decode(), "w": rng.choice(("billing", "orders", "ledger", "search")),
         "h": "".join(rng.choice("0123456789abcdef") for _ in range(40)),
+        "m": _mnemonic_phrase(rng),
         "u": "-".join("".join(rng.choice("0123456789abcdef") for _ in range(k)) for k in (8, 4, 4, 4, 12)),
     }  # fmt: skip
 
 
+def _mnemonic_phrase(rng: random.Random) -> str:
+    from mnemonic import Mnemonic
+
+    return str(Mnemonic("english").to_mnemonic(rng.randbytes(rng.choice((16, 32)))))  # 12 or 24 words
+
+
 def _value_field(template: str) -> str | None:
-    for f in ("p", "s", "b", "k", "q"):
+    for f in ("p", "s", "b", "k", "q", "m"):
         if "{" + f + "}" in template:
             return f
     return None
