@@ -273,6 +273,8 @@ FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = 
         "input.getAttribute(\"type\").equals(\"password\")",
     )),
     "markup": (("password", "generic_secret"), (
+        "<table>\n<tr><td>Host</td><td>db{n}.internal</td></tr>\n<tr><td>Password</td><td>{p}</td></tr>\n</table>",
+        "**Server:** db{n}.internal  \n**Password:** {p}\n",
         "<div data-config=\"{{&quot;password&quot;:&quot;{p}&quot;,&quot;user&quot;:&quot;{w}&quot;}}\"></div>",
         "<pre><code>db_password = &#39;{p}&#39;</code></pre>",
         "&lt;password&gt;{p}&lt;/password&gt;",
@@ -280,6 +282,8 @@ FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = 
         "<a href=\"/login?user={w}&amp;password={p}&amp;next=/\">sign in</a>",
         "<input type=\"hidden\" value=\"{{&quot;api_token&quot;: &quot;{s}&quot;}}\">",
     ), (
+        "<tr><th>Password</th><th>Description</th></tr>\n<tr><td>password</td><td>The user's password</td></tr>",
+        "**Password:** must be at least 12 characters\n",
         "<p>Enter your password &amp; confirm it.</p>",
         "&lt;password&gt;&lt;/password&gt;",
         "<input type=\"password\" placeholder=\"&quot;Password&quot;\">",
