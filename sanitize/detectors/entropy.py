@@ -25,7 +25,7 @@ from .filters import (
     query_value_end,
 )
 from .format_base import value_ok
-from .hard_negatives import is_public_key_name, is_weak_value, pair_value_start
+from .hard_negatives import is_code_identifier, is_public_key_name, is_weak_value, pair_value_start
 from .passwords import _AFTER_KEY, _COMPONENTS, IDENT_REACH, identifier_bounds
 
 KEYWORDS = ("secret", "token", "key", "credential", "auth", "bearer", "signature", "salt")
@@ -38,8 +38,35 @@ SECRET_WORDS = frozenset(
      "signature", "salt", "privatekey", "accesskey", "secretkey", "authtoken", "accesstoken"}
 )  # fmt: skip
 _NOT_SECRET_WORDS = frozenset(
-    {"tokens", "tokenizer", "keys", "keyboard", "keyword", "keywords", "monkey", "author"}
+    {
+        "tokens",
+        "tokenizer",
+        "keys",
+        "keyboard",
+        "keyword",
+        "keywords",
+        "monkey",
+        "author",
+        # ML code: AutoModelForTokenClassification.from_pretrained(...), token_type_ids, key_states
+        "classification",
+        "classifier",
+        "embeddings",
+        "embedding",
+        "ids",
+        "type",
+        "types",
+        "pretrained",
+        "states",
+        "mask",
+        "logits",
+        "indices",
+        "count",
+        "length",
+        "len",
+    }
 )
+# code inside a value: an attribute of self/this, a keyword argument given an expression (n=model.config.x)
+_CODE_IN_VALUE = re.compile(r"(?:^|[^\w])(?:self|this)\.|^[A-Za-z_]\w{0,40}=-?[A-Za-z_][\w]{0,40}\.")
 _NEARBY = re.compile(
     r"[^\n]{0,80}?(?:\n[^\n]{0,80}?){0,2}?\b(?:is|are)\b:?[ \t]{0,3}\n{0,2}[ \t]{0,3}"
     r"(?P<dq>(?!))?(?P<sq>(?!))?(?P<bq>(?!))?(?P<bare>[A-Za-z0-9+/=_\-.~]{16,256})"
@@ -71,6 +98,10 @@ def generic_value_ok(value: str, quoted: bool = False) -> bool:
     if is_placeholder(value) or is_example_key(value) or is_weak_value(value):  # 0123456789abcdef, ENC(...)
         return False
     if is_uuid(value) or is_version(value) or is_timestamp(value) or is_code_reference(value):
+        return False
+    if is_code_identifier(value) or _CODE_IN_VALUE.search(
+        value
+    ):  # HTTPPasswordMgrWithDefaultRealm, min=-self.x
         return False
     if value.startswith(("/", "./", "~/", "../")) or "://" in value or value.isdigit():
         return False
@@ -127,6 +158,8 @@ class GenericSecretDetector(Detector):
                 if m is None:
                     continue
             name = m.lastgroup  # the value groups close the pattern
+            if name == "bare" and m.groupdict().get("op") in ("==", "!=", "===", "!=="):
+                continue  # endrec[_ECD_SIGNATURE] == stringEndArchive64: code compares with a name
             s, e = m.span(name)
             e = escape_end(text, s, e)  # a JSON-escaped line break ends the value
             if name == "bare":  # a URL query or fragment, a form body `access_token=VALUE&expires_in=3600`

@@ -93,6 +93,22 @@ _PLACEHOLDER_SUBSTRINGS = (
     "*sensitive*",  # Windows' *SENSITIVE*DATA*DELETED* in unattend files
 )  # fmt: skip
 _ANGLE_SLOT = re.compile(r"<[^<>]{0,64}>")
+_FORMAT_ONLY = re.compile(
+    r"(?:%[-+ #0-9.]{0,6}[sdrifxX]|%\([A-Za-z_]\w{0,30}\)[sdr]|\{[^{}\s]{0,20}\}|[:@/._-]){2,}"
+)
+_SPECIAL_TOKEN = re.compile(r"\[[A-Z][A-Z0-9_]{0,30}\]|\|[A-Za-z][A-Za-z0-9_]{0,30}\|")
+_BRACE_FIELD = re.compile(r"\{[A-Za-z_]\w{0,30}\}")
+_FIELD_WORDS = frozenset(
+    {"user", "username", "pass", "passwd", "password", "pwd", "login", "name", "secret", "token"}
+)
+
+
+def _field_words_only(low: str) -> bool:
+    """``user:passwd``, ``username/password``: two or more field names joined by punctuation."""
+    parts = re.split(r"[^a-z0-9]+", low)
+    return len(parts) >= 2 and all(p in _FIELD_WORDS for p in parts)
+
+
 # "password_here", "put your unique phrase here" (wp-config-sample.php), "ENTER-KEY-HERE"
 _PLACEHOLDER_SUFFIXES = ("_here", "-here", " here")
 # $VAR ${VAR} %VAR% {{ var }} {var} <var>; str.format's {0} / {} / {0:>8}; __VAR__ and @VAR@ / @@VAR@@ markers
@@ -149,6 +165,10 @@ def _plain_placeholder(v: str) -> bool:
         return True
     if len(v) <= 64 and _is_fixture_name(low):
         return True
+    if _FORMAT_ONLY.fullmatch(v) or _field_words_only(low):
+        return True  # '%s:%s', '{}:{}', 'user:passwd': a template of a credential, not one
+    if _SPECIAL_TOKEN.fullmatch(v) or _BRACE_FIELD.search(v):
+        return True  # a tokenizer's [MASK] or |SPEAKER|, an f-string's f"{prefix}embed_tokens."
     if v.startswith("<") or v.endswith(">") or _ANGLE_SLOT.search(v):
         return True  # <password>, pass<word>, <your token: an angle-bracket slot, not a "<" inside a random value
     return any(s in low for s in _PLACEHOLDER_SUBSTRINGS) or low.endswith(_PLACEHOLDER_SUFFIXES)

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 
 from .base import Detector, Span, shannon_entropy
 from .filters import char_classes, escape_end, is_code_reference, is_example_key, is_placeholder
-from .hard_negatives import is_public_key_name, is_weak_value, key_words
+from .hard_negatives import is_code_identifier, is_public_key_name, is_weak_value, key_words
 
 PASSWORD_WORDS = frozenset(
     {"password", "passwd", "pwd", "pass", "pw", "pswd", "psw", "passphrase", "passcode"}
@@ -69,7 +69,12 @@ def value_ok(value: str, *, kind: str, quoted: bool, code: bool = True) -> bool:
         return False
     if kind == "secret":
         return (
-            len(value) >= 8 and char_classes(value) >= 2 and shannon_entropy(value) >= min_entropy(len(value))
+            len(value) >= 8
+            and char_classes(value) >= 2
+            and shannon_entropy(value) >= min_entropy(len(value))
+            and not is_code_identifier(
+                value
+            )  # PKCS8_PRIV_KEY_INFO = pkcs8_priv_key_info_st: a name, not a token
         )
     return True
 

@@ -94,6 +94,11 @@ def _xml_ok(m: re.Match[str], value: str, quoted: bool) -> bool:
     return "close" not in m.re.groupindex or m.group("key") == m.group("close")
 
 
+def _xml_secret_ok(m: re.Match[str], value: str, quoted: bool) -> bool:
+    """Not a property list's ``<key>Name</key>``: there the element holds a key's name, its value follows."""
+    return _xml_ok(m, value, quoted) and m.group("key") != "key"
+
+
 def _pgpass_ok(m: re.Match[str], value: str, quoted: bool) -> bool:
     host = m.group("host")
     return host == "*" or any(c.isalpha() for c in host) or host.count(".") == 3
@@ -312,7 +317,7 @@ XML_SECRET = PatternDetector(
     after=700,
     priority=30,
     kind="secret",
-    check=_xml_ok,
+    check=_xml_secret_ok,
     follow=_XML_FOLLOW,
     anchors=(("<",),),
     patterns=(_XML,),

@@ -171,6 +171,40 @@ def is_yaml_tag(value: str) -> bool:
     return bool(_YAML_TAG.match(value))
 
 
+# a name in code, not a random token: snake_case of word parts (vision_feats, pkcs8_priv_key_info_st; not
+# sk_live_a8f3k2q9) or a CamelCase run covered by spoken words of 3+ letters (a vowel, no four consonants running),
+# acronyms, short numbers and versions, three words or more and 70% of the letters in them
+# (Qwen2_5OmniPreTrainedModel, LayoutLMv3PreTrainedModel): random base62 is rarely covered so (a test measures it)
+_SNAKE_NAME = re.compile(
+    r"[a-z]{3,12}[0-9]{0,2}(?:_[a-z]{3,12}[0-9]{0,2})+|[a-z]{1,12}[0-9]{0,2}(?:_[a-z]{1,12}[0-9]{0,2}){2,}"
+)
+_CAMEL_PART = re.compile(
+    r"(?P<w>[A-Z][a-z]{2,}|^[a-z]{3,})|[A-Z]{1,6}(?=[A-Z][a-z]|[0-9_]|v[0-9]|$)|[0-9]{1,3}|v[0-9]{1,2}|_"
+)
+_CONSONANTS3 = re.compile(r"[^aeiouy_]{3}")
+_UNSPOKEN = re.compile(r"[^aeiouy]{4}|^[^aeiouy]+$", re.I)  # no vowel, or four consonants running: not a word
+
+
+def is_code_identifier(value: str) -> bool:
+    """``pkcs8_priv_key_info_st``, ``Qwen2_5OmniPreTrainedModel``: a name in code, not a random secret."""
+    if len(value) > 80:
+        return False
+    if _SNAKE_NAME.fullmatch(value):  # spoken parts: vowels (30%+), no three consonants running
+        letters = re.sub(r"[_0-9]", "", value)
+        vowels = sum(c in "aeiouy" for c in letters)
+        return 10 * vowels >= 3 * len(letters) and _CONSONANTS3.search(re.sub(r"[0-9]", "", value)) is None
+    covered = words = letters = 0
+    for m in _CAMEL_PART.finditer(value):
+        if m.start() != covered:
+            return False
+        covered = m.end()
+        if m.group("w"):
+            if _UNSPOKEN.search(m.group("w")):
+                return False
+            words, letters = words + 1, letters + len(m.group("w"))
+    return covered == len(value) and words >= 3 and 10 * letters >= 7 * len(value)
+
+
 _YAML_NODE = re.compile(r"[&*][A-Za-z_][\w.-]{0,63}")
 
 

@@ -33,7 +33,7 @@ from .format_base import (
     min_entropy,
     value_ok,
 )
-from .hard_negatives import is_public_key_name, key_words, pair_value_start
+from .hard_negatives import is_code_identifier, is_public_key_name, key_words, pair_value_start
 
 _SHORT_VALUE = re.compile(
     r"""["']?\]?[ \t]{0,3}(?:::=|:=|=>|=|:)[ \t]{0,3}(?:!!str[ \t]{1,3})?"""  # cfg["secret"] = ; YAML's string tag
@@ -59,6 +59,7 @@ def _short_ok(m: re.Match[str], value: str, quoted: bool) -> bool:
         and not value.isdigit()
         and not is_float_literal(value)  # firstPass = 0.95: a setting
         and _WORDY.fullmatch(value) is None
+        and not is_code_identifier(value)  # Sam2VideoInferenceSession(, vision_feats
         and after != "("
         and not NEXT_FIELD.match(value)
     )
@@ -303,6 +304,7 @@ def _session_ok(m: re.Match[str], value: str, quoted: bool) -> bool:
         and not value.isdigit()
         and not is_float_literal(value)  # firstPass = 0.95: a setting
         and _WORDY.fullmatch(value) is None
+        and not is_code_identifier(value)  # Sam2VideoInferenceSession(, vision_feats
     )
 
 

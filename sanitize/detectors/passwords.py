@@ -76,6 +76,23 @@ _CODE_WORDS = frozenset(
      "let", "const", "continue", "break", "print", "echo", "assert", "except", "try", "catch", "else", "elif",
      "import", "from", "class", "static", "void", "final"}
 )  # fmt: skip
+# a short key (pass, pw) with a spaced value counts after a user on the same line: `user bob pass V`
+_USER_BEFORE = re.compile(r"(?i:(?<![\w-])(?:user(?:name)?|login|account|uid)(?![\w-]))")
+# an object's attribute in code: self.password, this.pwd (not a dotted config key: db.password, config.password)
+_CODE_OBJECT = re.compile(r"(?:self|this|cls)\.")
+# a bare value that is an expression: a parenthesis or bracket first, a whole subscript (auth[2], pw[:-1]), or the
+# next target of a spaced chain (`userid = passwd = acct = ''`)
+_CODE_VALUE = re.compile(
+    r"[(\[]|[A-Za-z_][\w.]{0,63}\[[^\]\s]{0,40}\](?![^\s;,)])|[A-Za-z_]\w{0,63}[ \t]{1,3}=(?!=)"
+)
+
+
+def _short_spaced_ok(text: str, i: int) -> bool:
+    """``pass V`` alone on its line (a directive) or after a user on it: ``user bob pass V``."""
+    line = text.rfind("\n", max(0, i - 160), i) + 1
+    return _directive_line(text, i) or _USER_BEFORE.search(text, line, i) is not None
+
+
 _METAVAR = re.compile(r"[A-Z][A-Z_]{1,31}")  # an upper-case placeholder word in a usage line
 _NEXT_ARGUMENT = re.compile(r"[ \t]{0,3},")  # after a closing quote: more arguments follow
 _KEYRING_CALL = re.compile(
@@ -84,7 +101,12 @@ _KEYRING_CALL = re.compile(
 # models.CharField(max_length=128, SQLAlchemy Column(String(128: a call (three letters at least before the parenthesis)
 _CALL = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+\(|[A-Za-z_]\w{2,}\(")
 # the code between a prompt's closing quote and the next literal's opening one: `) or `, `) + `, `), `
-_BETWEEN_LITERALS = re.compile(r"[)\]]{1,3}[ \t]{0,3}(?:or|and|\|\||&&|\?\?|\?:|\+|,|\.)?[ \t]{0,3}\Z")
+_BETWEEN_LITERALS = re.compile(
+    r"[)\]]{1,3}[ \t]{0,3}(?:or|and|\|\||&&|\?\?|\?:|\+|,|\.)?[ \t]{0,3}\Z"
+    r"|[ \t]{1,3}[%+][ \t]{0,3}\(?[^\n]{0,80}\Z"  # "... for %s: " % (USER, host or "...": formatting code
+)
+# a call that looks a password up or reads one, whose arguments name it: get_password("svc", "user"), find_user_pass(...)
+_LOOKUP = re.compile(r"(?i:get|find|fetch|load|read|lookup|query|has|is)(?![a-z])")
 
 
 def identifier_bounds(text: str, start: int, end: int, reach: int = IDENT_REACH) -> tuple[int, int]:
@@ -109,11 +131,16 @@ def is_password_key(identifier: str) -> bool:
     low = identifier.lower()
     if _LONG_WORD.search(low) or low in _PASSWORD_DIRECTIVES:
         return True
-    if not SHORT_PASSWORD_WORDS.isdisjoint(_SEPARATORS.split(low)):
-        return True
-    return _CAMEL_SUFFIX.search(identifier) is not None  # keystorePass, dbPwd (not passThrough, bypass)
+    words = _SEPARATORS.split(low)
+    if not SHORT_PASSWORD_WORDS.isdisjoint(words):
+        return _PASS_VERB.isdisjoint(words)  # pass_fds, should_pass, fds_to_pass: "pass" the verb
+    camel = _CAMEL_SUFFIX.search(identifier)  # keystorePass, dbPwd (not passThrough, bypass, shouldPass)
+    return camel is not None and _PASS_VERB.isdisjoint(w.lower() for w in _COMPONENTS.findall(identifier))
 
 
+# words that make "pass" a verb or a count in an identifier (Python's subprocess pass_fds, unittest's should_pass)
+_PASS_VERB = frozenset({"fds", "through", "thru", "should", "must", "to", "can", "will", "did", "fail", "failed", "rate",
+                        "count", "first", "second", "next", "single", "multi", "two", "one", "bypass"})  # fmt: skip
 _PASSWORD_DIRECTIVES = frozenset(
     {"requirepass", "masterauth", "bindpw", "rootpw", "masterpass"}
 )  # redis, nslcd, slapd
@@ -165,6 +192,8 @@ def password_value_ok(value: str, *, quoted: bool, prose: bool) -> bool:
         return False
     if prose and len(value) < 5 and not value.isalnum():  # "passwords are now required to be 12+ chars"
         return False
+    if prose and all(p.isalpha() and p.islower() for p in value.split("-")):  # "must be bytes-like"
+        return False
     return not (prose and is_word(value))
 
 
@@ -208,14 +237,27 @@ class PasswordDetector(Detector):
                 directive = _directive_line(text, i)
                 if not directive:
                     continue
+            elif spaced and short and not ident.startswith("-") and not _short_spaced_ok(text, i):
+                continue  # "pass it to TextIOWrapper", "options to pass to SWIG": the verb, not a key
+            said = m.group("prose")  # the words between key and value in prose ("is", "was changed to")
+            if short and said is not None and (len(said.split()) > 1 or said.strip() in ("to", "be", "now")):
+                continue  # `pass  # status changed to READ-ONLY`, "options to pass to SWIG": not "pass is V"
+            if short and m.group("op") == ":" and (m.group("dq") or m.group("sq") or "").count(" ") >= 2:
+                continue  # 'pass': 'The "pass" statement': a sentence under the word, not a password
             if m.group("op") == "(" and (
-                m.group("bare") is not None or ident.rsplit(".", 1)[-1][:3].lower() == "get"
+                m.group("bare") is not None or _LOOKUP.match(ident.rsplit(".", 1)[-1])
             ):
                 continue  # check_password(user_input): a call, not a literal; get_password("svc", "user"): a lookup
             if m.group("op") == "(" and _KEYRING_CALL.search(ident) and _NEXT_ARGUMENT.match(text, m.end()):
                 continue  # keyring.set_password("svc", "user", "V"): the first of several arguments names the service
             if m.group("op") in ("==", "!=", "===", "!==") and m.group("bare") is not None:
                 continue  # password == password2: code compares a password with literals, not names
+            if m.group("op") == "(" and not is_password_key(ident.rsplit(".", 1)[-1]):
+                continue  # password.encode('ascii'), pw.strip("x"): a method of the password, not its value
+            if m.group("bare") is not None and _CODE_OBJECT.match(ident):
+                continue  # self.password = credentials: code assigns a name; only a literal is a value
+            if m.group("bare") is not None and _CODE_VALUE.match(text, m.start("bare")):
+                continue  # pwd = (self.password..., = [x.fileno(), = auth[2], = acct = '': expressions
             name = m.lastgroup  # the value groups close the pattern
             s, e = m.span(name)
             e = escape_end(text, s, e)  # "...\\npassword=VALUE\\nhost=db" (JSON-escaped)

@@ -19,7 +19,7 @@ from typing import Any
 
 from .base import shannon_entropy
 from .filters import after_escape, is_example_key, is_placeholder
-from .hard_negatives import is_encrypted, is_sequential
+from .hard_negatives import is_code_identifier, is_encrypted, is_sequential
 from .token_checks import bech32_valid, discord_bot_valid
 
 try:  # Python 3.11+: the regex parser (used for literal prefixes and widths) moved
@@ -91,6 +91,10 @@ class VendorRule:
         if self.entropy and shannon_entropy(value) < self.entropy:
             return False
         if is_placeholder(value) or is_example_key(value) or is_sequential(value) or is_encrypted(value):
+            return False
+        if self.keywords and is_code_identifier(
+            value
+        ):  # mistral + MistralForSequenceClassification: a class name
             return False
         return self.validator is None or self.validator(value)
 

@@ -16,6 +16,13 @@ from sanitize.detectors.entropy import _FOLDS_TO_ASCII, _KEYWORD, generic_value_
 V = "x8Kd92mZpQ71vLr0aT5yN3"
 HEX = "edc94cdbeb9f580971f102e074cc7856"
 CASES = [
+    ("if endrec[_ECD_SIGNATURE] == stringEndArchive64:", None),  # a comparison with a name
+    ("class Qwen2_5OmniToken2WavModel(Qwen2_5OmniPreTrainedModel):", None),  # a class name
+    (
+        'model = AutoModelForTokenClassification.from_pretrained("dbmdz/bert-large-cased-finetuned-conll03")',
+        None,
+    ),
+    ("key_states.clamp_(min=-self.config.clip_qkv, max=self.config.clip_qkv)", None),
     (f"SECRET_KEY = '{V}'", V),  # code
     (f'app.config["SECRET_KEY"] = "{V}"', V),
     (f"auth_token: str = '{V}'", V),  # annotated assignment

@@ -14,6 +14,14 @@ CASES = [
     (filters.is_placeholder, "<your-token", True),
     (filters.is_placeholder, "token>", True),
     (filters.is_placeholder, "Sx3<Lm9Qw4", False),  # a "<" inside a random value is no slot
+    (filters.is_placeholder, "%s:%s", True),  # a format string
+    (filters.is_placeholder, "%(user)s:%(password)s", True),
+    (filters.is_placeholder, "{}:{}", True),
+    (filters.is_placeholder, "user:passwd", True),  # field names joined
+    (filters.is_placeholder, "user:Kq8mZ2x", False),
+    (filters.is_placeholder, "[MASK]", True),  # a tokenizer's special token
+    (filters.is_placeholder, "|SPEAKER|", True),
+    (filters.is_placeholder, "{prefix}embed_tokens.", True),  # an f-string's field
     (filters.is_placeholder, "Kq8>mZ2x", False),
     (filters.is_placeholder, "********", True),
     (filters.is_placeholder, "changeme", True),

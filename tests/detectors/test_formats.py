@@ -115,6 +115,8 @@ TABLES: dict[str, list[tuple[str, str | None]]] = {
         ('$pwd = ConvertTo-SecureString "Rq5!xM2k" -AsPlainText -Force', "Rq5!xM2k"),
         ("$cred = ConvertTo-SecureString -String 'Yk7#pW2n' -AsPlainText -Force", "Yk7#pW2n"),
         ("<primaryKey>\n  Zx9Kq2LmV7pRt4Wn8bYc\n</primaryKey>", None),
+        ("<key>ProductUserVisibleVersion</key>\n<string>10.9</string>", None),  # a property list's key name
+        ("<apiKey>Zx9Kq2LmV7pRt4Wn8bYc</apiKey>", "Zx9Kq2LmV7pRt4Wn8bYc"),
         ("<apiToken>\n  Zx9Kq2LmV7pRt4Wn8bYc\n</otherTag>", None),
         ('csrfToken := "Zx9Kq2LmV7pRt4Wn8bYc"', None),
         ('System.setProperty("KEY_VAULT_NAME", "prod-vault-eu1");', None),

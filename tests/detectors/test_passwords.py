@@ -247,6 +247,29 @@ CASES = [
     ('user.set_password("Mk9#j7Bh5G")', "Mk9#j7Bh5G"),  # Django's: the one argument is the password
     ("password='Sx3<Lm9Qw4'", "Sx3<Lm9Qw4"),  # "<" and ">" are password characters
     ("  -p, --password TEXT  The password to use", None),  # click's usage: a metavariable
+    # real code and docs (found in CPython's standard library): "pass" the verb, expressions, method calls
+    ("that pass it to TextIOWrapper or open.", None),
+    ("# We always explicitly pass zip64 within this module.", None),
+    ("any extra options to pass to SWIG if a source file", None),
+    ("class readonly(abort): pass     # Mailbox status changed to READ-ONLY", None),
+    ("user bob pass Yh6*Nm3Ks8", "Yh6*Nm3Ks8"),  # after a user on the line: a key
+    ("pass Yh6*Nm3Ks8\n", "Yh6*Nm3Ks8"),  # alone on its line: a directive
+    ("pw = pw[:-1]", None),
+    ("password = auth[2]", None),
+    ("fds_to_pass = [listener.fileno(), alive_r]", None),
+    ("userid = passwd = acct = ''", None),
+    ("pwd = (self.password.encode('utf-8') if isinstance(self.password, str)", None),
+    ("self.password.encode('ascii'), challenge, 'md5').hexdigest()", None),
+    ("self.username, self.password = credentials", None),
+    ('self.password = "Yh6*Nm3Ks8"', "Yh6*Nm3Ks8"),  # a literal is a value, in code too
+    ("should_pass(\"WinDLL('./_sqlite3.dll')\")", None),
+    ("proc = Popen(cmd, pass_fds=fds_to_keep)", None),
+    ('find_user_pass("Some Realm", "example.com")', None),
+    ('PASSWD = getpass.getpass("IMAP password for %s on %s: " % (USER, host or "localhost"))', None),
+    ("# password and salt must be bytes-like", None),
+    ("'pass': 'The \"pass\" statement\\n'", None),
+    ("user_pass = '%s:%s' % (unquote(user), unquote(password))", None),
+    ("\"\"\"splitpasswd('user:passwd') -> 'user', 'passwd'.\"\"\"", None),
     ("usage: tool [--password PASSWORD] [--user NAME]", None),
     ("tool --password HX4VB9NMQ2", "HX4VB9NMQ2"),  # digits: no placeholder word
     ("password: <your password>", None),
