@@ -98,6 +98,7 @@ _FORMAT_ONLY = re.compile(
 )
 _SPECIAL_TOKEN = re.compile(r"\[[A-Z][A-Z0-9_]{0,30}\]|\|[A-Za-z][A-Za-z0-9_]{0,30}\|")
 _BRACE_FIELD = re.compile(r"\{[A-Za-z_]\w{0,30}\}")
+_OPEN_FIELD = re.compile(r"\{[A-Za-z_]\w{0,30}")  # "{target_lang" once the closing brace is trimmed
 _FIELD_WORDS = frozenset(
     {"user", "username", "pass", "passwd", "password", "pwd", "login", "name", "secret", "token"}
 )
@@ -167,7 +168,7 @@ def _plain_placeholder(v: str) -> bool:
         return True
     if _FORMAT_ONLY.fullmatch(v) or _field_words_only(low):
         return True  # '%s:%s', '{}:{}', 'user:passwd': a template of a credential, not one
-    if _SPECIAL_TOKEN.fullmatch(v) or _BRACE_FIELD.search(v):
+    if _SPECIAL_TOKEN.fullmatch(v) or _BRACE_FIELD.search(v) or _OPEN_FIELD.fullmatch(v):
         return True  # a tokenizer's [MASK] or |SPEAKER|, an f-string's f"{prefix}embed_tokens."
     if v.startswith("<") or v.endswith(">") or _ANGLE_SLOT.search(v):
         return True  # <password>, pass<word>, <your token: an angle-bracket slot, not a "<" inside a random value

@@ -56,7 +56,8 @@ def _short_ok(m: re.Match[str], value: str, quoted: bool) -> bool:
     return (
         char_classes(value) >= 2
         and shannon_entropy(value) >= min_entropy(len(value))
-        and not value.isdigit()
+        and not value.replace("_", "").isdigit()  # 12_048: a number
+        and value[0] not in "=<>~!"  # tokenizers==0.9.4: a version constraint
         and not is_float_literal(value)  # firstPass = 0.95: a setting
         and _WORDY.fullmatch(value) is None
         and not is_code_identifier(value)  # Sam2VideoInferenceSession(, vision_feats

@@ -76,9 +76,16 @@ _CODE_WORDS = frozenset(
      "let", "const", "continue", "break", "print", "echo", "assert", "except", "try", "catch", "else", "elif",
      "import", "from", "class", "static", "void", "final"}
 )  # fmt: skip
-# a short key (pass, pw) with a spaced value counts after a user on the same line: `user bob pass V`
-_USER_BEFORE = re.compile(r"(?i:(?<![\w-])(?:user(?:name)?|login|account|uid)(?![\w-]))")
+# a short key (pass, pw) with a spaced value counts right after a user and its name: `user bob pass V` (not
+# "the user attempts to pass `inputs_embeds`")
+_USER_BEFORE = re.compile(
+    r"(?i:(?<![\w-])(?:user(?:name)?|login|account|uid))(?:[ \t]{1,3}is)?[ \t]{0,3}[:=]?[ \t]{0,3}\S{1,64}"
+    r"(?:[ \t]{1,3}[/,])?[ \t]{1,3}\Z"
+)
 # an object's attribute in code: self.password, this.pwd (not a dotted config key: db.password, config.password)
+_LOWER_SNAKE = re.compile(
+    r"[a-z]{1,20}(?:_[a-z]{1,20}){1,5}"
+)  # ph_up, rem_w: a name (Quartz_9762 is a password)
 _CODE_OBJECT = re.compile(r"(?:self|this|cls)\.")
 # a bare value that is an expression: a parenthesis or bracket first, a whole subscript (auth[2], pw[:-1]), or the
 # next target of a spaced chain (`userid = passwd = acct = ''`)
@@ -90,7 +97,7 @@ _CODE_VALUE = re.compile(
 def _short_spaced_ok(text: str, i: int) -> bool:
     """``pass V`` alone on its line (a directive) or after a user on it: ``user bob pass V``."""
     line = text.rfind("\n", max(0, i - 160), i) + 1
-    return _directive_line(text, i) or _USER_BEFORE.search(text, line, i) is not None
+    return _directive_line(text, i) or _USER_BEFORE.search(text[line:i]) is not None
 
 
 _METAVAR = re.compile(r"[A-Z][A-Z_]{1,31}")  # an upper-case placeholder word in a usage line
@@ -194,6 +201,8 @@ def password_value_ok(value: str, *, quoted: bool, prose: bool) -> bool:
         return False
     if prose and all(p.isalpha() and p.islower() for p in value.split("-")):  # "must be bytes-like"
         return False
+    if prose and _LOWER_SNAKE.fullmatch(value):  # "k_pass is passed to kv_b_proj": a name (not Quartz_9762)
+        return False
     return not (prose and is_word(value))
 
 
@@ -275,6 +284,8 @@ class PasswordDetector(Detector):
                 continue  # input("Password: ") or "V": the code between two literals, not a value
             # not a password: `log.pass Fail` (letters on a directive line), `firstPass = 0.95` (a number),
             # `pwd /home/bob`, `passwordfile ./pw` (a path after a spaced key)
+            if short and name == "bare" and (is_word(value) or _LOWER_SNAKE.fullmatch(value) is not None):
+                continue  # pw = side, ph, pw = ph_up, pw_up: pixel widths and names in code, not passwords
             path = spaced and value.startswith(("/", "./", "../", "~/"))
             if name == "bare" and ((directive and value.isalpha()) or is_float_literal(value) or path):
                 continue

@@ -296,6 +296,9 @@ TABLES: dict[str, list[tuple[str, str | None]]] = {
         ("tokens[i] = Zq7mW3xK", None),  # an index, not a key
         ('d["token"] = tok.strip()', None),
         ("pass: &default_pass", None),  # a YAML anchor, then an alias: no value
+        ("coarse_semantic_pad_token=12_048,", None),  # a number
+        ('requirement: "tokenizers==0.9.4"', None),  # a version constraint
+        ('mask_token="[MASK]",', None),  # a tokenizer's special token
         ("password: *default_pass", None),
     ],
     "terraform variables": [

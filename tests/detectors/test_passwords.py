@@ -269,6 +269,14 @@ CASES = [
     ("# password and salt must be bytes-like", None),
     ("'pass': 'The \"pass\" statement\\n'", None),
     ("user_pass = '%s:%s' % (unquote(user), unquote(password))", None),
+    # transformers' source
+    ('raise ValueError(f"Cannot pass `target_lang`: {target_lang} if x")', None),
+    ("pw_down = pw - rem_w", None),  # pixel widths
+    ("ph, pw = ph_up, pw_up", None),
+    ("ph = pw = side", None),
+    ("# if the user attempts to pass `inputs_embeds`, but", None),  # a user, but no name before the key
+    ("k_pass is passed to kv_b_proj (colwise)", None),
+    ("pw = hunter2", "hunter2"),  # a word with a digit is still one
     ("\"\"\"splitpasswd('user:passwd') -> 'user', 'passwd'.\"\"\"", None),
     ("usage: tool [--password PASSWORD] [--user NAME]", None),
     ("tool --password HX4VB9NMQ2", "HX4VB9NMQ2"),  # digits: no placeholder word
