@@ -132,6 +132,9 @@ def keyword_spans(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
         yield start + m.start(), start + m.end()
 
 
+_CLASS_NAME = re.compile(r"[A-Z][a-z]{2,}(?:[A-Z][a-z]{2,}|[A-Z]{2,3}[0-9]?|[0-9]+)+")
+
+
 @dataclasses.dataclass(frozen=True, eq=False, repr=False)
 class GenericSecretDetector(Detector):
     def find(self, text: str, start: int, end: int) -> Iterator[Span]:
@@ -160,6 +163,14 @@ class GenericSecretDetector(Detector):
             name = m.lastgroup  # the value groups close the pattern
             if name == "bare" and m.groupdict().get("op") in ("==", "!=", "===", "!=="):
                 continue  # endrec[_ECD_SIGNATURE] == stringEndArchive64: code compares with a name
+            if (
+                name == "bare"
+                and m.groupdict().get("op") == "("
+                and _CLASS_NAME.fullmatch(m.group(name).rstrip(".,;:)]}'\""))
+            ):
+                continue  # class KeyPair(TaggedEC2Resource): a base class
+            if m.group(name) == ident.rsplit(".", 1)[-1]:
+                continue  # f(auth=auth), s3_disable_express_session_auth=s3_disable_express_session_auth
             s, e = m.span(name)
             e = escape_end(text, s, e)  # a JSON-escaped line break ends the value
             if name == "bare":  # a URL query or fragment, a form body `access_token=VALUE&expires_in=3600`

@@ -97,7 +97,9 @@ _FORMAT_ONLY = re.compile(
     r"(?:%[-+ #0-9.]{0,6}[sdrifxX]|%\([A-Za-z_]\w{0,30}\)[sdr]|\{[^{}\s]{0,20}\}|[:@/._-]){2,}"
 )
 _SPECIAL_TOKEN = re.compile(r"\[[A-Z][A-Z0-9_]{0,30}\]|\|[A-Za-z][A-Za-z0-9_]{0,30}\|")
-_BRACE_FIELD = re.compile(r"\{[A-Za-z_]\w{0,30}\}")
+_BRACE_FIELD = re.compile(
+    r"\{[A-Za-z_][\w.]{0,60}(?:\(\))?\}"
+)  # {prefix}, {ArnGenerator.get_partition_name()}
 _OPEN_FIELD = re.compile(r"\{[A-Za-z_]\w{0,30}")  # "{target_lang" once the closing brace is trimmed
 _FIELD_WORDS = frozenset(
     {"user", "username", "pass", "passwd", "password", "pwd", "login", "name", "secret", "token"}

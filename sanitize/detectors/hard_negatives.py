@@ -26,7 +26,9 @@ _PUBLIC_TAILS = frozenset(
      "size", "count", "len", "alias", "version", "format", "prefix", "hash", "ref", "field", "label",
      "header", "param", "policy", "expiry", "expires", "ttl", "timeout", "mode", "enabled", "required",
      "regex", "regexp", "pattern", "validator", "validation", "rule", "rules", "hint", "placeholder", "prompt",
-     "message", "msg", "text", "title", "description", "help", "error", "errors", "strength", "complexity"}
+     "message", "msg", "text", "title", "description", "help", "error", "errors", "strength", "complexity",
+     # about a key in code: credential_source, key_node, key_sha256, SignatureAlgorithmOID
+     "source", "provider", "node", "nodes", "tag", "algorithm", "oid", "sha256", "sha1", "md5", "digest", "checksum"}
 )  # fmt: skip
 _PUBLIC_WORDS = frozenset({"keyboard", "keyword", "keywords", "keystroke", "monkey", "turkey", "tokenizer",
                            "tokens", "keys", "author", "authority", "passport", "compass", "bypass",

@@ -18,6 +18,11 @@ HEX = "edc94cdbeb9f580971f102e074cc7856"
 CASES = [
     ("if endrec[_ECD_SIGNATURE] == stringEndArchive64:", None),  # a comparison with a name
     ("class Qwen2_5OmniToken2WavModel(Qwen2_5OmniPreTrainedModel):", None),  # a class name
+    ("class KeyPair(TaggedEC2Resource):", None),  # a base class
+    ("resp = client.call(auth=auth)", None),  # a name passed on under its own name
+    ('if key_node.tag == "tag:yaml.org,2002:str":', None),  # about a key, not a key
+    ('token_url = f"https://{ArnGenerator.get_partition_name()}.example/t"', None),  # a format field
+    (f"api_key({V})", V),  # a call with a random value stays
     (
         'model = AutoModelForTokenClassification.from_pretrained("dbmdz/bert-large-cased-finetuned-conll03")',
         None,
