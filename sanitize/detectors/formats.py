@@ -155,11 +155,11 @@ CURL_USER_PASSWORD = PatternDetector(
     kind=None,
     literal=True,
     check=_curl_command,
-    anchors=(("-u", "--user"),),
-    follow=re.compile(r"(?s:.{0,480}?)-u"),  # a -u or --user in reach
+    anchors=(("-u", "--user", "-U", "--proxy-user"),),
+    follow=re.compile(r"(?s:.{0,480}?)-[uUp]"),  # -u, --user, -U, --proxy-user in reach
     patterns=(
         re.compile(
-            r"""(?<![\w-])(?:-u|--user)(?:[ \t]{1,3}|=|(?=[^\s-]))(?P<q>["']?)(?P<user>[^\s:"']{1,64}):"""
+            r"""(?<![\w-])(?:-[uU]|--(?:proxy-)?user)(?:[ \t]{1,3}|=|(?=[^\s-]))(?P<q>["']?)(?P<user>[^\s:"']{1,64}):"""
             r"""(?P<v>[^\s"']{1,128})"""
         ),
     ),

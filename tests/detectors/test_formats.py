@@ -71,6 +71,12 @@ TABLES: dict[str, list[tuple[str, str | None]]] = {
     "curl": [
         ("curl -u deploy:Wq9zX3vB https://api.acme.test/v1", "Wq9zX3vB"),
         ("curl --user 'ops:Hy6&tR2p' https://acme.test", "Hy6&tR2p"),
+        ("curl --proxy-user ops:Kd8wQ2zr -x proxy.acme.test:3128 https://acme.test", "Kd8wQ2zr"),
+        (
+            "curl -U ops:Kd8wQ2zr -x proxy.acme.test:3128 https://acme.test",
+            "Kd8wQ2zr",
+        ),  # -U: the proxy's user
+        ("curl --user-agent Mozilla:5.0 https://acme.test", None),
         ("curl -s \\\n  --user=ci:Jk8mN2qW \\\n  https://acme.test", "Jk8mN2qW"),
         ('curl -X POST -u "svc-bot:Fq2#vL9m" https://acme.test/hook', "Fq2#vL9m"),
         ("curl -u admin: https://acme.test", None),  # password prompted
