@@ -2,7 +2,9 @@
 ``find_element(By.ID, "password").send_keys("V")``, Cypress ``cy.get('#password').type('V')``,
 Playwright ``page.fill("#password", "V")``, Capybara ``fill_in "Password", with: "V"``, Testing Library
 ``user.type(screen.getByLabelText(/password/i), "V")``), and compared against a password in a check or a
-test (``strcmp(password, "V")``, ``user.getPassword().equals("V")``, ``assertEquals("V", user.getPassword())``).
+test (``strcmp(password, "V")``, ``user.getPassword().equals("V")``, ``assertEquals("V", user.getPassword())``); and
+key-value pairs written as two-element tuples or lists (Python ``data=[("password", "V")]``, Erlang
+``{default_pass, <<"V">>}``, Elixir ``{:password, "V"}``).
 
 Same contract as :mod:`.formats`: a stable ``secret_type``, the span of the secret only, bounded
 quantifiers so each pattern is linear in its window. The value is a quoted literal in every pattern.
@@ -12,7 +14,9 @@ from __future__ import annotations
 
 import re
 
+from .filters import char_classes
 from .format_base import _VQ, KEY_KEYWORDS, PatternDetector
+from .hard_negatives import is_code_identifier
 
 _FIELD = r"(?i:pass(?:word|wd)?|pwd)"  # the password field's name or label
 _FILL_NAMES = ("send_keys", "sendKeys", "type", "fill", "setValue", "set_value", "input_text")
@@ -84,4 +88,50 @@ COMPARED_PASSWORD = PatternDetector(
     anchors=(_COMPARE_ANCHORS, _COMPARE_ANCHORS, ()),
 )
 
-DETECTORS = (FORM_FILL_PASSWORD, COMPARED_PASSWORD)
+# a pair as a two-element tuple, list or initializer, the key quoted: ("password", "V"), ["api_key", "V"],
+# C++ {{"password", "V"}}
+_PAIR_QUOTED = re.compile(
+    r"""[(\[{][ \t]{0,2}["'](?P<key>[A-Za-z_][\w.-]{0,63})["'][ \t]{0,2},[ \t]{0,2}"""
+    + _VQ
+    + r"[ \t]{0,2}[)\]}]"
+)
+# an Erlang or Elixir tuple, the key an atom: {password, "V"}, {default_pass, <<"V">>}, {:password, "V"}
+_PAIR_ATOM = re.compile(
+    r"""\{[ \t]{0,2}:?(?P<key>[a-z_]\w{0,63})[ \t]{0,2},[ \t]{0,2}(?:<<)?(?P<v>"[^"\n]{1,200}")(?:>>)?[ \t]{0,2}\}"""
+)
+_NAME_LIKE = re.compile(
+    r"_*(?:[A-Za-z][a-z]*(?:[_.-]?[A-Z]?[a-z]+)*|[A-Z]+(?:[_.-][A-Z]+)*)"  # confirm_password, SECRET_KEY, _GetToken
+    r"|_*[a-z][a-z0-9]*(?:[_.][a-z0-9]+)+"  # mlp.dense_4h_to_h, _offset_per_key: module and attribute names
+    r"|[\w-]{1,60}\.[a-z]{2,5}"  # tokenizer.json: a file
+)
+
+
+_ESCAPES = re.compile(r"(?:\\(?:u[0-9A-Fa-f]{4}|x[0-9A-Fa-f]{2}|[^\n]))+")
+
+
+def _pair_ok(m: re.Match[str], value: str, quoted: bool) -> bool:
+    """Both elements are strings, so a list of names (`["password", "confirm_password"]`) reads like a pair:
+    the value must look made up (two character classes, no space, not a name, a constant, a file, escapes only or
+    the key's own prefix)."""
+    key = m.group("key").lower()
+    return (
+        char_classes(value) >= 2
+        and not any(c.isspace() for c in value)  # namedtuple('TokenInfo', 'type string start end line')
+        and _NAME_LIKE.fullmatch(value) is None
+        and _ESCAPES.fullmatch(value) is None  # ('key', '\\u0141\\xE9'): a test's text, escaped
+        and not is_code_identifier(value)
+        and not (
+            len(value) >= 4 and key.startswith(value[:4].lower())
+        )  # ("qwen2_5_omni_token2wav", "qwen2_5_omni")
+    )
+
+
+TUPLE_PAIRS = tuple(
+    PatternDetector(
+        f"tuple-pair-{kind}", secret_type, keywords=KEY_KEYWORDS[kind], before=70, after=280, priority=30,
+        kind=kind, patterns=(_PAIR_QUOTED, _PAIR_ATOM), guards=(("(", "[", "{"), ("{",)), check=_pair_ok,
+    )
+    for kind, secret_type in (("password", "password"), ("secret", "generic_secret"))
+)  # fmt: skip
+
+DETECTORS = (FORM_FILL_PASSWORD, COMPARED_PASSWORD, *TUPLE_PAIRS)

@@ -346,6 +346,18 @@ FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = 
         "_auth=${{NPM_AUTH}}\nalways-auth=true",
         "//npm.example.test/:_authToken=${{NPM_TOKEN}}",
     )),
+    "tuple_pair": (("password", "generic_secret"), (
+        "resp = session.post(login_url, data=[(\"username\", \"{w}\"), (\"password\", \"{p}\")])",
+        "PARAMS = ((\"api_key\", \"{s}\"), (\"format\", \"json\"))",
+        "[{{rabbit, [{{default_user, <<\"{w}\">>}}, {{default_pass, <<\"{p}\">>}}]}}].",
+        "config :{w}, {{:password, \"{p}\"}}",
+        "const std::map<std::string, std::string> kCreds = {{{{\"password\", \"{p}\"}}}};",
+    ), (
+        "PASSWORD_CHOICES = [(\"password\", \"Password\"), (\"token\", \"Token\")]",
+        "fields = [\"password\", \"confirm_password\"]",
+        "\"{w}\": [\"query_key_value\", \"dense_4h_to_h\"],",
+        "[{{rabbit, [{{default_pass, <<\"\">>}}]}}].",
+    )),
     "seed_phrase": (("generic_secret",), (
         "Hi, I lost access to my wallet. My recovery phrase is {m}, can you help?",
         "MNEMONIC=\"{m}\"",

@@ -31,6 +31,9 @@ CASES = [
     (f"SECRET_KEY = '{V}'", V),  # code
     (f'app.config["SECRET_KEY"] = "{V}"', V),
     (f"auth_token: str = '{V}'", V),  # annotated assignment
+    (f'static API_KEY: &str = "{V}";', V),  # Rust
+    (f'let api_key: &\'static str = "{V}";', V),
+    ("let api_key: &str = &args.api_key;", None),
     (f"oauth:\n  client_id: bob-app\n  client_secret: {HEX}", HEX),  # YAML, hex value
     (f'{{"client_secret": "{V}", "redirect_uri": "https://x/cb"}}', V),  # JSON
     (f"2024-01-02 DEBUG loaded settings api_secret={HEX} from env", HEX),  # log
