@@ -3,7 +3,9 @@
 ``ssh-keygen -N``, ``mosquitto_pub -P``,
 ``smbclient -U user%pass``, ``xfreerdp /p:...``, ``htpasswd -b file user pass``, ``net user name pass``,
 ``rabbitmqctl add_user name pass``, ``jarsigner -storepass``, SNMPv3 ``-A``/``-X``, ``lftp -u user,pass``,
-Oracle ``sqlplus user/pass@db`` (``expdp``, ``impdp``, ``sqlldr userid=``, ``rman``); and passwords piped into a
+Oracle ``sqlplus user/pass@db`` (``expdp``, ``impdp``, ``sqlldr userid=``, ``rman``), ``hydra``/``medusa -p``,
+``redis-server --requirepass``, ``nmcli ... password``, ``wpa_passphrase SSID pass``, ``mosquitto_passwd -b``,
+impacket's ``user:pass@host`` targets; and passwords piped into a
 command that reads one from standard input:
 ``echo V | docker login --password-stdin``, ``echo V | sudo -S ...``, ``echo V | passwd --stdin user``,
 ``echo 'user:V' | chpasswd``.
@@ -38,6 +40,9 @@ _FLAGS: dict[str, tuple[str, ...]] = {
     "snmpbulkget": ("-A", "-X"), "snmptrap": ("-A", "-X"),  # SNMPv3 auth and privacy passphrases
     "ssh-keygen": ("-N", "-P"),  # new and old passphrase
     "mosquitto_pub": ("-P",), "mosquitto_sub": ("-P",),  # MQTT (-u user -p V is the password detector's case)
+    "hydra": ("-p",), "medusa": ("-p",),  # -l USER -p PASS
+    "redis-server": ("--requirepass", "--masterauth"),
+    "nmcli": ("password", "wifi-sec.psk", "802-11-wireless-security.psk"),  # nmcli dev wifi connect SSID password V
 }  # fmt: skip
 _ATTACHED = {"7z": "-p", "7za": "-p", "xfreerdp": "/p:"}  # the password is glued to the flag
 _USER_PERCENT = ("smbclient", "rpcclient", "smbmap", "smbget")  # -U user%password
@@ -45,8 +50,16 @@ _USER_COMMA = ("lftp",)  # -u user,password
 # Oracle tools: user/password[@connect] (sqlldr: userid=user/password); `sqlplus / as sysdba` has none
 _ORACLE = ("sqlplus", "expdp", "impdp", "sqlldr", "rman", "dgmgrl")
 _ORACLE_LOGON = re.compile(r"(?:userid=)?[A-Za-z_][\w$#]{0,63}/([^@/\s\"']{1,128})(?:@\S{0,200})?")
-_POSITIONAL = {"net": ("user",), "rabbitmqctl": ("add_user", "change_password"), "htpasswd": ()}
-COMMANDS = (*_FLAGS, *_ATTACHED, *_USER_PERCENT, *_USER_COMMA, *_ORACLE, *_POSITIONAL)
+_POSITIONAL = {"net": ("user",), "rabbitmqctl": ("add_user", "change_password"), "htpasswd": (),
+               "mosquitto_passwd": (), "wpa_passphrase": ()}  # fmt: skip
+# impacket's examples take the target as [domain/]user:password@host
+_IMPACKET = ("psexec", "wmiexec", "smbexec", "atexec", "dcomexec", "secretsdump", "smbclient.py", "getuserspns",
+             "getnpusers", "impacket-psexec", "impacket-wmiexec", "impacket-smbexec", "impacket-atexec",
+             "impacket-dcomexec", "impacket-secretsdump", "impacket-smbclient", "impacket-GetUserSPNs")  # fmt: skip
+_IMPACKET_TARGET = re.compile(
+    r"(?:[\w.-]{1,64}/)?[\w.$-]{1,64}:([^\s\"']{1,128})@[\w.\[\]:-]{1,200}"
+)  # the last @
+COMMANDS = (*_FLAGS, *_ATTACHED, *_USER_PERCENT, *_USER_COMMA, *_ORACLE, *_POSITIONAL, *_IMPACKET)
 _COMMAND = re.compile(
     r"(?<![\w./-])(" + "|".join(map(re.escape, sorted(COMMANDS, key=len, reverse=True))) + r")(?![\w-])"
 )
@@ -89,17 +102,23 @@ def _candidates(command: str, text: str, words: list[tuple[int, int]]) -> Iterat
             yield s + values[k + 1].index(",") + 1, e
         if command in _ORACLE and (logon := _ORACLE_LOGON.fullmatch(v)) is not None:
             yield words[k][0] + logon.start(1), words[k][0] + logon.end(1)
+        if command in _IMPACKET and (target := _IMPACKET_TARGET.fullmatch(v)) is not None:
+            yield words[k][0] + target.start(1), words[k][0] + target.end(1)
     yield from _positional(command, values, words)
 
 
 def _positional(command: str, values: list[str], words: list[tuple[int, int]]) -> Iterator[tuple[int, int]]:
-    if command == "htpasswd":  # htpasswd -b[c...] FILE USER PASS, htpasswd -nb USER PASS
+    if command in ("htpasswd", "mosquitto_passwd"):  # -b[c...] FILE USER PASS, htpasswd -nb USER PASS
         flags = [v for v in values if v.startswith("-")]
         args = [w for w, v in zip(words, values) if not v.startswith("-")]
         if any("b" in f for f in flags):
             need = 2 if any("n" in f for f in flags) else 3
             if len(args) >= need:
                 yield args[need - 1]
+        return
+    if command == "wpa_passphrase":  # wpa_passphrase SSID PASSPHRASE (no passphrase: read from stdin)
+        if len(values) >= 2 and not values[1].startswith((">", "|", "<")):
+            yield words[1]
         return
     if command == "net" and values[:1] == ["use"]:
         # net use [X:] [\\host\share] PASS /user:NAME: the first word that is no flag, drive or share

@@ -206,6 +206,11 @@ _GET_DEFAULT = re.compile(
     r"""[ \t]{0,3}(?:["'][\w.-]{1,63}["'][ \t]{0,3},[ \t]{0,3})?["'](?P<key>[A-Za-z_][\w.-]{0,63})["'][ \t]{0,3},"""
     r"""[ \t]{0,3}(?:(?:default|fallback|defaultValue)[ \t]{0,3}[=:][ \t]{0,3})?""" + _VQ + r"[ \t]{0,3}\)"
 )
+# Jinja/Ansible: `{{ db_password | default('V') }}`, `| d("V")`
+_JINJA_DEFAULT = re.compile(
+    r"""(?<![\w.$-])(?P<key>[A-Za-z_][\w.]{0,63})[ \t]{0,3}\|[ \t]{0,3}(?:default|d)[ \t]{0,3}\([ \t]{0,3}"""
+    + _VQ + r"[ \t]{0,3}[,)]"
+)  # fmt: skip
 _WORD = re.compile(r"[A-Za-z_][\w.-]{0,63}")
 
 
@@ -231,13 +236,13 @@ FALLBACK_PASSWORD = PatternDetector(
     priority=36,
     kind=None,
     check=_fallback_ok,
-    patterns=(_FALLBACK_OR, _GET_DEFAULT),
-    guards=((" or", "||", "??", "?:"), (".get", ".opt", ".fetch")),
-    anchors=((), (".get", ".opt", ".fetch")),
+    patterns=(_FALLBACK_OR, _GET_DEFAULT, _JINJA_DEFAULT),
+    guards=((" or", "||", "??", "?:"), (".get", ".opt", ".fetch"), ("|",)),
+    anchors=((), (".get", ".opt", ".fetch"), ()),
     # the keyword's name (and its subscript or call) is followed by a fallback operator, or by the key's
     # closing quote and a comma (a lookup's default)
     follow=re.compile(
-        r"""[\w.$-]{0,63}+(?:["'][ \t]{0,3}\]|\([^()\n]{0,80}\)|[^()\n]{0,80}?\)|["'])?[ \t]{0,3}(?:\|\||\?\?|\?:|or\b|,)"""
+        r"""[\w.$-]{0,63}+(?:["'][ \t]{0,3}\]|\([^()\n]{0,80}\)|[^()\n]{0,80}?\)|["'])?[ \t]{0,3}(?:\|\||\?\?|\?:|or\b|,|\|[ \t]{0,3}d)"""
     ),
 )
 

@@ -198,6 +198,10 @@ FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = 
     "command": (("password", "generic_secret"), (
         "ldapsearch -x -D \"cn=admin,dc={w},dc=test\" -w {p} -b dc={w}",
         "redis-cli -h cache{n} -a {p} ping",
+        "hydra -l svc_{w} -p {p} ssh://10.0.{n}.4",
+        "nmcli dev wifi connect {w}-net password {p}",
+        "wpa_passphrase {w}-net {p} >> /etc/wpa_supplicant/wpa_supplicant.conf",
+        "impacket-wmiexec corp/svc_{w}:{p}@10.0.{n}.7",
         "sqlcmd -S db{n} -U sa -P \"{p}\" -Q \"select 1\"",
         "smbclient //fs{n}/share -U svc_{w}%{p}",
         "echo '{p}' | docker login registry{n}.test -u svc_{w} --password-stdin",
@@ -245,6 +249,7 @@ FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = 
         "$pw = $_ENV['{w}_DB_PASS'] ?? '{p}';",
         "val pw = System.getenv(\"DB_PASS_{n}\") ?: \"{p}\"",
         "password = kwargs.get(\"password\", \"{p}\")",
+        "  password: \"{{{{ {w}_db_password | default('{p}') }}}}\"",
         "pw = config.get(\"{w}\", \"password\", fallback=\"{p}\")",
     ), (
         "password = getpass() or \"\"",

@@ -28,6 +28,19 @@ CASES: list[tuple[str, str | None]] = [
     ("htpasswd -bc .htpasswd alice Kx9mQ2pLv", "Kx9mQ2pLv"),
     ("htpasswd -nb alice Kx9mQ2pLv", "Kx9mQ2pLv"),
     ("net user alice Kx9mQ2pLv /add", "Kx9mQ2pLv"),
+    ("hydra -l admin -p Kx9mQ2pLv ssh://10.0.0.4", "Kx9mQ2pLv"),
+    ("hydra -l admin -P rockyou.txt ssh://10.0.0.4", None),  # -P: a word list
+    ("redis-server --port 6380 --requirepass Kx9mQ2pLv", "Kx9mQ2pLv"),
+    ("nmcli dev wifi connect HomeNet password Kx9mQ2pLv", "Kx9mQ2pLv"),
+    ("nmcli con modify Home wifi-sec.psk Kx9mQ2pLv", "Kx9mQ2pLv"),
+    ("wpa_passphrase HomeNet Kx9mQ2pLv >> /etc/wpa_supplicant.conf", "Kx9mQ2pLv"),
+    ("wpa_passphrase HomeNet < pass.txt", None),  # read from stdin
+    ("mosquitto_passwd -b /etc/mosquitto/passwd bob Kx9mQ2pLv", "Kx9mQ2pLv"),
+    ("mosquitto_passwd -c /etc/mosquitto/passwd bob", None),  # prompted
+    ("impacket-psexec admin:Kx9mQ2pLv@10.0.0.4", "Kx9mQ2pLv"),
+    ("psexec.py corp/admin:Kx9mQ2pLv@10.0.0.4 cmd.exe", "Kx9mQ2pLv"),
+    ("impacket-wmiexec corp/admin:Kx9@mQ2pLv@10.0.0.4", "Kx9@mQ2pLv"),  # the host follows the last @
+    ("secretsdump.py -hashes :aad3b435b51404ee corp/admin@10.0.0.4", None),  # pass-the-hash: no password
     ("rabbitmqctl add_user svc Kx9mQ2pLv", "Kx9mQ2pLv"),
     ("redis-cli -a Lm3nB8vQz && echo ok", "Lm3nB8vQz"),  # `&&` ends the line
     # hard negatives

@@ -371,6 +371,10 @@ TABLES: dict[str, list[tuple[str, str | None]]] = {
         ('password = kwargs.get("password", "Fb8#kQ2mZp")', "Fb8#kQ2mZp"),
         ("pw = settings.get('smtp_password', 'Fb8#kQ2mZp')", "Fb8#kQ2mZp"),
         ('pw = config.get("db", "password", fallback="Fb8#kQ2mZp")', "Fb8#kQ2mZp"),
+        ("password: \"{{ db_password | default('Fb8#kQ2mZp') }}\"", "Fb8#kQ2mZp"),  # Jinja / Ansible
+        ('{{ vault_pw | d("Fb8#kQ2mZp") }}', "Fb8#kQ2mZp"),
+        ("{{ db_password | default(omit) }}", None),
+        ("{{ username | default('Fb8#kQ2mZp') }}", None),
         ('String pw = conf.getString("db.password", "Fb8#kQ2mZp");', "Fb8#kQ2mZp"),
         ('password = getpass() or ""', None),
         ('password = password or "changeme"', None),  # placeholder
