@@ -262,17 +262,19 @@ def is_resource_name(value: str) -> bool:
 
 _PATH_CHARS = re.compile(r"[\w.@+/-]+")
 _WINDOWS_PATH = re.compile(r"[A-Za-z]:\\[\w.@+ \\-]+")
+_RELATIVE_FILE = re.compile(r"[\w@+-][\w.@+-]*(?:/[\w.@+-]+)*/[\w@+-][\w.@+-]*\.[a-z]{1,5}")
 
 
 def is_file_path(value: str) -> bool:
     """``/home/bob`` (``PWD=`` of an environment dump), ``~/.ssh/id_rsa``, ``./secrets/db``,
-    ``C:\\keys\\prod.txt``: where something is kept, not the secret. A value starting with ``/`` is a
-    path only with a second ``/`` or a dot (``/x8Kq2mZ`` may be a password or base64)."""
+    ``C:\\keys\\prod.txt``, ``src/App.test.js`` (jest's ``PASS src/App.test.js``): where something is kept, not the
+    secret. A value starting with ``/`` is a path only with a second ``/`` or a dot (``/x8Kq2mZ`` may be a password
+    or base64); a relative one needs a directory and a lower-case extension."""
     if value.startswith(("~/", "./", "../")) and _PATH_CHARS.fullmatch(value, value.index("/")):
         return True
     if value.startswith("/") and ("/" in value[1:] or "." in value) and _PATH_CHARS.fullmatch(value):
         return True
-    return _WINDOWS_PATH.fullmatch(value) is not None
+    return _WINDOWS_PATH.fullmatch(value) is not None or _RELATIVE_FILE.fullmatch(value) is not None
 
 
 def is_weak_value(value: str) -> bool:

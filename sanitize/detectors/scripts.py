@@ -1,7 +1,8 @@
 """Credentials in operator scripts: ``vault login TOKEN``, PowerShell ``Set-Variable -Name password
 -Value "..."`` / ``New-Variable``, Tcl/expect ``expect "*assword:"`` then ``send "...\r"``, and T-SQL's
 ``sp_addlogin 'user', '...'`` / ``sp_password 'old', '...'``, SQL*Plus ``CONNECT user/...@db`` on a line of its own,
-and cloud-init's ``chpasswd: list:`` lines ``user:...``.
+and cloud-init's ``chpasswd: list:`` lines ``user:...``; and protocol transcripts in logs: SMTP ``AUTH PLAIN <base64>``
+(decoded: ``[authzid]\0user\0password``), IMAP ``a1 LOGIN user ...``, FTP/POP3 ``PASS ...`` after a ``USER`` line.
 
 Each pattern starts with a literal (``vault``, ``-variable``, ``expect``, ``sp_``) or at a line start (SQL*Plus)
 and uses bounded quantifiers on disjoint character classes, so it is linear in its window; the chpasswd reader
@@ -11,13 +12,15 @@ the hard negatives (:func:`~.format_base.value_ok`).
 
 from __future__ import annotations
 
+import base64
+import binascii
 import dataclasses
 import re
 from collections.abc import Iterator
 
 from .base import Detector, Span
 from .filters import is_word
-from .format_base import _KEY, PatternDetector, value_ok
+from .format_base import _KEY, PatternDetector, is_placeholder, value_ok
 
 # vault login [-flag[=x]]... TOKEN: the first word that is no flag and no key=value (-method=userpass
 # username=bob password=... is an assignment, found as one); hvs./hvb./s. tokens or legacy UUIDs
@@ -187,7 +190,46 @@ IOS_SECRET = PatternDetector(
         ),
     ),
 )  # fmt: skip
+
+
+def _auth_plain_ok(m: re.Match[str], value: str, quoted: bool) -> bool:
+    """SASL PLAIN: base64 of ``[authzid] NUL user NUL password``, printable parts, a real password."""
+    try:
+        raw = base64.b64decode(value + "=" * (-len(value) % 4), validate=True).decode("utf-8")
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        return False
+    parts = raw.split("\0")
+    return (
+        len(parts) == 3
+        and all(p.isprintable() for p in parts)
+        and bool(parts[1])
+        and not is_placeholder(parts[1])
+        and value_ok(parts[2], kind="password", quoted=True)
+    )
+
+
+# SMTP/IMAP/POP3 `AUTH PLAIN <base64>` (the span is the base64: it decodes to the password), IMAP `a001 LOGIN user
+# V`, FTP/POP3 `USER bob` then `PASS V` on the next line (a bare `PASS x` is a test runner's verdict)
+AUTH_PLAIN = PatternDetector(
+    "auth-plain", "password", keywords=("auth plain",), before=0, after=560, priority=35, kind=None, literal=True,
+    check=_auth_plain_ok, anchors=(("auth",),),
+    patterns=(re.compile(r"\bAUTH[ \t]{1,3}PLAIN[ \t]{1,3}(?P<v>[A-Za-z0-9+/]{8,512}={0,2})(?![\w+/=])", re.I),),
+)  # fmt: skip
+PROTOCOL_LOGIN = PatternDetector(
+    "protocol-login", "password", keywords=("login ", "pass "), before=80, after=260, priority=30, kind=None,
+    literal=True,
+    patterns=(
+        re.compile(r"(?m:^)[ \t]{0,3}(?:C:[ \t]{0,3})?[A-Za-z.]{0,8}[0-9][A-Za-z0-9.]{0,8}[ \t]LOGIN[ \t]{1,3}"
+                   r"(?:\"[^\"\n]{1,64}\"|[^\s\"]{1,64})[ \t]{1,3}(?P<v>\"[^\"\n]{1,200}\"|[^\s\"]{1,200})[ \t]*\r?(?m:$)"),
+        re.compile(r"(?m:^)[ \t]{0,3}(?:C:[ \t]{0,3}|>{1,3}[ \t]{0,3})?USER[ \t]{1,3}[^\s]{1,64}[ \t]*\r?\n"
+                   r"(?:[^\n]{0,120}\n)?[ \t]{0,3}(?:C:[ \t]{0,3}|>{1,3}[ \t]{0,3})?PASS[ \t]{1,3}(?P<v>[^\s]{1,200})[ \t]*\r?(?m:$)"),
+    ),
+    guards=(("LOGIN",), ("PASS",)),
+    check=lambda m, value, quoted: quoted or not is_word(value),  # `2 LOGIN failed attempts`: prose
+)  # fmt: skip
 DETECTORS = (
+    AUTH_PLAIN,
+    PROTOCOL_LOGIN,
     IOS_USERNAME,
     IOS_SECRET,
     VAULT_LOGIN,

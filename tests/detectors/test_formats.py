@@ -482,6 +482,17 @@ TABLES: dict[str, list[tuple[str, str | None]]] = {
         ("EXEC sp_password NULL, 'Kq7#Lx2m', 'app';", "Kq7#Lx2m"),
         ("EXEC sp_password 'Old#Pw91', 'Kq7#Lx2m', 'app';", "Kq7#Lx2m"),
         ("EXEC sp_addlogin 'app', @passwd;", None),
+        ("C: AUTH PLAIN AGJvYgBLcTcjTHgybQ==", "AGJvYgBLcTcjTHgybQ=="),  # SASL PLAIN: \0bob\0Kq7#Lx2m
+        ("AUTH PLAIN AGJvYgA=", None),  # \0bob\0: no password
+        ("AUTH PLAIN dGVzdA==", None),  # "test": no PLAIN triple
+        ("a001 LOGIN bob Kq7#Lx2m", "Kq7#Lx2m"),  # IMAP
+        ('C: A1 LOGIN "bob" "Kq7 Lx2m"', "Kq7 Lx2m"),
+        ("Please LOGIN to continue", None),
+        ("2 LOGIN failed attempts", None),
+        ("USER bob\r\nPASS Kq7#Lx2m\r\n", "Kq7#Lx2m"),  # FTP / POP3
+        (">>> USER bob\n331 Password required for bob\n>>> PASS Kq7#Lx2m", "Kq7#Lx2m"),
+        ("PASS src/App.test.js\nPASS src/api.test.js", None),  # jest's verdicts
+        ("USER guide\nPASS src/App.test.js", None),
         ("CONNECT scott/Tg7#kWq2@orcl", "Tg7#kWq2"),
         ('CONNECT scott/"Tg7@kW/q2"@orcl', "Tg7@kW/q2"),  # quoted: @ and / inside
         ("SQL> conn hr/Hr_Pass2024", "Hr_Pass2024"),
@@ -617,7 +628,8 @@ def test_public_key_names(identifier: str, public: bool) -> None:
      ("meet me at the park", False), ("should contain digits", True), ("arn:aws:iam::123456789012:role/deploy", True),
      ("arn9Kx2mQ", False), ("/home/bob", True), ("~/.ssh/id_rsa", True), ("./secrets/db", True),
      ("../conf/app.key", True), ("/etc/ssl/ca.key", True), ("C:\\keys\\prod.txt", True), ("/x8Kq2mZ", False),
-     ("a/b8Kq2mZ", False), ("~/x8K$q2", False), ("/9j$x/Kq2", False)],
+     ("a/b8Kq2mZ", False), ("~/x8K$q2", False), ("/9j$x/Kq2", False), ("src/App.test.js", True),
+     ("tests/unit/auth.spec.ts", True), ("Xk9/ab.Qz7", False), ("ab.qz", False)],
 )  # fmt: skip
 def test_weak_values(value: str, weak: bool) -> None:
     assert hard_negatives.is_weak_value(value) is weak
@@ -662,7 +674,7 @@ ADVERSARIAL = [
     "password\").send_keys(\"", "page.fill(\"#password\", \"", "fill_in \"password\", with: \"", "strcmp(password, \"",
     "strcmp(\"a\", ", "pw.equals(\"", "sessionid=", "a.sid=a",
     "PHPSESSID=" + "a1" * 300 + ";", "sess", "Credentials.basic(\"u\", ", "credentials('u', ", "echo a | sudo -S ",
-    "--password-stdin", "vault login ", "vault login -a=b ", "Set-Variable -Name password ", "credentials: a:", "expect \"pass\"\nsend \"", "sp_addlogin 'a', ", "connect a/", "\nconnect a/b c", "chpasswd:\n  list: |\n", "chpasswd:\n list:\n  a:b\n", "login: a / ", "login:a /", "password: !!binary ", "a: !!binary QUJD", "password: !!binary |\n  ", "new PDO(a, ", "put(\"password\", \"", "пароль: ", "Пароль:a ", "密码：", "a:secret:", "arn:aws:s:secret:a ",
+    "--password-stdin", "vault login ", "vault login -a=b ", "Set-Variable -Name password ", "credentials: a:", "expect \"pass\"\nsend \"", "sp_addlogin 'a', ", "connect a/", "\nconnect a/b c", "chpasswd:\n  list: |\n", "AUTH PLAIN ", "AUTH PLAIN AGJvYgA= ", "a1 LOGIN b ", "USER a\nPASS ", "chpasswd:\n list:\n  a:b\n", "login: a / ", "login:a /", "password: !!binary ", "a: !!binary QUJD", "password: !!binary |\n  ", "new PDO(a, ", "put(\"password\", \"", "пароль: ", "Пароль:a ", "密码：", "a:secret:", "arn:aws:s:secret:a ",
 ]  # fmt: skip
 
 
