@@ -91,6 +91,7 @@ _PLACEHOLDER_SUBSTRINGS = (
     "{{", "}}", "${", "$(", "xxxx", "****", "....", "____", "----", "process.env",
     "os.environ", "getenv", "env[", "env(", "secrets.", "vault:", "%(", "insert", "dummy",
     "*sensitive*",  # Windows' *SENSITIVE*DATA*DELETED* in unattend files
+    "***removed",  # BFG Repo-Cleaner's ***REMOVED***
 )  # fmt: skip
 _ANGLE_SLOT = re.compile(r"<[^<>]{0,64}>")
 _FORMAT_ONLY = re.compile(

@@ -262,6 +262,7 @@ def is_resource_name(value: str) -> bool:
 
 _PATH_CHARS = re.compile(r"[\w.@+/-]+")
 _WINDOWS_PATH = re.compile(r"[A-Za-z]:\\[\w.@+ \\-]+")
+_AT_HOST = re.compile(r"@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){1,8}(?::[0-9]{1,5})?(?:/[^\s]{0,100})?")
 _RELATIVE_FILE = re.compile(r"[\w@+-][\w.@+-]*(?:/[\w.@+-]+)*/[\w@+-][\w.@+-]*\.[a-z]{1,5}")
 
 
@@ -277,6 +278,11 @@ def is_file_path(value: str) -> bool:
     return _WINDOWS_PATH.fullmatch(value) is not None or _RELATIVE_FILE.fullmatch(value) is not None
 
 
+def is_at_host(value: str) -> bool:
+    """``@cluster0.example.net``: the host part of ``scheme://<user>:<password>@host`` read after a slot."""
+    return _AT_HOST.fullmatch(value) is not None
+
+
 def is_weak_value(value: str) -> bool:
     """Every value-level hard negative at once."""
     return (
@@ -284,6 +290,7 @@ def is_weak_value(value: str) -> bool:
         or is_yaml_node(value)
         or is_resource_name(value)
         or is_file_path(value)
+        or is_at_host(value)
         or is_ui_text(value)
         or is_filler(value)
         or is_sequential(value)

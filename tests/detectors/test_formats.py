@@ -629,7 +629,8 @@ def test_public_key_names(identifier: str, public: bool) -> None:
      ("arn9Kx2mQ", False), ("/home/bob", True), ("~/.ssh/id_rsa", True), ("./secrets/db", True),
      ("../conf/app.key", True), ("/etc/ssl/ca.key", True), ("C:\\keys\\prod.txt", True), ("/x8Kq2mZ", False),
      ("a/b8Kq2mZ", False), ("~/x8K$q2", False), ("/9j$x/Kq2", False), ("src/App.test.js", True),
-     ("tests/unit/auth.spec.ts", True), ("Xk9/ab.Qz7", False), ("ab.qz", False)],
+     ("tests/unit/auth.spec.ts", True), ("Xk9/ab.Qz7", False), ("ab.qz", False), ("@cluster0.mongodb.net", True),
+     ("@Xk9mQ2pLv", False)],
 )  # fmt: skip
 def test_weak_values(value: str, weak: bool) -> None:
     assert hard_negatives.is_weak_value(value) is weak

@@ -76,6 +76,8 @@ CASES = [
     ("the password will now expire in 90 days", None),
     ("Passwords are now required to be 12+ chars", None),  # a short non-word in prose
     ("PWD=/home/bob\nSHELL=/bin/bash", None),  # an environment dump: the working directory
+    ("mongodb://<username>:<password>@cluster0.mongodb.net", None),  # slots, then the host
+    ('password: "***REMOVED***"', None),  # BFG Repo-Cleaner's redaction
     ("export PWD=/home/bob/src", None),
     ("pwd: ./secrets/db", None),  # a path: where the password is kept
     ("password: /x8Kq2mZ", "/x8Kq2mZ"),  # one slash, no dot: may be a password
