@@ -332,18 +332,29 @@ def _login_pair_ok(m: re.Match[str], value: str, quoted: bool) -> bool:
 # notes): a user, a spaced slash, the password; `creds are bob:V`
 _LOGIN_VALUE = r"(?P<v>[^\s\"'<>/]{3,200})(?!\S)"
 LOGIN_PAIR = PatternDetector(
-    "login-pair-password", "password", keywords=("login", "log in", "sign in", "credentials", "creds", "account"),
+    "login-pair-password", "password",
+    keywords=("login", "log in", "sign in", "credentials", "creds", "account", "wifi", "wi-fi"),
     before=0, after=300, priority=30, kind=None, literal=True,
-    anchors=(("login", "log in", "sign in", "credentials", "creds", "account"), ("credentials", "creds")),
+    anchors=(("login", "log in", "sign in", "credentials", "creds", "account", "wifi", "wi-fi"), ("credentials", "creds")),
     patterns=(
         re.compile(
-            r"(?i:login|log[ \t]in|sign[ \t]in|credentials|creds|account)(?:[ \t]{0,3}[:=]|[ \t]{1,3}(?i:with|as|are|is))"
-            r"[ \t]{0,3}[\w.@+-]{1,64}[ \t]{1,3}/[ \t]{1,3}" + _LOGIN_VALUE
+            r"(?i:login|log[ \t]in|sign[ \t]in|credentials|creds|account|wi-?fi)(?:[ \t]{0,3}[:=]|[ \t]{1,3}(?i:with|as|are|is))"
+            r"[ \t]{0,3}[\w.@+-]{1,64}(?:[ \t]{1,3}/[ \t]{1,3}|/)" + _LOGIN_VALUE
         ),
         re.compile(r"(?i:credentials|creds)[ \t]{1,3}(?i:are|is)[ \t]{1,3}[\w.@+-]{1,64}:" + _LOGIN_VALUE),
     ),
     check=_login_pair_ok,
 )  # fmt: skip
+# `use admin/V to log in`: the pair first, the login after it
+_USE_TO_LOGIN = re.compile(
+    r"(?i:\buse|\btry)[ \t]{1,3}[\w.@+-]{1,64}/(?P<v>[^\s\"'<>/]{3,200})[ \t]{1,3}(?i:to|for)[ \t]{1,3}"
+    r"(?i:log[ \t]?in|sign[ \t]?in)\b"
+)
+LOGIN_PAIR_FIRST = PatternDetector(
+    "login-pair-first-password", "password", keywords=("log in", "login", "sign in", "signin"), before=300, after=12,
+    priority=30, kind=None, literal=True, patterns=(_USE_TO_LOGIN,), check=_login_pair_ok,
+)  # fmt: skip
+LOGIN_PAIRS = (LOGIN_PAIR, LOGIN_PAIR_FIRST)
 # npm's .npmrc: `_auth = base64(user:pass)`, also per registry (`//registry.example/:_auth=...`); not
 # `_authToken` (a token: the assignment detectors), not `NEO4J_AUTH` or `basic_auth` (no word before `_auth`)
 NPM_AUTH = PatternDetector(

@@ -523,6 +523,14 @@ TABLES: dict[str, list[tuple[str, str | None]]] = {
         ),  # binary
         ("Login: admin / Kq7#Lx2mQ", "Kq7#Lx2mQ"),
         ("please log in with admin / Kq7#Lx2mQ", "Kq7#Lx2mQ"),
+        ("Login: admin/Kq7#Lx2mQ", "Kq7#Lx2mQ"),  # the slash unspaced
+        ("wifi: HomeNet / Kq7#Lx2mQ", "Kq7#Lx2mQ"),
+        ("use admin/Kq7#Lx2mQ to log in", "Kq7#Lx2mQ"),  # the pair before the login
+        ("try bob/Kq7#Lx2mQ for login", "Kq7#Lx2mQ"),
+        ("use the SSO/SAML flow to log in", None),
+        ("log in with SSO/SAML", None),
+        ("wifi: on / off", None),
+        ("login: oauth/callback", None),
         ("Sign in as svc_backup / Kq7#Lx2mQ.", "Kq7#Lx2mQ"),
         ("account: bob@acme.test / Kq7#Lx2mQ", "Kq7#Lx2mQ"),
         ("the creds are bob:Kq7#Lx2mQ", "Kq7#Lx2mQ"),
@@ -675,7 +683,7 @@ ADVERSARIAL = [
     "password\").send_keys(\"", "page.fill(\"#password\", \"", "fill_in \"password\", with: \"", "strcmp(password, \"",
     "strcmp(\"a\", ", "pw.equals(\"", "sessionid=", "a.sid=a",
     "PHPSESSID=" + "a1" * 300 + ";", "sess", "Credentials.basic(\"u\", ", "credentials('u', ", "echo a | sudo -S ",
-    "--password-stdin", "vault login ", "vault login -a=b ", "Set-Variable -Name password ", "credentials: a:", "expect \"pass\"\nsend \"", "sp_addlogin 'a', ", "connect a/", "\nconnect a/b c", "chpasswd:\n  list: |\n", "AUTH PLAIN ", "AUTH PLAIN AGJvYgA= ", "a1 LOGIN b ", "USER a\nPASS ", "chpasswd:\n list:\n  a:b\n", "login: a / ", "login:a /", "password: !!binary ", "a: !!binary QUJD", "password: !!binary |\n  ", "new PDO(a, ", "put(\"password\", \"", "пароль: ", "Пароль:a ", "密码：", "a:secret:", "arn:aws:s:secret:a ",
+    "--password-stdin", "vault login ", "vault login -a=b ", "Set-Variable -Name password ", "credentials: a:", "expect \"pass\"\nsend \"", "sp_addlogin 'a', ", "connect a/", "\nconnect a/b c", "chpasswd:\n  list: |\n", "use a/", "use a/b to log", "wifi: a/", "AUTH PLAIN ", "AUTH PLAIN AGJvYgA= ", "a1 LOGIN b ", "USER a\nPASS ", "chpasswd:\n list:\n  a:b\n", "login: a / ", "login:a /", "password: !!binary ", "a: !!binary QUJD", "password: !!binary |\n  ", "new PDO(a, ", "put(\"password\", \"", "пароль: ", "Пароль:a ", "密码：", "a:secret:", "arn:aws:s:secret:a ",
 ]  # fmt: skip
 
 
