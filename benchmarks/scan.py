@@ -527,7 +527,11 @@ def legacy_detectors() -> list[Any]:
     """The built-in detectors as they were before issue 18 (no format or vendor detectors)."""
     from sanitize.detectors import DETECTORS, formats, private_keys, vendors
 
-    new = {id(d) for d in (*formats.all_detectors(), *vendors.all_detectors(), private_keys.PUTTY_KEY)}
+    new = {
+        id(d)
+        for d in (*formats.all_detectors(), *vendors.all_detectors(), private_keys.PUTTY_KEY,
+                  private_keys.JWK_PRIVATE_KEY, private_keys.RSA_XML_KEY)
+    }  # fmt: skip
     return [d for d in DETECTORS if id(d) not in new]
 
 

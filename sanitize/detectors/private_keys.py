@@ -1,5 +1,7 @@
-"""Private keys: the whole armoured block, ``-----BEGIN ... PRIVATE KEY-----`` to its ``-----END``, and PuTTY
-``.ppk`` files (``PuTTY-User-Key-File-2/3`` to the ``Private-MAC`` line). A key encrypted under a passphrase
+"""Private keys: the whole armoured block, ``-----BEGIN ... PRIVATE KEY-----`` to its ``-----END``, PuTTY
+``.ppk`` files (``PuTTY-User-Key-File-2/3`` to the ``Private-MAC`` line), and the private members of keys written
+as JSON Web Keys (``"d"``, ``"p"``, ``"q"``, ``"dp"``, ``"dq"``, ``"qi"``; ``"k"`` of a symmetric ``oct`` key) or as
+.NET ``<RSAKeyValue>`` XML (``<D>``, ``<P>``, ``<Q>``, ``<DP>``, ``<DQ>``, ``<InverseQ>``): a public JWK has none. A key encrypted under a passphrase
 is not reported (``ENCRYPTED PRIVATE KEY``, ``Proc-Type: 4,ENCRYPTED``, an OpenSSH key whose cipher is not
 ``none``, a ``.ppk`` whose ``Encryption`` is not ``none``): without the passphrase it is not the secret."""
 
@@ -95,4 +97,66 @@ PUTTY_KEY = PuttyKeyDetector(
     priority=100,
 )
 
-DETECTORS = (PRIVATE_KEY, PUTTY_KEY)
+# JSON Web Key: an object with "kty", its private members' base64url values (JSON-escaped quotes allowed)
+_Q = r'\\?"'
+_JWK_TYPE = re.compile(_Q + r"kty" + _Q + r"[ \t]{0,3}:[ \t]{0,3}" + _Q + r"(?:RSA|EC|OKP|oct)" + _Q)
+_JWK_PRIVATE = re.compile(
+    _Q
+    + r"(?P<m>d|p|q|dp|dq|qi|k)"
+    + _Q
+    + r"[ \t]{0,3}:[ \t]{0,3}"
+    + _Q
+    + r"(?P<v>[A-Za-z0-9_-]{16,8192})"
+    + _Q
+)
+_JWK_REACH = 12_000  # an RSA-4096 JWK is ~3.5 KB; a JWK object holds no nested object
+
+
+@dataclasses.dataclass(frozen=True, eq=False, repr=False)
+class JwkDetector(Detector):
+    def find(self, text: str, start: int, end: int) -> Iterator[Span]:
+        done = start  # an object is read once, however many "kty" it shows
+        for t in _JWK_TYPE.finditer(text, start, end):
+            lo = text.rfind("{", max(start, t.start() - _JWK_REACH), t.start())
+            hi = text.find("}", t.end(), min(end, t.end() + _JWK_REACH))
+            if lo < done or hi < 0 or text.find("}", lo, t.start()) >= 0:  # kty outside any object
+                continue
+            done = hi
+            for m in _JWK_PRIVATE.finditer(text, lo, hi):
+                yield m.start("v"), m.end("v"), 1.0
+
+
+JWK_PRIVATE_KEY = JwkDetector(
+    "jwk-private-key", "private_key", keywords=("kty",), before=_JWK_REACH, after=_JWK_REACH, priority=100
+)
+
+# .NET RSA key XML (RSA.ToXmlString(true)): the private parameters inside <RSAKeyValue>
+_XML_MEMBER = re.compile(
+    r"<(D|P|Q|DP|DQ|InverseQ)>[ \t\r\n]{0,8}([A-Za-z0-9+/=]{16,8192})[ \t\r\n]{0,8}</(D|P|Q|DP|DQ|InverseQ)>"
+)
+
+
+@dataclasses.dataclass(frozen=True, eq=False, repr=False)
+class RsaXmlKeyDetector(Detector):
+    def find(self, text: str, start: int, end: int) -> Iterator[Span]:
+        pos = start
+        while (lo := text.find("<RSAKeyValue>", pos, end)) >= 0:
+            hi = text.find("</RSAKeyValue>", lo, min(end, lo + _JWK_REACH))
+            if hi < 0:
+                return
+            for m in _XML_MEMBER.finditer(text, lo, hi):
+                if m.group(1) == m.group(3):
+                    yield m.start(2), m.end(2), 1.0
+            pos = hi
+
+
+RSA_XML_KEY = RsaXmlKeyDetector(
+    "rsa-xml-private-key",
+    "private_key",
+    keywords=("<rsakeyvalue>",),
+    before=0,
+    after=_JWK_REACH,
+    priority=100,
+)
+
+DETECTORS = (PRIVATE_KEY, PUTTY_KEY, JWK_PRIVATE_KEY, RSA_XML_KEY)

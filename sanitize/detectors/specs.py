@@ -84,7 +84,12 @@ _SPECS = (
     SecretSpec(
         "private_key",
         "A PEM/OpenSSH private key: the whole -----BEGIN ... PRIVATE KEY----- block.",
-        (private_keys.PRIVATE_KEY, private_keys.PUTTY_KEY),
+        (
+            private_keys.PRIVATE_KEY,
+            private_keys.PUTTY_KEY,
+            private_keys.JWK_PRIVATE_KEY,
+            private_keys.RSA_XML_KEY,
+        ),
         fakes.private_key,
         surrogates.private_key,
     ),

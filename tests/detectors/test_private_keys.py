@@ -80,3 +80,49 @@ def test_ppk_surrogate_keeps_the_header_and_is_found() -> None:
     assert not set(LINES.split()) & set(sub.split())  # key lines redrawn
     found = [sub[f.start : f.end] for f in scan([sub], ScanConfig(types=["private_key"]))]
     assert found == [sub]
+
+
+# JSON Web Keys and .NET RSA XML: the private members' values (made-up base64url, not a real key)
+D, P1, Q1 = (
+    "aa5kP4hTvnaU1x9X_NuPu3ZhyCIsMxRL8" * 3,
+    "3ZhyCIsMxRL8aa5kP4hTvnaU" * 2,
+    "1px9X__NuP-u3ZhyCIsMxRL8" * 2,
+)
+N = "uZzk5L8qHtJjg_wmVbhqAAxx" * 5
+D64 = D.replace("_", "/") + "=="  # XML holds standard base64
+JWK_CASES = [
+    (f'{{"kty": "RSA", "n": "{N}", "e": "AQAB", "d": "{D}", "p": "{P1}", "q": "{Q1}"}}', [D, P1, Q1]),
+    (f'{{"d": "{D}", "n": "{N}", "kty": "RSA"}}', [D]),  # members in any order
+    (
+        f'{{"keys": [{{"kty": "RSA", "n": "{N}", "e": "AQAB"}}, {{"kty": "EC", "crv": "P-256", "d": "{P1}"}}]}}',
+        [P1],
+    ),
+    (f'JWK="{{\\"kty\\":\\"oct\\",\\"k\\":\\"{Q1}\\"}}"', [Q1]),  # JSON-escaped, a symmetric key
+    (f'{{"kty": "RSA", "n": "{N}", "e": "AQAB"}}', []),  # a public key
+    ('{"d": "2024-01-01T00:00:00Z", "p": "abcdefghijklmnopqrst", "type": "x"}', []),  # no kty
+    (
+        f"<RSAKeyValue><Modulus>{N}</Modulus><Exponent>AQAB</Exponent><P>{P1}</P><D>{D64}</D></RSAKeyValue>",
+        [P1, D64],
+    ),
+    (f"<RSAKeyValue><Modulus>{N}</Modulus><Exponent>AQAB</Exponent></RSAKeyValue>", []),
+    (f"<RSAKeyValue><D>{D64}</P></RSAKeyValue>", []),  # mismatched tags
+]
+
+
+@pytest.mark.parametrize(("payload", "secrets"), JWK_CASES)
+def test_jwk_and_xml_private_members(payload: str, secrets: list[str]) -> None:
+    found = [payload[f.start : f.end] for f in scan([payload], ScanConfig(types=["private_key"]))]
+    assert found == secrets
+
+
+@pytest.mark.parametrize(
+    "unit", ['{"kty":"RSA","d":"', '"kty":"EC"}{', "<RSAKeyValue><D>AAAAAAAAAAAAAAAAAAAA"]
+)
+def test_jwk_and_xml_linear_on_a_megabyte(unit: str) -> None:
+    from detector_support import flood_cpu_seconds
+    from support import CPU_CEILING
+
+    from sanitize.detectors.private_keys import JWK_PRIVATE_KEY, RSA_XML_KEY
+
+    for detector in (JWK_PRIVATE_KEY, RSA_XML_KEY):
+        assert flood_cpu_seconds(detector, unit, ["private_key"]) < CPU_CEILING
