@@ -363,6 +363,14 @@ FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = 
         "\"{w}\": [\"query_key_value\", \"dense_4h_to_h\"],",
         "[{{rabbit, [{{default_pass, <<\"\">>}}]}}].",
     )),
+    "jwk": (("private_key",), (
+        "{{\"kty\": \"EC\", \"crv\": \"P-256\", \"kid\": \"{w}-{n}\", \"d\": \"{s}\"}}",
+        "JWT_SIGNING_KEY='{{\"kty\":\"oct\",\"alg\":\"HS256\",\"k\":\"{s}\"}}'",
+        "<RSAKeyValue><Exponent>AQAB</Exponent><D>{s}</D></RSAKeyValue>",
+    ), (
+        "{{\"kty\": \"RSA\", \"kid\": \"{w}-{n}\", \"e\": \"AQAB\", \"use\": \"sig\"}}",
+        "{{\"d\": \"2024-0{n}-01\", \"p\": \"{w}\"}}",
+    )),
     "seed_phrase": (("generic_secret",), (
         "Hi, I lost access to my wallet. My recovery phrase is {m}, can you help?",
         "MNEMONIC=\"{m}\"",
