@@ -1,9 +1,10 @@
 """Private keys: the whole armoured block, ``-----BEGIN ... PRIVATE KEY-----`` to its ``-----END``, PuTTY
 ``.ppk`` files (``PuTTY-User-Key-File-2/3`` to the ``Private-MAC`` line), and the private members of keys written
-as JSON Web Keys (``"d"``, ``"p"``, ``"q"``, ``"dp"``, ``"dq"``, ``"qi"``; ``"k"`` of a symmetric ``oct`` key) or as
-.NET ``<RSAKeyValue>`` XML (``<D>``, ``<P>``, ``<Q>``, ``<DP>``, ``<DQ>``, ``<InverseQ>``): a public JWK has none. A key encrypted under a passphrase
-is not reported (``ENCRYPTED PRIVATE KEY``, ``Proc-Type: 4,ENCRYPTED``, an OpenSSH key whose cipher is not
-``none``, a ``.ppk`` whose ``Encryption`` is not ``none``): without the passphrase it is not the secret."""
+as JSON Web Keys (``"d"``, ``"p"``, ``"q"``, ``"dp"``, ``"dq"``, ``"qi"``; ``"k"`` of a symmetric ``oct`` key) or
+as .NET ``<RSAKeyValue>`` XML (``<D>``, ``<P>``, ``<Q>``, ``<DP>``, ``<DQ>``, ``<InverseQ>``): a public JWK has
+none. A key encrypted under a passphrase is not reported (``ENCRYPTED PRIVATE KEY``, ``Proc-Type: 4,ENCRYPTED``,
+an OpenSSH key whose cipher is not ``none``, a ``.ppk`` whose ``Encryption`` is not ``none``): without the
+passphrase it is not the secret."""
 
 from __future__ import annotations
 
@@ -115,14 +116,27 @@ _JWK_REACH = 12_000  # an RSA-4096 JWK is ~3.5 KB; a JWK object holds no nested 
 @dataclasses.dataclass(frozen=True, eq=False, repr=False)
 class JwkDetector(Detector):
     def find(self, text: str, start: int, end: int) -> Iterator[Span]:
-        done = start  # an object is read once, however many "kty" it shows
+        # every character is looked at a bounded number of times, however many "kty" a flood holds: the
+        # braces before a kty are searched from the previous kty on, the "}" after it from where the last
+        # search found one
+        done, seen, opened, closed, close = start, start, -1, -1, -1
         for t in _JWK_TYPE.finditer(text, start, end):
-            lo = text.rfind("{", max(start, t.start() - _JWK_REACH), t.start())
-            hi = text.find("}", t.end(), min(end, t.end() + _JWK_REACH))
-            if lo < done or hi < 0 or text.find("}", lo, t.start()) >= 0:  # kty outside any object
-                continue
-            done = hi
-            for m in _JWK_PRIVATE.finditer(text, lo, hi):
+            opened = max(opened, text.rfind("{", seen, t.start()))  # the last "{" and "}" before this kty
+            closed = max(closed, text.rfind("}", seen, t.start()))
+            seen = t.end()
+            if close < t.end():
+                close = text.find("}", t.end(), end)
+                if close < 0:
+                    return
+            if (
+                opened < done
+                or closed > opened
+                or t.start() - opened > _JWK_REACH
+                or close - t.end() > _JWK_REACH
+            ):
+                continue  # read already, kty outside an object, or too far apart
+            done = close
+            for m in _JWK_PRIVATE.finditer(text, opened, close):
                 yield m.start("v"), m.end("v"), 1.0
 
 

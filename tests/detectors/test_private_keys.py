@@ -116,7 +116,14 @@ def test_jwk_and_xml_private_members(payload: str, secrets: list[str]) -> None:
 
 
 @pytest.mark.parametrize(
-    "unit", ['{"kty":"RSA","d":"', '"kty":"EC"}{', "<RSAKeyValue><D>AAAAAAAAAAAAAAAAAAAA"]
+    "unit",
+    [
+        '{"kty":"RSA","d":"',
+        '"kty":"EC"}{',
+        '"kty":"RSA",',
+        '{"kty":"oct",',
+        "<RSAKeyValue><D>AAAAAAAAAAAAAAAAAAAA",
+    ],
 )
 def test_jwk_and_xml_linear_on_a_megabyte(unit: str) -> None:
     from detector_support import flood_cpu_seconds
