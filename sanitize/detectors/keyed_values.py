@@ -316,7 +316,9 @@ SESSION_COOKIE = PatternDetector(
 )  # fmt: skip
 
 
-_NAME_PIECE = re.compile(r"[A-Za-z]+|[0-9]+")
+_NAME_PIECE = re.compile(
+    r"[a-z]+|(?:[A-Z][a-z]+)+|[A-Z]{1,5}(?:[A-Z][a-z]+)*|[0-9]+"
+)  # prod, GitHub, SSO, 1: not UwRSXD
 
 
 def _login_pair_ok(m: re.Match[str], value: str, quoted: bool) -> bool:

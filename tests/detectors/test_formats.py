@@ -530,6 +530,8 @@ TABLES: dict[str, list[tuple[str, str | None]]] = {
         ("use the SSO/SAML flow to log in", None),
         ("log in with SSO/SAML", None),
         ("wifi: on / off", None),
+        ("Login: svc_search / UwRSXD_Gwuc_2", "UwRSXD_Gwuc_2"),  # mixed case inside a piece: no name
+        ("Sign in with Google / GitHub or e-mail", None),  # capitalised words
         ("login: oauth/callback", None),
         ("Sign in as svc_backup / Kq7#Lx2mQ.", "Kq7#Lx2mQ"),
         ("account: bob@acme.test / Kq7#Lx2mQ", "Kq7#Lx2mQ"),
