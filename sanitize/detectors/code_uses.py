@@ -16,7 +16,7 @@ import re
 
 from .filters import char_classes
 from .format_base import _VQ, KEY_KEYWORDS, PatternDetector
-from .hard_negatives import is_code_identifier
+from .hard_negatives import WORDY, is_code_identifier
 
 _FIELD = r"(?i:pass(?:word|wd)?|pwd)"  # the password field's name or label
 _FILL_NAMES = ("send_keys", "sendKeys", "type", "fill", "setValue", "set_value", "input_text")
@@ -100,7 +100,7 @@ _PAIR_ATOM = re.compile(
     r"""\{[ \t]{0,2}:?(?P<key>[a-z_]\w{0,63})[ \t]{0,2},[ \t]{0,2}(?:<<)?(?P<v>"[^"\n]{1,200}")(?:>>)?[ \t]{0,2}\}"""
 )
 _NAME_LIKE = re.compile(
-    r"_*(?:[A-Za-z][a-z]*(?:[_.-]?[A-Z]?[a-z]+)*|[A-Z]+(?:[_.-][A-Z]+)*)"  # confirm_password, SECRET_KEY, _GetToken
+    rf"_*(?:{WORDY.pattern})"  # confirm_password, SECRET_KEY, _GetToken
     r"|_*[a-z][a-z0-9]*(?:[_.][a-z0-9]+)+"  # mlp.dense_4h_to_h, _offset_per_key: module and attribute names
     r"|[\w-]{1,60}\.[a-z]{2,5}"  # tokenizer.json: a file
 )

@@ -132,9 +132,6 @@ def keyword_spans(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
         yield start + m.start(), start + m.end()
 
 
-_CLASS_NAME = re.compile(r"[A-Z][a-z]{2,}(?:[A-Z][a-z]{2,}|[A-Z]{2,3}[0-9]?|[0-9]+)+")
-
-
 @dataclasses.dataclass(frozen=True, eq=False, repr=False)
 class GenericSecretDetector(Detector):
     def find(self, text: str, start: int, end: int) -> Iterator[Span]:
@@ -166,7 +163,7 @@ class GenericSecretDetector(Detector):
             if (
                 name == "bare"
                 and m.groupdict().get("op") == "("
-                and _CLASS_NAME.fullmatch(m.group(name).rstrip(".,;:)]}'\""))
+                and is_code_identifier(m.group(name).rstrip(".,;:)]}'\""), words_needed=2)
             ):
                 continue  # class KeyPair(TaggedEC2Resource): a base class
             if m.group(name) == ident.rsplit(".", 1)[-1]:

@@ -210,11 +210,18 @@ def _close(positions: list[int], at: int, reach: int) -> bool:
     return i < len(positions) and positions[i] <= at + reach
 
 
+def decoded_base64(value: str) -> str | None:
+    """The UTF-8 text base64 ``value`` encodes (its padding may be missing), or None."""
+    try:
+        return base64.b64decode(value + "=" * (-len(value) % 4), validate=True).decode("utf-8")
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        return None
+
+
 def _decoded_user_pass(value: str) -> tuple[str, str] | None:
     """``user:pass`` from base64 ``value`` (both parts printable, the password non-empty)."""
-    try:
-        raw = base64.b64decode(value + "=" * (-len(value) % 4), validate=True).decode("utf-8")
-    except (binascii.Error, ValueError, UnicodeDecodeError):
+    raw = decoded_base64(value)
+    if raw is None:
         return None
     user, sep, password = raw.partition(":")
     if not sep or not password or not raw.isprintable() or len(user) > 128:

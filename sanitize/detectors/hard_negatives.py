@@ -187,8 +187,9 @@ _CONSONANTS3 = re.compile(r"[^aeiouy_]{3}")
 _UNSPOKEN = re.compile(r"[^aeiouy]{4}|^[^aeiouy]+$", re.I)  # no vowel, or four consonants running: not a word
 
 
-def is_code_identifier(value: str) -> bool:
-    """``pkcs8_priv_key_info_st``, ``Qwen2_5OmniPreTrainedModel``: a name in code, not a random secret."""
+def is_code_identifier(value: str, words_needed: int = 3) -> bool:
+    """``pkcs8_priv_key_info_st``, ``Qwen2_5OmniPreTrainedModel``: a name in code, not a random secret. A CamelCase
+    name needs ``words_needed`` spoken words (fewer where the context already says "a name": a base class)."""
     if len(value) > 80:
         return False
     if _SNAKE_NAME.fullmatch(value):  # spoken parts: vowels (30%+), no three consonants running
@@ -204,7 +205,11 @@ def is_code_identifier(value: str) -> bool:
             if _UNSPOKEN.search(m.group("w")):
                 return False
             words, letters = words + 1, letters + len(m.group("w"))
-    return covered == len(value) and words >= 3 and 10 * letters >= 7 * len(value)
+    return covered == len(value) and words >= words_needed and 10 * letters >= 7 * len(value)
+
+
+# an identifier or command written as a value: REPLACE_ME, get_password, getToken, Read-Host
+WORDY = re.compile(r"[A-Za-z][a-z]*(?:[_.-]?[A-Z]?[a-z]+)*|[A-Z]+(?:[_.-][A-Z]+)*")
 
 
 _YAML_NODE = re.compile(r"[&*][A-Za-z_][\w.-]{0,63}")

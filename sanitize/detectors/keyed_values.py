@@ -33,7 +33,7 @@ from .format_base import (
     min_entropy,
     value_ok,
 )
-from .hard_negatives import is_code_identifier, is_public_key_name, key_words, pair_value_start
+from .hard_negatives import WORDY, is_code_identifier, is_public_key_name, key_words, pair_value_start
 
 _SHORT_VALUE = re.compile(
     r"""["']?\]?[ \t]{0,3}(?:::=|:=|=>|=|:)[ \t]{0,3}(?:!!str[ \t]{1,3})?"""  # cfg["secret"] = ; YAML's string tag
@@ -43,10 +43,6 @@ _SHORT_VALUE = re.compile(
 # after a keyword: the rest of its identifier (at most 64 characters of IDENT_CHARS), then
 # _SHORT_VALUE (an identifier character cannot start an operator: no other split can match)
 _SHORT_AFTER = re.compile("(?P<rest>[A-Za-z0-9_.-]{0,64})" + _SHORT_VALUE.pattern)
-
-
-# an identifier or command written as the value: REPLACE_ME, get_password, getToken, Read-Host
-_WORDY = re.compile(r"[A-Za-z][a-z]*(?:[_.-]?[A-Z]?[a-z]+)*|[A-Z]+(?:[_.-][A-Z]+)*")
 
 
 def _short_ok(m: re.Match[str], value: str, quoted: bool) -> bool:
@@ -59,7 +55,7 @@ def _short_ok(m: re.Match[str], value: str, quoted: bool) -> bool:
         and not value.replace("_", "").isdigit()  # 12_048: a number
         and value[0] not in "=<>~!"  # tokenizers==0.9.4: a version constraint
         and not is_float_literal(value)  # firstPass = 0.95: a setting
-        and _WORDY.fullmatch(value) is None
+        and WORDY.fullmatch(value) is None
         and not is_code_identifier(value)  # Sam2VideoInferenceSession(, vision_feats
         and after != "("
         and not NEXT_FIELD.match(value)
@@ -304,7 +300,7 @@ def _session_ok(m: re.Match[str], value: str, quoted: bool) -> bool:
         and shannon_entropy(value) >= min_entropy(len(value))
         and not value.isdigit()
         and not is_float_literal(value)  # firstPass = 0.95: a setting
-        and _WORDY.fullmatch(value) is None
+        and WORDY.fullmatch(value) is None
         and not is_code_identifier(value)  # Sam2VideoInferenceSession(, vision_feats
     )
 

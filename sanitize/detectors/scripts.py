@@ -12,15 +12,13 @@ the hard negatives (:func:`~.format_base.value_ok`).
 
 from __future__ import annotations
 
-import base64
-import binascii
 import dataclasses
 import re
 from collections.abc import Iterator
 
 from .base import Detector, Span
 from .filters import is_word
-from .format_base import _KEY, PatternDetector, is_placeholder, value_ok
+from .format_base import _KEY, PatternDetector, decoded_base64, is_placeholder, value_ok
 
 # vault login [-flag[=x]]... TOKEN: the first word that is no flag and no key=value (-method=userpass
 # username=bob password=... is an assignment, found as one); hvs./hvb./s. tokens or legacy UUIDs
@@ -194,11 +192,7 @@ IOS_SECRET = PatternDetector(
 
 def _auth_plain_ok(m: re.Match[str], value: str, quoted: bool) -> bool:
     """SASL PLAIN: base64 of ``[authzid] NUL user NUL password``, printable parts, a real password."""
-    try:
-        raw = base64.b64decode(value + "=" * (-len(value) % 4), validate=True).decode("utf-8")
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        return False
-    parts = raw.split("\0")
+    parts = (decoded_base64(value) or "").split("\0")
     return (
         len(parts) == 3
         and all(p.isprintable() for p in parts)
