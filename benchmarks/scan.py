@@ -571,6 +571,9 @@ TREE_SUFFIXES = (".py", ".txt", ".cfg", ".ini", ".json", ".xml", ".html", ".md",
                  ".sh", ".js", ".ts", ".java", ".go", ".rb", ".php", ".c", ".h", ".cpp", ".properties", ".conf")  # fmt: skip
 
 
+PII_TYPES = ("email", "phone", "ip_address", "iban", "us_ssn")
+
+
 def tree_report(root: Path, details: int) -> dict[str, Any]:
     """Findings of the default scanner over a tree without secrets: every one is a false positive unless the tree
     carries test fixtures (then read the listed locations). Values are never printed, only file:line."""
@@ -587,16 +590,15 @@ def tree_report(root: Path, details: int) -> dict[str, Any]:
         size += len(text.encode())
         for s, _, _, d in scanner.spans(text):
             by_detector[(d.secret_type, d.name)] += 1
-            where.append(f"{path.relative_to(root)}:{text.count(chr(10), 0, s) + 1} {d.name}")
-    pii = sum(
-        n for (t, _), n in by_detector.items() if t in ("email", "phone", "ip_address", "iban", "us_ssn")
-    )
+            if d.secret_type not in PII_TYPES:
+                where.append(f"{path.relative_to(root)}:{text.count(chr(10), 0, s) + 1} {d.name}")
+    pii = sum(n for (t, _), n in by_detector.items() if t in PII_TYPES)
     total = sum(by_detector.values())
     print(f"\ntree {root}: {size / MB:.1f} MB of text, {total} findings ({total - pii} not PII), "
           f"{(total - pii) / max(size / MB, 1e-9):.2f} non-PII per MB, {time.process_time() - t0:.1f} CPU s")  # fmt: skip
     for (t, name), n in by_detector.most_common():
         print(f"  {t:22s} {name:30s} {n:6d}")
-    for line in [w for w in where if not w.endswith((" email", " phone"))][:details]:
+    for line in where[:details]:
         print(f"    {line}")
     return {"mb": size / MB, "findings": total, "non_pii": total - pii, "by_detector": dict(by_detector)}
 

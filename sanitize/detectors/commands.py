@@ -59,7 +59,9 @@ _IMPACKET = ("psexec", "wmiexec", "smbexec", "atexec", "dcomexec", "secretsdump"
 _IMPACKET_TARGET = re.compile(
     r"(?:[\w.-]{1,64}/)?[\w.$-]{1,64}:([^\s\"']{1,128})@[\w.\[\]:-]{1,200}"
 )  # the last @
-COMMANDS = (*_FLAGS, *_ATTACHED, *_USER_PERCENT, *_USER_COMMA, *_ORACLE, *_POSITIONAL, *_IMPACKET)
+COMMANDS = tuple(
+    dict.fromkeys((*_FLAGS, *_ATTACHED, *_USER_PERCENT, *_USER_COMMA, *_ORACLE, *_POSITIONAL, *_IMPACKET))
+)  # psexec: two rules
 _COMMAND = re.compile(
     r"(?<![\w./-])(" + "|".join(map(re.escape, sorted(COMMANDS, key=len, reverse=True))) + r")(?![\w-])"
 )

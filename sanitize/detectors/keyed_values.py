@@ -329,11 +329,10 @@ def _login_pair_ok(m: re.Match[str], value: str, quoted: bool) -> bool:
 # `Login: admin / V`, `Credentials: bob / V`, `log in with admin / V`, `account: bob@x.test / V` (tickets, chat,
 # notes): a user, a spaced slash, the password; `creds are bob:V`
 _LOGIN_VALUE = r"(?P<v>[^\s\"'<>/]{3,200})(?!\S)"
+_LOGIN_WORDS = ("login", "log in", "sign in", "credentials", "creds", "account", "wifi", "wi-fi")
 LOGIN_PAIR = PatternDetector(
-    "login-pair-password", "password",
-    keywords=("login", "log in", "sign in", "credentials", "creds", "account", "wifi", "wi-fi"),
-    before=0, after=300, priority=30, kind=None, literal=True,
-    anchors=(("login", "log in", "sign in", "credentials", "creds", "account", "wifi", "wi-fi"), ("credentials", "creds")),
+    "login-pair-password", "password", keywords=_LOGIN_WORDS, before=0, after=300, priority=30, kind=None, literal=True,
+    anchors=(_LOGIN_WORDS, ("credentials", "creds")),
     patterns=(
         re.compile(
             r"(?i:login|log[ \t]in|sign[ \t]in|credentials|creds|account|wi-?fi)(?:[ \t]{0,3}[:=]|[ \t]{1,3}(?i:with|as|are|is))"
