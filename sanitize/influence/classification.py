@@ -39,7 +39,7 @@ from .curvature import Curvature
 from .grads import Problem
 from .scope import ScopeError, select_scope
 from .solvers import solve
-from .tasks import Features, HeadTask
+from .tasks import Features, HeadTask, softmax_kl
 
 HEAD_NAMES = ("score", "classifier")  # GPT-2/Llama/Qwen-style and BERT-style classification heads
 
@@ -98,6 +98,11 @@ class SequenceClassificationTask:
         """Softmax-CE Hessian in the logits: ``(diag(p) - p pᵀ) u`` per example."""
         p = torch.softmax(outputs.detach(), dim=-1)  # (B, C)
         return p * (u - (p * u).sum(-1, keepdim=True))  # (B, C)
+
+    def divergence(
+        self, teacher: torch.Tensor, outputs: torch.Tensor, batch: ClassificationBatch
+    ) -> torch.Tensor:
+        return softmax_kl(teacher, outputs).sum()  # () Σ over examples of KL(teacher ‖ outputs)
 
 
 # -- configuration and result --------------------------------------------------------------------------

@@ -133,6 +133,19 @@ class UpdateConfig(BaseConfig):
     target: float | None = option(
         None, help="Stop the closed loop once monitor(model) <= target (e.g. max exposure in bits)."
     )
+    refine_steps: int = option(
+        0,
+        help="Adam steps after the closed loop on the twins' replaced tokens, anchored by KL to the fine-tuned "
+        "model's predictions on the retained sample (sanitize.influence.refine; 0 = off). For secrets memorised "
+        "over many epochs, where the Newton model sees almost no curvature at the saturated softmax.",
+    )
+    refine_lr: float = option(2e-3, help="Adam's learning rate in the refinement.")
+    refine_anchor: float = option(
+        10.0, help="Weight beta of the KL anchor to the fine-tuned model's predictions (0 = twins only)."
+    )
+    refine_check: int = option(
+        20, help="Refinement steps between looks at the held-out guard (and the monitor's target)."
+    )
     batch_size: int = option(16, help="Sequences per batch for gradients and curvature products.")
     max_dense: int = option(5000, help="Largest scope (parameters) for which a dense matrix is allowed.")
     seed: int = seed_option("the curvature sample and random probes")
@@ -167,11 +180,14 @@ class UpdateConfig(BaseConfig):
             "alpha_points",
             "max_rounds",
             "damping_tries",
+            "refine_check",
         ):
             self._check_range(name, 1)
             if not isinstance(getattr(self, name), int):
                 self._fail(name, "must be an integer")
-        for name in ("fit_path", "pair_path"):
+        self._check_range("refine_lr", 0.0, low_open=True)
+        self._check_range("refine_anchor", 0.0)
+        for name in ("fit_path", "pair_path", "refine_steps"):
             self._check_range(name, 0)
             if not isinstance(getattr(self, name), int):
                 self._fail(name, "must be an integer")

@@ -40,6 +40,14 @@ class Task(Protocol):
 
     def output_hvp(self, outputs: torch.Tensor, batch: Any, u: torch.Tensor) -> torch.Tensor: ...
 
+    def divergence(self, teacher: torch.Tensor, outputs: torch.Tensor, batch: Any) -> torch.Tensor: ...
+
+
+def softmax_kl(teacher: torch.Tensor, outputs: torch.Tensor) -> torch.Tensor:
+    """KL(softmax(teacher) ‖ softmax(outputs)) over the last axis: (..., V), (..., V) -> (...)."""
+    log_p = F.log_softmax(teacher, dim=-1)  # (..., V)
+    return (log_p.exp() * (log_p - F.log_softmax(outputs, dim=-1))).sum(-1)  # (...)
+
 
 # -- causal language modelling -------------------------------------------------------------------------
 @dataclasses.dataclass
@@ -101,6 +109,11 @@ class CausalLMTask:
         pu = (p * u).sum(-1, keepdim=True)  # (B, L-1, 1)
         return mask * p * (u - pu)  # (B, L-1, V)
 
+    def divergence(self, teacher: torch.Tensor, outputs: torch.Tensor, batch: LMBatch) -> torch.Tensor:
+        """Σ over targets of KL(p_teacher ‖ p_outputs) of the next-token distributions."""
+        mask = batch.loss_mask[:, 1:].to(outputs.dtype)  # (B, L-1)
+        return (softmax_kl(teacher, outputs) * mask).sum()  # ()
+
 
 # -- heads on frozen features --------------------------------------------------------------------------
 @dataclasses.dataclass
@@ -149,6 +162,13 @@ class HeadTask:
         p = torch.softmax(outputs.detach(), dim=-1)  # (N, C)
         return p * (u - (p * u).sum(-1, keepdim=True))  # (N, C)
 
+    def divergence(self, teacher: torch.Tensor, outputs: torch.Tensor, batch: Features) -> torch.Tensor:
+        """Σ over rows of KL(teacher ‖ outputs): categorical (softmax) or Bernoulli (logistic)."""
+        if self.kind == "softmax":
+            return softmax_kl(teacher, outputs).sum()  # ()
+        zero = torch.zeros_like(teacher)  # (N, 1): the logits [z, 0] make the Bernoulli a 2-way softmax
+        return softmax_kl(torch.cat([teacher, zero], -1), torch.cat([outputs, zero], -1)).sum()  # ()
+
 
 __all__ = [
     "CausalLMTask",
@@ -158,4 +178,5 @@ __all__ = [
     "Task",
     "collate_sequences",
     "count_targets",
+    "softmax_kl",
 ]

@@ -37,6 +37,7 @@ L̂) (see :mod:`.steps` for the one fallback re-solve, and the Levenberg-Marquar
 λ = 0). ``round_log`` reports products, residual, α and seconds per round. Rounds stop
 when L̂ stops decreasing, when ``monitor(model) <= target``, or at ``max_rounds``. If no α is
 admissible in the first round an :class:`UnlearnError` is raised: no broken model is ever returned.
+``refine_steps`` > 0 then continues with Adam steps on the twins' replaced tokens (:mod:`.refine`).
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ from .curvature import Curvature
 from .grads import Problem, path_gradient
 from .implicit import TrainingLog
 from .lmdata import eager, eval_mode, head_features, sample_indices
+from .refine import refine, replaced_spans
 from .result import UnlearnError, UnlearnResult
 from .scope import Scope, select_scope
 from .steps import newton_step, refusal, step_grid  # noqa: F401 - step_grid re-exported
@@ -79,6 +81,7 @@ def influence_update(
     reference: torch.Tensor | None = None,
     known: torch.Tensor | None = None,
     log: TrainingLog | None = None,
+    spans: Sequence[Any] = (),
 ) -> tuple[torch.Tensor, dict[str, Any]]:
     """Closed-loop Newton (or gradient) steps on the sanitized objective -> (Δθ flat (P,), metrics).
 
@@ -88,7 +91,8 @@ def influence_update(
     by ``T_Z̃ / T_twins``, so that the cost of a product does not grow with the number of pairs.
     ``reference`` (P,) θ_ref of the fine-tuning where ``known`` (bool (P,); None: everywhere) and ``log``
     (:class:`~.implicit.TrainingLog`) feed the implicit regulariser when ``config.l2 == 'auto'``.
-    ``monitor(theta_flat) -> float`` is called after every accepted round (and once before).
+    ``monitor(theta_flat) -> float`` is called after every accepted round (and once before). ``spans``
+    (:func:`~.refine.replaced_spans`) feed the refinement when ``config.refine_steps`` > 0.
     """
     cfg, T = config, float(n_train_tokens)
     t_z = problem.n_targets(originals)
@@ -253,6 +257,8 @@ def influence_update(
         if rnd > 0 and decrease < cfg.min_decrease * first_decrease:
             stop = "objective converged"
             break
+    if cfg.refine_steps and spans and stop != "target reached":
+        theta, metrics["refine"] = refine(problem, spans, sample, theta, cfg, heldout_at, h0, monitor)
     delta = theta - theta0
     residuals = [r["residual"] for r in rounds if r["alpha"] is not None]
     metrics.update(
@@ -324,6 +330,7 @@ def unlearn(
         heldout_source = "curvature (unsampled)" if heldout else "none"
     originals = [p.original for p in pairs]
     sanitized = [p.sanitized for p in pairs]
+    spans = replaced_spans(pairs) if cfg.refine_steps else []  # the refinement's twins
     # C_Z̃/T from at most twin_samples twins (reweighted): a product's cost does not grow with the pairs
     k_twins = k if scope.kind == "head" else cfg.twin_samples
     twin_idx = sample_indices(len(pairs), k_twins, 0, 0, cfg.seed + 1)[0]
@@ -331,34 +338,27 @@ def unlearn(
         if scope.kind == "head":
             assert scope.module is not None
             problem = Problem(HeadTask("softmax"), scope.module, scope.local_names, cfg.batch_size * 64)
-            feats = head_features(
-                scope.model, scope.module, [originals, sanitized, sample, list(heldout)], cfg
-            )
-            data = dict(zip(("originals", "sanitized", "sample", "heldout"), feats))
+            groups = [originals, sanitized, sample, list(heldout), spans]
+            data = dict(zip(("originals", "sanitized", "sample", "heldout", "spans"), head_features(
+                scope.model, scope.module, groups, cfg)))  # fmt: skip
             data["curvature"] = data["sample"]  # head_samples: one cached sample for both
         else:
             problem = Problem(CausalLMTask(), scope.model, scope.local_names, cfg.batch_size)
             data = {"originals": originals, "sanitized": sanitized, "sample": sample, "heldout": list(heldout),
-                    "curvature": curvature_sample}  # fmt: skip
-
-        ref_params = (
-            list(select_scope(reference, cfg.scope, cfg.params).params.values()) if reference else None
-        )
+                    "curvature": curvature_sample, "spans": spans}  # fmt: skip
+        ref_scope = select_scope(reference, cfg.scope, cfg.params) if reference else None
+        ref_params = list(ref_scope.params.values()) if ref_scope else None
         ref, known = implicit.reference_vector(scope.names, problem.theta0, ref_params)
-
-        def result_for(flat: torch.Tensor) -> UnlearnResult:
-            return _result(scope, problem, flat, {}, cfg)
-
         flat_monitor = None
         if monitor is not None:
 
-            def flat_monitor(theta: torch.Tensor) -> float:
-                return float(monitor(result_for(theta - problem.flat0()).apply(model)))
+            def flat_monitor(theta: torch.Tensor) -> float:  # applied to a copy, never the caller's model
+                return float(monitor(_result(scope, problem, theta - problem.flat0(), {}, cfg).apply(model)))
 
         delta, metrics = influence_update(
             problem, data["originals"], data["sanitized"], data["sample"], data["heldout"] or None,
             n_train_tokens, cfg, flat_monitor, data["curvature"], [data["sanitized"][i] for i in twin_idx],
-            reference=ref, known=known, log=log,
+            reference=ref, known=known, log=log, spans=data["spans"],
         )  # fmt: skip
     metrics.update(
         heldout_source=heldout_source, n_pairs=len(pairs), curvature_excluded=n_given - len(curvature),

@@ -1,0 +1,111 @@
+"""Refinement after the closed loop: Adam steps on the twins' replacements, anchored to the fine-tuned model.
+
+Why: a secret memorised over many epochs saturates the softmax at its tokens, so the Newton model at θ̂
+sees almost no curvature there and the line search keeps a few percent of each Newton step (the issue-16
+matrix's 20-epoch cells, see the README's Status). First-order steps in Adam's per-parameter metric do
+not need that curvature. Maths (θ̂ the fine-tuned point, θ the current point, Z̃ₛ the twins with targets
+only where they differ from their originals -- the replacement's tokens and the one after it --, A a
+mini-batch of the retained objective sample S, β = ``refine_anchor``)::
+
+    R(θ) = ℓ(Z̃ₛ, θ) / T(Z̃ₛ)  +  β · Σ_{t ∈ targets(A)} KL(p_θ̂(·|x<t) ‖ p_θ(·|x<t)) / T(A)
+
+minimised by Adam (``refine_lr``) for at most ``refine_steps`` mini-batch steps (fixed up front). The KL
+term keeps the retained data's whole next-token distribution where the fine-tuned model had it (a
+function-space trust region), not only the labels. Every ``refine_check`` steps the held-out guard is
+evaluated: a point whose held-out perplexity exceeds ``heldout_tol`` over the model before the update is
+dropped and the refinement stops at the last point that passed; with a ``monitor`` and a ``target`` it
+also stops once ``monitor(θ) <= target``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import torch
+
+from ..types import Pairs, TokenSequence
+from .config import UpdateConfig
+from .grads import Problem
+
+
+def replaced_spans(pairs: Pairs) -> list[TokenSequence]:
+    """Each twin z̃ with targets only where it differs from z (common prefix and suffix removed): the
+    replacement's tokens and the token after them. Twins identical to their original are left out."""
+    out = []
+    for pair in pairs:
+        a, b = pair.original.input_ids, pair.sanitized.input_ids
+        n = min(len(a), len(b))
+        i = 0
+        while i < n and a[i] == b[i]:
+            i += 1
+        if i == len(a) == len(b):
+            continue
+        j = 0
+        while j < n - i and a[-1 - j] == b[-1 - j]:
+            j += 1
+        end = min(len(b) - j + 1, len(b))  # the replacement [i, len(b) - j) and the token after it
+        mask = tuple(m if i <= t < end else 0 for t, m in enumerate(pair.sanitized.loss_mask))
+        if any(mask[1:]):
+            out.append(TokenSequence(b, pair.sanitized.attention_mask, mask))
+    return out
+
+
+def refine(
+    problem: Problem,
+    spans: Sequence[Any],
+    anchor: Sequence[Any],
+    theta: torch.Tensor,
+    cfg: UpdateConfig,
+    heldout_at: Callable[[torch.Tensor], float | None],
+    h0: float | None,
+    monitor: Callable[[torch.Tensor], float] | None = None,
+) -> tuple[torch.Tensor, dict[str, Any]]:
+    """Adam on R(θ) from ``theta`` (P,) -> (the last point that passed the guard (P,), metrics).
+
+    ``spans``: :func:`replaced_spans` items (head scope: their features); ``anchor``: retained items whose
+    predictions at θ̂ (``problem.theta0``) the KL term keeps."""
+    clock = time.perf_counter()
+    task, k = problem.task, cfg.batch_size
+    teacher = problem.theta0  # θ̂, the fine-tuned point
+    point = theta.detach().clone().requires_grad_(True)  # (P,) the Adam variable
+    opt = torch.optim.Adam([point], lr=cfg.refine_lr)
+    gen = torch.Generator().manual_seed(cfg.seed + 3)
+    good, taken, stop, losses = theta.detach().clone(), 0, "refine_steps", []
+    tol = math.log1p(cfg.heldout_tol)
+    for step in range(cfg.refine_steps):
+        twins = [spans[i] for i in torch.randint(len(spans), (min(k, len(spans)),), generator=gen).tolist()]
+        batch = task.collate(twins, problem.device)
+        params = problem.params_at(point)  # views of `point`: gradients flow to it
+        loss = task.loss(problem.call(params, batch), batch) / max(problem.n_targets(twins), 1)  # ()
+        if cfg.refine_anchor > 0 and anchor:
+            kept = [
+                anchor[i] for i in torch.randint(len(anchor), (min(k, len(anchor)),), generator=gen).tolist()
+            ]
+            held = task.collate(kept, problem.device)
+            with torch.no_grad():
+                before = problem.call(teacher, held)  # (B, L-1, V) or (N, C): the fine-tuned outputs
+            kl = task.divergence(before, problem.call(params, held), held)  # () summed over targets
+            loss = loss + cfg.refine_anchor * kl / max(problem.n_targets(kept), 1)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(float(loss.detach()))
+        if (step + 1) % cfg.refine_check and step + 1 < cfg.refine_steps:
+            continue
+        now = point.detach().clone()  # (P,)
+        h = heldout_at(now)
+        if h is not None and h0 is not None and h - h0 > tol:
+            stop = "held-out guard"
+            break
+        good, taken = now, step + 1
+        if monitor is not None and cfg.target is not None and monitor(good) <= cfg.target:
+            stop = "target reached"
+            break
+    metrics = {
+        "steps": taken, "stop": stop, "first_loss": losses[0] if losses else None,
+        "last_loss": losses[taken - 1] if taken else None, "seconds": time.perf_counter() - clock,
+    }  # fmt: skip
+    return good, metrics

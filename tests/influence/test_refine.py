@@ -1,0 +1,173 @@
+"""The refinement after the closed loop (``sanitize.influence.refine``): the replaced spans, the KL
+divergence of every task against a brute-force sum in float64, the held-out guard, and the stage end to end
+on the tiny LoRA / head of ``test_update``."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+import torch
+from test_update import _data, _digit_loss, _snapshot, _trained
+
+from sanitize.errors import ConfigError
+from sanitize.influence import unlearn
+from sanitize.influence.classification import ClassificationBatch, SequenceClassificationTask
+from sanitize.influence.config import UpdateConfig
+from sanitize.influence.grads import Problem
+from sanitize.influence.refine import refine, replaced_spans
+from sanitize.influence.scope import select_scope
+from sanitize.influence.tasks import CausalLMTask, Features, HeadTask, collate_sequences
+from sanitize.types import Pair, Pairs, TokenSequence
+
+
+def _seq(ids: tuple[int, ...], mask: tuple[int, ...] | None = None) -> TokenSequence:
+    return TokenSequence(ids, (1,) * len(ids), mask or (1,) * len(ids))
+
+
+@pytest.mark.parametrize(
+    ("original", "twin", "mask", "targets"),
+    [
+        # same length: the replaced tokens 2..3 and the token after them (4)
+        ((1, 2, 3, 4, 5, 6), (1, 2, 8, 9, 5, 6), None, (0, 0, 1, 1, 1, 0)),
+        # the surrogate re-tokenises into more tokens: 2..4 replaced, 5 follows
+        ((1, 2, 3, 4, 5, 6), (1, 2, 8, 9, 7, 5, 6), None, (0, 0, 1, 1, 1, 1, 0)),
+        # a replacement at the end: no token after it
+        ((1, 2, 3), (1, 2, 9), None, (0, 0, 1)),
+        # a position the training loss never scored stays unscored
+        ((1, 2, 3, 4, 5), (1, 8, 9, 4, 5), (1, 1, 0, 1, 1), (0, 1, 0, 1, 0)),
+        # a secret at the very start: position 0 is never a target, the rest of the span is
+        ((1, 2, 3, 4), (7, 8, 3, 4), None, (1, 1, 1, 0)),
+    ],
+)
+def test_replaced_spans_mark_the_replacement_and_the_token_after(
+    original: tuple[int, ...], twin: tuple[int, ...], mask: tuple[int, ...] | None, targets: tuple[int, ...]
+) -> None:
+    (span,) = replaced_spans(Pairs((Pair(_seq(original), _seq(twin, mask), doc=0),)))
+    assert span.input_ids == twin and span.loss_mask == targets
+
+
+def test_replaced_spans_leave_out_unchanged_twins() -> None:
+    same = Pair(_seq((1, 2, 3)), _seq((1, 2, 3)), doc=0)
+    first_only = Pair(
+        _seq((1, 2, 3)), _seq((9, 2, 3)), doc=1
+    )  # token 0 differs: span {0, 1} (0 is never scored)
+    spans = replaced_spans(Pairs((same, first_only)))
+    assert [s.loss_mask for s in spans] == [(1, 1, 0)]
+
+
+def _kl_rows(p_logits: torch.Tensor, q_logits: torch.Tensor) -> list[float]:
+    """Σ_v p_v log(p_v / q_v) per row, written out with exp/sum (no log_softmax)."""
+    out = []
+    for a, b in zip(p_logits.reshape(-1, p_logits.shape[-1]), q_logits.reshape(-1, q_logits.shape[-1])):
+        p = [math.exp(float(x)) for x in a]
+        q = [math.exp(float(x)) for x in b]
+        zp, zq = sum(p), sum(q)
+        out.append(sum(pi / zp * math.log((pi / zp) / (qi / zq)) for pi, qi in zip(p, q)))
+    return out
+
+
+def test_divergence_of_every_task_matches_brute_force_in_float64() -> None:
+    gen = torch.Generator().manual_seed(0)
+    t, o = (
+        torch.randn(2, 4, 5, generator=gen, dtype=torch.float64),
+        torch.randn(2, 4, 5, generator=gen, dtype=torch.float64),
+    )
+    batch = collate_sequences([_seq((1, 2, 3, 4, 5), (1, 1, 0, 1, 1)), _seq((1, 2, 3), (1, 0, 1))])
+    rows = _kl_rows(t, o)  # (2*4) positions; targets t>=1 with loss_mask: logits at t-1
+    mask = [
+        1,
+        0,
+        1,
+        1,
+        0,
+        1,
+        0,
+        0,
+    ]  # sequence 0: tokens 1, 3, 4 -> logits 0, 2, 3; sequence 1: token 2 -> logit 1
+    expected = sum(r * m for r, m in zip(rows, mask))
+    assert float(CausalLMTask().divergence(t, o, batch)) == pytest.approx(expected, rel=1e-12)
+    assert float(CausalLMTask().divergence(t, t, batch)) == pytest.approx(0.0, abs=1e-15)
+
+    x, y = (
+        torch.randn(6, 5, generator=gen, dtype=torch.float64),
+        torch.randn(6, 5, generator=gen, dtype=torch.float64),
+    )
+    feats = Features(torch.zeros(6, 3), torch.zeros(6))
+    assert float(HeadTask("softmax").divergence(x, y, feats)) == pytest.approx(sum(_kl_rows(x, y)), rel=1e-12)
+    cls = ClassificationBatch(torch.zeros(6, 2), torch.zeros(6, 2), torch.zeros(6))
+    assert float(SequenceClassificationTask().divergence(x, y, cls)) == pytest.approx(
+        sum(_kl_rows(x, y)), rel=1e-12
+    )
+
+    a, b = x[:, :1], y[:, :1]  # logistic: Bernoulli KL
+    bernoulli = 0.0
+    for za, zb in zip(a.reshape(-1).tolist(), b.reshape(-1).tolist()):
+        p, q = 1 / (1 + math.exp(-za)), 1 / (1 + math.exp(-zb))
+        bernoulli += p * math.log(p / q) + (1 - p) * math.log((1 - p) / (1 - q))
+    assert float(HeadTask("logistic").divergence(a, b, feats)) == pytest.approx(bernoulli, rel=1e-12)
+
+
+def test_the_guard_keeps_the_last_point_that_passed() -> None:
+    tok, model = _trained("lora")
+    pairs, train, _, _ = _data(tok)
+    problem = Problem(CausalLMTask(), model, select_scope(model, "adapter").local_names, batch_size=4)
+    theta = problem.flat0()
+    spans = replaced_spans(pairs)
+    looks: list[torch.Tensor] = []
+
+    def heldout_at(point: torch.Tensor) -> float:  # passes the first two looks, then trips the guard
+        looks.append(point)
+        return 0.0 if len(looks) <= 2 else 1.0
+
+    cfg = UpdateConfig(refine_steps=50, refine_check=10, heldout_tol=0.01)
+    good, info = refine(problem, spans, train, theta, cfg, heldout_at, 0.0)
+    assert info["steps"] == 20 and info["stop"] == "held-out guard" and len(looks) == 3
+    assert torch.equal(good, looks[1]) and not torch.equal(good, theta)
+    # tripped at the first look: the starting point comes back unchanged
+    first = refine(problem, spans, train, theta, cfg, lambda point: 1.0, 0.0)
+    assert torch.equal(first[0], theta) and first[1]["steps"] == 0
+    # the monitor's target ends it at the first look that meets it
+    met = refine(problem, spans, train, theta, UpdateConfig(refine_steps=50, refine_check=10, target=0.0),
+                 lambda point: 0.0, 0.0, monitor=lambda point: -1.0)  # fmt: skip
+    assert met[1]["steps"] == 10 and met[1]["stop"] == "target reached"
+
+
+@pytest.mark.parametrize("scope", ["adapter", "head"])
+def test_refinement_moves_the_secret_toward_its_twin_within_the_guard(scope: str) -> None:
+    tok, model = _trained("lora")
+    pairs, train, heldout, n_tokens = _data(tok)
+    before = _snapshot(model)
+    base = UpdateConfig(scope=scope, max_rounds=1, max_iter=10)
+    plain = unlearn(model, pairs, curvature=train, heldout=heldout, n_train_tokens=n_tokens, config=base)
+    # the head update already spends most of the 1% held-out budget here: smaller steps, looked at more often
+    lr, check = (2e-3, 10) if scope == "adapter" else (2e-4, 5)
+    cfg = UpdateConfig(
+        scope=scope, max_rounds=1, max_iter=10, refine_steps=40, refine_check=check, refine_lr=lr
+    )
+    refined = unlearn(model, pairs, curvature=train, heldout=heldout, n_train_tokens=n_tokens, config=cfg)
+    assert all(torch.equal(v, model.state_dict()[k]) for k, v in before.items())  # input untouched
+    info = refined.metrics["refine"]
+    print(f"\n{scope}: refine {info}")
+    assert info["steps"] > 0 and info["last_loss"] < info["first_loss"]
+    assert set(refined.delta) == set(plain.delta)  # the same scope
+    assert (
+        refined.metrics["heldout_loss_after"]
+        <= refined.metrics["heldout_loss_before"] + math.log1p(0.01) + 1e-12
+    )
+    # NLL(secret digits) - NLL(twin digits): the refinement prefers the twin more than the update alone
+    gaps = [
+        _digit_loss(r.apply(model), pairs) - _digit_loss(r.apply(model), pairs, twin=True)
+        for r in (plain, refined)
+    ]
+    print(f"NLL(secret) - NLL(twin): update {gaps[0]:.3f}, with refinement {gaps[1]:.3f}")
+    assert gaps[1] > gaps[0]
+
+
+def test_refine_options_are_validated() -> None:
+    for bad in ({"refine_steps": -1}, {"refine_lr": 0.0}, {"refine_anchor": -1.0}, {"refine_check": 0}):
+        with pytest.raises(ConfigError, match=next(iter(bad))):
+            UpdateConfig(**bad)  # type: ignore[arg-type]
+    cfg = UpdateConfig(refine_steps=5, refine_lr=1e-3)
+    assert UpdateConfig.from_dict(json.loads(cfg.to_json())) == cfg
