@@ -120,6 +120,7 @@ class Row:
     retrain_s: float
     error: str | None = None
     band: list[float] = dataclasses.field(default_factory=list)  # per secret: max retrained over the seeds
+    refine: dict[str, Any] | None = None  # the refinement's metrics (UpdateConfig.refine_steps > 0)
 
     @property
     def band_gap(self) -> float:
@@ -142,9 +143,10 @@ class Row:
         alphas = ",".join(f"{r['alpha']:.2f}" if r["alpha"] is not None else "-" for r in self.rounds)
         b, a, r = self.ppl
         verdict = "ok" if self.ok else f"FAIL{' (' + self.error + ')' if self.error else ''}"
+        refined = f" + {self.refine['steps']} Adam ({self.refine['stop']})" if self.refine else ""
         return (
             f"| {self.cell} | {self.variant} | {fmt(self.before)} | {fmt(self.after)} | {fmt(self.retrained)} | "
-            f"{self.gap:+.2f} | {b:.3f} {a:.3f} {r:.3f} | {lam} | {self.products} | {alphas} | "
+            f"{self.gap:+.2f} | {b:.3f} {a:.3f} {r:.3f} | {lam} | {self.products}{refined} | {alphas} | "
             f"{self.update_s:.1f} / {self.retrain_s:.1f} | {verdict} |"
         )
 
@@ -217,7 +219,8 @@ def run_cell(
         m = res.metrics
         rows.append(Row(cell, variant, before, E.exposures(new, tok, corpus), ret,
                         (ppl_b, E.heldout_perplexity(new, shared.heldout), ppl_r), m["regulariser"],
-                        m["curvature_products"], m["round_log"], update_s, retrain_s, band=band))  # fmt: skip
+                        m["curvature_products"], m["round_log"], update_s, retrain_s, band=band,
+                        refine=m.get("refine")))  # fmt: skip
     return rows
 
 
