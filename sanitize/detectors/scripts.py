@@ -210,15 +210,18 @@ AUTH_PLAIN = PatternDetector(
     patterns=(re.compile(r"\bAUTH[ \t]{1,3}PLAIN[ \t]{1,3}(?P<v>[A-Za-z0-9+/]{8,512}={0,2})(?![\w+/=])", re.I),),
 )  # fmt: skip
 PROTOCOL_LOGIN = PatternDetector(
-    "protocol-login", "password", keywords=("login ", "pass "), before=80, after=260, priority=30, kind=None,
+    "protocol-login", "password", keywords=("login ", "pass ", "ftp>"), before=80, after=260, priority=30, kind=None,
     literal=True,
     patterns=(
         re.compile(r"(?m:^)[ \t]{0,3}(?:C:[ \t]{0,3})?[A-Za-z.]{0,8}[0-9][A-Za-z0-9.]{0,8}[ \t]LOGIN[ \t]{1,3}"
                    r"(?:\"[^\"\n]{1,64}\"|[^\s\"]{1,64})[ \t]{1,3}(?P<v>\"[^\"\n]{1,200}\"|[^\s\"]{1,200})[ \t]*\r?(?m:$)"),
         re.compile(r"(?m:^)[ \t]{0,3}(?:C:[ \t]{0,3}|>{1,3}[ \t]{0,3})?USER[ \t]{1,3}[^\s]{1,64}[ \t]*\r?\n"
                    r"(?:[^\n]{0,120}\n)?[ \t]{0,3}(?:C:[ \t]{0,3}|>{1,3}[ \t]{0,3})?PASS[ \t]{1,3}(?P<v>[^\s]{1,200})[ \t]*\r?(?m:$)"),
+        # the interactive ftp client: `ftp> pass V`, `ftp> quote PASS V`, `ftp> user NAME V`
+        re.compile(r"(?m:^)[ \t]{0,3}ftp>[ \t]{1,3}(?:(?:quote[ \t]{1,3})?(?:pass|PASS)|user[ \t]{1,3}[^\s]{1,64})"
+                   r"[ \t]{1,3}(?P<v>[^\s]{1,200})[ \t]*\r?(?m:$)"),
     ),
-    guards=(("LOGIN",), ("PASS",)),
+    guards=(("LOGIN",), ("PASS",), ("ftp>",)),
     check=lambda m, value, quoted: quoted or not is_word(value),  # `2 LOGIN failed attempts`: prose
 )  # fmt: skip
 DETECTORS = (
