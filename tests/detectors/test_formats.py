@@ -493,7 +493,10 @@ TABLES: dict[str, list[tuple[str, str | None]]] = {
         (">>> USER bob\n331 Password required for bob\n>>> PASS Kq7#Lx2m", "Kq7#Lx2m"),
         ("PASS src/App.test.js\nPASS src/api.test.js", None),  # jest's verdicts
         ("USER guide\nPASS src/App.test.js", None),
-        ("ftp> user bob\n331 Password required for bob.\nftp> pass Kq7#Lx2m\n230 User bob logged in.", "Kq7#Lx2m"),
+        (
+            "ftp> user bob\n331 Password required for bob.\nftp> pass Kq7#Lx2m\n230 User bob logged in.",
+            "Kq7#Lx2m",
+        ),
         ("ftp> quote PASS Kq7#Lx2m", "Kq7#Lx2m"),  # the interactive ftp client
         ("ftp> user bob Kq7#Lx2m", "Kq7#Lx2m"),
         ("ftp> user anonymous", None),
