@@ -124,7 +124,9 @@ class UpdateConfig(BaseConfig):
         0.01, help="Allowed relative increase of held-out perplexity per update (0.01 = 1%)."
     )
     max_rounds: int = option(
-        3, help="Closed loop: recompute gradients at the new point and take up to this many Newton steps."
+        3,
+        help="Closed loop: recompute gradients at the new point and take up to this many Newton steps (0: none, "
+        "the refinement alone when refine_steps > 0).",
     )
     min_decrease: float = option(
         1e-4,
@@ -178,7 +180,6 @@ class UpdateConfig(BaseConfig):
             "max_products",
             "hutchinson_probes",
             "alpha_points",
-            "max_rounds",
             "damping_tries",
             "refine_check",
         ):
@@ -187,7 +188,9 @@ class UpdateConfig(BaseConfig):
                 self._fail(name, "must be an integer")
         self._check_range("refine_lr", 0.0, low_open=True)
         self._check_range("refine_anchor", 0.0)
-        for name in ("fit_path", "pair_path", "refine_steps"):
+        if self.max_rounds == 0 and self.refine_steps == 0:
+            self._fail("max_rounds", "0 (no Newton step) needs refine_steps > 0, or nothing is updated")
+        for name in ("fit_path", "pair_path", "refine_steps", "max_rounds"):
             self._check_range(name, 0)
             if not isinstance(getattr(self, name), int):
                 self._fail(name, "must be an integer")

@@ -13,8 +13,9 @@ minimised by Adam (``refine_lr``) for at most ``refine_steps`` mini-batch steps 
 term keeps the retained data's whole next-token distribution where the fine-tuned model had it (a
 function-space trust region), not only the labels. Every ``refine_check`` steps the held-out guard is
 evaluated: a point whose held-out perplexity exceeds ``heldout_tol`` over the model before the update is
-dropped and the refinement stops at the last point that passed; with a ``monitor`` and a ``target`` it
-also stops once ``monitor(θ) <= target``.
+never returned; the refinement goes on (Adam's first steps overshoot, the anchor pulls back) until three
+looks in a row fail, and returns the last point that passed; with a ``monitor`` and a ``target`` it also
+stops once ``monitor(θ) <= target``.
 """
 
 from __future__ import annotations
@@ -30,10 +31,13 @@ from ..types import Pairs, TokenSequence
 from .config import UpdateConfig
 from .grads import Problem
 
+_PATIENCE = 3  # consecutive looks over the held-out guard that end the refinement
 
-def replaced_spans(pairs: Pairs) -> list[TokenSequence]:
-    """Each twin z̃ with targets only where it differs from z (common prefix and suffix removed): the
-    replacement's tokens and the token after them. Twins identical to their original are left out."""
+
+def replaced_spans(pairs: Pairs, side: str = "sanitized") -> list[TokenSequence]:
+    """Each twin z̃ (``side="original"``: each z) with targets only where the two differ (common prefix and
+    suffix removed): the replacement's (the secret's) tokens and the token after them. Pairs whose two
+    sides are identical, or where either side has no target left, are left out of both lists alike."""
     out = []
     for pair in pairs:
         a, b = pair.original.input_ids, pair.sanitized.input_ids
@@ -46,16 +50,22 @@ def replaced_spans(pairs: Pairs) -> list[TokenSequence]:
         j = 0
         while j < n - i and a[-1 - j] == b[-1 - j]:
             j += 1
-        end = min(len(b) - j + 1, len(b))  # the replacement [i, len(b) - j) and the token after it
-        mask = tuple(m if i <= t < end else 0 for t, m in enumerate(pair.sanitized.loss_mask))
-        if any(mask[1:]):
-            out.append(TokenSequence(b, pair.sanitized.attention_mask, mask))
+        masks = [
+            tuple(
+                m if i <= t < min(len(s.input_ids) - j + 1, len(s)) else 0 for t, m in enumerate(s.loss_mask)
+            )
+            for s in (pair.original, pair.sanitized)
+        ]  # the differing tokens [i, len - j) and the one after them
+        if all(any(m[1:]) for m in masks):
+            seq = pair.sanitized if side == "sanitized" else pair.original
+            out.append(TokenSequence(seq.input_ids, seq.attention_mask, masks[side == "sanitized"]))
     return out
 
 
 def refine(
     problem: Problem,
     spans: Sequence[Any],
+    secrets: Sequence[Any],
     anchor: Sequence[Any],
     theta: torch.Tensor,
     cfg: UpdateConfig,
@@ -65,18 +75,36 @@ def refine(
 ) -> tuple[torch.Tensor, dict[str, Any]]:
     """Adam on R(θ) from ``theta`` (P,) -> (the last point that passed the guard (P,), metrics).
 
-    ``spans``: :func:`replaced_spans` items (head scope: their features); ``anchor``: retained items whose
-    predictions at θ̂ (``problem.theta0``) the KL term keeps."""
+    ``spans``: :func:`replaced_spans` items (head scope: their features); ``secrets``: the originals' spans
+    aligned with them (``side="original"``; empty: no goal, every twin trained for ``refine_steps``);
+    ``anchor``: retained items whose predictions at θ̂ (``problem.theta0``) the KL term keeps. A twin is trained only while its replacement is less likely (mean NLL
+    per target) than its secret was at θ̂ -- retraining learns the surrogate from the same occurrences with
+    the same recipe, so about as well as the fine-tuning learned the secret --, and the refinement stops
+    when every twin is there."""
     clock = time.perf_counter()
     task, k = problem.task, cfg.batch_size
     teacher = problem.theta0  # θ̂, the fine-tuned point
+
+    def nll(params: Sequence[torch.Tensor], items: Sequence[Any]) -> list[float]:  # mean NLL per item
+        return [problem.loss_sum(params, [x]) / max(problem.n_targets([x]), 1) for x in items]
+
+    goals = nll(teacher, secrets) if secrets else None  # how well θ̂ knows each secret
+    active = list(range(len(spans)))
+
+    def unmet(point: torch.Tensor) -> list[int]:  # the twins whose replacement is not yet that well known
+        return [
+            i for i, v in enumerate(nll(problem.params_at(point), spans)) if goals is None or v > goals[i]
+        ]
+
     point = theta.detach().clone().requires_grad_(True)  # (P,) the Adam variable
     opt = torch.optim.Adam([point], lr=cfg.refine_lr)
     gen = torch.Generator().manual_seed(cfg.seed + 3)
-    good, taken, stop, losses = theta.detach().clone(), 0, "refine_steps", []
+    good, taken, stop, losses, fails = theta.detach().clone(), 0, "refine_steps", [], 0
     tol = math.log1p(cfg.heldout_tol)
-    for step in range(cfg.refine_steps):
-        twins = [spans[i] for i in torch.randint(len(spans), (min(k, len(spans)),), generator=gen).tolist()]
+    active = unmet(good) if goals is not None else active
+    for step in range(cfg.refine_steps if active else 0):
+        picks = torch.randint(len(active), (min(k, len(active)),), generator=gen).tolist()
+        twins = [spans[active[i]] for i in picks]
         batch = task.collate(twins, problem.device)
         params = problem.params_at(point)  # views of `point`: gradients flow to it
         loss = task.loss(problem.call(params, batch), batch) / max(problem.n_targets(twins), 1)  # ()
@@ -98,14 +126,22 @@ def refine(
         now = point.detach().clone()  # (P,)
         h = heldout_at(now)
         if h is not None and h0 is not None and h - h0 > tol:
-            stop = "held-out guard"
-            break
-        good, taken = now, step + 1
+            fails += 1  # Adam's first steps overshoot and the anchor pulls back: a few looks may fail
+            if fails >= _PATIENCE:
+                stop = "held-out guard"
+                break
+            continue
+        good, taken, fails = now, step + 1, 0
         if monitor is not None and cfg.target is not None and monitor(good) <= cfg.target:
             stop = "target reached"
             break
+        if goals is not None and not (active := unmet(good)):
+            break
+    if goals is not None and not active:
+        stop = "replacements learned"
     metrics = {
         "steps": taken, "stop": stop, "first_loss": losses[0] if losses else None,
         "last_loss": losses[taken - 1] if taken else None, "seconds": time.perf_counter() - clock,
+        "twins_left": len(active) if goals is not None else None,
     }  # fmt: skip
     return good, metrics

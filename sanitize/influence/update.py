@@ -81,7 +81,7 @@ def influence_update(
     reference: torch.Tensor | None = None,
     known: torch.Tensor | None = None,
     log: TrainingLog | None = None,
-    spans: Sequence[Any] = (),
+    spans: Sequence[Sequence[Any]] = ((), ()),
 ) -> tuple[torch.Tensor, dict[str, Any]]:
     """Closed-loop Newton (or gradient) steps on the sanitized objective -> (Δθ flat (P,), metrics).
 
@@ -92,7 +92,7 @@ def influence_update(
     ``reference`` (P,) θ_ref of the fine-tuning where ``known`` (bool (P,); None: everywhere) and ``log``
     (:class:`~.implicit.TrainingLog`) feed the implicit regulariser when ``config.l2 == 'auto'``.
     ``monitor(theta_flat) -> float`` is called after every accepted round (and once before). ``spans``
-    (:func:`~.refine.replaced_spans`) feed the refinement when ``config.refine_steps`` > 0.
+    (the twins' and the originals' :func:`~.refine.replaced_spans`) feed ``config.refine_steps`` > 0.
     """
     cfg, T = config, float(n_train_tokens)
     t_z = problem.n_targets(originals)
@@ -257,8 +257,8 @@ def influence_update(
         if rnd > 0 and decrease < cfg.min_decrease * first_decrease:
             stop = "objective converged"
             break
-    if cfg.refine_steps and spans and stop != "target reached":
-        theta, metrics["refine"] = refine(problem, spans, sample, theta, cfg, heldout_at, h0, monitor)
+    if cfg.refine_steps and spans[0] and stop != "target reached":
+        theta, metrics["refine"] = refine(problem, *spans, sample, theta, cfg, heldout_at, h0, monitor)
     delta = theta - theta0
     residuals = [r["residual"] for r in rounds if r["alpha"] is not None]
     metrics.update(
@@ -330,7 +330,7 @@ def unlearn(
         heldout_source = "curvature (unsampled)" if heldout else "none"
     originals = [p.original for p in pairs]
     sanitized = [p.sanitized for p in pairs]
-    spans = replaced_spans(pairs) if cfg.refine_steps else []  # the refinement's twins
+    spans = [replaced_spans(pairs, side) if cfg.refine_steps else [] for side in ("sanitized", "original")]
     # C_Z̃/T from at most twin_samples twins (reweighted): a product's cost does not grow with the pairs
     k_twins = k if scope.kind == "head" else cfg.twin_samples
     twin_idx = sample_indices(len(pairs), k_twins, 0, 0, cfg.seed + 1)[0]
@@ -338,14 +338,14 @@ def unlearn(
         if scope.kind == "head":
             assert scope.module is not None
             problem = Problem(HeadTask("softmax"), scope.module, scope.local_names, cfg.batch_size * 64)
-            groups = [originals, sanitized, sample, list(heldout), spans]
-            data = dict(zip(("originals", "sanitized", "sample", "heldout", "spans"), head_features(
+            groups = [originals, sanitized, sample, list(heldout), *spans]
+            data = dict(zip(("originals", "sanitized", "sample", "heldout", "twins", "secrets"), head_features(
                 scope.model, scope.module, groups, cfg)))  # fmt: skip
             data["curvature"] = data["sample"]  # head_samples: one cached sample for both
         else:
             problem = Problem(CausalLMTask(), scope.model, scope.local_names, cfg.batch_size)
             data = {"originals": originals, "sanitized": sanitized, "sample": sample, "heldout": list(heldout),
-                    "curvature": curvature_sample, "spans": spans}  # fmt: skip
+                    "curvature": curvature_sample, "twins": spans[0], "secrets": spans[1]}  # fmt: skip
         ref_scope = select_scope(reference, cfg.scope, cfg.params) if reference else None
         ref_params = list(ref_scope.params.values()) if ref_scope else None
         ref, known = implicit.reference_vector(scope.names, problem.theta0, ref_params)
@@ -358,7 +358,7 @@ def unlearn(
         delta, metrics = influence_update(
             problem, data["originals"], data["sanitized"], data["sample"], data["heldout"] or None,
             n_train_tokens, cfg, flat_monitor, data["curvature"], [data["sanitized"][i] for i in twin_idx],
-            reference=ref, known=known, log=log, spans=data["spans"],
+            reference=ref, known=known, log=log, spans=(data["twins"], data["secrets"]),
         )  # fmt: skip
     metrics.update(
         heldout_source=heldout_source, n_pairs=len(pairs), curvature_excluded=n_given - len(curvature),

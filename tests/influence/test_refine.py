@@ -116,22 +116,47 @@ def test_the_guard_keeps_the_last_point_that_passed() -> None:
     theta = problem.flat0()
     spans = replaced_spans(pairs)
     looks: list[torch.Tensor] = []
+    verdicts = [0.0, 0.0, 1.0, 0.0, 1.0, 1.0, 1.0, 0.0]  # pass, pass, fail (a transient), pass, then 3 fails
 
-    def heldout_at(point: torch.Tensor) -> float:  # passes the first two looks, then trips the guard
+    def heldout_at(point: torch.Tensor) -> float:
         looks.append(point)
-        return 0.0 if len(looks) <= 2 else 1.0
+        return verdicts[len(looks) - 1]
 
-    cfg = UpdateConfig(refine_steps=50, refine_check=10, heldout_tol=0.01)
-    good, info = refine(problem, spans, train, theta, cfg, heldout_at, 0.0)
-    assert info["steps"] == 20 and info["stop"] == "held-out guard" and len(looks) == 3
-    assert torch.equal(good, looks[1]) and not torch.equal(good, theta)
+    cfg = UpdateConfig(refine_steps=100, refine_check=10, heldout_tol=0.01)
+    good, info = refine(problem, spans, [], train, theta, cfg, heldout_at, 0.0)
+    assert info["steps"] == 40 and info["stop"] == "held-out guard" and len(looks) == 7
+    assert torch.equal(good, looks[3]) and not torch.equal(good, theta)
     # tripped at the first look: the starting point comes back unchanged
-    first = refine(problem, spans, train, theta, cfg, lambda point: 1.0, 0.0)
+    first = refine(problem, spans, [], train, theta, cfg, lambda point: 1.0, 0.0)
     assert torch.equal(first[0], theta) and first[1]["steps"] == 0
     # the monitor's target ends it at the first look that meets it
-    met = refine(problem, spans, train, theta, UpdateConfig(refine_steps=50, refine_check=10, target=0.0),
+    met = refine(problem, spans, [], train, theta, UpdateConfig(refine_steps=50, refine_check=10, target=0.0),
                  lambda point: 0.0, 0.0, monitor=lambda point: -1.0)  # fmt: skip
     assert met[1]["steps"] == 10 and met[1]["stop"] == "target reached"
+
+
+def test_each_twin_is_trained_until_its_replacement_is_as_likely_as_its_secret_was() -> None:
+    tok, model = _trained("lora")
+    pairs, train, _, _ = _data(tok)
+    problem = Problem(CausalLMTask(), model, select_scope(model, "adapter").local_names, batch_size=4)
+    theta = problem.flat0()
+    twins, secrets = replaced_spans(pairs), replaced_spans(pairs, "original")
+    assert len(twins) == len(secrets) == len(pairs)
+    assert [s.input_ids for s in secrets] == [p.original.input_ids for p in pairs]
+    cfg = UpdateConfig(refine_steps=200, refine_check=5)
+    # goal = each twin's own NLL at the start: met before any step, nothing moves
+    same, info = refine(problem, twins, twins, train, theta, cfg, lambda point: 0.0, 0.0)
+    assert torch.equal(same, theta) and info["steps"] == 0 and info["stop"] == "replacements learned"
+    # goal = the memorised secret's NLL at θ̂ (lower than its twin's): steps until every twin reaches it
+    nll = lambda point, items: [  # noqa: E731
+        problem.loss_sum(problem.params_at(point), [x]) / problem.n_targets([x]) for x in items
+    ]
+    goals, start = nll(theta, secrets), nll(theta, twins)
+    assert all(t > g for t, g in zip(start, goals))
+    done, info = refine(problem, twins, secrets, train, theta, cfg, lambda point: 0.0, 0.0)
+    print(f"goals {goals}, twins {start} -> {nll(done, twins)}; {info}")
+    assert info["stop"] == "replacements learned" and 0 < info["steps"] < 200 and info["twins_left"] == 0
+    assert all(t <= g for t, g in zip(nll(done, twins), goals))
 
 
 @pytest.mark.parametrize("scope", ["adapter", "head"])
@@ -150,8 +175,12 @@ def test_refinement_moves_the_secret_toward_its_twin_within_the_guard(scope: str
     assert all(torch.equal(v, model.state_dict()[k]) for k, v in before.items())  # input untouched
     info = refined.metrics["refine"]
     print(f"\n{scope}: refine {info}")
-    assert info["steps"] > 0 and info["last_loss"] < info["first_loss"]
     assert set(refined.delta) == set(plain.delta)  # the same scope
+    if info["steps"] == 0:  # the Newton update alone made every replacement as likely as its secret was
+        assert info["stop"] == "replacements learned" and info["twins_left"] == 0
+        assert all(torch.equal(refined.delta[k], plain.delta[k]) for k in plain.delta)
+        return
+    assert info["last_loss"] < info["first_loss"]
     assert (
         refined.metrics["heldout_loss_after"]
         <= refined.metrics["heldout_loss_before"] + math.log1p(0.01) + 1e-12
@@ -169,5 +198,8 @@ def test_refine_options_are_validated() -> None:
     for bad in ({"refine_steps": -1}, {"refine_lr": 0.0}, {"refine_anchor": -1.0}, {"refine_check": 0}):
         with pytest.raises(ConfigError, match=next(iter(bad))):
             UpdateConfig(**bad)  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="max_rounds"):  # no Newton step and no refinement: nothing to do
+        UpdateConfig(max_rounds=0)
+    assert UpdateConfig(max_rounds=0, refine_steps=5).max_rounds == 0  # the refinement alone
     cfg = UpdateConfig(refine_steps=5, refine_lr=1e-3)
     assert UpdateConfig.from_dict(json.loads(cfg.to_json())) == cfg
