@@ -44,9 +44,15 @@ _SCP_REMOTE = re.compile(r":[\w.~-]+/")  # git@github.com:org/repo.git: an SSH r
 _RANDOM_LABEL = re.compile(r"^(?=[^a-z]*[a-z])(?=[^A-Z]*[A-Z])(?=\D*\d)")
 
 
+# `corp.local/admin:` right before it: an impacket-style target domain/user:password@host, not an address
+_DOMAIN_USER = re.compile(r"(?<![\w./-])[\w.-]{1,64}/[\w.$-]{1,64}:$")
+
+
 def _email_valid(value: str, text: str, start: int, end: int) -> bool:
     domain = value.rpartition("@")[2]
     if value.startswith("git@") and _SCP_REMOTE.match(text, end):
+        return False
+    if start and text[start - 1] == ":" and _DOMAIN_USER.search(text, max(0, start - 130), start):
         return False
     tld = domain.rsplit(".", 1)[-1]
     if not (tld.islower() or tld.isupper() or tld.istitle()):  # `66L@Cv.yBQ`: a password, not an address

@@ -101,6 +101,11 @@ def test_command_password(payload: str, secret: str | None) -> None:
     assert found == ([secret] if secret else [])
 
 
+def test_an_impacket_target_on_a_dns_host_is_a_password_not_an_e_mail() -> None:
+    text = "impacket-psexec corp.local/administrator:Kx9mQ2pLv@dc01.corp.local"
+    assert [(f.type, text[f.start : f.end]) for f in scan([text])] == [("password", "Kx9mQ2pLv")]
+
+
 @pytest.mark.parametrize(
     "unit",
     [

@@ -26,6 +26,8 @@ TABLES: dict[str, list[tuple[str, str | None]]] = {
         ('net use Z: \\\\fs\\share "66L@Cv.yBQ" /user:bob', None),  # a password: the TLD mixes case
         ("env('DB_PASSWORD', 'uI@eu60HhAXS8.Tl')", None),  # a password: a domain label mixing aA1
         ("ping ops@Web3Corp.io or ops@web3corp.io", "ops@web3corp.io"),
+        ("psexec.py corp.local/admin:Kx9mQ2pLv@dc01.corp.local", None),  # domain/user:password@host
+        ("Contact:bob@example.com", "bob@example.com"),  # a colon alone before it: still an address
     ],
     "phone": [
         ("Call me on +44 20 7946 0958 if anything breaks.", "+44 20 7946 0958"),
