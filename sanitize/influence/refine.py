@@ -38,6 +38,8 @@ def replaced_spans(pairs: Pairs, side: str = "sanitized") -> list[TokenSequence]
     """Each twin z̃ (``side="original"``: each z) with targets only where the two differ (common prefix and
     suffix removed): the replacement's (the secret's) tokens and the token after them. Pairs whose two
     sides are identical, or where either side has no target left, are left out of both lists alike."""
+    if side not in ("sanitized", "original"):
+        raise ValueError(f"replaced_spans: side must be 'sanitized' or 'original', got {side!r}")
     out = []
     for pair in pairs:
         a, b = pair.original.input_ids, pair.sanitized.input_ids
@@ -57,8 +59,8 @@ def replaced_spans(pairs: Pairs, side: str = "sanitized") -> list[TokenSequence]
             for s in (pair.original, pair.sanitized)
         ]  # the differing tokens [i, len - j) and the one after them
         if all(any(m[1:]) for m in masks):
-            seq = pair.sanitized if side == "sanitized" else pair.original
-            out.append(TokenSequence(seq.input_ids, seq.attention_mask, masks[side == "sanitized"]))
+            seq, mask = (pair.sanitized, masks[1]) if side == "sanitized" else (pair.original, masks[0])
+            out.append(TokenSequence(seq.input_ids, seq.attention_mask, mask))
     return out
 
 
@@ -77,10 +79,10 @@ def refine(
 
     ``spans``: :func:`replaced_spans` items (head scope: their features); ``secrets``: the originals' spans
     aligned with them (``side="original"``; empty: no goal, every twin trained for ``refine_steps``);
-    ``anchor``: retained items whose predictions at θ̂ (``problem.theta0``) the KL term keeps. A twin is trained only while its replacement is less likely (mean NLL
-    per target) than its secret was at θ̂ -- retraining learns the surrogate from the same occurrences with
-    the same recipe, so about as well as the fine-tuning learned the secret --, and the refinement stops
-    when every twin is there."""
+    ``anchor``: retained items whose predictions at θ̂ (``problem.theta0``) the KL term keeps. A twin is
+    trained only while its replacement is less likely (mean NLL per target) than its secret was at θ̂ --
+    retraining learns the surrogate from the same occurrences with the same recipe, so about as well as
+    the fine-tuning learned the secret --, and the refinement stops when every twin is there."""
     clock = time.perf_counter()
     task, k = problem.task, cfg.batch_size
     teacher = problem.theta0  # θ̂, the fine-tuned point
@@ -89,7 +91,6 @@ def refine(
         return [problem.loss_sum(params, [x]) / max(problem.n_targets([x]), 1) for x in items]
 
     goals = nll(teacher, secrets) if secrets else None  # how well θ̂ knows each secret
-    active = list(range(len(spans)))
 
     def unmet(point: torch.Tensor) -> list[int]:  # the twins whose replacement is not yet that well known
         return [
@@ -101,7 +102,7 @@ def refine(
     gen = torch.Generator().manual_seed(cfg.seed + 3)
     good, taken, stop, losses, fails = theta.detach().clone(), 0, "refine_steps", [], 0
     tol = math.log1p(cfg.heldout_tol)
-    active = unmet(good) if goals is not None else active
+    active = unmet(good) if goals is not None else list(range(len(spans)))  # the twins still trained
     for step in range(cfg.refine_steps if active else 0):
         picks = torch.randint(len(active), (min(k, len(active)),), generator=gen).tolist()
         twins = [spans[active[i]] for i in picks]

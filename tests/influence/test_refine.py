@@ -55,6 +55,8 @@ def test_replaced_spans_leave_out_unchanged_twins() -> None:
     )  # token 0 differs: span {0, 1} (0 is never scored)
     spans = replaced_spans(Pairs((same, first_only)))
     assert [s.loss_mask for s in spans] == [(1, 1, 0)]
+    with pytest.raises(ValueError, match="side"):
+        replaced_spans(Pairs((first_only,)), "twin")
 
 
 def _kl_rows(p_logits: torch.Tensor, q_logits: torch.Tensor) -> list[float]:
