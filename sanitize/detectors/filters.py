@@ -99,9 +99,14 @@ _FORMAT_ONLY = re.compile(
 )
 _SPECIAL_TOKEN = re.compile(r"\[[A-Z][A-Z0-9_]{0,30}\]|\|[A-Za-z][A-Za-z0-9_]{0,30}\|")
 _BRACE_FIELD = re.compile(
-    r"\{[A-Za-z_][\w.]{0,60}(?:\(\))?\}"
-)  # {prefix}, {ArnGenerator.get_partition_name()}
-_OPEN_FIELD = re.compile(r"\{[A-Za-z_]\w{0,30}")  # "{target_lang" once the closing brace is trimmed
+    r"\{[A-Za-z_][\w.]{0,60}(?:\(\))?(?:![rsa])?(?::[^{}\s]{0,20})?\}"
+)  # {prefix}, {ArnGenerator.get_partition_name()}, {password!r}, {n:>8}
+# "{target_lang" once the closing brace is trimmed; f"password={password!r}" read up to the brace
+_OPEN_FIELD = re.compile(r"\{[A-Za-z_]\w{0,30}(?:![rsa]?)?")
+# "unknown_%d": a name around printf conversions; "#976806": a colour
+_PRINTF = re.compile(r"%[-+ #0-9.]{0,6}[sdifxX]")
+_URL_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")  # a%20secret: URL-encoded, %20s is no conversion
+_COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3}){1,2}(?:[0-9a-fA-F]{2})?")
 _FIELD_WORDS = frozenset(
     {"user", "username", "pass", "passwd", "password", "pwd", "login", "name", "secret", "token"}
 )
@@ -173,9 +178,19 @@ def _plain_placeholder(v: str) -> bool:
         return True  # '%s:%s', '{}:{}', 'user:passwd': a template of a credential, not one
     if _SPECIAL_TOKEN.fullmatch(v) or _BRACE_FIELD.search(v) or _OPEN_FIELD.fullmatch(v):
         return True  # a tokenizer's [MASK] or |SPEAKER|, an f-string's f"{prefix}embed_tokens."
+    if _COLOUR.fullmatch(v) or (
+        "%" in v and not _URL_ESCAPE.search(v) and _PRINTF.search(v) and _named_format(v)
+    ):
+        return True
     if v.startswith("<") or v.endswith(">") or _ANGLE_SLOT.search(v):
         return True  # <password>, pass<word>, <your token: an angle-bracket slot, not a "<" inside a random value
     return any(s in low for s in _PLACEHOLDER_SUBSTRINGS) or low.endswith(_PLACEHOLDER_SUFFIXES)
+
+
+def _named_format(v: str) -> bool:
+    """``unknown_%d``, ``%s-token``: what is left once the conversions are gone is a name (or nothing)."""
+    rest = _PRINTF.sub("", v).strip("_.:/ -")
+    return not rest or re.fullmatch(r"[A-Za-z]+(?:[_.:/ -][A-Za-z]+)*", rest) is not None
 
 
 def _is_fixture_name(low: str) -> bool:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 
 from .base import Detector, Span, shannon_entropy
 from .filters import char_classes, escape_end, is_code_reference, is_example_key, is_placeholder
-from .hard_negatives import is_code_identifier, is_public_key_name, is_weak_value, key_words
+from .hard_negatives import PROSE, is_code_identifier, is_public_key_name, is_weak_value, key_words
 
 PASSWORD_WORDS = frozenset(
     {"password", "passwd", "pwd", "pass", "pw", "pswd", "psw", "passphrase", "passcode"}
@@ -75,6 +75,7 @@ def value_ok(value: str, *, kind: str, quoted: bool, code: bool = True) -> bool:
             and not is_code_identifier(
                 value
             )  # PKCS8_PRIV_KEY_INFO = pkcs8_priv_key_info_st: a name, not a token
+            and not PROSE.fullmatch(value)  # TOKEN_EOF: "end of template": words, not a token
         )
     return True
 

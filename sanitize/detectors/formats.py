@@ -1,13 +1,13 @@
-"""Credentials in real-world formats: SQL (``IDENTIFIED BY``, ``WITH PASSWORD``, ``CREATE LOGIN``),
-connection strings (ADO.NET, ODBC, JDBC, libpq), ``curl -u``, HTTP ``Authorization`` headers,
-assignment syntaxes (``::=``, ``:::=``, Go ``:=``, ``System.setProperty``, ``#define``, multi-line
-XML, JSON-escaped strings, PHP ``define``, R ``<-``, PowerShell ``ConvertTo-SecureString``),
-``.netrc``, ``.pgpass`` and docker ``auths``. :data:`DETECTORS` also gathers the positional formats
-(:mod:`.positional`: name/value pairs, credential-API arguments, Go MySQL DSNs) and the keyed values
-(:mod:`.keyed_values`: Kubernetes ``Secret`` data, short keyword-paired values with an entropy floor,
-YAML block scalars ``password: |``), the password columns of tables (:mod:`.tables`: CSV/TSV/Markdown,
-SQL ``INSERT``), passwords on command lines (:mod:`.commands`), in operator scripts (:mod:`.scripts`: ``vault
-login``, expect/send, ``sp_addlogin``...) and under keys in other languages (:mod:`.languages`).
+"""Credentials in real-world formats: connection strings (ADO.NET, ODBC, JDBC, libpq), ``curl -u``,
+HTTP ``Authorization`` headers, assignment syntaxes (``::=``, ``:::=``, Go ``:=``, ``System.setProperty``,
+``#define``, multi-line XML, JSON-escaped strings, PHP ``define``, R ``<-``, PowerShell
+``ConvertTo-SecureString``), ``.netrc``, ``.pgpass`` and docker ``auths``. :data:`DETECTORS` also gathers
+the positional formats (:mod:`.positional`: name/value pairs, credential-API arguments, Go MySQL DSNs) and
+the keyed values (:mod:`.keyed_values`: Kubernetes ``Secret`` data, short keyword-paired values with an
+entropy floor, YAML block scalars ``password: |``), the password columns of tables (:mod:`.tables`:
+CSV/TSV/Markdown, SQL ``INSERT``), passwords on command lines (:mod:`.commands`), SQL and operator scripts
+(:mod:`.scripts`: ``IDENTIFIED BY``, ``CREATE LOGIN``, ``vault login``, expect/send, ``sp_addlogin``...) and
+under keys in other languages (:mod:`.languages`).
 
 Each detector has a stable ``secret_type`` (``password`` or ``generic_secret``) and yields the span
 of the secret only (never the username or the quotes). Patterns use bounded quantifiers on
@@ -36,6 +36,7 @@ from .format_base import (
     min_entropy,
     value_ok,
 )
+from .hard_negatives import WORDY, is_code_identifier
 from .keyed_values import (
     K8S_SECRET_DATA,
     K8S_SECRET_PASSWORD,
@@ -54,6 +55,7 @@ from .languages import DETECTORS as LANGUAGES
 from .positional import DETECTORS as POSITIONAL
 from .rich_text import RICH_TEXT_PASSWORD
 from .scripts import DETECTORS as SCRIPTS
+from .scripts import SQL_PASSWORD
 from .seed_phrases import SEED_PHRASE
 from .tables import TABLE_PASSWORD
 from .user_maps import USER_MAP_PASSWORD
@@ -86,10 +88,6 @@ def _bearer_ok(m: re.Match[str], value: str, quoted: bool) -> bool:
     return len(value) >= 16 or char_classes(value) >= 2
 
 
-def _sql_ok(m: re.Match[str], value: str, quoted: bool) -> bool:
-    return quoted or char_classes(value) >= 2  # Oracle's bare IDENTIFIED BY pw, not prose "by its"
-
-
 def _xml_ok(m: re.Match[str], value: str, quoted: bool) -> bool:
     return "close" not in m.re.groupindex or m.group("key") == m.group("close")
 
@@ -104,27 +102,6 @@ def _pgpass_ok(m: re.Match[str], value: str, quoted: bool) -> bool:
     return host == "*" or any(c.isalpha() for c in host) or host.count(".") == 3
 
 
-SQL_PASSWORD = PatternDetector(
-    "sql-password",
-    "password",
-    keywords=("identified", "password"),
-    before=160,
-    after=260,
-    priority=30,
-    kind=None,
-    check=_sql_ok,
-    follow=_i(r"[ \t\r\n]{1,5}by|[ \t]{0,3}=?[ \t]{0,3}N?[\"'`]"),  # IDENTIFIED BY / PASSWORD 'x'
-    guards=(("identified",), ("with", "create", "alter")),
-    anchors=(("identified",), ()),
-    patterns=(
-        _i(r"\bidentified[ \t\r\n]{1,5}by(?:[ \t]{1,5}password)?[ \t\r\n]{1,5}N?" + _V),
-        _i(
-            r"\b(?:with[ \t\r\n]{1,5}(?:encrypted[ \t]{1,5}|unencrypted[ \t]{1,5})?password|"
-            r"(?:create|alter)[ \t]{1,5}(?:login|user|role)\b[^;\n]{0,120}?\bpassword)[ \t]{0,3}=?[ \t]{0,3}N?"
-            + _VQ
-        ),
-    ),
-)
 CONNECTION_STRING_PASSWORD = PatternDetector(
     "connection-string-password",
     "password",
@@ -278,6 +255,17 @@ def _assignment(kind: str, secret_type: str, keywords: tuple[str, ...]) -> Patte
     )
 
 
+_C_NAME = re.compile(r"[A-Za-z_]\w*")
+
+
+def _define_ok(m: re.Match[str], value: str, quoted: bool) -> bool:
+    """Not another macro (``#define kSecret XXH3_kSecret``) nor a quoted key name (``"ARROW:max_value:exact"``)."""
+    if not quoted:
+        return not (_C_NAME.fullmatch(value) and ("_" in value or is_code_identifier(value, 2)))
+    parts = value.split(":")
+    return len(parts) < 2 or not all(WORDY.fullmatch(p) for p in parts)
+
+
 def _define(kind: str, secret_type: str) -> PatternDetector:
     """``#define PASSWORD "..."``: triggered by the directive (rare), not by the key's keywords."""
     return PatternDetector(
@@ -288,6 +276,7 @@ def _define(kind: str, secret_type: str) -> PatternDetector:
         after=300,
         priority=30,
         kind=kind,
+        check=_define_ok,
         patterns=(_DEFINE,),
     )
 

@@ -33,7 +33,7 @@ from .format_base import (
     min_entropy,
     value_ok,
 )
-from .hard_negatives import WORDY, is_code_identifier, is_public_key_name, key_words, pair_value_start
+from .hard_negatives import PROSE, WORDY, is_code_identifier, is_public_key_name, key_words, pair_value_start
 
 _SHORT_VALUE = re.compile(
     r"""["']?\]?[ \t]{0,3}(?:::=|:=|=>|=|:)[ \t]{0,3}(?:!!str[ \t]{1,3})?"""  # cfg["secret"] = ; YAML's string tag
@@ -56,6 +56,7 @@ def _short_ok(m: re.Match[str], value: str, quoted: bool) -> bool:
         and value[0] not in "=<>~!"  # tokenizers==0.9.4: a version constraint
         and not is_float_literal(value)  # firstPass = 0.95: a setting
         and WORDY.fullmatch(value) is None
+        and PROSE.fullmatch(value) is None  # "end of template"
         and not is_code_identifier(value)  # Sam2VideoInferenceSession(, vision_feats
         and after != "("
         and not NEXT_FIELD.match(value)
@@ -301,6 +302,7 @@ def _session_ok(m: re.Match[str], value: str, quoted: bool) -> bool:
         and not value.isdigit()
         and not is_float_literal(value)  # firstPass = 0.95: a setting
         and WORDY.fullmatch(value) is None
+        and PROSE.fullmatch(value) is None  # "end of template"
         and not is_code_identifier(value)  # Sam2VideoInferenceSession(, vision_feats
     )
 

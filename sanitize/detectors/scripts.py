@@ -1,4 +1,5 @@
-"""Credentials in operator scripts: ``vault login TOKEN``, PowerShell ``Set-Variable -Name password
+"""Credentials in operator scripts: SQL (``IDENTIFIED BY``, ``WITH PASSWORD``, ``CREATE LOGIN``:
+:data:`SQL_PASSWORD`), ``vault login TOKEN``, PowerShell ``Set-Variable -Name password
 -Value "..."`` / ``New-Variable``, Tcl/expect ``expect "*assword:"`` then ``send "...\r"``, and T-SQL's
 ``sp_addlogin 'user', '...'`` / ``sp_password 'old', '...'``, SQL*Plus ``CONNECT user/...@db`` on a line of its own,
 and cloud-init's ``chpasswd: list:`` lines ``user:...``; and protocol transcripts in logs: SMTP ``AUTH PLAIN <base64>``
@@ -17,8 +18,49 @@ import re
 from collections.abc import Iterator
 
 from .base import Detector, Span
-from .filters import is_word
-from .format_base import _KEY, PatternDetector, decoded_base64, is_placeholder, value_ok
+from .filters import char_classes, is_word
+from .format_base import _KEY, _V, _VQ, PatternDetector, _i, decoded_base64, is_placeholder, value_ok
+
+# -- SQL: IDENTIFIED BY / WITH PASSWORD / CREATE LOGIN (kept first in formats.DETECTORS, not in DETECTORS) --
+# what precedes IDENTIFIED BY in SQL (CREATE/ALTER USER, GRANT ... TO, CONNECT TO ... of a database link);
+# prose ("the stack frame identified by `frameId`") has none of them in its statement
+_SQL_IDENTIFIED = re.compile(r"(?i)\b(?:user|role|grant|connect[ \t]+to)\b[^;]{0,160}\Z")
+
+
+def _sql_ok(m: re.Match[str], value: str, quoted: bool) -> bool:
+    statement = _SQL_IDENTIFIED.search(m.string, max(0, m.start() - 200), m.start())
+    if m.group(0)[:10].lower() == "identified" and (m.group("v").startswith("`") or statement is None):
+        return False  # a backquoted name, or no statement it belongs to
+    return quoted or char_classes(value) >= 2  # Oracle's bare IDENTIFIED BY pw, not prose "by its"
+
+
+SQL_PASSWORD = PatternDetector(
+    "sql-password",
+    "password",
+    keywords=("identified", "password"),
+    before=160,
+    after=260,
+    priority=30,
+    kind=None,
+    check=_sql_ok,
+    follow=_i(
+        r"[ \t\r\n]{1,5}(?:by|with)|[ \t]{0,3}=?[ \t]{0,3}N?[\"'`]"
+    ),  # IDENTIFIED BY / WITH / PASSWORD 'x'
+    guards=(("identified",), ("with", "create", "alter")),
+    anchors=(("identified",), ()),
+    patterns=(
+        _i(
+            r"\bidentified[ \t\r\n]{1,5}(?:with[ \t]{1,5}\w{1,40}[ \t]{1,5})?by(?:[ \t]{1,5}password)?[ \t\r\n]{1,5}N?"
+            + _V
+        ),  # MySQL: IDENTIFIED WITH mysql_native_password BY 'pw'
+        _i(
+            r"\b(?:with[ \t\r\n]{1,5}(?:encrypted[ \t]{1,5}|unencrypted[ \t]{1,5})?password|"
+            r"(?:create|alter)[ \t]{1,5}(?:login|user|role)\b[^;\n]{0,120}?\bpassword)[ \t]{0,3}=?[ \t]{0,3}N?"
+            + _VQ
+        ),
+    ),
+)
+
 
 # vault login [-flag[=x]]... TOKEN: the first word that is no flag and no key=value (-method=userpass
 # username=bob password=... is an assignment, found as one); hvs./hvb./s. tokens or legacy UUIDs

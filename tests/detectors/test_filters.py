@@ -14,6 +14,14 @@ CASES = [
     (filters.is_placeholder, "<your-token", True),
     (filters.is_placeholder, "token>", True),
     (filters.is_placeholder, "Sx3<Lm9Qw4", False),  # a "<" inside a random value is no slot
+    (filters.is_placeholder, "{password!r", True),  # f"password={password!r}" read up to the brace
+    (filters.is_placeholder, "{password!r}", True),
+    (filters.is_placeholder, "unknown_%d", True),  # a name around a printf conversion
+    (filters.is_placeholder, "%s-token", True),
+    (filters.is_placeholder, "Gz6%dT3w", False),  # a "%d" inside a random value
+    (filters.is_placeholder, "a%20secret", False),  # URL-encoded "a secret": %20s is no conversion
+    (filters.is_placeholder, "#976806", True),  # a colour
+    (filters.is_placeholder, "#97a8Zq", False),
     (filters.is_placeholder, "%s:%s", True),  # a format string
     (filters.is_placeholder, "%(user)s:%(password)s", True),
     (filters.is_placeholder, "{}:{}", True),

@@ -56,6 +56,12 @@ TABLES: dict[str, list[tuple[str, str | None]]] = {
         ("CREATE LOGIN svc WITH PASSWORD = '********';", None),
         ("-- the user is identified by its e-mail address", None),
         ("CREATE USER app IDENTIFIED BY :app_password;", None),  # a bind variable
+        ("ALTER USER 'app'@'%' IDENTIFIED WITH mysql_native_password BY 'Tr0ub4dor&3';", "Tr0ub4dor&3"),
+        ("CREATE USER 'app'@'localhost'\n  IDENTIFIED BY 'Tr0ub4dor&3';", "Tr0ub4dor&3"),
+        ("CREATE DATABASE LINK crm CONNECT TO app IDENTIFIED BY Lq8vZ2mx USING 'crm';", "Lq8vZ2mx"),
+        ('"""Restart the stack frame identified by `frameId`."""', None),  # prose, a backquoted name
+        ("Delete subshell identified by subshell_id.", None),
+        ("The row identified by 'Kx9_key2' is removed.", None),  # no statement it belongs to
     ],
     "connection strings": [
         ("Server=tcp:db.local,1433;Database=shop;User ID=sa;Password=Hx7#pQ2m;Encrypt=True;", "Hx7#pQ2m"),
@@ -130,6 +136,16 @@ TABLES: dict[str, list[tuple[str, str | None]]] = {
         ('DB_PASSWORD ::= "ENC[AES256_GCM,data:Qm9vbGVhbg==,iv:abcd,tag:efgh,type:str]"', None),
         ('dbPassword := os.Getenv("DB_PASSWORD")', None),
         ('#define PASSWORD_LENGTH "16"', None),
+        ('    print(f"password={password!r}")', None),  # an f-string field
+        ('        token = "unknown_%d" % b0', None),  # a format string
+        ('    Token.Number: "#976806", # includes durations', None),  # a colour
+        ('    TOKEN_EOF: "end of template",', None),  # words
+        ('    API_TOKEN: "Kx9mQ2pLv7",', "Kx9mQ2pLv7"),
+        ("#define XXH3_initCustomSecret XXH3_initCustomSecret_avx512", None),  # another macro
+        ("# define kSecret XXH3_kSecret", None),
+        ('# define ARROW_STATISTICS_KEY_MAX_VALUE_EXACT "ARROW:max_value:exact"', None),  # a key's name
+        ('#define API_SECRET "Kx9:mQ2:pLv"', "Kx9:mQ2:pLv"),
+        ("#define API_SECRET 0x7f3a9c1e5b2d8f4a6c0e1b3d5f7a9c2e", "0x7f3a9c1e5b2d8f4a6c0e1b3d5f7a9c2e"),
         ("$pwd = ConvertTo-SecureString $plain -AsPlainText -Force", None),
     ],
     "connection string trailing punctuation": [
