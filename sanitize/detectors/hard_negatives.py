@@ -30,6 +30,16 @@ _PUBLIC_TAILS = frozenset(
      # about a key in code: credential_source, key_node, key_sha256, SignatureAlgorithmOID
      "source", "provider", "node", "nodes", "tag", "algorithm", "oid", "sha256", "sha1", "md5", "digest", "checksum"}
 )  # fmt: skip
+# "pass" beside one of these is a compiler's, a renderer's or a filter's pass, not a password
+_PASS_SENSES = frozenset(
+    {"forward", "backward", "grad", "custom", "dict", "dicts", "timing", "zero", "arg", "args", "attrs", "through",
+     "thru", "filter", "band", "low", "high", "first", "second", "third", "final", "pre", "post", "render",
+     "shader", "compile", "graph", "fx", "autocast", "fsm", "assertion", "stage", "pipeline", "kernel",
+     "lowering", "scaling", "multi", "single", "fail", "fails", "failed", "rate"}
+)  # fmt: skip
+_OTHER_PASSWORD_WORDS = frozenset(
+    {"password", "passwd", "passphrase", "pwd", "pw", "passcode", "passwort", "pword"}
+)
 _PUBLIC_WORDS = frozenset({"keyboard", "keyword", "keywords", "keystroke", "monkey", "turkey", "tokenizer",
                            "tokens", "keys", "author", "authority", "passport", "compass", "bypass",
                            "publishable"})  # fmt: skip
@@ -51,6 +61,8 @@ def is_public_key_name(identifier: str) -> bool:
         return True
     if any(pair in _PUBLIC_PAIRS for pair in itertools.pairwise(words)):
         return True
+    if "pass" in words and not _OTHER_PASSWORD_WORDS.intersection(words) and _PASS_SENSES.intersection(words):
+        return True  # pre_grad_pass_timing, backward_pass_autocast, pass_zero, custom_pass: a compiler's pass
     last_secret = max((i for i, w in enumerate(words) if w in SECRET_NAME_WORDS), default=-1)
     # the key names something *about* the secret: credential_id, key_vault_name, secret_length
     return last_secret >= 0 and any(w in _PUBLIC_TAILS for w in words[last_secret + 1 :])

@@ -130,6 +130,7 @@ _LONG_WORDS = ("password", "passwd", "passphrase", "passcode", "passwort")
 _LONG_WORD = re.compile("|".join(_LONG_WORDS))  # one C search instead of five `in` tests
 # passe: French "mot de passe"; psk: WPA
 SHORT_PASSWORD_WORDS = frozenset({"pass", "pw", "pwd", "passe", "psk"})
+_NEXT_WORD = re.compile(r"[ \t]{1,3}[a-z]{2,}\b")  # a sentence goes on after the value
 
 
 def is_password_key(identifier: str) -> bool:
@@ -231,7 +232,9 @@ class PasswordDetector(Detector):
             m = _AFTER_KEY.match(text, qualified.end() if qualified else j, end)
             if m is None:
                 continue
-            short = ident.lower() in SHORT_PASSWORD_WORDS
+            short = (
+                ident.lower().rstrip(".-") in SHORT_PASSWORD_WORDS
+            )  # "the forward pass. Takes": a sentence's end
             spaced = m.group("space") is not None
             # "password VALUE" only for CLI flags (--password VALUE), "pass VALUE", ENV/setx/setenv lines,
             # `{:password "V"}`, and directive lines (`db.password V`, `storePassword 'V'`; a bare value there
@@ -249,8 +252,20 @@ class PasswordDetector(Detector):
             elif spaced and short and not ident.startswith("-") and not _short_spaced_ok(text, i):
                 continue  # "pass it to TextIOWrapper", "options to pass to SWIG": the verb, not a key
             said = m.group("prose")  # the words between key and value in prose ("is", "was changed to")
-            if short and said is not None and (len(said.split()) > 1 or said.strip() in ("to", "be", "now")):
-                continue  # `pass  # status changed to READ-ONLY`, "options to pass to SWIG": not "pass is V"
+            if short and said is not None and said.strip().rstrip(":=").strip() not in ("", "is", "was", "-"):
+                continue  # `pass  # status changed to READ-ONLY`, "# Pass 1: Merge", "pass #FIXME:": not "pass is V"
+            arrow = m.group("op") == "->" or (ident.endswith("-") and m.group("op") == ">")
+            if short and (arrow or (spaced and m.group("bq") is not None)):
+                continue  # einsum's "pw->ncop"; "users pass `embeds`": code named in prose
+            bare = m.group("bare")
+            if (
+                short
+                and m.group("op") == ":"
+                and bare
+                and is_word(bare.lower())
+                and _NEXT_WORD.match(text, m.end())
+            ):
+                continue  # "# First pass: Create dict of ...": a heading and its sentence
             if short and m.group("op") == ":" and (m.group("dq") or m.group("sq") or "").count(" ") >= 2:
                 continue  # 'pass': 'The "pass" statement': a sentence under the word, not a password
             if m.group("op") == "(" and (

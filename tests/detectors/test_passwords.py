@@ -254,6 +254,20 @@ CASES = [
     ("# We always explicitly pass zip64 within this module.", None),
     ("any extra options to pass to SWIG if a source file", None),
     ("class readonly(abort): pass     # Mailbox status changed to READ-ONLY", None),
+    ("        pass #FIXME: HACK for IS_PYPY (3.11)", None),  # a statement and its comment
+    ("    # Pass 1: Merge pairs of consecutive subtrees from left to right.", None),  # a heading
+    ("    # First pass: Create dict of template.uid to generator", None),
+    ("The function to use for the forward pass. Takes two arguments: `model` and `inputs`.", None),
+    ('    if pre_grad_pass_timing == "early":', None),  # a compiler's pass
+    ('backward_pass_autocast = "same_as_forward"', None),
+    ("    if pass_zero == 'lowpass':", None),
+    ('    if pass_arg == "environment":', None),
+    ("        # in case users pass `embeds` here", None),  # code named in prose
+    ('        return torch.einsum("ncow,pw->ncop", resized, width_weights)', None),
+    ("admin pass: Kx9mQ2pLv", "Kx9mQ2pLv"),
+    ("Pass: Summer2024 (change it)", "Summer2024"),
+    ("the wifi pass is Kx9mQ2pLv", "Kx9mQ2pLv"),
+    ('SMTP_PASS: "Kx9mQ2pLv"', "Kx9mQ2pLv"),
     ("user bob pass Yh6*Nm3Ks8", "Yh6*Nm3Ks8"),  # after a user on the line: a key
     ("pass Yh6*Nm3Ks8\n", "Yh6*Nm3Ks8"),  # alone on its line: a directive
     ("pw = pw[:-1]", None),
