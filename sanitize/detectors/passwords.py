@@ -130,6 +130,10 @@ _LONG_WORDS = ("password", "passwd", "passphrase", "passcode", "passwort")
 _LONG_WORD = re.compile("|".join(_LONG_WORDS))  # one C search instead of five `in` tests
 # passe: French "mot de passe"; psk: WPA
 SHORT_PASSWORD_WORDS = frozenset({"pass", "pw", "pwd", "passe", "psk"})
+_ANNOTATION = re.compile(r"[ \t]{0,2}(?:\|[ \t]{0,2}(?:None|[A-Za-z_][\w.]{0,40})\b|=[ \t]{0,2}None\b)")
+_UNPACKED = re.compile(
+    r"[ \t]{0,40}(?:[A-Za-z_][\w.]{0,40}[ \t]{0,2},[ \t]{0,2}){1,8}"
+)  # `user, ` starts the line
 _NEXT_WORD = re.compile(r"[ \t]{1,3}[a-z]{2,}\b")  # a sentence goes on after the value
 
 
@@ -280,6 +284,16 @@ class PasswordDetector(Detector):
                 continue  # password.encode('ascii'), pw.strip("x"): a method of the password, not its value
             if m.group("bare") is not None and _CODE_OBJECT.match(ident):
                 continue  # self.password = credentials: code assigns a name; only a literal is a value
+            if bare is not None and m.group("op") == ":" and _ANNOTATION.match(text, m.end("bare")):
+                continue  # password: HiddenText | None = None: a type annotation
+            line = text.rfind("\n", 0, i) + 1
+            if (
+                bare is not None
+                and m.group("op") == "="
+                and i - line < 200
+                and _UNPACKED.fullmatch(text, line, i)
+            ):
+                continue  # username, password = proxy_auth: a tuple unpacked in code
             if m.group("bare") is not None and _CODE_VALUE.match(text, m.start("bare")):
                 continue  # pwd = (self.password..., = [x.fileno(), = auth[2], = acct = '': expressions
             name = m.lastgroup  # the value groups close the pattern

@@ -264,6 +264,13 @@ CASES = [
     ('    if pass_arg == "environment":', None),
     ("        # in case users pass `embeds` here", None),  # code named in prose
     ('        return torch.einsum("ncow,pw->ncop", resized, width_weights)', None),
+    ("    password: HiddenText | None = None", None),  # a type annotation
+    ("def make_rev_args(username: str | None, password: HiddenText | None) -> CommandArgs:", None),
+    ("    pwd: ModuleType | None = None", None),
+    ("        username, password = proxy_auth", None),  # a tuple unpacked
+    ("password: Summer2024", "Summer2024"),
+    ("password = Kx9mQ2pLv", "Kx9mQ2pLv"),
+    ("user=bob, password=Kx9mQ2pLv", "Kx9mQ2pLv"),
     ("admin pass: Kx9mQ2pLv", "Kx9mQ2pLv"),
     ("Pass: Summer2024 (change it)", "Summer2024"),
     ("the wifi pass is Kx9mQ2pLv", "Kx9mQ2pLv"),
