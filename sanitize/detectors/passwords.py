@@ -286,7 +286,7 @@ class PasswordDetector(Detector):
                 continue  # self.password = credentials: code assigns a name; only a literal is a value
             if bare is not None and m.group("op") == ":" and _ANNOTATION.match(text, m.end("bare")):
                 continue  # password: HiddenText | None = None: a type annotation
-            line = text.rfind("\n", 0, i) + 1
+            line = text.rfind("\n", max(0, i - 200), i) + 1  # bounded: a flood on one line stays linear
             if (
                 bare is not None
                 and m.group("op") == "="

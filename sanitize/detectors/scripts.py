@@ -24,13 +24,17 @@ from .format_base import _KEY, _V, _VQ, PatternDetector, _i, decoded_base64, is_
 # -- SQL: IDENTIFIED BY / WITH PASSWORD / CREATE LOGIN (kept first in formats.DETECTORS, not in DETECTORS) --
 # what precedes IDENTIFIED BY in SQL (CREATE/ALTER USER, GRANT ... TO, CONNECT TO ... of a database link);
 # prose ("the stack frame identified by `frameId`") has none of them in its statement
-_SQL_IDENTIFIED = re.compile(r"(?i)\b(?:user|role|grant|connect[ \t]+to)\b[^;]{0,160}\Z")
+_SQL_IDENTIFIED = re.compile(r"(?i)\b(?:user|role|grant|connect[ \t]+to)\b")
 
 
 def _sql_ok(m: re.Match[str], value: str, quoted: bool) -> bool:
-    statement = _SQL_IDENTIFIED.search(m.string, max(0, m.start() - 200), m.start())
-    if m.group(0)[:10].lower() == "identified" and (m.group("v").startswith("`") or statement is None):
-        return False  # a backquoted name, or no statement it belongs to
+    if m.group(0)[:10].lower() == "identified":
+        if m.group("v").startswith("`"):
+            return False  # a backquoted name
+        lo = max(0, m.start() - 160)  # the statement: back to its ";" (bounded, so linear in a flood)
+        semi = m.string.rfind(";", lo, m.start())
+        if _SQL_IDENTIFIED.search(m.string, semi + 1 if semi >= 0 else lo, m.start()) is None:
+            return False  # no statement it belongs to
     return quoted or char_classes(value) >= 2  # Oracle's bare IDENTIFIED BY pw, not prose "by its"
 
 
