@@ -323,6 +323,15 @@ def in_arn(text: str, key_start: int) -> bool:
     return head[max(head.rfind(c) for c in _TOKEN_ENDS) + 1 :].lower().startswith("arn:")
 
 
+# module.path:object (entry points, uvicorn/gunicorn app strings): two dots at least before the colon
+_ENTRY_POINT = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*){2,}:[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
+
+
+def is_entry_point(value: str) -> bool:
+    """``IPython.core.magics.osm:OSMagics``: an object named by its module, not a secret."""
+    return ":" in value and _ENTRY_POINT.fullmatch(value) is not None
+
+
 def is_code_reference(value: str) -> bool:
     """``get_password()``, ``self.password``, ``config["db"]``: code that reads a secret, not one."""
     return bool(_IDENTIFIER_CALL.match(value) or _DOTTED_IDENTIFIER.match(value) or _CMDLET.match(value))

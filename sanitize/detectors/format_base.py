@@ -15,7 +15,14 @@ import re
 from collections.abc import Callable, Iterator
 
 from .base import Detector, Span, shannon_entropy
-from .filters import char_classes, escape_end, is_code_reference, is_example_key, is_placeholder
+from .filters import (
+    char_classes,
+    escape_end,
+    is_code_reference,
+    is_entry_point,
+    is_example_key,
+    is_placeholder,
+)
 from .hard_negatives import PROSE, is_code_identifier, is_public_key_name, is_weak_value, key_words
 
 PASSWORD_WORDS = frozenset(
@@ -63,6 +70,8 @@ def value_ok(value: str, *, kind: str, quoted: bool, code: bool = True) -> bool:
     ``Bo3C.HaXT0x2U`` there is no attribute access), a filler or encrypted material."""
     if not 3 <= len(value) <= 200 or is_placeholder(value) or is_example_key(value) or is_weak_value(value):
         return False
+    if is_entry_point(value):
+        return False  # "IPython.core.magics.osm:OSMagics": an object named by its module, quoted or not
     if not quoted and (
         (code and is_code_reference(value)) or value.lower() in ("true", "false", "null", "none")
     ):

@@ -15,6 +15,7 @@ from .filters import (
     escape_end,
     in_variable_expansion,
     is_code_reference,
+    is_entry_point,
     is_float_literal,
     is_lisp_key,
     is_placeholder,
@@ -50,6 +51,7 @@ _AFTER_KEY = re.compile(
 )
 # `Password (new): V`, `root password (initial) = V`: a parenthetical qualifier between the key and its operator
 _QUALIFIER = re.compile(r"[ \t]{1,2}\([^()\n]{1,30}\)(?=[ \t]{0,2}[:=])")
+_DOC_TYPE = re.compile(r"\b(?:str|bool|int|float|bytes|list|dict|tuple|optional|callable|None|Any|object)\b")
 # "Just use VALUE as the password", "try VALUE for the wifi password"
 _VALUE_FIRST = re.compile(
     r"(?i:\b(?:use|try|it's|its|is)[ \t]{1,3})"
@@ -191,6 +193,8 @@ def password_value_ok(value: str, *, quoted: bool, prose: bool) -> bool:
     (sequential or filler, symbols only, markup or an operator, encrypted material such as SOPS ``ENC[...]``)."""
     if not 3 <= len(value) <= 128 or is_placeholder(value) or "://" in value or is_weak_value(value):
         return False
+    if is_entry_point(value):  # "IPython.core.magics.osm:OSMagics"
+        return False
     if quoted:
         return True
     low = value.lower()
@@ -233,6 +237,8 @@ class PasswordDetector(Detector):
             if not is_password_key(ident) or is_public_key_name(ident) or in_variable_expansion(text, i):
                 continue
             qualified = _QUALIFIER.match(text, j, end)
+            if qualified and _DOC_TYPE.search(qualified.group()):
+                continue  # `password (bool, optional): Enable ...`: a docstring's parameter, not a value
             m = _AFTER_KEY.match(text, qualified.end() if qualified else j, end)
             if m is None:
                 continue

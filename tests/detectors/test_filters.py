@@ -21,6 +21,9 @@ CASES = [
     (filters.is_placeholder, "Gz6%dT3w", False),  # a "%d" inside a random value
     (filters.is_placeholder, "a%20secret", False),  # URL-encoded "a secret": %20s is no conversion
     (filters.is_placeholder, "#976806", True),  # a colour
+    (filters.is_entry_point, "IPython.core.magics.osm:OSMagics", True),
+    (filters.is_entry_point, "myapp.web.main:app", True),
+    (filters.is_entry_point, "Kx9.mQ2:pLv", False),  # one dot: could be a password
     (filters.is_placeholder, "#97a8Zq", False),
     (filters.is_placeholder, "%s:%s", True),  # a format string
     (filters.is_placeholder, "%(user)s:%(password)s", True),

@@ -271,6 +271,10 @@ CASES = [
     ("password: Summer2024", "Summer2024"),
     ("password = Kx9mQ2pLv", "Kx9mQ2pLv"),
     ("user=bob, password=Kx9mQ2pLv", "Kx9mQ2pLv"),
+    ("        password (bool, optional): Enable password input. Defaults to False.", None),  # a docstring
+    ("Password (new): Kx9mQ2pLv", "Kx9mQ2pLv"),
+    ('    "pwd": "IPython.core.magics.osm:OSMagics",', None),  # an entry point
+    ('"password": "Kx9.mQ2:pLv"', "Kx9.mQ2:pLv"),
     ("admin pass: Kx9mQ2pLv", "Kx9mQ2pLv"),
     ("Pass: Summer2024 (change it)", "Summer2024"),
     ("the wifi pass is Kx9mQ2pLv", "Kx9mQ2pLv"),
