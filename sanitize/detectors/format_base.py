@@ -23,7 +23,7 @@ from .filters import (
     is_example_key,
     is_placeholder,
 )
-from .hard_negatives import PROSE, is_code_identifier, is_public_key_name, is_weak_value, key_words
+from .hard_negatives import is_code_identifier, is_public_key_name, is_weak_value, key_words
 
 PASSWORD_WORDS = frozenset(
     {"password", "passwd", "pwd", "pass", "pw", "pswd", "psw", "passphrase", "passcode"}
@@ -84,7 +84,6 @@ def value_ok(value: str, *, kind: str, quoted: bool, code: bool = True) -> bool:
             and not is_code_identifier(
                 value
             )  # PKCS8_PRIV_KEY_INFO = pkcs8_priv_key_info_st: a name, not a token
-            and not PROSE.fullmatch(value)  # TOKEN_EOF: "end of template": words, not a token
         )
     return True
 

@@ -37,9 +37,6 @@ _PASS_SENSES = frozenset(
      "shader", "compile", "graph", "fx", "autocast", "fsm", "assertion", "stage", "pipeline", "kernel",
      "lowering", "scaling", "multi", "single", "fail", "fails", "failed", "rate"}
 )  # fmt: skip
-_OTHER_PASSWORD_WORDS = frozenset(
-    {"password", "passwd", "passphrase", "pwd", "pw", "passcode", "passwort", "pword"}
-)
 _PUBLIC_WORDS = frozenset({"keyboard", "keyword", "keywords", "keystroke", "monkey", "turkey", "tokenizer",
                            "tokens", "keys", "author", "authority", "passport", "compass", "bypass",
                            "publishable"})  # fmt: skip
@@ -61,7 +58,7 @@ def is_public_key_name(identifier: str) -> bool:
         return True
     if any(pair in _PUBLIC_PAIRS for pair in itertools.pairwise(words)):
         return True
-    if "pass" in words and not _OTHER_PASSWORD_WORDS.intersection(words) and _PASS_SENSES.intersection(words):
+    if SECRET_NAME_WORDS.intersection(words) == {"pass"} and _PASS_SENSES.intersection(words):
         return True  # pre_grad_pass_timing, backward_pass_autocast, pass_zero, custom_pass: a compiler's pass
     last_secret = max((i for i, w in enumerate(words) if w in SECRET_NAME_WORDS), default=-1)
     # the key names something *about* the secret: credential_id, key_vault_name, secret_length

@@ -302,7 +302,6 @@ def _session_ok(m: re.Match[str], value: str, quoted: bool) -> bool:
         and not value.isdigit()
         and not is_float_literal(value)  # firstPass = 0.95: a setting
         and WORDY.fullmatch(value) is None
-        and PROSE.fullmatch(value) is None  # "end of template"
         and not is_code_identifier(value)  # Sam2VideoInferenceSession(, vision_feats
     )
 

@@ -136,6 +136,14 @@ _ANNOTATION = re.compile(r"[ \t]{0,2}(?:\|[ \t]{0,2}(?:None|[A-Za-z_][\w.]{0,40}
 _UNPACKED = re.compile(
     r"[ \t]{0,40}(?:[A-Za-z_][\w.]{0,40}[ \t]{0,2},[ \t]{0,2}){1,8}"
 )  # `user, ` starts the line
+
+
+def _unpacked(text: str, i: int) -> bool:
+    """``username, password = V``: names and commas start the key's line, a tuple unpacked in code."""
+    line = text.rfind("\n", max(0, i - 200), i) + 1  # bounded: a flood on one long line stays linear
+    return i - line < 200 and _UNPACKED.fullmatch(text, line, i) is not None
+
+
 _NEXT_WORD = re.compile(r"[ \t]{1,3}[a-z]{2,}\b")  # a sentence goes on after the value
 
 
@@ -264,50 +272,36 @@ class PasswordDetector(Detector):
             said = m.group("prose")  # the words between key and value in prose ("is", "was changed to")
             if short and said is not None and said.strip().rstrip(":=").strip() not in ("", "is", "was", "-"):
                 continue  # `pass  # status changed to READ-ONLY`, "# Pass 1: Merge", "pass #FIXME:": not "pass is V"
-            arrow = m.group("op") == "->" or (ident.endswith("-") and m.group("op") == ">")
+            op, bare = m.group("op"), m.group("bare")
+            arrow = op == "->" or (ident.endswith("-") and op == ">")
             if short and (arrow or (spaced and m.group("bq") is not None)):
                 continue  # einsum's "pw->ncop"; "users pass `embeds`": code named in prose
-            bare = m.group("bare")
-            if (
-                short
-                and m.group("op") == ":"
-                and bare
-                and is_word(bare.lower())
-                and _NEXT_WORD.match(text, m.end())
-            ):
+            if short and op == ":" and bare and is_word(bare.lower()) and _NEXT_WORD.match(text, m.end()):
                 continue  # "# First pass: Create dict of ...": a heading and its sentence
-            if short and m.group("op") == ":" and (m.group("dq") or m.group("sq") or "").count(" ") >= 2:
+            if short and op == ":" and (m.group("dq") or m.group("sq") or "").count(" ") >= 2:
                 continue  # 'pass': 'The "pass" statement': a sentence under the word, not a password
-            if m.group("op") == "(" and (
-                m.group("bare") is not None or _LOOKUP.match(ident.rsplit(".", 1)[-1])
-            ):
+            if op == "(" and (bare is not None or _LOOKUP.match(ident.rsplit(".", 1)[-1])):
                 continue  # check_password(user_input): a call, not a literal; get_password("svc", "user"): a lookup
-            if m.group("op") == "(" and _KEYRING_CALL.search(ident) and _NEXT_ARGUMENT.match(text, m.end()):
+            if op == "(" and _KEYRING_CALL.search(ident) and _NEXT_ARGUMENT.match(text, m.end()):
                 continue  # keyring.set_password("svc", "user", "V"): the first of several arguments names the service
-            if m.group("op") in ("==", "!=", "===", "!==") and m.group("bare") is not None:
+            if op in ("==", "!=", "===", "!==") and bare is not None:
                 continue  # password == password2: code compares a password with literals, not names
-            if m.group("op") == "(" and not is_password_key(ident.rsplit(".", 1)[-1]):
+            if op == "(" and not is_password_key(ident.rsplit(".", 1)[-1]):
                 continue  # password.encode('ascii'), pw.strip("x"): a method of the password, not its value
-            if m.group("bare") is not None and _CODE_OBJECT.match(ident):
+            if bare is not None and _CODE_OBJECT.match(ident):
                 continue  # self.password = credentials: code assigns a name; only a literal is a value
-            if bare is not None and m.group("op") == ":" and _ANNOTATION.match(text, m.end("bare")):
+            if bare is not None and op == ":" and _ANNOTATION.match(text, m.end("bare")):
                 continue  # password: HiddenText | None = None: a type annotation
-            line = text.rfind("\n", max(0, i - 200), i) + 1  # bounded: a flood on one line stays linear
-            if (
-                bare is not None
-                and m.group("op") == "="
-                and i - line < 200
-                and _UNPACKED.fullmatch(text, line, i)
-            ):
+            if bare is not None and op == "=" and _unpacked(text, i):
                 continue  # username, password = proxy_auth: a tuple unpacked in code
-            if m.group("bare") is not None and _CODE_VALUE.match(text, m.start("bare")):
+            if bare is not None and _CODE_VALUE.match(text, m.start("bare")):
                 continue  # pwd = (self.password..., = [x.fileno(), = auth[2], = acct = '': expressions
             name = m.lastgroup  # the value groups close the pattern
             s, e = m.span(name)
             e = escape_end(text, s, e)  # "...\\npassword=VALUE\\nhost=db" (JSON-escaped)
             if name == "bare":
                 e = query_value_end(text, i, s, e)  # `?password=V&x`, a form body `password=V&user=bob`
-                if m.group("op") in ("%3D", "%3d"):  # percent-encoded: `password%3DV%26user%3Dbob`
+                if op in ("%3D", "%3d"):  # percent-encoded: `password%3DV%26user%3Dbob`
                     e = percent_value_end(text, s, e)
                 while e > s and text[e - 1] in _TRAILING:
                     e -= 1
