@@ -34,13 +34,11 @@ from .grads import Problem
 _PATIENCE = 3  # consecutive looks over the held-out guard that end the refinement
 
 
-def replaced_spans(pairs: Pairs, side: str = "sanitized") -> list[TokenSequence]:
-    """Each twin z̃ (``side="original"``: each z) with targets only where the two differ (common prefix and
-    suffix removed): the replacement's (the secret's) tokens and the token after them. Pairs whose two
-    sides are identical, or where either side has no target left, are left out of both lists alike."""
-    if side not in ("sanitized", "original"):
-        raise ValueError(f"replaced_spans: side must be 'sanitized' or 'original', got {side!r}")
-    out = []
+def replaced_spans(pairs: Pairs) -> tuple[list[TokenSequence], list[TokenSequence]]:
+    """(twins, secrets): each twin z̃ and each original z with targets only where the two differ (common prefix
+    and suffix removed) -- the replacement's (the secret's) tokens and the token after them --, aligned pair by
+    pair. Pairs whose two sides are identical, or where either side has no target left, are left out."""
+    twins, secrets = [], []
     for pair in pairs:
         a, b = pair.original.input_ids, pair.sanitized.input_ids
         n = min(len(a), len(b))
@@ -52,16 +50,18 @@ def replaced_spans(pairs: Pairs, side: str = "sanitized") -> list[TokenSequence]
         j = 0
         while j < n - i and a[-1 - j] == b[-1 - j]:
             j += 1
-        masks = [
-            tuple(
-                m if i <= t < min(len(s.input_ids) - j + 1, len(s)) else 0 for t, m in enumerate(s.loss_mask)
+        z, zt = (  # the differing tokens [i, len - j) and the one after them
+            TokenSequence(
+                s.input_ids,
+                s.attention_mask,
+                tuple(m if i <= t < min(len(s) - j + 1, len(s)) else 0 for t, m in enumerate(s.loss_mask)),
             )
             for s in (pair.original, pair.sanitized)
-        ]  # the differing tokens [i, len - j) and the one after them
-        if all(any(m[1:]) for m in masks):
-            seq, mask = (pair.sanitized, masks[1]) if side == "sanitized" else (pair.original, masks[0])
-            out.append(TokenSequence(seq.input_ids, seq.attention_mask, mask))
-    return out
+        )
+        if any(z.loss_mask[1:]) and any(zt.loss_mask[1:]):
+            twins.append(zt)
+            secrets.append(z)
+    return twins, secrets
 
 
 def refine(
@@ -77,8 +77,8 @@ def refine(
 ) -> tuple[torch.Tensor, dict[str, Any]]:
     """Adam on R(θ) from ``theta`` (P,) -> (the last point that passed the guard (P,), metrics).
 
-    ``spans``: :func:`replaced_spans` items (head scope: their features); ``secrets``: the originals' spans
-    aligned with them (``side="original"``; empty: no goal, every twin trained for ``refine_steps``);
+    ``spans``, ``secrets``: the two lists of :func:`replaced_spans` (head scope: their features; ``secrets``
+    empty: no goal, every twin trained for ``refine_steps``);
     ``anchor``: retained items whose predictions at θ̂ (``problem.theta0``) the KL term keeps. A twin is
     trained only while its replacement is less likely (mean NLL per target) than its secret was at θ̂ --
     retraining learns the surrogate from the same occurrences with the same recipe, so about as well as

@@ -92,7 +92,7 @@ def influence_update(
     ``reference`` (P,) θ_ref of the fine-tuning where ``known`` (bool (P,); None: everywhere) and ``log``
     (:class:`~.implicit.TrainingLog`) feed the implicit regulariser when ``config.l2 == 'auto'``.
     ``monitor(theta_flat) -> float`` is called after every accepted round (and once before). ``spans``
-    (the twins' and the originals' :func:`~.refine.replaced_spans`) feed ``config.refine_steps`` > 0.
+    (:func:`~.refine.replaced_spans`: the twins' and the originals') feed ``config.refine_steps`` > 0.
     """
     cfg, T = config, float(n_train_tokens)
     t_z = problem.n_targets(originals)
@@ -330,7 +330,7 @@ def unlearn(
         heldout_source = "curvature (unsampled)" if heldout else "none"
     originals = [p.original for p in pairs]
     sanitized = [p.sanitized for p in pairs]
-    spans = [replaced_spans(pairs, side) if cfg.refine_steps else [] for side in ("sanitized", "original")]
+    spans = replaced_spans(pairs) if cfg.refine_steps else ([], [])  # the refinement's twins and secrets
     # C_Z̃/T from at most twin_samples twins (reweighted): a product's cost does not grow with the pairs
     k_twins = k if scope.kind == "head" else cfg.twin_samples
     twin_idx = sample_indices(len(pairs), k_twins, 0, 0, cfg.seed + 1)[0]

@@ -44,8 +44,9 @@ def _seq(ids: tuple[int, ...], mask: tuple[int, ...] | None = None) -> TokenSequ
 def test_replaced_spans_mark_the_replacement_and_the_token_after(
     original: tuple[int, ...], twin: tuple[int, ...], mask: tuple[int, ...] | None, targets: tuple[int, ...]
 ) -> None:
-    (span,) = replaced_spans(Pairs((Pair(_seq(original), _seq(twin, mask), doc=0),)))
+    (span,), (secret,) = replaced_spans(Pairs((Pair(_seq(original), _seq(twin, mask), doc=0),)))
     assert span.input_ids == twin and span.loss_mask == targets
+    assert secret.input_ids == original and any(secret.loss_mask[1:])
 
 
 def test_replaced_spans_leave_out_unchanged_twins() -> None:
@@ -53,10 +54,9 @@ def test_replaced_spans_leave_out_unchanged_twins() -> None:
     first_only = Pair(
         _seq((1, 2, 3)), _seq((9, 2, 3)), doc=1
     )  # token 0 differs: span {0, 1} (0 is never scored)
-    spans = replaced_spans(Pairs((same, first_only)))
+    spans, secrets = replaced_spans(Pairs((same, first_only)))
     assert [s.loss_mask for s in spans] == [(1, 1, 0)]
-    with pytest.raises(ValueError, match="side"):
-        replaced_spans(Pairs((first_only,)), "twin")
+    assert [s.loss_mask for s in secrets] == [(1, 1, 0)]  # aligned with the twins: the same pair left out
 
 
 def _kl_rows(p_logits: torch.Tensor, q_logits: torch.Tensor) -> list[float]:
@@ -116,7 +116,7 @@ def test_the_guard_keeps_the_last_point_that_passed() -> None:
     pairs, train, _, _ = _data(tok)
     problem = Problem(CausalLMTask(), model, select_scope(model, "adapter").local_names, batch_size=4)
     theta = problem.flat0()
-    spans = replaced_spans(pairs)
+    spans, _ = replaced_spans(pairs)
     looks: list[torch.Tensor] = []
     verdicts = [0.0, 0.0, 1.0, 0.0, 1.0, 1.0, 1.0, 0.0]  # pass, pass, fail (a transient), pass, then 3 fails
 
@@ -142,7 +142,7 @@ def test_each_twin_is_trained_until_its_replacement_is_as_likely_as_its_secret_w
     pairs, train, _, _ = _data(tok)
     problem = Problem(CausalLMTask(), model, select_scope(model, "adapter").local_names, batch_size=4)
     theta = problem.flat0()
-    twins, secrets = replaced_spans(pairs), replaced_spans(pairs, "original")
+    twins, secrets = replaced_spans(pairs)
     assert len(twins) == len(secrets) == len(pairs)
     assert [s.input_ids for s in secrets] == [p.original.input_ids for p in pairs]
     cfg = UpdateConfig(refine_steps=200, refine_check=5)
