@@ -111,10 +111,19 @@ def test_divergence_of_every_task_matches_brute_force_in_float64() -> None:
     assert float(HeadTask("logistic").divergence(a, b, feats)) == pytest.approx(bernoulli, rel=1e-12)
 
 
-def test_the_guard_keeps_the_last_point_that_passed() -> None:
+def _adapter_problem() -> tuple[Problem, Pairs, list[TokenSequence]]:
+    """The tiny LoRA of ``test_update`` as a Problem over its adapter, its pairs and training sequences."""
     tok, model = _trained("lora")
     pairs, train, _, _ = _data(tok)
-    problem = Problem(CausalLMTask(), model, select_scope(model, "adapter").local_names, batch_size=4)
+    return (
+        Problem(CausalLMTask(), model, select_scope(model, "adapter").local_names, batch_size=4),
+        pairs,
+        train,
+    )
+
+
+def test_the_guard_keeps_the_last_point_that_passed() -> None:
+    problem, pairs, train = _adapter_problem()
     theta = problem.flat0()
     spans, _ = replaced_spans(pairs)
     looks: list[torch.Tensor] = []
@@ -138,9 +147,7 @@ def test_the_guard_keeps_the_last_point_that_passed() -> None:
 
 
 def test_each_twin_is_trained_until_its_replacement_is_as_likely_as_its_secret_was() -> None:
-    tok, model = _trained("lora")
-    pairs, train, _, _ = _data(tok)
-    problem = Problem(CausalLMTask(), model, select_scope(model, "adapter").local_names, batch_size=4)
+    problem, pairs, train = _adapter_problem()
     theta = problem.flat0()
     twins, secrets = replaced_spans(pairs)
     assert len(twins) == len(secrets) == len(pairs)
