@@ -196,6 +196,28 @@ _CONSONANTS3 = re.compile(r"[^aeiouy_]{3}")
 _UNSPOKEN = re.compile(r"[^aeiouy]{4}|^[^aeiouy]+$", re.I)  # no vowel, or four consonants running: not a word
 
 
+LITERAL = r"""(?:"[^"\n\\]{0,200}"|'[^'\n\\]{0,200}'|[\w.]{1,60})"""  # a quoted literal or a bare name
+# `user, password = 'bob', 'V'`, `(user, pwd) = ("bob", "V")`: names unpacked from as many values, one line
+TUPLE_ASSIGNMENT = re.compile(
+    r"(?m)^[ \t]{0,40}\(?[ \t]{0,2}(?P<names>(?:[A-Za-z_][\w.]{0,40}[ \t]{0,2},[ \t]{0,2}){1,7}[A-Za-z_][\w.]{0,40})"
+    rf"[ \t]{{0,2}}\)?[ \t]{{0,2}}=[ \t]{{0,2}}[(\[]?[ \t]{{0,2}}(?P<values>(?:{LITERAL}[ \t]{{0,2}},[ \t]{{0,2}}){{1,7}}{LITERAL})"
+    r"[ \t]{0,2}[)\]]?[ \t]{0,2}(?:[;#\n]|//|\Z)"
+)
+_UNPACKED = re.compile(
+    r"[ \t]{0,40}\(?[ \t]{0,2}(?:[A-Za-z_][\w.]{0,40}[ \t]{0,2},[ \t]{0,2}){1,8}"
+)  # `user, `
+
+
+def is_unpacked_target(text: str, i: int, quoted: bool = False) -> bool:
+    """``username, password = V``: names and commas start the line of the key at ``i``, a tuple unpacked in
+    code (its value is not the one after the ``=``); a ``quoted`` value only where the line is a whole
+    :data:`TUPLE_ASSIGNMENT` (``host, user, password="V")`` continues a call's arguments)."""
+    line = text.rfind("\n", max(0, i - 200), i) + 1  # bounded: a flood on one long line stays linear
+    if i - line >= 200 or _UNPACKED.fullmatch(text, line, i) is None:
+        return False
+    return not quoted or TUPLE_ASSIGNMENT.match(text, line) is not None
+
+
 def is_code_identifier(value: str, words_needed: int = 3) -> bool:
     """``pkcs8_priv_key_info_st``, ``Qwen2_5OmniPreTrainedModel``: a name in code, not a random secret. A CamelCase
     name needs ``words_needed`` spoken words (fewer where the context already says "a name": a base class)."""

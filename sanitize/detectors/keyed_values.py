@@ -33,7 +33,15 @@ from .format_base import (
     min_entropy,
     value_ok,
 )
-from .hard_negatives import PROSE, WORDY, is_code_identifier, is_public_key_name, key_words, pair_value_start
+from .hard_negatives import (
+    PROSE,
+    WORDY,
+    is_code_identifier,
+    is_public_key_name,
+    is_unpacked_target,
+    key_words,
+    pair_value_start,
+)
 
 _SHORT_VALUE = re.compile(
     r"""["']?\]?[ \t]{0,3}(?:::=|:=|=>|=|:)[ \t]{0,3}(?:!!str[ \t]{1,3})?"""  # cfg["secret"] = ; YAML's string tag
@@ -116,7 +124,8 @@ class ShortKeyedDetector(PatternDetector):
                     e -= 1
                 head = text[max(0, ks - 64) : ks]  # the identifier's start: at most 64 IDENT_CHARS back
                 i = ks - len(head) + len(head.rstrip(IDENT_CHARS))
-                if in_variable_expansion(text, i) or in_arn(text, i):  # `${DB_PASSWORD:-v}`: env-default's
+                # `${DB_PASSWORD:-v}`: env-default's; `user, pwd = 'bob', 'V'`: 'bob' is not the password's value
+                if in_variable_expansion(text, i) or in_arn(text, i) or is_unpacked_target(text, i, quoted):
                     continue
                 # user/pass: bob/VALUE, credentials: bob:VALUE -- the username is no part of the secret
                 s += pair_value_start(text, i, text[s:e], text[i:j])

@@ -24,7 +24,14 @@ from .filters import (
     percent_value_end,
     query_value_end,
 )
-from .hard_negatives import is_public_key_name, is_weak_value, pair_value_start
+from .hard_negatives import (
+    LITERAL,
+    TUPLE_ASSIGNMENT,
+    is_public_key_name,
+    is_unpacked_target,
+    is_weak_value,
+    pair_value_start,
+)
 
 # one identifier around a keyword hit, e.g. DB_PASSWORD, db.password, --password, dbPassword
 _KEYWORD = re.compile(r"(?i:pass|pwd|pw|psk|masterauth)")
@@ -133,15 +140,22 @@ _LONG_WORD = re.compile("|".join(_LONG_WORDS))  # one C search instead of five `
 # passe: French "mot de passe"; psk: WPA
 SHORT_PASSWORD_WORDS = frozenset({"pass", "pw", "pwd", "passe", "psk"})
 _ANNOTATION = re.compile(r"[ \t]{0,2}(?:\|[ \t]{0,2}(?:None|[A-Za-z_][\w.]{0,40})\b|=[ \t]{0,2}None\b)")
-_UNPACKED = re.compile(
-    r"[ \t]{0,40}(?:[A-Za-z_][\w.]{0,40}[ \t]{0,2},[ \t]{0,2}){1,8}"
-)  # `user, ` starts the line
 
 
-def _unpacked(text: str, i: int) -> bool:
-    """``username, password = V``: names and commas start the key's line, a tuple unpacked in code."""
-    line = text.rfind("\n", max(0, i - 200), i) + 1  # bounded: a flood on one long line stays linear
-    return i - line < 200 and _UNPACKED.fullmatch(text, line, i) is not None
+_ELEMENT = re.compile(LITERAL)
+
+
+def unpacked_literals(text: str, start: int, end: int) -> Iterator[tuple[str, int, int]]:
+    """``(name, value start, value end)`` of each quoted literal a tuple assignment unpacks into a name:
+    ``host, user, pwd = "db", "bob", "V"`` -> ("host", ...), ("user", ...), ("pwd", ...) (inside the quotes)."""
+    for m in TUPLE_ASSIGNMENT.finditer(text, start, end):
+        names = [n.strip() for n in m.group("names").split(",")]
+        values = list(_ELEMENT.finditer(text, m.start("values"), m.end("values")))
+        if len(names) != len(values):
+            continue
+        for name, v in zip(names, values):
+            if v.group()[0] in "\"'":
+                yield name, v.start() + 1, v.end() - 1
 
 
 _NEXT_WORD = re.compile(r"[ \t]{1,3}[a-z]{2,}\b")  # a sentence goes on after the value
@@ -227,6 +241,7 @@ def password_value_ok(value: str, *, quoted: bool, prose: bool) -> bool:
 class PasswordDetector(Detector):
     def find(self, text: str, start: int, end: int) -> Iterator[Span]:
         yield from self._keyed(text, start, end)
+        yield from self._tuples(text, start, end)
         yield from self._value_first(text, start, end)
         yield from self._urls(text, start, end)
         yield from self._short_flags(text, start, end)
@@ -292,8 +307,8 @@ class PasswordDetector(Detector):
                 continue  # self.password = credentials: code assigns a name; only a literal is a value
             if bare is not None and op == ":" and _ANNOTATION.match(text, m.end("bare")):
                 continue  # password: HiddenText | None = None: a type annotation
-            if bare is not None and op == "=" and _unpacked(text, i):
-                continue  # username, password = proxy_auth: a tuple unpacked in code
+            if op == "=" and is_unpacked_target(text, i, quoted=bare is None):
+                continue  # username, password = proxy_auth / 'bob', 'V': a tuple unpacked (_tuples' look)
             if bare is not None and _CODE_VALUE.match(text, m.start("bare")):
                 continue  # pwd = (self.password..., = [x.fileno(), = auth[2], = acct = '': expressions
             name = m.lastgroup  # the value groups close the pattern
@@ -324,6 +339,12 @@ class PasswordDetector(Detector):
             prose = m.group("prose") is not None or (short and spaced) or qualified is not None
             if password_value_ok(value, quoted=name != "bare", prose=prose):
                 pos = e
+                yield s, e, 0.9
+
+    def _tuples(self, text: str, start: int, end: int) -> Iterator[Span]:
+        for name, s, e in unpacked_literals(text, start, end):
+            key = is_password_key(name) and not is_public_key_name(name)
+            if key and password_value_ok(text[s:e], quoted=True, prose=False):
                 yield s, e, 0.9
 
     def _value_first(self, text: str, start: int, end: int) -> Iterator[Span]:

@@ -38,6 +38,8 @@ GENERIC = {
     "begin markers": _fill("-----BEGIN RSA PRIVATE KEY-----\n"),
     "jwt-ish": "eyJ" + _fill("a.eyJ"),
     "assignments": _fill("password = secret_token: key= the quiet garden builds a river. "),
+    "tuple assignments": _fill("a, pwd = 'x', "),
+    "tuple targets": _fill("a, b, pwd, "),
 }
 
 

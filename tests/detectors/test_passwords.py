@@ -268,6 +268,15 @@ CASES = [
     ("def make_rev_args(username: str | None, password: HiddenText | None) -> CommandArgs:", None),
     ("    pwd: ModuleType | None = None", None),
     ("        username, password = proxy_auth", None),  # a tuple unpacked
+    ("user, password = 'alice.admin2', 'Vq8#kLm2pZ'", "Vq8#kLm2pZ"),  # the literal unpacked into the key
+    ('username, pwd = "svc_backup", "Vq8#kLm2pZ"', "Vq8#kLm2pZ"),  # not the user's literal (the short rule)
+    ('(user, pwd) = ("bob", "Vq8#kLm2pZ")', "Vq8#kLm2pZ"),
+    ("password, user = 'Vq8#kLm2pZ', 'bob'", "Vq8#kLm2pZ"),
+    ('    host, port, user, passwd = "db.local", "5432", "bob", "Vq8#kLm2pZ"  # dev', "Vq8#kLm2pZ"),
+    ("a, password = b, 'Vq8#kLm2pZ';", "Vq8#kLm2pZ"),
+    ("user, password = 'bob', ''", None),
+    ("user, password, extra = 'bob', 'Vq8#kLm2pZ'", None),  # counts differ: not read as a pairing
+    ('conn = connect(\n    host, user, password="Vq8#kLm2pZ")', "Vq8#kLm2pZ"),  # a call's keyword argument
     ("password: Summer2024", "Summer2024"),
     ("password = Kx9mQ2pLv", "Kx9mQ2pLv"),
     ("user=bob, password=Kx9mQ2pLv", "Kx9mQ2pLv"),
