@@ -25,7 +25,13 @@ from .filters import (
     query_value_end,
 )
 from .format_base import value_ok
-from .hard_negatives import is_code_identifier, is_public_key_name, is_weak_value, pair_value_start
+from .hard_negatives import (
+    is_code_identifier,
+    is_public_key_name,
+    is_type_annotation,
+    is_weak_value,
+    pair_value_start,
+)
 from .passwords import _AFTER_KEY, _COMPONENTS, IDENT_REACH, identifier_bounds
 
 KEYWORDS = ("secret", "token", "key", "credential", "auth", "bearer", "signature", "salt")
@@ -67,6 +73,9 @@ _NOT_SECRET_WORDS = frozenset(
 )
 # code inside a value: an attribute of self/this, a keyword argument given an expression (n=model.config.x)
 _CODE_IN_VALUE = re.compile(r"(?:^|[^\w])(?:self|this)\.|^[A-Za-z_]\w{0,40}=-?[A-Za-z_][\w]{0,40}\.")
+_C_CALL = re.compile(
+    r"_?[a-z][a-z0-9]{0,20}(?:_[a-z0-9]{1,20}){1,8}[ \t]{1,12}\("
+)  # a snake_case function called
 _NEARBY = re.compile(
     r"[^\n]{0,80}?(?:\n[^\n]{0,80}?){0,2}?\b(?:is|are)\b:?[ \t]{0,3}\n{0,2}[ \t]{0,3}"
     r"(?P<dq>(?!))?(?P<sq>(?!))?(?P<bq>(?!))?(?P<bare>[A-Za-z0-9+/=_\-.~]{16,256})"
@@ -168,6 +177,10 @@ class GenericSecretDetector(Detector):
                 continue  # class KeyPair(TaggedEC2Resource): a base class
             if m.group(name) == ident.rsplit(".", 1)[-1]:
                 continue  # f(auth=auth), s3_disable_express_session_auth=s3_disable_express_session_auth
+            if name == "bare" and _C_CALL.match(text, m.start(name)):
+                continue  # key_vec = _mm512_loadu_si512   (secret): a C function called, not a value
+            if name == "bare" and m.groupdict().get("op") == ":" and is_type_annotation(text, *m.span(name)):
+                continue  # key: PositionalIndexer2D) -> Self: a parameter's type
             s, e = m.span(name)
             e = escape_end(text, s, e)  # a JSON-escaped line break ends the value
             if name == "bare":  # a URL query or fragment, a form body `access_token=VALUE&expires_in=3600`

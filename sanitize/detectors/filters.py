@@ -145,11 +145,12 @@ _TIMESTAMP = re.compile(
     r"|\d{1,2}:\d{2}(?::\d{2})?|1\d{9}(?:\d{3})?)$"
 )
 _IDENTIFIER_CALL = re.compile(r"^[A-Za-z_][\w.]*(?:\(.*\)?|\[.*\]?)$")
-_DOTTED_IDENTIFIER = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$")
+_DOTTED_IDENTIFIER = re.compile(r"^[A-Za-z_]\w*(?:(?:\.|::)[A-Za-z_]\w*)+$")  # a.b, Kind::Default (C++, Rust)
 _CMDLET = re.compile(r"^[A-Z][a-z]+[A-Za-z]*-[A-Z][A-Za-z]+$")  # PowerShell Verb-Noun: ConvertTo-SecureString
 _EXAMPLE_KEYS = frozenset(
     {"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "AKIAI44QH8DHBEXAMPLE",
-     "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY"}
+     "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY",
+     "8a477f597d28d172789f06886806bc55"}  # CACHEDIR.TAG's fixed signature (Cache Directory Tagging Spec)
 )  # fmt: skip
 
 

@@ -218,6 +218,25 @@ def is_unpacked_target(text: str, i: int, quoted: bool = False) -> bool:
     return not quoted or TUPLE_ASSIGNMENT.match(text, line) is not None
 
 
+# a CamelCase type name ending in a word that names a kind of thing: SecretStr, HiddenText, PositionalIndexer2D
+_TYPE_NAME = re.compile(
+    r"_?(?:[A-Z][a-z0-9]{0,20}){0,4}(?:Str|String|Bytes|Type|Text|Field|Dict|List|Kind|Indexer|Secret|Model|Config"
+    r"|Settings|Info|Object|Handler|Manager|Provider|Like|Callable|Scalar|Array|Tensor)(?:[0-9]D)?"
+)
+_AFTER_TYPE = re.compile(r"[ \t]{0,2}(?:[,)=|\]]|\r?\n|\Z)")
+_ANNOTATION = re.compile(r"[ \t]{0,2}(?:\|[ \t]{0,2}(?:None|[A-Za-z_][\w.]{0,40})\b|=[ \t]{0,2}None\b)")
+
+
+def is_type_annotation(text: str, s: int, e: int) -> bool:
+    """``password: SecretStr``, ``key: PositionalIndexer2D) ->``, ``password: HiddenText | None = None``: the
+    bare value ``text[s:e]`` after a colon is a type that ends a parameter or a field, not a value."""
+    if _ANNOTATION.match(text, e):
+        return True
+    while e > s and text[e - 1] in ",)]":  # the bare value ran on into the parameter list's punctuation
+        e -= 1
+    return _TYPE_NAME.fullmatch(text, s, e) is not None and _AFTER_TYPE.match(text, e) is not None
+
+
 def is_code_identifier(value: str, words_needed: int = 3) -> bool:
     """``pkcs8_priv_key_info_st``, ``Qwen2_5OmniPreTrainedModel``: a name in code, not a random secret. A CamelCase
     name needs ``words_needed`` spoken words (fewer where the context already says "a name": a base class)."""

@@ -28,6 +28,7 @@ from .hard_negatives import (
     LITERAL,
     TUPLE_ASSIGNMENT,
     is_public_key_name,
+    is_type_annotation,
     is_unpacked_target,
     is_weak_value,
     pair_value_start,
@@ -139,7 +140,6 @@ _LONG_WORDS = ("password", "passwd", "passphrase", "passcode", "passwort")
 _LONG_WORD = re.compile("|".join(_LONG_WORDS))  # one C search instead of five `in` tests
 # passe: French "mot de passe"; psk: WPA
 SHORT_PASSWORD_WORDS = frozenset({"pass", "pw", "pwd", "passe", "psk"})
-_ANNOTATION = re.compile(r"[ \t]{0,2}(?:\|[ \t]{0,2}(?:None|[A-Za-z_][\w.]{0,40})\b|=[ \t]{0,2}None\b)")
 
 
 _ELEMENT = re.compile(LITERAL)
@@ -305,8 +305,8 @@ class PasswordDetector(Detector):
                 continue  # password.encode('ascii'), pw.strip("x"): a method of the password, not its value
             if bare is not None and _CODE_OBJECT.match(ident):
                 continue  # self.password = credentials: code assigns a name; only a literal is a value
-            if bare is not None and op == ":" and _ANNOTATION.match(text, m.end("bare")):
-                continue  # password: HiddenText | None = None: a type annotation
+            if bare is not None and op == ":" and is_type_annotation(text, *m.span("bare")):
+                continue  # password: HiddenText | None = None, password: SecretStr: a type annotation
             if op == "=" and is_unpacked_target(text, i, quoted=bare is None):
                 continue  # username, password = proxy_auth / 'bob', 'V': a tuple unpacked (_tuples' look)
             if bare is not None and _CODE_VALUE.match(text, m.start("bare")):
@@ -326,6 +326,8 @@ class PasswordDetector(Detector):
                 continue  # f"{user}:{pw}": an f-string interpolates code
             if name in ("dq", "sq") and _BETWEEN_LITERALS.match(value):
                 continue  # input("Password: ") or "V": the code between two literals, not a value
+            if _LOWER_SNAKE.fullmatch(value) and not SHORT_PASSWORD_WORDS.isdisjoint(value.split("_")):
+                continue  # construct_pattern_matcher_pass("normalization_pass"): the name of a (compiler) pass
             # not a password: `log.pass Fail` (letters on a directive line), `firstPass = 0.95` (a number),
             # `pwd /home/bob`, `passwordfile ./pw` (a path after a spaced key)
             if short and name == "bare" and (is_word(value) or _LOWER_SNAKE.fullmatch(value) is not None):
@@ -333,8 +335,9 @@ class PasswordDetector(Detector):
             path = spaced and value.startswith(("/", "./", "../", "~/"))
             if name == "bare" and ((directive and value.isalpha()) or is_float_literal(value) or path):
                 continue
-            if name == "bare" and spaced and ident.startswith("-") and _METAVAR.fullmatch(value):
-                continue  # usage text: `-p, --password TEXT`, `--password PASSWORD` (click/argparse metavariables)
+            flag = name == "bare" and spaced and ident.startswith("-")
+            if flag and (_METAVAR.fullmatch(value) or (is_word(value) and _NEXT_WORD.match(text, e))):
+                continue  # usage text `--password PASSWORD` (a metavariable); "the --password options instead"
             # "pass word" may be prose, and so may "password (the old one): word"
             prose = m.group("prose") is not None or (short and spaced) or qualified is not None
             if password_value_ok(value, quoted=name != "bare", prose=prose):

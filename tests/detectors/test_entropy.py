@@ -84,6 +84,13 @@ CASES = [
     ("aws configure set aws_secret_access_key Wm4Rt7Yp2Qx9Zk3Lb8NcQ2", "Wm4Rt7Yp2Qx9Zk3Lb8NcQ2"),
     ("npm config set //registry.npmjs.org/:_authToken Wm4Rt7Yp2Qx9Zk3Lb8NcQ2", "Wm4Rt7Yp2Qx9Zk3Lb8NcQ2"),
     ("the npm secret Wm4Rt7Yp2Qx9Zk3Lb8NcQ2 leaked", None),  # no assignment
+    ("    __m512i const key_vec     = _mm512_loadu_si512   (secret);", None),  # a C function called
+    ("token = xK9_mQ2pL8vR4tY6wN1bC3dF (prod)", "xK9_mQ2pL8vR4tY6wN1bC3dF"),  # a remark after the value
+    ("S3CredentialsKind credentials_kind = S3CredentialsKind::Default;", None),  # a scoped enum value
+    ("    def __getitem__(self, key: PositionalIndexer2D) -> Self:", None),  # a parameter's type
+    ("key: Wm4Rt7Yp2Qx9Zk3Lb8NcQ2)", "Wm4Rt7Yp2Qx9Zk3Lb8NcQ2"),
+    ("Signature: 8a477f597d28d172789f06886806bc55", None),  # CACHEDIR.TAG's fixed signature
+    ("Signature: 9b477f597d28d172789f06886806bc5a", "9b477f597d28d172789f06886806bc5a"),
 ]
 
 

@@ -77,6 +77,9 @@ CASES = [
     (filters.is_code_reference, "get_password()", True),
     (filters.is_code_reference, "self.password", True),
     (filters.is_code_reference, "hunter2", False),
+    (filters.is_code_reference, "S3CredentialsKind::Default", True),
+    (filters.is_code_reference, "Ab3::cd9#x", False),
+    (filters.is_example_key, "8a477f597d28d172789f06886806bc55", True),  # CACHEDIR.TAG's signature
     (filters.is_word, "keyboard", True),
     (filters.is_word, "Monkey1", False),
 ]

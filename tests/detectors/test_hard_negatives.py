@@ -80,6 +80,19 @@ def test_is_code_identifier(value: str, name: bool) -> None:
     assert hard_negatives.is_code_identifier(value) is name
 
 
+@pytest.mark.parametrize(
+    ("line", "annotation"),
+    [("password: SecretStr", True), ("key: PositionalIndexer2D) -> Self", True), ("pw: HiddenText | None = None", True),
+     ("password: SecretBytes, user: str", True), ("password: Summer2024", False), ("password: Hx7mQ2zRt9", False),
+     ("token: SecretStr9x", False), ("password: BlueSky", False)],
+)  # fmt: skip
+def test_is_type_annotation(line: str, annotation: bool) -> None:
+    """The value after the colon (up to the first blank) is a type, not a value."""
+    s = line.index(": ") + 2
+    e = line.find(" ", s) if " " in line[s:] else len(line)
+    assert hard_negatives.is_type_annotation(line, s, e) is annotation
+
+
 def test_random_tokens_are_rarely_names() -> None:
     """The cost of the rule: random tokens of 8-40 characters over four alphabets judged names (measured 0.05-0.5%
     per alphabet when written; lower case and "_" is the worst, and no secret format uses it alone)."""

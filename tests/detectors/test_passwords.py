@@ -268,6 +268,13 @@ CASES = [
     ("def make_rev_args(username: str | None, password: HiddenText | None) -> CommandArgs:", None),
     ("    pwd: ModuleType | None = None", None),
     ("        username, password = proxy_auth", None),  # a tuple unpacked
+    ('    pass_dict=construct_pattern_matcher_pass("normalization_pass"),', None),  # a compiler pass's name
+    ('pass = "Xk9_mq2Lzp"', "Xk9_mq2Lzp"),
+    ("    password: SecretStr", None),  # a pydantic field's type
+    ("    password_bytes: SecretBytes\n", None),
+    ("def connect(password: HiddenText, user: str) -> None:", None),
+    ("information can be provided via the --username and --password options instead", None),  # prose
+    ("--password Hx7mQ2zRt9 --user bob", "Hx7mQ2zRt9"),
     ("user, password = 'alice.admin2', 'Vq8#kLm2pZ'", "Vq8#kLm2pZ"),  # the literal unpacked into the key
     ('username, pwd = "svc_backup", "Vq8#kLm2pZ"', "Vq8#kLm2pZ"),  # not the user's literal (the short rule)
     ('(user, pwd) = ("bob", "Vq8#kLm2pZ")', "Vq8#kLm2pZ"),
