@@ -21,7 +21,9 @@ DIGITS_TRIGGER = (
 
 # a whole run of digit groups (bounded, so each start costs O(1)); what follows it is checked in find()
 _CARD = re.compile(r"(?<![\w.+-])\d(?:[ -]?\d){11,47}")
-_AFTER = re.compile(r"\w|[.-]\d")
+_AFTER = re.compile(r"\w|[.-]\d|[*/^]")  # a word, a decimal, a dashed code or an arithmetic operand goes on
+# a random seed, not a card: default_rng(N), np.random.seed(N), seed = N, torch.manual_seed(N)
+_SEEDED = re.compile(r"(?i:seed|rng|randomstate)[\w.]{0,20}[ \t]{0,2}[(=:][ \t]{0,2}\Z")
 # (brand, IIN ranges as (low, high) over the first digits, allowed lengths)
 _BRANDS: tuple[tuple[str, tuple[tuple[str, str], ...], tuple[int, ...]], ...] = (
     ("visa", (("4", "4"),), (13, 16, 19)),
@@ -74,8 +76,12 @@ class CardDetector(RegexDetector):
     def find(self, text: str, start: int, end: int) -> Iterator[Span]:
         for m in self.pattern.finditer(text, start, end):
             s, e = m.span()
-            if _AFTER.match(text, e):
-                continue  # the run continues into a word, a decimal or a dashed code
+            if (
+                _AFTER.match(text, e)
+                or text[s - 1 : s] in ("*", "/", "^")
+                or _SEEDED.search(text, max(0, s - 40), s)
+            ):
+                continue  # the run goes on into a word, a decimal, a dashed code or arithmetic; a seed
             if is_card_number(text[s:e]):
                 yield s, e, self.confidence
                 continue

@@ -19,7 +19,8 @@ _PUBLIC_PAIRS = frozenset(
      ("hash", "key"), ("range", "key"), ("public", "key"), ("public", "token"), ("pub", "key"),
      ("csrf", "token"), ("xsrf", "token"), ("natural", "key"), ("schema", "key"), ("sequence", "key"),
      ("idempotency", "key"), ("cache", "key"), ("composite", "key"), ("unique", "key"), ("api", "version"),
-     ("next", "token"), ("page", "token"), ("continuation", "token"), ("sync", "token"), ("pagination", "token")}
+     ("next", "token"), ("page", "token"), ("continuation", "token"), ("sync", "token"), ("pagination", "token"),
+     ("websocket", "key"), ("socket", "key")}  # Sec-WebSocket-Key: a handshake nonce (RFC 6455)
 )  # fmt: skip
 _PUBLIC_TAILS = frozenset(
     {"id", "ids", "name", "names", "type", "types", "url", "uri", "endpoint", "path", "file", "length",
@@ -225,6 +226,22 @@ _TYPE_NAME = re.compile(
 )
 _AFTER_TYPE = re.compile(r"[ \t]{0,2}(?:[,)=|\]]|\r?\n|\Z)")
 _ANNOTATION = re.compile(r"[ \t]{0,2}(?:\|[ \t]{0,2}(?:None|[A-Za-z_][\w.]{0,40})\b|=[ \t]{0,2}None\b)")
+
+
+_NEXT_TITLE_WORD = re.compile(r"[ \t]{1,3}[A-Za-z]{2,}\b")
+_PARAMETER_END = re.compile(r"[ \t]{0,2}[,)\]]")
+
+
+def is_title(text: str, i: int, s: int, e: int) -> bool:
+    """A capitalised word ``text[s:e]`` after the key at ``i`` that another word follows ("Note [Functionalization
+    Pass - Inplace View Ops]"), or inside a parameter list (``def f(pw: Split, red: Split)``): a title, a type."""
+    value = text[s:e]
+    if not (value.istitle() and value.isalpha()):
+        return False
+    if _NEXT_TITLE_WORD.match(text, e):
+        return True
+    lo = max(0, i - 120)
+    return _PARAMETER_END.match(text, e) is not None and text.rfind("(", lo, i) > text.rfind("\n", lo, i)
 
 
 def is_type_annotation(text: str, s: int, e: int) -> bool:

@@ -28,6 +28,7 @@ from .hard_negatives import (
     LITERAL,
     TUPLE_ASSIGNMENT,
     is_public_key_name,
+    is_title,
     is_type_annotation,
     is_unpacked_target,
     is_weak_value,
@@ -330,8 +331,12 @@ class PasswordDetector(Detector):
                 continue  # construct_pattern_matcher_pass("normalization_pass"): the name of a (compiler) pass
             # not a password: `log.pass Fail` (letters on a directive line), `firstPass = 0.95` (a number),
             # `pwd /home/bob`, `passwordfile ./pw` (a path after a spaced key)
-            if short and name == "bare" and (is_word(value) or _LOWER_SNAKE.fullmatch(value) is not None):
-                continue  # pw = side, ph, pw = ph_up, pw_up: pixel widths and names in code, not passwords
+            if (
+                short
+                and name == "bare"
+                and (is_word(value) or _LOWER_SNAKE.fullmatch(value) or is_title(text, i, s, e))
+            ):
+                continue  # pw = side, pw_up: names in code; "[... Pass - Inplace View Ops]", `pw: Split,`: a title, a type
             path = spaced and value.startswith(("/", "./", "../", "~/"))
             if name == "bare" and ((directive and value.isalpha()) or is_float_literal(value) or path):
                 continue

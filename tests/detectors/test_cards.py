@@ -25,6 +25,14 @@ CASES = [  # (payload, the secret it must report, or None when nothing may be re
     ("4539 1488-0343 6467", None),  # mixed separators
     ("0000 0000 0000 0000", None),
     ("version 4.5.3.9.1.4.8.8.0.3.4.3.6.4.6.7", None),
+    ("rng = np.random.default_rng(4539148803436467)", None),  # a random seed
+    ("seed = 4539148803436467", None),
+    ("torch.manual_seed(4539148803436467)", None),
+    ("x = 4539148803436467*y + 1", None),  # arithmetic
+    ("ref = 36287999999999999/4539148803436467", None),
+    ("customer seed card 4539148803436467", "4539148803436467"),  # "seed" elsewhere in the sentence
+    ("4539148803436467|12/25|123", "4539148803436467"),
+    ("card 4539 1488 0343 6467 exp 12/25", "4539 1488 0343 6467"),
 ]
 
 

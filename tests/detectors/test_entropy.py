@@ -90,6 +90,7 @@ CASES = [
     ("    def __getitem__(self, key: PositionalIndexer2D) -> Self:", None),  # a parameter's type
     ("key: Wm4Rt7Yp2Qx9Zk3Lb8NcQ2)", "Wm4Rt7Yp2Qx9Zk3Lb8NcQ2"),
     ("Signature: 8a477f597d28d172789f06886806bc55", None),  # CACHEDIR.TAG's fixed signature
+    ('"Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",', None),  # a handshake nonce (RFC 6455)
     ("Signature: 9b477f597d28d172789f06886806bc5a", "9b477f597d28d172789f06886806bc5a"),
 ]
 

@@ -80,6 +80,15 @@ def test_is_code_identifier(value: str, name: bool) -> None:
     assert hard_negatives.is_code_identifier(value) is name
 
 
+def test_is_title_table() -> None:
+    """A capitalised word followed by another word, or ending a parameter; not a capitalised word alone."""
+    for line, value, title in [("Note [Functionalization Pass - Inplace View Ops]", "Inplace", True),
+                               ("def f(self, pw: Split, red: Split)", "Split", True), ("pw: Tiger, user: bob", "Tiger", False),
+                               ("pass: Hunter", "Hunter", False), ("pass: Hunter2 is", "Hunter2", False)]:  # fmt: skip
+        s = line.index(value)
+        assert hard_negatives.is_title(line, s - 4, s, s + len(value)) is title, line
+
+
 @pytest.mark.parametrize(
     ("line", "annotation"),
     [("password: SecretStr", True), ("key: PositionalIndexer2D) -> Self", True), ("pw: HiddenText | None = None", True),

@@ -275,6 +275,13 @@ CASES = [
     ("def connect(password: HiddenText, user: str) -> None:", None),
     ("information can be provided via the --username and --password options instead", None),  # prose
     ("--password Hx7mQ2zRt9 --user bob", "Hx7mQ2zRt9"),
+    ("// Note [Functionalization Pass - Inplace View Ops]", None),  # a title
+    (
+        "    def try_split(self, pw: Split, red: Split) -> tuple[Split, Split] | None:",
+        None,
+    ),  # a parameter's type
+    ("pw: Tiger, user: bob", "Tiger"),  # not in a parameter list
+    ("pass: Hunter", "Hunter"),
     ("user, password = 'alice.admin2', 'Vq8#kLm2pZ'", "Vq8#kLm2pZ"),  # the literal unpacked into the key
     ('username, pwd = "svc_backup", "Vq8#kLm2pZ"', "Vq8#kLm2pZ"),  # not the user's literal (the short rule)
     ('(user, pwd) = ("bob", "Vq8#kLm2pZ")', "Vq8#kLm2pZ"),
