@@ -39,7 +39,7 @@ from .curvature import Curvature
 from .grads import Problem
 from .scope import ScopeError, select_scope
 from .solvers import solve
-from .tasks import Features, HeadTask, softmax_kl
+from .tasks import Features, HeadTask, softmax_kl, unlikely
 
 HEAD_NAMES = ("score", "classifier")  # GPT-2/Llama/Qwen-style and BERT-style classification heads
 
@@ -103,6 +103,10 @@ class SequenceClassificationTask:
         self, teacher: torch.Tensor, outputs: torch.Tensor, batch: ClassificationBatch
     ) -> torch.Tensor:
         return softmax_kl(teacher, outputs).sum()  # () Σ over examples of KL(teacher ‖ outputs)
+
+    def unlikelihood(self, outputs: torch.Tensor, batch: ClassificationBatch) -> torch.Tensor:
+        log_p = -F.cross_entropy(outputs, batch.labels.long(), reduction="none")  # (B,) log p(label)
+        return unlikely(log_p).sum()  # () Σ over examples of -log(1 - p(label))
 
 
 # -- configuration and result --------------------------------------------------------------------------

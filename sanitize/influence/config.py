@@ -145,6 +145,12 @@ class UpdateConfig(BaseConfig):
     refine_anchor: float = option(
         10.0, help="Weight beta of the KL anchor to the fine-tuned model's predictions (0 = twins only)."
     )
+    refine_unlearn: float = option(
+        0.0,
+        help="Weight of an unlikelihood term -log(1 - p) on each secret's tokens in the refinement, applied while "
+        "the secret is more likely (mean NLL) than its twin's replacement was at the fine-tuned point (an unseen "
+        "value of the same format in the same context); 0 = off.",
+    )
     refine_check: int = option(
         20, help="Refinement steps between looks at the held-out guard (and the monitor's target)."
     )
@@ -188,6 +194,7 @@ class UpdateConfig(BaseConfig):
                 self._fail(name, "must be an integer")
         self._check_range("refine_lr", 0.0, low_open=True)
         self._check_range("refine_anchor", 0.0)
+        self._check_range("refine_unlearn", 0.0)
         if self.max_rounds == 0 and self.refine_steps == 0:
             self._fail("max_rounds", "0 (no Newton step) needs refine_steps > 0, or nothing is updated")
         for name in ("fit_path", "pair_path", "refine_steps", "max_rounds"):

@@ -7,9 +7,15 @@ not need that curvature. Maths (θ̂ the fine-tuned point, θ the current point,
 only where they differ from their originals -- the replacement's tokens and the one after it --, A a
 mini-batch of the retained objective sample S, β = ``refine_anchor``)::
 
-    R(θ) = ℓ(Z̃ₛ, θ) / T(Z̃ₛ)  +  β · Σ_{t ∈ targets(A)} KL(p_θ̂(·|x<t) ‖ p_θ(·|x<t)) / T(A)
+    R(θ) = ℓ(Z̃ₛ, θ) / T(Z̃ₛ)  +  γ · Σ_{t ∈ targets(Zₛ)} -log(1 - p_θ(x_t|x<t)) / T(Zₛ)
+                              +  β · Σ_{t ∈ targets(A)} KL(p_θ̂(·|x<t) ‖ p_θ(·|x<t)) / T(A)
 
-minimised by Adam (``refine_lr``) for at most ``refine_steps`` mini-batch steps (fixed up front). The KL
+minimised by Adam (``refine_lr``) for at most ``refine_steps`` mini-batch steps (fixed up front). Zₛ are
+the originals with targets only on the secret's tokens (and the one after), γ = ``refine_unlearn`` (0: the
+term is off): the unlikelihood -log(1 - p) is large where a memorised token is certain, where the NLL's
+gradient vanishes. Each twin is trained while its replacement is less likely (mean NLL) than its secret
+was at θ̂, each secret pushed while it is more likely than its twin's replacement was at θ̂ (an unseen
+value of its format in the same place: what retraining without it leaves). The KL
 term keeps the retained data's whole next-token distribution where the fine-tuned model had it (a
 function-space trust region), not only the labels. Every ``refine_check`` steps the held-out guard is
 evaluated: a point whose held-out perplexity exceeds ``heldout_tol`` over the model before the update is
@@ -91,11 +97,18 @@ def refine(
         return [problem.loss_sum(params, [x]) / max(problem.n_targets([x]), 1) for x in items]
 
     goals = nll(teacher, secrets) if secrets else None  # how well θ̂ knows each secret
+    # how unlikely an unseen value of the secret's format is in its context: its twin's replacement at θ̂
+    floors = nll(teacher, spans) if secrets and cfg.refine_unlearn > 0 else None
 
     def unmet(point: torch.Tensor) -> list[int]:  # the twins whose replacement is not yet that well known
         return [
             i for i, v in enumerate(nll(problem.params_at(point), spans)) if goals is None or v > goals[i]
         ]
+
+    def known(point: torch.Tensor) -> list[int]:  # the secrets still more likely than an unseen value
+        if floors is None:
+            return []
+        return [i for i, v in enumerate(nll(problem.params_at(point), secrets)) if v < floors[i]]
 
     point = theta.detach().clone().requires_grad_(True)  # (P,) the Adam variable
     opt = torch.optim.Adam([point], lr=cfg.refine_lr)
@@ -103,12 +116,23 @@ def refine(
     good, taken, stop, losses, fails = theta.detach().clone(), 0, "refine_steps", [], 0
     tol = math.log1p(cfg.heldout_tol)
     active = unmet(good) if goals is not None else list(range(len(spans)))  # the twins still trained
-    for step in range(cfg.refine_steps if active else 0):
-        picks = torch.randint(len(active), (min(k, len(active)),), generator=gen).tolist()
-        twins = [spans[active[i]] for i in picks]
-        batch = task.collate(twins, problem.device)
+    hot = known(good)  # the secrets still pushed down (refine_unlearn)
+    for step in range(cfg.refine_steps if active or hot else 0):
         params = problem.params_at(point)  # views of `point`: gradients flow to it
-        loss = task.loss(problem.call(params, batch), batch) / max(problem.n_targets(twins), 1)  # ()
+        loss = torch.zeros((), dtype=problem.dtype, device=problem.device)
+        if active:
+            picks = torch.randint(len(active), (min(k, len(active)),), generator=gen).tolist()
+            twins = [spans[active[i]] for i in picks]
+            batch = task.collate(twins, problem.device)
+            loss = task.loss(problem.call(params, batch), batch) / max(problem.n_targets(twins), 1)  # ()
+        if hot:
+            picks = torch.randint(len(hot), (min(k, len(hot)),), generator=gen).tolist()
+            told = [secrets[hot[i]] for i in picks]
+            batch = task.collate(told, problem.device)
+            ul = task.unlikelihood(
+                problem.call(params, batch), batch
+            )  # () -log(1 - p) over the secret's tokens
+            loss = loss + cfg.refine_unlearn * ul / max(problem.n_targets(told), 1)
         if cfg.refine_anchor > 0 and anchor:
             kept = [
                 anchor[i] for i in torch.randint(len(anchor), (min(k, len(anchor)),), generator=gen).tolist()
@@ -136,13 +160,16 @@ def refine(
         if monitor is not None and cfg.target is not None and monitor(good) <= cfg.target:
             stop = "target reached"
             break
-        if goals is not None and not (active := unmet(good)):
-            break
-    if goals is not None and not active:
-        stop = "replacements learned"
+        if goals is not None:
+            active, hot = unmet(good), known(good)
+            if not (active or hot):
+                break
+    if goals is not None and not (active or hot):
+        stop = "replacements learned" if floors is None else "replacements learned, secrets unlearned"
     metrics = {
         "steps": taken, "stop": stop, "first_loss": losses[0] if losses else None,
         "last_loss": losses[taken - 1] if taken else None, "seconds": time.perf_counter() - clock,
         "twins_left": len(active) if goals is not None else None,
+        "secrets_left": len(hot) if floors is not None else None,
     }  # fmt: skip
     return good, metrics

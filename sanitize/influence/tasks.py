@@ -42,6 +42,13 @@ class Task(Protocol):
 
     def divergence(self, teacher: torch.Tensor, outputs: torch.Tensor, batch: Any) -> torch.Tensor: ...
 
+    def unlikelihood(self, outputs: torch.Tensor, batch: Any) -> torch.Tensor: ...
+
+
+def unlikely(log_p: torch.Tensor) -> torch.Tensor:
+    """``-log(1 - p)`` from ``log p`` (any shape), finite at p = 1: the unlikelihood of a target."""
+    return -torch.log1p(-log_p.exp().clamp(max=1.0 - 1e-6))
+
 
 def softmax_kl(teacher: torch.Tensor, outputs: torch.Tensor) -> torch.Tensor:
     """KL(softmax(teacher) ‖ softmax(outputs)) over the last axis: (..., V), (..., V) -> (...)."""
@@ -114,6 +121,13 @@ class CausalLMTask:
         mask = batch.loss_mask[:, 1:].to(outputs.dtype)  # (B, L-1)
         return (softmax_kl(teacher, outputs) * mask).sum()  # ()
 
+    def unlikelihood(self, outputs: torch.Tensor, batch: LMBatch) -> torch.Tensor:
+        """Σ over targets of -log(1 - p(target)): large where a target is certain, unlike its NLL's gradient."""
+        log_p = -F.cross_entropy(
+            outputs.transpose(1, 2), batch.input_ids[:, 1:], reduction="none"
+        )  # (B, L-1)
+        return (unlikely(log_p) * batch.loss_mask[:, 1:].to(outputs.dtype)).sum()  # ()
+
 
 # -- heads on frozen features --------------------------------------------------------------------------
 @dataclasses.dataclass
@@ -169,6 +183,15 @@ class HeadTask:
         zero = torch.zeros_like(teacher)  # (N, 1): the logits [z, 0] make the Bernoulli a 2-way softmax
         return softmax_kl(torch.cat([teacher, zero], -1), torch.cat([outputs, zero], -1)).sum()  # ()
 
+    def unlikelihood(self, outputs: torch.Tensor, batch: Features) -> torch.Tensor:
+        """Σ over rows of -log(1 - p(target))."""
+        if self.kind == "logistic":
+            z = outputs.reshape(-1)  # (N,)
+            log_p = -F.binary_cross_entropy_with_logits(z, batch.y.to(z.dtype), reduction="none")  # (N,)
+        else:
+            log_p = -F.cross_entropy(outputs, batch.y.long(), reduction="none")  # (N,)
+        return unlikely(log_p).sum()  # ()
+
 
 __all__ = [
     "CausalLMTask",
@@ -179,4 +202,5 @@ __all__ = [
     "collate_sequences",
     "count_targets",
     "softmax_kl",
+    "unlikely",
 ]

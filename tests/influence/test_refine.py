@@ -111,6 +111,45 @@ def test_divergence_of_every_task_matches_brute_force_in_float64() -> None:
     assert float(HeadTask("logistic").divergence(a, b, feats)) == pytest.approx(bernoulli, rel=1e-12)
 
 
+def test_unlikelihood_of_every_task_matches_brute_force_in_float64() -> None:
+    """Σ over targets of -log(1 - p(target)), p written out with exp/sum; finite where a target is certain."""
+    gen = torch.Generator().manual_seed(1)
+
+    def rows(logits: torch.Tensor, targets: list[int]) -> list[float]:
+        out = []
+        for row, t in zip(logits.reshape(-1, logits.shape[-1]), targets):
+            e = [math.exp(float(x)) for x in row]
+            out.append(-math.log(1.0 - e[t] / sum(e)))
+        return out
+
+    logits = torch.randn(2, 4, 6, generator=gen, dtype=torch.float64)  # (B, L-1, V)
+    seqs = [_seq((1, 2, 3, 4, 5), (1, 1, 0, 1, 1)), _seq((5, 0, 2), (1, 0, 1))]
+    batch = collate_sequences(seqs)
+    targets = batch.input_ids[:, 1:].reshape(-1).tolist()
+    mask = batch.loss_mask[:, 1:].reshape(-1).tolist()
+    expected = sum(v for v, m in zip(rows(logits, targets), mask) if m)
+    assert float(CausalLMTask().unlikelihood(logits, batch)) == pytest.approx(expected, rel=1e-12)
+
+    x, y = torch.randn(6, 5, generator=gen, dtype=torch.float64), torch.tensor([0, 4, 2, 2, 1, 3])
+    assert float(HeadTask("softmax").unlikelihood(x, Features(torch.zeros(6, 3), y))) == pytest.approx(
+        sum(rows(x, y.tolist())), rel=1e-12
+    )
+    cls = ClassificationBatch(torch.zeros(6, 2), torch.zeros(6, 2), y)
+    assert float(SequenceClassificationTask().unlikelihood(x, cls)) == pytest.approx(
+        sum(rows(x, y.tolist())), rel=1e-12
+    )
+    z, b = x[:, :1], torch.tensor([1.0, 0.0, 1.0, 0.0, 0.0, 1.0])  # logistic: p(target) = σ(z) or 1 - σ(z)
+    bern = sum(-math.log(1 - (1 / (1 + math.exp(-v)) if t else 1 - 1 / (1 + math.exp(-v))))
+               for v, t in zip(z.reshape(-1).tolist(), b.tolist()))  # fmt: skip
+    assert float(HeadTask("logistic").unlikelihood(z, Features(torch.zeros(6, 3), b))) == pytest.approx(
+        bern, rel=1e-12
+    )
+    certain = torch.full((1, 1, 3), -50.0, dtype=torch.float64)
+    certain[0, 0, 2] = 50.0  # p(target) = 1 in float64: finite, and large
+    one = collate_sequences([_seq((1, 2))])
+    assert 10.0 < float(CausalLMTask().unlikelihood(certain, one)) < math.inf
+
+
 def _adapter_problem() -> tuple[Problem, Pairs, list[TokenSequence]]:
     """The tiny LoRA of ``test_update`` as a Problem over its adapter, its pairs and training sequences."""
     tok, model = _trained("lora")
@@ -168,6 +207,28 @@ def test_each_twin_is_trained_until_its_replacement_is_as_likely_as_its_secret_w
     assert all(t <= g for t, g in zip(nll(done, twins), goals))
 
 
+def test_each_secret_is_pushed_until_it_is_as_unlikely_as_its_twin_was() -> None:
+    """refine_unlearn: the unlikelihood term acts on a secret while its mean NLL is below its twin's at θ̂ (an
+    unseen value of the same format in the same place), and the refinement ends when every secret is there."""
+    problem, pairs, train = _adapter_problem()
+    theta = problem.flat0()
+    twins, secrets = replaced_spans(pairs)
+    nll = lambda point, items: [  # noqa: E731
+        problem.loss_sum(problem.params_at(point), [x]) / problem.n_targets([x]) for x in items
+    ]
+    floors, start = nll(theta, twins), nll(theta, secrets)
+    assert all(s < f for s, f in zip(start, floors))  # memorised: more likely than an unseen value
+    cfg = UpdateConfig(refine_steps=300, refine_check=5, refine_unlearn=10.0, refine_anchor=1.0, refine_lr=1e-2)
+    done, info = refine(problem, twins, secrets, train, theta, cfg, lambda point: 0.0, 0.0)
+    after = nll(done, secrets)
+    print(f"floors {floors}, secrets {start} -> {after}; {info}")
+    assert info["stop"] == "replacements learned, secrets unlearned" and info["secrets_left"] == 0
+    assert 0 < info["steps"] < 300 and all(a >= f for a, f in zip(after, floors))
+    off = refine(problem, twins, secrets, train, theta, UpdateConfig(refine_steps=300, refine_check=5),
+                 lambda point: 0.0, 0.0)[1]  # fmt: skip
+    assert off["secrets_left"] is None and off["stop"] == "replacements learned"
+
+
 @pytest.mark.parametrize("scope", ["adapter", "head"])
 def test_refinement_moves_the_secret_toward_its_twin_within_the_guard(scope: str) -> None:
     tok, model = _trained("lora")
@@ -204,7 +265,13 @@ def test_refinement_moves_the_secret_toward_its_twin_within_the_guard(scope: str
 
 
 def test_refine_options_are_validated() -> None:
-    for bad in ({"refine_steps": -1}, {"refine_lr": 0.0}, {"refine_anchor": -1.0}, {"refine_check": 0}):
+    for bad in (
+        {"refine_steps": -1},
+        {"refine_lr": 0.0},
+        {"refine_anchor": -1.0},
+        {"refine_check": 0},
+        {"refine_unlearn": -1.0},
+    ):
         with pytest.raises(ConfigError, match=next(iter(bad))):
             UpdateConfig(**bad)  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="max_rounds"):  # no Newton step and no refinement: nothing to do
