@@ -218,7 +218,9 @@ def test_each_secret_is_pushed_until_it_is_as_unlikely_as_its_twin_was() -> None
     ]
     floors, start = nll(theta, twins), nll(theta, secrets)
     assert all(s < f for s, f in zip(start, floors))  # memorised: more likely than an unseen value
-    cfg = UpdateConfig(refine_steps=300, refine_check=5, refine_unlearn=10.0, refine_anchor=1.0, refine_lr=1e-2)
+    cfg = UpdateConfig(
+        refine_steps=300, refine_check=5, refine_unlearn=10.0, refine_anchor=1.0, refine_lr=1e-2
+    )
     done, info = refine(problem, twins, secrets, train, theta, cfg, lambda point: 0.0, 0.0)
     after = nll(done, secrets)
     print(f"floors {floors}, secrets {start} -> {after}; {info}")
