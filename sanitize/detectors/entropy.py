@@ -73,6 +73,7 @@ _NOT_SECRET_WORDS = frozenset(
 )
 # code inside a value: an attribute of self/this, a keyword argument given an expression (n=model.config.x)
 _CODE_IN_VALUE = re.compile(r"(?:^|[^\w])(?:self|this)\.|^[A-Za-z_]\w{0,40}=-?[A-Za-z_][\w]{0,40}\.")
+_SNAKE_NAME = re.compile(r"_?[a-z][a-z0-9]{0,30}(?:_[a-z0-9]{1,30}){1,8}")  # a snake_case name in code
 _C_CALL = re.compile(
     r"_?[a-z][a-z0-9]{0,20}(?:_[a-z0-9]{1,20}){1,8}[ \t]{1,12}\("
 )  # a snake_case function called
@@ -175,8 +176,17 @@ class GenericSecretDetector(Detector):
                 and is_code_identifier(m.group(name).rstrip(".,;:)]}'\""), words_needed=2)
             ):
                 continue  # class KeyPair(TaggedEC2Resource): a base class
-            if m.group(name) == ident.rsplit(".", 1)[-1]:
-                continue  # f(auth=auth), s3_disable_express_session_auth=s3_disable_express_session_auth
+            named = (
+                m.group(name).rstrip(".,;:)]}'\"") if name == "bare" else m.group(name)
+            )  # (a list goes on)
+            if named == ident.rsplit(".", 1)[-1]:
+                continue  # f(auth=auth), s3_disable_express_session_auth=s3_disable_express_session_auth, _token=_token,
+            if (
+                name == "bare"
+                and _SNAKE_NAME.fullmatch(named)
+                and named.rsplit("_", 1)[-1] == ident.rsplit("_", 1)[-1]
+            ):
+                continue  # correlate1d_signature = convolve1d_signature: another name of the same kind
             if name == "bare" and _C_CALL.match(text, m.start(name)):
                 continue  # key_vec = _mm512_loadu_si512   (secret): a C function called, not a value
             if name == "bare" and m.groupdict().get("op") == ":" and is_type_annotation(text, *m.span(name)):

@@ -137,6 +137,7 @@ class ShortKeyedDetector(PatternDetector):
                     len(value) < (6 if self.kind == "secret" else 4)
                     or (self.kind == "secret" and value[-1] in "_-")  # a prefix: "ghp_" + "..."
                     or (self.kind == "secret" and _NAME_AND_NUMBER.fullmatch(value))  # acct_001, svc-2024
+                    or value == text[i:j]  # _token=_token, _secrets_dir=_secrets_dir: a name passed on
                     or not _short_ok(m, value, quoted)
                     or not value_ok(value, kind="password", quoted=quoted)
                 ):

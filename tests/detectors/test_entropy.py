@@ -91,6 +91,9 @@ CASES = [
     ("key: Wm4Rt7Yp2Qx9Zk3Lb8NcQ2)", "Wm4Rt7Yp2Qx9Zk3Lb8NcQ2"),
     ("Signature: 8a477f597d28d172789f06886806bc55", None),  # CACHEDIR.TAG's fixed signature
     ('"Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",', None),  # a handshake nonce (RFC 6455)
+    ("correlate1d_signature = convolve1d_signature", None),  # another name of the same kind
+    ("_token=_token, _token_compound=_token_compound,", None),  # names passed on as themselves
+    ("secret_key = django_insecure_abc123xyz789", "django_insecure_abc123xyz789"),
     ("Signature: 9b477f597d28d172789f06886806bc5a", "9b477f597d28d172789f06886806bc5a"),
 ]
 

@@ -285,6 +285,8 @@ TABLES: dict[str, list[tuple[str, str | None]]] = {
         ("secret=12345678", None),
         ("token: xxxxxxxx", None),
         ("PSWD:=########", None),
+        ("def f(compound, _core_token=_core_token,", None),  # a name passed on as itself
+        ("_secrets_dir=_secrets_dir,", None),
         ("publicToken: a8Kx2mQ9", None),
         ("credentialId: a8Kx2mQ9", None),
         ("csrf-token: a8Kx2mQ9", None),
