@@ -38,20 +38,34 @@ def is_seed_phrase(words: list[str]) -> bool:
     n words are 11n bits: the entropy (32n/3 bits) then its checksum (n/3 bits = the first bits of its SHA-256);
     ``mnemonic.Mnemonic.check`` computes the same with a list search per word (the tests compare the two)."""
     n = len(words)
-    if n not in _LENGTHS:
-        return False
     index = word_index()
-    bits = 0
-    for w in words:
-        i = index.get(w)
-        if i is None:
-            return False
-        bits = bits << 11 | i  # (11n bits,) big-endian
-    cs = n // 3  # checksum bits
-    entropy = (bits >> cs).to_bytes(4 * cs, "big")  # 32·cs bits
-    if bits & ((1 << cs) - 1) != hashlib.sha256(entropy).digest()[0] >> (8 - cs):
-        return False
-    return Counter(words).most_common(1)[0][1] < 6
+    return n in _LENGTHS and phrase_length([index.get(w) for w in words], 0, n) == n
+
+
+def phrase_length(ids: list[int | None], i: int, longest: int = _LENGTHS[0]) -> int:
+    """The longest n <= ``longest`` of :data:`_LENGTHS` for which the word-list positions ``ids[i : i + n]``
+    (None: not a list word) are a mnemonic (:func:`is_seed_phrase`), or 0. One pass builds the bits of every
+    length at once (the lengths are prefixes of one another)."""
+    bits, prefixes = 0, {}
+    for k in range(min(longest, len(ids) - i)):
+        v = ids[i + k]
+        if v is None:
+            break
+        bits = bits << 11 | v  # (11(k+1) bits,) big-endian
+        if k + 1 in _LENGTHS:
+            prefixes[k + 1] = bits
+    for n in _LENGTHS:
+        b = prefixes.get(n)
+        if b is None:
+            continue
+        cs = n // 3  # checksum bits
+        entropy = (b >> cs).to_bytes(4 * cs, "big")  # 32·cs bits
+        checksum = b & ((1 << cs) - 1) == hashlib.sha256(entropy).digest()[0] >> (8 - cs)
+        if (
+            checksum and Counter(ids[i : i + n]).most_common(1)[0][1] < 6
+        ):  # not one word six times: a test vector
+            return n
+    return 0
 
 
 @dataclasses.dataclass(frozen=True, eq=False, repr=False)
@@ -60,13 +74,13 @@ class SeedPhraseDetector(Detector):
         index = word_index()
         for run in _RUN.finditer(text, start, end):
             words = [(m.group(), m.start(), m.end()) for m in _WORD.finditer(text, run.start(), run.end())]
+            ids = [index.get(w) for w, _, _ in words]  # (W,) word-list positions, None off the list
             i = 0
             while i + _LENGTHS[-1] <= len(words):
-                if words[i][0] not in index:
+                if ids[i] is None:
                     i += 1
                     continue
-                fits = (n for n in _LENGTHS if i + n <= len(words))
-                n = next((n for n in fits if is_seed_phrase([w for w, _, _ in words[i : i + n]])), 0)
+                n = phrase_length(ids, i)
                 if n:
                     yield words[i][1], words[i + n - 1][2], 0.95
                     i += n
