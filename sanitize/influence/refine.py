@@ -113,6 +113,13 @@ def refine(
     point = theta.detach().clone().requires_grad_(True)  # (P,) the Adam variable
     opt = torch.optim.Adam([point], lr=cfg.refine_lr)
     gen = torch.Generator().manual_seed(cfg.seed + 3)
+
+    def draw(items: Sequence[Any], pool: Sequence[int]) -> list[Any]:
+        """A mini-batch of ``items[pool]`` (at most ``batch_size``, drawn with repeats)."""
+        return [
+            items[pool[i]] for i in torch.randint(len(pool), (min(k, len(pool)),), generator=gen).tolist()
+        ]
+
     good, taken, stop, losses, fails = theta.detach().clone(), 0, "refine_steps", [], 0
     tol = math.log1p(cfg.heldout_tol)
     active = unmet(good) if goals is not None else list(range(len(spans)))  # the twins still trained
@@ -121,22 +128,16 @@ def refine(
         params = problem.params_at(point)  # views of `point`: gradients flow to it
         loss = torch.zeros((), dtype=problem.dtype, device=problem.device)
         if active:
-            picks = torch.randint(len(active), (min(k, len(active)),), generator=gen).tolist()
-            twins = [spans[active[i]] for i in picks]
+            twins = draw(spans, active)
             batch = task.collate(twins, problem.device)
             loss = task.loss(problem.call(params, batch), batch) / max(problem.n_targets(twins), 1)  # ()
         if hot:
-            picks = torch.randint(len(hot), (min(k, len(hot)),), generator=gen).tolist()
-            told = [secrets[hot[i]] for i in picks]
+            told = draw(secrets, hot)
             batch = task.collate(told, problem.device)
-            ul = task.unlikelihood(
-                problem.call(params, batch), batch
-            )  # () -log(1 - p) over the secret's tokens
+            ul = task.unlikelihood(problem.call(params, batch), batch)  # () -log(1 - p), the secret's tokens
             loss = loss + cfg.refine_unlearn * ul / max(problem.n_targets(told), 1)
         if cfg.refine_anchor > 0 and anchor:
-            kept = [
-                anchor[i] for i in torch.randint(len(anchor), (min(k, len(anchor)),), generator=gen).tolist()
-            ]
+            kept = draw(anchor, range(len(anchor)))
             held = task.collate(kept, problem.device)
             with torch.no_grad():
                 before = problem.call(teacher, held)  # (B, L-1, V) or (N, C): the fine-tuned outputs
