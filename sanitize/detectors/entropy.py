@@ -32,7 +32,7 @@ from .hard_negatives import (
     is_weak_value,
     pair_value_start,
 )
-from .passwords import _AFTER_KEY, _COMPONENTS, IDENT_REACH, identifier_bounds
+from .passwords import _AFTER_KEY, _COMPONENTS, _TRAILING, IDENT_REACH, identifier_bounds
 
 KEYWORDS = ("secret", "token", "key", "credential", "auth", "bearer", "signature", "salt")
 _KEYWORD = re.compile("(?i:" + "|".join(KEYWORDS) + ")")
@@ -74,9 +74,7 @@ _NOT_SECRET_WORDS = frozenset(
 # code inside a value: an attribute of self/this, a keyword argument given an expression (n=model.config.x)
 _CODE_IN_VALUE = re.compile(r"(?:^|[^\w])(?:self|this)\.|^[A-Za-z_]\w{0,40}=-?[A-Za-z_][\w]{0,40}\.")
 _SNAKE_NAME = re.compile(r"_?[a-z][a-z0-9]{0,30}(?:_[a-z0-9]{1,30}){1,8}")  # a snake_case name in code
-_C_CALL = re.compile(
-    r"_?[a-z][a-z0-9]{0,20}(?:_[a-z0-9]{1,20}){1,8}[ \t]{1,12}\("
-)  # a snake_case function called
+_C_CALL = re.compile(_SNAKE_NAME.pattern + r"[ \t]{1,12}\(")  # a snake_case function called
 _NEARBY = re.compile(
     r"[^\n]{0,80}?(?:\n[^\n]{0,80}?){0,2}?\b(?:is|are)\b:?[ \t]{0,3}\n{0,2}[ \t]{0,3}"
     r"(?P<dq>(?!))?(?P<sq>(?!))?(?P<bq>(?!))?(?P<bare>[A-Za-z0-9+/=_\-.~]{16,256})"
@@ -170,15 +168,13 @@ class GenericSecretDetector(Detector):
             name = m.lastgroup  # the value groups close the pattern
             if name == "bare" and m.groupdict().get("op") in ("==", "!=", "===", "!=="):
                 continue  # endrec[_ECD_SIGNATURE] == stringEndArchive64: code compares with a name
+            named = m.group(name).rstrip(_TRAILING) if name == "bare" else m.group(name)  # (a list goes on)
             if (
                 name == "bare"
                 and m.groupdict().get("op") == "("
-                and is_code_identifier(m.group(name).rstrip(".,;:)]}'\""), words_needed=2)
+                and is_code_identifier(named, words_needed=2)
             ):
                 continue  # class KeyPair(TaggedEC2Resource): a base class
-            named = (
-                m.group(name).rstrip(".,;:)]}'\"") if name == "bare" else m.group(name)
-            )  # (a list goes on)
             if named == ident.rsplit(".", 1)[-1]:
                 continue  # f(auth=auth), s3_disable_express_session_auth=s3_disable_express_session_auth, _token=_token,
             if (
@@ -195,7 +191,7 @@ class GenericSecretDetector(Detector):
             e = escape_end(text, s, e)  # a JSON-escaped line break ends the value
             if name == "bare":  # a URL query or fragment, a form body `access_token=VALUE&expires_in=3600`
                 e = query_value_end(text, i, s, e)
-            while name == "bare" and e > s and text[e - 1] in ".,;:)]}'\"":
+            while name == "bare" and e > s and text[e - 1] in _TRAILING:
                 e -= 1
             value = text[s:e]
             if value in rejected:
