@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterator
 
 from .base import Detector, Span, shannon_entropy
+from .code_values import in_code
 from .filters import (
     ASCII_DIGITS,
     char_classes,
@@ -194,7 +195,7 @@ class GenericSecretDetector(Detector):
             while name == "bare" and e > s and text[e - 1] in _TRAILING:
                 e -= 1
             value = text[s:e]
-            if value in rejected:
+            if value in rejected or in_code(text, i, j, s, e, name != "bare"):
                 continue
             pair = pair_value_start(text, i, value, ident)  # credentials: bob:VALUE -- the user is no secret
             if pair and value_ok(value[pair:], kind="password", quoted=True) and not is_word(value[pair:]):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import re
 
+from .code_values import is_code_text
 from .filters import IDENT_CHARS, SECRET_NAME_WORDS
 
 _COMPONENT = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
@@ -29,7 +30,8 @@ _PUBLIC_TAILS = frozenset(
      "regex", "regexp", "pattern", "validator", "validation", "rule", "rules", "hint", "placeholder", "prompt",
      "message", "msg", "text", "title", "description", "help", "error", "errors", "strength", "complexity",
      # about a key in code: credential_source, key_node, key_sha256, SignatureAlgorithmOID
-     "source", "provider", "node", "nodes", "tag", "algorithm", "oid", "sha256", "sha1", "md5", "digest", "checksum"}
+     "source", "provider", "node", "nodes", "tag", "algorithm", "oid", "sha256", "sha1", "md5", "digest", "checksum",
+     "dir", "dirs", "directory", "folder", "mgr", "manager", "handler"}
 )  # fmt: skip
 # "pass" beside one of these is a compiler's, a renderer's or a filter's pass, not a password
 _PASS_SENSES = frozenset(
@@ -40,7 +42,7 @@ _PASS_SENSES = frozenset(
 )  # fmt: skip
 _PUBLIC_WORDS = frozenset({"keyboard", "keyword", "keywords", "keystroke", "monkey", "turkey", "tokenizer",
                            "tokens", "keys", "author", "authority", "passport", "compass", "bypass",
-                           "publishable"})  # fmt: skip
+                           "publishable", "tokenize", "tokenized", "tokenizing", "tokenization"})  # fmt: skip
 
 
 def key_words(identifier: str) -> list[str]:
@@ -55,15 +57,23 @@ def is_public_key_name(identifier: str) -> bool:
     words = key_words(identifier)
     if not words:
         return False
-    if any(w in _PUBLIC_WORDS for w in words):
-        return True
+    if any(w in _PUBLIC_WORDS for w in words) or key_words(identifier.rsplit(".", 1)[-1])[:1] in (
+        ["is"],
+        ["has"],
+        ["use"],
+        ["should"],
+    ):
+        return True  # keyboard, bypass; is_key_cached, has_token, use_auth_token: a predicate or a switch
     if any(pair in _PUBLIC_PAIRS for pair in itertools.pairwise(words)):
         return True
     if SECRET_NAME_WORDS.intersection(words) == {"pass"} and _PASS_SENSES.intersection(words):
         return True  # pre_grad_pass_timing, backward_pass_autocast, pass_zero, custom_pass: a compiler's pass
     last_secret = max((i for i, w in enumerate(words) if w in SECRET_NAME_WORDS), default=-1)
-    # the key names something *about* the secret: credential_id, key_vault_name, secret_length
-    return last_secret >= 0 and any(w in _PUBLIC_TAILS for w in words[last_secret + 1 :])
+    # the key names something *about* the secret: credential_id, key_vault_name, secret_length, key_sha256
+    tail = words[last_secret + 1 :]
+    return last_secret >= 0 and any(
+        w in _PUBLIC_TAILS for w in (*tail, *map("".join, itertools.pairwise(tail)))
+    )
 
 
 _OPERATOR_VALUE = re.compile(r"^(?:[:=<>!?|&+*/\\-]{1,4}|--?[a-z][\w-]{0,30})$")
@@ -77,7 +87,7 @@ def is_operator_or_markup(value: str) -> bool:
     return bool(_OPERATOR_VALUE.match(value) or _MARKUP.search(value))
 
 
-_SEQUENCES = ("abcdefghijklmnopqrstuvwxyz", "0123456789", "qwertyuiop", "asdfghjkl", "zxcvbnm",
+_SEQUENCES = ("abcdefghijklmnopqrstuvwxyz", "0123456789abcdef", "qwertyuiop", "asdfghjkl", "zxcvbnm",
               "zyxwvutsrqponmlkjihgfedcba", "9876543210")  # fmt: skip
 
 
@@ -339,7 +349,9 @@ def is_resource_name(value: str) -> bool:
 _PATH_CHARS = re.compile(r"[\w.@+/-]+")
 _WINDOWS_PATH = re.compile(r"[A-Za-z]:\\[\w.@+ \\-]+")
 _AT_HOST = re.compile(r"@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){1,8}(?::[0-9]{1,5})?(?:/[^\s]{0,100})?")
-_RELATIVE_FILE = re.compile(r"[\w@+-][\w.@+-]*(?:/[\w.@+-]+)*/[\w@+-][\w.@+-]*\.[a-z]{1,5}")
+_RELATIVE_FILE = re.compile(
+    r"[\w@+-][\w.@+-]*(?:/[\w.@+=-]+)*/[\w@+-][\w.@+-]*\.[a-z]{1,8}"
+)  # year=2019/: Hive
 
 
 def is_file_path(value: str) -> bool:
@@ -374,4 +386,5 @@ def is_weak_value(value: str) -> bool:
         or is_operator_or_markup(value)
         or is_encrypted(value)
         or is_password_hash(value)
+        or is_code_text(value)
     )

@@ -1,7 +1,6 @@
-"""Keyed values without a full assignment grammar: short keyword-paired values (``token: a8Kx2mQ9``,
-``PSWD:=Kp9#x2Lm``) with an entropy floor per length, and Kubernetes ``Secret`` manifests whose
-base64 ``data:`` values are decoded and checked, and YAML block scalars of one line (``password: |``
-with the value indented on the next line)."""
+"""Keyed values without a full assignment grammar: short keyword-paired values (``token: a8Kx2mQ9``, ``PSWD:=Kp9#x2Lm``)
+with an entropy floor per length, Kubernetes ``Secret`` manifests whose base64 ``data:`` values are decoded and
+checked, and YAML block scalars of one line (``password: |`` with the value indented on the next line)."""
 
 from __future__ import annotations
 
@@ -12,6 +11,7 @@ import re
 from collections.abc import Iterator
 
 from .base import Detector, Span, shannon_entropy
+from .code_values import in_code
 from .filters import (
     IDENT_CHARS,
     NEXT_FIELD,
@@ -138,6 +138,7 @@ class ShortKeyedDetector(PatternDetector):
                     or (self.kind == "secret" and value[-1] in "_-")  # a prefix: "ghp_" + "..."
                     or (self.kind == "secret" and _NAME_AND_NUMBER.fullmatch(value))  # acct_001, svc-2024
                     or value == text[i:j]  # _token=_token, _secrets_dir=_secrets_dir: a name passed on
+                    or in_code(text, i, j, s, e, quoted)  # `<token>`, XXH3_kSecret, int8_t, a + b
                     or not _short_ok(m, value, quoted)
                     or not value_ok(value, kind="password", quoted=quoted)
                 ):

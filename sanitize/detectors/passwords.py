@@ -1,6 +1,5 @@
-"""Passwords in context: assignments in config/code/.env/YAML/JSON/XML, prose and chat
-("my password is ..."), CLI flags (``--password=...``, ``mysql -p...``), connection strings
-(``Password=...;``) and ``scheme://user:pass@host`` URLs. The span is the value only."""
+"""Passwords in context: assignments in config/code/.env/YAML/JSON/XML, prose and chat ("my password is ..."), CLI
+flags (``--password=...``, ``mysql -p...``), connection strings and ``scheme://user:pass@host`` URLs; the value's span."""
 
 from __future__ import annotations
 
@@ -9,6 +8,7 @@ import re
 from collections.abc import Iterator
 
 from .base import Detector, Span
+from .code_values import in_code, is_flag_word
 from .filters import (
     IDENT_CHARS,
     NEXT_FIELD,
@@ -95,7 +95,7 @@ _USER_BEFORE = re.compile(
 )
 # an object's attribute in code: self.password, this.pwd (not a dotted config key: db.password, config.password)
 _LOWER_SNAKE = re.compile(
-    r"[a-z]{1,20}(?:_[a-z]{1,20}){1,5}"
+    r"[a-z]{1,20}(?:_[a-z]{1,20}){1,9}"
 )  # ph_up, rem_w: a name (Quartz_9762 is a password)
 _CODE_OBJECT = re.compile(r"(?:self|this|cls)\.")
 # a bare value that is an expression: a parenthesis or bracket first, a whole subscript (auth[2], pw[:-1]), or the
@@ -111,7 +111,6 @@ def _short_spaced_ok(text: str, i: int) -> bool:
     return _directive_line(text, i) or _USER_BEFORE.search(text[line:i]) is not None
 
 
-_METAVAR = re.compile(r"[A-Z][A-Z_]{1,31}")  # an upper-case placeholder word in a usage line
 _NEXT_ARGUMENT = re.compile(r"[ \t]{0,3},")  # after a closing quote: more arguments follow
 _KEYRING_CALL = re.compile(
     r"(?:^|\.)(?:set_password|delete_password)\Z"
@@ -326,7 +325,9 @@ class PasswordDetector(Detector):
             if name in ("dq", "sq") and text[s - 2 : s - 1] in ("f", "F") and "{" in value:
                 continue  # f"{user}:{pw}": an f-string interpolates code
             if name in ("dq", "sq") and _BETWEEN_LITERALS.match(value):
-                continue  # input("Password: ") or "V": the code between two literals, not a value
+                continue
+            if in_code(text, i, j, s, e, name != "bare"):
+                continue  # <password>, `:param is_password:`, "backwards pass", XXH3_kSecret, a + b, "x" + name  # input("Password: ") or "V": the code between two literals, not a value
             if _LOWER_SNAKE.fullmatch(value) and not SHORT_PASSWORD_WORDS.isdisjoint(value.split("_")):
                 continue  # construct_pattern_matcher_pass("normalization_pass"): the name of a (compiler) pass
             # not a password: `log.pass Fail` (letters on a directive line), `firstPass = 0.95` (a number),
@@ -341,7 +342,7 @@ class PasswordDetector(Detector):
             if name == "bare" and ((directive and value.isalpha()) or is_float_literal(value) or path):
                 continue
             flag = name == "bare" and spaced and ident.startswith("-")
-            if flag and (_METAVAR.fullmatch(value) or (is_word(value) and _NEXT_WORD.match(text, e))):
+            if flag and (is_flag_word(value) or (is_word(value) and _NEXT_WORD.match(text, e))):
                 continue  # usage text `--password PASSWORD` (a metavariable); "the --password options instead"
             # "pass word" may be prose, and so may "password (the old one): word"
             prose = m.group("prose") is not None or (short and spaced) or qualified is not None
