@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 from ..checksums import luhn_valid
 from .base import RegexDetector, Span
+from .code_values import line_start
 
 # Trigger shared by the digit-driven detectors (cards, phones, SSNs): one RE2 pass finds candidates.
 # A match runs on over the rest of the digit run, so a flood of digits is one match, not thousands.
@@ -24,6 +25,9 @@ _CARD = re.compile(r"(?<![\w.+-])\d(?:[ -]?\d){11,47}")
 _AFTER = re.compile(r"\w|[.-]\d|[*/^]")  # a word, a decimal, a dashed code or an arithmetic operand goes on
 # a random seed, not a card: default_rng(N), np.random.seed(N), seed = N, torch.manual_seed(N)
 _SEEDED = re.compile(r"(?i:seed|rng|randomstate)[\w.]{0,20}[ \t]{0,2}[(=:][ \t]{0,2}\Z")
+# a number among numbers in code: `[1, 4, 108, 4031078400000]`, `Rational(385045107874520059, 39062500...)`
+_NUMBER_BEFORE = re.compile(r"(-?\d[\d.eE+-]{0,30})[ \t]{0,2},[ \t]{0,2}\Z")
+_NUMBER_AFTER = re.compile(r"[ \t]{0,2},[ \t]{0,2}(-?\d[\d.eE+-]{0,30})(?![\w.])")
 # (brand, IIN ranges as (low, high) over the first digits, allowed lengths)
 _BRANDS: tuple[tuple[str, tuple[tuple[str, str], ...], tuple[int, ...]], ...] = (
     ("visa", (("4", "4"),), (13, 16, 19)),
@@ -64,6 +68,23 @@ def is_card_number(value: str) -> bool:
     return card_brand(digits) is not None and luhn_valid(digits)
 
 
+def in_number_list(text: str, s: int, e: int) -> bool:
+    """The digits ``text[s:e]`` are one element of a bracketed list of numbers beside a long, negative or real number
+    that is no card number: ``[1, 4, 108, 27648, 4031078400000]``, ``(0, 6458161865649291, -53, 53)``. A list of cards
+    stays one, so does a card's record ``(4111111111111111, 12, 2027)``; a CSV row has no bracket on its line."""
+    line = text[line_start(text, s, 200) : s]
+    if not any(c in line for c in "[({") and not (
+        line and line.isspace()
+    ):  # bracketed, or a list's next line
+        return False
+    for near in (_NUMBER_BEFORE.search(text, max(0, s - 40), s), _NUMBER_AFTER.match(text, e)):
+        n = near.group(1) if near is not None else ""
+        # a long, negative or real number beside it (a card's record holds a month, a year, a CVV: short ones)
+        if (len(n) >= 6 or n.startswith("-") or any(c in n for c in ".eE")) and not is_card_number(n):
+            return True
+    return False
+
+
 _GROUP = re.compile(r"\d+")
 
 
@@ -83,7 +104,8 @@ class CardDetector(RegexDetector):
             ):
                 continue  # the run goes on into a word, a decimal, a dashed code or arithmetic; a seed
             if is_card_number(text[s:e]):
-                yield s, e, self.confidence
+                if not in_number_list(text, s, e):
+                    yield s, e, self.confidence
                 continue
             groups = [g.span() for g in _GROUP.finditer(text, s, e)]
             if len(groups) > 8:

@@ -31,6 +31,11 @@ CASES = [  # (payload, the secret it must report, or None when nothing may be re
     ("x = 4539148803436467*y + 1", None),  # arithmetic
     ("ref = 36287999999999999/4539148803436467", None),
     ("customer seed card 4539148803436467", "4539148803436467"),  # "seed" elsewhere in the sentence
+    ("assert [hyperfac(n) for n in range(7)] == [1, 4, 108, 27648, 86400000, 4539148803436467]", None),
+    ("            [4539148803436467, 7177518203184491332]],", None),  # a list's next line
+    ("mpf((0, 4539148803436467, -53, 53))", None),  # a negative number beside it
+    ("rows = [(4539148803436467, 12, 2027)]", "4539148803436467"),  # a card's record: month, year
+    ("4539148803436467,86400000,2027", "4539148803436467"),  # a CSV row: no bracket
     ("4539148803436467|12/25|123", "4539148803436467"),
     ("card 4539 1488 0343 6467 exp 12/25", "4539 1488 0343 6467"),
 ]
@@ -40,6 +45,12 @@ CASES = [  # (payload, the secret it must report, or None when nothing may be re
 def test_credit_card(payload: str, secret: str | None) -> None:
     found = [payload[f.start : f.end] for f in scan([payload], ScanConfig(types=["credit_card"]))]
     assert found == ([secret] if secret else [])
+
+
+def test_a_list_of_cards_stays_one() -> None:
+    payload = "cards = [4539148803436467, 5500000000000004]"
+    found = [payload[f.start : f.end] for f in scan([payload], ScanConfig(types=["credit_card"]))]
+    assert found == ["4539148803436467", "5500000000000004"]
 
 
 def test_brand_and_validity() -> None:

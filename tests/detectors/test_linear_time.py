@@ -40,6 +40,11 @@ GENERIC = {
     "assignments": _fill("password = secret_token: key= the quiet garden builds a river. "),
     "tuple assignments": _fill("a, pwd = 'x', "),
     "tuple targets": _fill("a, b, pwd, "),
+    "keyword arguments": _fill("f(a, pw=abc_def, key=XXH3_kSecret + k, "),  # code_values: in_call, is_operand
+    "docstring fields": _fill(
+        ":param str db_password: first pass: "
+    ),  # code_values: in_doc_field, is_pass_of_kind
+    "number lists": _fill("[4111111111111111, 86400000, "),  # cards: in_number_list
 }
 
 
