@@ -76,7 +76,7 @@ def is_elided(value: str) -> bool:
 
 
 def is_template(value: str) -> bool:
-    """``"unknown_12_%d"``, ``"__f2py_cb_#name#"``, ``"@PASSWORD@"``: a string with fields filled in later."""
+    """``"unknown_12_%d"``, ``"__f2py_cb_#name#"``: a string with fields filled in later, name characters around them."""
     return (
         _TEMPLATE_FIELD.search(value) is not None
         and _TEMPLATE_REST.fullmatch(_TEMPLATE_FIELD.sub("", value)) is not None
