@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 
+from .filters import COLOUR
+
 _ELLIPSIS = ("...", "…")
 # a template's fields, each set off from letters and digits (a generated password holds "30%Xlh", "y#omB4N6E#4"):
 # printf conversions (not %20, a URL escape), #name# (f2py); around them only name characters
@@ -22,7 +24,7 @@ _TEMPLATE_FIELD = re.compile(
 _TEMPLATE_REST = re.compile(r"[\w .:/,=-]*")
 _REGEX = re.compile(r"\(\?[:=!<iPm]|\\[dswbDSW][*+?{)\]|]|\[\^")
 _STYLE_WORD = re.compile(r"(?:bold|italic|underline|nobold|noitalic|nounderline|bg:|border:)\S{0,12}")
-_COLOUR = re.compile(r"(?:bg:|border:)?#(?:[0-9a-fA-F]{3}){1,2}")
+_COLOUR = re.compile(r"(?:bg:|border:)?" + COLOUR.pattern)  # a colour, as a style's background or border too
 # C/C++ names: UPPER_SNAKE constants (PYBIND11_MODULE_LOCAL_ID), kCamel constants, XXH3_kSecret, int8_t/size_t
 _C_NAME = re.compile(
     r"[A-Z][A-Z0-9]{1,30}(?:_[A-Z][A-Z0-9]{0,30}){1,8}|k(?:[A-Z][a-z]{2,20}[0-9]{0,2}){1,8}"

@@ -106,7 +106,7 @@ _OPEN_FIELD = re.compile(r"\{[A-Za-z_]\w{0,30}(?:![rsa]?)?")
 # "unknown_%d": a name around printf conversions; "#976806": a colour
 _PRINTF = re.compile(r"%[-+ #0-9.]{0,6}[sdifxX]")
 _URL_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")  # a%20secret: URL-encoded, %20s is no conversion
-_COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3}){1,2}(?:[0-9a-fA-F]{2})?")
+COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3}){1,2}(?:[0-9a-fA-F]{2})?")  # #fff, #a3aab2, #a3aab2ff
 _FIELD_WORDS = frozenset(
     {"user", "username", "pass", "passwd", "password", "pwd", "login", "name", "secret", "token"}
 )
@@ -179,7 +179,7 @@ def _plain_placeholder(v: str) -> bool:
         return True  # '%s:%s', '{}:{}', 'user:passwd': a template of a credential, not one
     if _SPECIAL_TOKEN.fullmatch(v) or _BRACE_FIELD.search(v) or _OPEN_FIELD.fullmatch(v):
         return True  # a tokenizer's [MASK] or |SPEAKER|, an f-string's f"{prefix}embed_tokens."
-    if _COLOUR.fullmatch(v) or (
+    if COLOUR.fullmatch(v) or (
         "%" in v and not _URL_ESCAPE.search(v) and _PRINTF.search(v) and _named_format(v)
     ):
         return True
