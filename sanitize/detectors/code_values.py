@@ -22,7 +22,7 @@ _TEMPLATE_FIELD = re.compile(
     r"(?<![A-Za-z0-9])(?:%[-+ #0-9.]{0,6}[sdifxXr]|#[a-z_][a-z0-9_]{1,30}#)(?![A-Za-z0-9])"
 )
 _TEMPLATE_REST = re.compile(r"[\w .:/,=-]*")
-_REGEX = re.compile(r"\(\?[:=!<iPm]|\\[dswbDSW][*+?{)\]|]|\[\^")
+_REGEX = re.compile(r"\(\?[:=!<iPm]|\\[dswbDSW][*+?{)\]|]|\[\^|\]\{[0-9]")  # (?:, \d+, [^, [0-9a-f]{64}
 _STYLE_WORD = re.compile(r"(?:bold|italic|underline|nobold|noitalic|nounderline|bg:|border:)\S{0,12}")
 _COLOUR = re.compile(r"(?:bg:|border:)?" + COLOUR.pattern)  # a colour, as a style's background or border too
 # C/C++ names: UPPER_SNAKE constants (PYBIND11_MODULE_LOCAL_ID), kCamel constants, XXH3_kSecret, int8_t/size_t

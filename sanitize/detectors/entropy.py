@@ -195,16 +195,17 @@ class GenericSecretDetector(Detector):
             while name == "bare" and e > s and text[e - 1] in _TRAILING:
                 e -= 1
             value = text[s:e]
-            if value in rejected or in_code(text, i, j, s, e, name != "bare"):
+            if value in rejected:
                 continue
             pair = pair_value_start(text, i, value, ident)  # credentials: bob:VALUE -- the user is no secret
-            if pair and value_ok(value[pair:], kind="password", quoted=True) and not is_word(value[pair:]):
+            paired = (
+                pair and value_ok(value[pair:], kind="password", quoted=True) and not is_word(value[pair:])
+            )
+            if paired or generic_value_ok(value, quoted=name != "bare"):
+                if in_code(text, i, j, s, e, name != "bare"):  # last, for a value that would be reported
+                    continue  # XXH3_kSecret, `<token>`, a + b (the context, not the value: never memoised)
                 pos = e
-                yield s + pair, e, 0.75
-                continue
-            if generic_value_ok(value, quoted=name != "bare"):
-                pos = e
-                yield s, e, 0.75
+                yield s + (pair if paired else 0), e, 0.75
                 continue
             if len(rejected) < _MEMO:
                 rejected.add(value)

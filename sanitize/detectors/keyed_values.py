@@ -138,13 +138,13 @@ class ShortKeyedDetector(PatternDetector):
                     or (self.kind == "secret" and value[-1] in "_-")  # a prefix: "ghp_" + "..."
                     or (self.kind == "secret" and _NAME_AND_NUMBER.fullmatch(value))  # acct_001, svc-2024
                     or value == text[i:j]  # _token=_token, _secrets_dir=_secrets_dir: a name passed on
-                    or in_code(text, i, j, s, e, quoted)  # `<token>`, XXH3_kSecret, int8_t, a + b
                     or not _short_ok(m, value, quoted)
                     or not value_ok(value, kind="password", quoted=quoted)
                 ):
                     rejected.add(judged)
                     continue
-                if key_kind(text[i:j]) == self.kind and (kw != "key" or _qualified_key(text[i:j])):
+                keyed = key_kind(text[i:j]) == self.kind and (kw != "key" or _qualified_key(text[i:j]))
+                if keyed and not in_code(text, i, j, s, e, quoted):  # last: `<token>`, XXH3_kSecret, a + b
                     yield s, e, self.confidence
 
 

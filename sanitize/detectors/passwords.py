@@ -325,9 +325,7 @@ class PasswordDetector(Detector):
             if name in ("dq", "sq") and text[s - 2 : s - 1] in ("f", "F") and "{" in value:
                 continue  # f"{user}:{pw}": an f-string interpolates code
             if name in ("dq", "sq") and _BETWEEN_LITERALS.match(value):
-                continue
-            if in_code(text, i, j, s, e, name != "bare"):
-                continue  # <password>, `:param is_password:`, "backwards pass", XXH3_kSecret, a + b, "x" + name  # input("Password: ") or "V": the code between two literals, not a value
+                continue  # input("Password: ") or "V": the code between two literals, not a value
             if _LOWER_SNAKE.fullmatch(value) and not SHORT_PASSWORD_WORDS.isdisjoint(value.split("_")):
                 continue  # construct_pattern_matcher_pass("normalization_pass"): the name of a (compiler) pass
             # not a password: `log.pass Fail` (letters on a directive line), `firstPass = 0.95` (a number),
@@ -346,7 +344,10 @@ class PasswordDetector(Detector):
                 continue  # usage text `--password PASSWORD` (a metavariable); "the --password options instead"
             # "pass word" may be prose, and so may "password (the old one): word"
             prose = m.group("prose") is not None or (short and spaced) or qualified is not None
-            if password_value_ok(value, quoted=name != "bare", prose=prose):
+            # last, for a value that would be reported: <password>, `:param is_password:`, "backwards pass", a + b
+            if password_value_ok(value, quoted=name != "bare", prose=prose) and not in_code(
+                text, i, j, s, e, name != "bare"
+            ):
                 pos = e
                 yield s, e, 0.9
 

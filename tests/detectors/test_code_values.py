@@ -26,6 +26,7 @@ CASES = [
     ('start_token = "class "', None),
     # a regular expression, a style
     ("password_regex=r'(?i)(?:password:)|(?:passphrase for key)',", None),
+    ("cl_pw = r'([0-9a-f]{64})'", None),
     ('Token.Comment: "italic #A3AAB2",', None),
     # C names and types
     ("enum class S3CredentialsKind : int8_t {", None),
