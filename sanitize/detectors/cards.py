@@ -73,8 +73,8 @@ def in_number_list(text: str, s: int, e: int) -> bool:
     that is no card number: ``[1, 4, 108, 27648, 4031078400000]``, ``(0, 6458161865649291, -53, 53)``. A list of cards
     stays one, so does a card's record ``(4111111111111111, 12, 2027)``; a CSV row has no bracket on its line."""
     line = text[line_start(text, s, 200) : s]
-    if not any(c in line for c in "[({") and not (
-        line and line.isspace()
+    if not (
+        any(c in line for c in "[({") or (line != "" and line.isspace())
     ):  # bracketed, or a list's next line
         return False
     for near in (_NUMBER_BEFORE.search(text, max(0, s - 40), s), _NUMBER_AFTER.match(text, e)):

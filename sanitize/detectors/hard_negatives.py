@@ -57,12 +57,8 @@ def is_public_key_name(identifier: str) -> bool:
     words = key_words(identifier)
     if not words:
         return False
-    if any(w in _PUBLIC_WORDS for w in words) or key_words(identifier.rsplit(".", 1)[-1])[:1] in (
-        ["is"],
-        ["has"],
-        ["use"],
-        ["should"],
-    ):
+    leaf = key_words(identifier.rsplit(".", 1)[-1]) if "." in identifier else words  # self.x.is_key_cached
+    if any(w in _PUBLIC_WORDS for w in words) or leaf[:1] in (["is"], ["has"], ["use"], ["should"]):
         return True  # keyboard, bypass; is_key_cached, has_token, use_auth_token: a predicate or a switch
     if any(pair in _PUBLIC_PAIRS for pair in itertools.pairwise(words)):
         return True
