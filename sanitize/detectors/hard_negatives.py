@@ -7,6 +7,7 @@ Each returns a bool and never logs or raises with the value.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 
@@ -50,6 +51,7 @@ def key_words(identifier: str) -> list[str]:
     return [w.lower() for w in _COMPONENT.findall(identifier)]
 
 
+@functools.lru_cache(maxsize=4096)  # a flood repeats one identifier: judge it once
 def is_public_key_name(identifier: str) -> bool:
     """A key whose value is not a secret although it names one: ``primaryKey``, ``foreignKey``,
     ``bucket_key``, ``key_vault_name``, ``credentialId``, ``publicToken``, ``csrf-token``,
