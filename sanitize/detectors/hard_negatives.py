@@ -201,7 +201,10 @@ _SNAKE_NAME = re.compile(
 _CAMEL_PART = re.compile(
     r"(?P<w>[A-Z][a-z]{2,}|^[a-z]{3,})|[A-Z]{1,6}(?=[A-Z][a-z]|[0-9_]|v[0-9]|$)|[0-9]{1,3}|v[0-9]{1,2}|_"
 )
-_CONSONANTS3 = re.compile(r"[^aeiouy_]{3}")
+_CONSONANT_RUN = re.compile(r"[^aeiouy_]{3,}")  # three or more: spoken only as English writes them
+_CLUSTERS = frozenset({"ght", "str", "nch", "sch", "scr", "spr", "spl", "thr", "chr", "phr", "shr", "nst", "ntr", "ndr",
+                       "mpl", "mpt", "rst", "rth", "lth", "nth", "rch", "tch", "ngs", "nds", "nts", "rds", "rts", "cts",
+                       "pts", "lls", "nks", "ngth", "nstr", "ngst"})  # fmt: skip
 _UNSPOKEN = re.compile(r"[^aeiouy]{4}|^[^aeiouy]+$", re.I)  # no vowel, or four consonants running: not a word
 
 
@@ -270,7 +273,8 @@ def is_code_identifier(value: str, words_needed: int = 3) -> bool:
     if _SNAKE_NAME.fullmatch(value):  # spoken parts: vowels (30%+), no three consonants running
         letters = re.sub(r"[_0-9]", "", value)
         vowels = sum(c in "aeiouy" for c in letters)
-        return 10 * vowels >= 3 * len(letters) and _CONSONANTS3.search(re.sub(r"[0-9]", "", value)) is None
+        runs = _CONSONANT_RUN.findall(re.sub(r"[0-9]", "", value))  # weight, strip, length: English clusters
+        return 10 * vowels >= 3 * len(letters) and all(r in _CLUSTERS for r in runs)
     covered = words = letters = 0
     for m in _CAMEL_PART.finditer(value):
         if m.start() != covered:
