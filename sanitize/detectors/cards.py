@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 from ..checksums import luhn_valid
 from .base import RegexDetector, Span
-from .code_values import line_start
+from .filters import line_start
 
 # Trigger shared by the digit-driven detectors (cards, phones, SSNs): one RE2 pass finds candidates.
 # A match runs on over the rest of the digit run, so a flood of digits is one match, not thousands.

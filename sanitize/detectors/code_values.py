@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from .filters import COLOUR
+from .filters import COLOUR, line_start
 
 _ELLIPSIS = ("...", "…")
 # a template's fields, each set off from letters and digits (a generated password holds "30%Xlh", "y#omB4N6E#4"):
@@ -130,13 +130,6 @@ def in_slot(text: str, i: int, j: int) -> bool:
 def in_subscript(text: str, i: int, j: int) -> bool:
     """The unquoted key ``text[i:j]`` ends a subscript's index, ``row[x + xpos - pw] = c``: a variable, not a key."""
     return text[j : j + 1] == "]" and text[i - 1 : i] not in ("'", '"')
-
-
-def line_start(text: str, i: int, reach: int) -> int:
-    """Where the line holding ``i`` starts, looking at most ``reach`` characters back (a flood has no line breaks)."""
-    lo = max(0, i - reach)
-    nl = text.rfind("\n", lo, i)
-    return nl + 1 if nl >= 0 else lo
 
 
 def in_call(text: str, i: int) -> bool:

@@ -257,6 +257,13 @@ _SPACED_ASSIGNMENT = re.compile(
 )  # the npm form's key may follow a registry: `npm config set //registry.test/:_authToken V`
 
 
+def line_start(text: str, i: int, reach: int) -> int:
+    """Where the line holding ``i`` starts, looking at most ``reach`` characters back (a flood has no line breaks)."""
+    lo = max(0, i - reach)
+    nl = text.rfind("\n", lo, i)
+    return nl + 1 if nl >= 0 else lo
+
+
 def is_spaced_assignment(text: str, key_start: int) -> bool:
     """Whether the key at ``key_start`` is assigned by a space: a Dockerfile ``ENV KEY VALUE``, a Windows
     ``setx KEY VALUE``, csh ``setenv KEY VALUE``, fish ``set -gx KEY VALUE``, ``aws configure set KEY VALUE`` or

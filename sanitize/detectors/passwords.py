@@ -21,6 +21,7 @@ from .filters import (
     is_placeholder,
     is_spaced_assignment,
     is_word,
+    line_start,
     percent_value_end,
     query_value_end,
 )
@@ -93,10 +94,8 @@ _USER_BEFORE = re.compile(
     r"(?i:(?<![\w-])(?:user(?:name)?|login|account|uid))(?:[ \t]{1,3}is)?[ \t]{0,3}[:=]?[ \t]{0,3}\S{1,64}"
     r"(?:[ \t]{1,3}[/,])?[ \t]{1,3}\Z"
 )
+_LOWER_SNAKE = re.compile(r"[a-z]{1,20}(?:_[a-z]{1,20}){1,9}")  # ph_up, rem_w: a name (not Quartz_9762)
 # an object's attribute in code: self.password, this.pwd (not a dotted config key: db.password, config.password)
-_LOWER_SNAKE = re.compile(
-    r"[a-z]{1,20}(?:_[a-z]{1,20}){1,9}"
-)  # ph_up, rem_w: a name (Quartz_9762 is a password)
 _CODE_OBJECT = re.compile(r"(?:self|this|cls)\.")
 # a bare value that is an expression: a parenthesis or bracket first, a whole subscript (auth[2], pw[:-1]), or the
 # next target of a spaced chain (`userid = passwd = acct = ''`)
@@ -107,8 +106,8 @@ _CODE_VALUE = re.compile(
 
 def _short_spaced_ok(text: str, i: int) -> bool:
     """``pass V`` alone on its line (a directive) or after a user on it: ``user bob pass V``."""
-    line = text.rfind("\n", max(0, i - 160), i) + 1
-    return _directive_line(text, i) or _USER_BEFORE.search(text[line:i]) is not None
+    # this line, at most 160 characters of it: not the whole text before i where a flood has no line break
+    return _directive_line(text, i) or _USER_BEFORE.search(text, line_start(text, i, 160), i) is not None
 
 
 _NEXT_ARGUMENT = re.compile(r"[ \t]{0,3},")  # after a closing quote: more arguments follow

@@ -45,6 +45,10 @@ GENERIC = {
         ":param str db_password: first pass: "
     ),  # code_values: in_doc_field, is_pass_of_kind
     "number lists": _fill("[4111111111111111, 86400000, "),  # cards: in_number_list
+    # a short key with a spaced value on one long line: the user-before test once read the whole text before
+    # each key (a 400 KB line of "pass abc " took 171 CPU-s)
+    "spaced short keys": _fill("pass abc "),
+    "user then spaced key": _fill("user bob pass abc "),
 }
 
 
