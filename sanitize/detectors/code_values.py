@@ -43,12 +43,18 @@ _DOC_FIELD = re.compile(
     r":(?:param|parameter|arg|argument|key|keyword|kwarg|ivar|cvar|var|type|vartype)(?:[ \t]{1,3}[\w.\[\], |]{1,60}?)?"
     r"[ \t]{1,3}\Z"
 )
-# "pass" after one of these words is a compiler's or an algorithm's pass: "the backwards pass is", "First pass:"
-_PASS_MODIFIERS = frozenset(
-    {"forward", "forwards", "backward", "backwards", "first", "second", "third", "final", "last", "next", "previous",
-     "single", "one", "two", "each", "every", "another", "this", "that", "transformation", "optimization",
-     "optimisation", "compiler", "compilation", "analysis", "rewrite", "lowering", "inference", "training",
-     "render", "rendering", "shadow", "extra", "separate", "multiple"}
+# "pass" beside one of these in an identifier (hard_negatives) is a compiler's or a filter's pass, not a password
+PASS_SENSES = frozenset(
+    {"forward", "backward", "grad", "custom", "dict", "dicts", "timing", "zero", "arg", "args", "attrs", "through",
+     "thru", "filter", "band", "low", "high", "first", "second", "third", "final", "pre", "post", "render",
+     "shader", "compile", "graph", "fx", "autocast", "fsm", "assertion", "stage", "pipeline", "kernel",
+     "lowering", "scaling", "multi", "single", "fail", "fails", "failed", "rate"}
+)  # fmt: skip
+# and in prose, before "pass": "the backwards pass is", "First pass:", "the transformation pass"
+_PASS_MODIFIERS = PASS_SENSES | frozenset(
+    {"forwards", "backwards", "last", "next", "previous", "one", "two", "each", "every", "another", "this", "that",
+     "transformation", "optimization", "optimisation", "compiler", "compilation", "analysis", "rewrite", "inference",
+     "training", "rendering", "shadow", "extra", "separate", "multiple"}
 )  # fmt: skip
 # after a CLI flag: a usage line's metavariable (`--password PASSWORD`) or prose ("the --password options", "requires")
 _METAVAR = re.compile(r"[A-Z][A-Z_]{1,31}")

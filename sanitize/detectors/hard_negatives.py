@@ -11,7 +11,7 @@ import functools
 import itertools
 import re
 
-from .code_values import is_code_text
+from .code_values import PASS_SENSES, is_code_text
 from .filters import IDENT_CHARS, SECRET_NAME_WORDS
 
 _COMPONENT = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
@@ -33,13 +33,6 @@ _PUBLIC_TAILS = frozenset(
      # about a key in code: credential_source, key_node, key_sha256, SignatureAlgorithmOID
      "source", "provider", "node", "nodes", "tag", "algorithm", "oid", "sha256", "sha1", "md5", "digest", "checksum",
      "dir", "dirs", "directory", "folder", "mgr", "manager", "handler"}
-)  # fmt: skip
-# "pass" beside one of these is a compiler's, a renderer's or a filter's pass, not a password
-_PASS_SENSES = frozenset(
-    {"forward", "backward", "grad", "custom", "dict", "dicts", "timing", "zero", "arg", "args", "attrs", "through",
-     "thru", "filter", "band", "low", "high", "first", "second", "third", "final", "pre", "post", "render",
-     "shader", "compile", "graph", "fx", "autocast", "fsm", "assertion", "stage", "pipeline", "kernel",
-     "lowering", "scaling", "multi", "single", "fail", "fails", "failed", "rate"}
 )  # fmt: skip
 _PUBLIC_WORDS = frozenset({"keyboard", "keyword", "keywords", "keystroke", "monkey", "turkey", "tokenizer",
                            "tokens", "keys", "author", "authority", "passport", "compass", "bypass",
@@ -64,7 +57,7 @@ def is_public_key_name(identifier: str) -> bool:
         return True  # keyboard, bypass; is_key_cached, has_token, use_auth_token: a predicate or a switch
     if any(pair in _PUBLIC_PAIRS for pair in itertools.pairwise(words)):
         return True
-    if SECRET_NAME_WORDS.intersection(words) == {"pass"} and _PASS_SENSES.intersection(words):
+    if SECRET_NAME_WORDS.intersection(words) == {"pass"} and PASS_SENSES.intersection(words):
         return True  # pre_grad_pass_timing, backward_pass_autocast, pass_zero, custom_pass: a compiler's pass
     last_secret = max((i for i, w in enumerate(words) if w in SECRET_NAME_WORDS), default=-1)
     # the key names something *about* the secret: credential_id, key_vault_name, secret_length, key_sha256
