@@ -25,10 +25,11 @@ _TEMPLATE_REST = re.compile(r"[\w .:/,=-]*")
 _REGEX = re.compile(r"\(\?[:=!<iPm]|\\[dswbDSW][*+?{)\]|]|\[\^|\]\{[0-9]")  # (?:, \d+, [^, [0-9a-f]{64}
 _STYLE_WORD = re.compile(r"(?:bold|italic|underline|nobold|noitalic|nounderline|bg:|border:)\S{0,12}")
 _COLOUR = re.compile(r"(?:bg:|border:)?" + COLOUR.pattern)  # a colour, as a style's background or border too
-# C/C++ names: UPPER_SNAKE constants (PYBIND11_MODULE_LOCAL_ID), kCamel constants, XXH3_kSecret, int8_t/size_t
+# C/C++ names: UPPER_SNAKE constants (PYBIND11_MODULE_LOCAL_ID), kCamel constants, XXH3_kSecret, types
+# int8_t/size_t/pthread_mutex_t and OpenSSL's structs (pkcs8_priv_key_info_st)
 _C_NAME = re.compile(
     r"[A-Z][A-Z0-9]{1,30}(?:_[A-Z][A-Z0-9]{0,30}){1,8}|k(?:[A-Z][a-z]{2,20}[0-9]{0,2}){1,8}"
-    r"|[A-Z][A-Z0-9]{1,12}_k[A-Z]\w{0,40}|u?int(?:8|16|32|64)_t|[a-z][a-z0-9]{0,20}_t"
+    r"|[A-Z][A-Z0-9]{1,12}_k[A-Z]\w{0,40}|u?int(?:8|16|32|64)_t|(?:[a-z][a-z0-9]{0,20}_){1,7}s?t"
 )
 # what follows an operand: an operator and a name (not "-" or "/": prose says "V - change it", "admin / V"),
 # or `or`/`and` and an attribute or a call (`_secrets_dir or self.x`); inside a value, a subscript read on
@@ -70,6 +71,17 @@ _KWARG = re.compile(
 _MECHANISMS = frozenset({"CRAM-MD5", "DIGEST-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256", "XOAUTH2", "OAUTHBEARER", "GSSAPI",
                          "NTLM", "PLAIN", "LOGIN", "NEGOTIATE", "KERBEROS"})  # fmt: skip
 _ARGUMENT_NAME = re.compile(r"[A-Za-z_][A-Za-z_]{2,40}")  # a variable passed on: password=getpass_unicode
+_CLASS_HEAD = re.compile(
+    r"[ \t]{0,40}(?:(?:export|abstract|public|final|data|sealed)[ \t]{1,3}){0,2}class[ \t]{1,3}"
+)
+# where a key or certificate is kept, named by its file: key='param:secp384r1.pem', keyfile=server.key
+_KEY_FILE = re.compile(
+    r"[\w.:@+/-]{0,200}[\w-]\.(?:pem|key|crt|cer|der|p12|pfx|jks|keystore|pub|csr|gpg|asc|ppk|kdbx)"
+)
+_SELF_REF = re.compile(r"(?:^|[^\w])(?:self|this)\.[A-Za-z_]")  # (self.expect_number_(), this.token
+_NAME_LIST = re.compile(
+    r"[a-z][a-z0-9_]{1,30}(?:\|[a-z][a-z0-9_]{1,30}){1,20}"
+)  # signature="float64|complex64"
 _WORD_BEFORE = re.compile(r"([A-Za-z]{2,20})[ \t]{1,3}\Z")
 
 
@@ -94,6 +106,11 @@ def is_template(value: str) -> bool:
 def is_padded(value: str) -> bool:
     """``' happiness'``, ``"class "``: a blank at either end -- a word piece or a prefix, not a credential."""
     return value != value.strip()
+
+
+def is_key_file(value: str) -> bool:
+    """``param:secp384r1.pem``, ``certs/server.key``: a key's or a certificate's file name, not its content."""
+    return _KEY_FILE.fullmatch(value) is not None
 
 
 def is_regex(value: str) -> bool:
@@ -139,9 +156,30 @@ def in_subscript(text: str, i: int, j: int) -> bool:
 
 
 def in_call(text: str, i: int) -> bool:
-    """The key at ``i`` is a keyword argument: after ``(`` or ``,`` inside parentheses opened on its line."""
-    head = text[line_start(text, i, 200) : i].rstrip()
-    return head[-1:] in ("(", ",") and head.count("(") > head.count(")")
+    """The key at ``i`` is a keyword argument: after ``(`` or ``,`` inside parentheses opened on its line or on
+    the line above, which ends with ``(`` or ``,`` (``assertRaises(E, login,\n    user=u, password=pw)``)."""
+    lo = line_start(text, i, 200)
+    head = text[lo:i].rstrip()
+    if head and head[-1] not in ("(", ","):
+        return False
+    if head.count("(") > head.count(")"):
+        return True
+    if lo == 0 or text[lo - 1] != "\n" or head.count("(") != head.count(")"):
+        return False
+    above = text[line_start(text, lo - 1, 200) : lo - 1].rstrip()  # the line above, at most 200 characters
+    return above[-1:] in ("(", ",") and above.count("(") > above.count(")")
+
+
+def is_passed_name(text: str, i: int, value: str) -> bool:
+    """The unquoted ``value`` of the key at ``i`` is a variable passed as a keyword argument:
+    ``login(user=baduser, password=badpw)``, ``load_cert_chain(CERTFILE, password=getpass_bytes)``."""
+    return _ARGUMENT_NAME.fullmatch(value) is not None and in_call(text, i)
+
+
+def is_class_statement(text: str, i: int) -> bool:
+    """The identifier at ``i`` is the name of a class statement, ``class HTTPPasswordMgr(Base):``: what follows in
+    parentheses are its base classes, not a value."""
+    return _CLASS_HEAD.fullmatch(text, line_start(text, i, 80), i) is not None
 
 
 def in_doc_field(text: str, i: int) -> bool:
@@ -162,7 +200,10 @@ def is_code_text(value: str) -> bool:
         or is_template(value)
         or is_padded(value)
         or is_regex(value)
+        or is_key_file(value)
         or is_style_spec(value)
+        or _SELF_REF.search(value) is not None
+        or _NAME_LIST.fullmatch(value) is not None
         or value.upper() in _MECHANISMS
     )
 
@@ -177,7 +218,7 @@ def in_code(text: str, i: int, j: int, s: int, e: int, quoted: bool) -> bool:
     if quoted:
         return is_operand(text, s, e + 1, True)
     value = text[s:e]
-    if _ARGUMENT_NAME.fullmatch(value) and in_call(text, i):
+    if is_passed_name(text, i, value):
         return True  # load_cert_chain(CERTFILE, password=getpass_bytes): a variable, not a literal
     return (
         is_c_name(value)

@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterator
 
 from .base import Detector, Span, shannon_entropy
-from .code_values import in_code
+from .code_values import in_code, is_class_statement
 from .filters import (
     ASCII_DIGITS,
     char_classes,
@@ -173,9 +173,9 @@ class GenericSecretDetector(Detector):
             if (
                 name == "bare"
                 and m.groupdict().get("op") == "("
-                and is_code_identifier(named, words_needed=2)
+                and (is_code_identifier(named, words_needed=2) or is_class_statement(text, i))
             ):
-                continue  # class KeyPair(TaggedEC2Resource): a base class
+                continue  # class KeyPair(TaggedEC2Resource), class HTTPPasswordMgr(HTTPPasswordMgrBase): base classes
             if named == ident.rsplit(".", 1)[-1]:
                 continue  # f(auth=auth), s3_disable_express_session_auth=s3_disable_express_session_auth, _token=_token,
             if (

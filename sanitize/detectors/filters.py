@@ -246,6 +246,8 @@ def escape_end(text: str, start: int, end: int) -> int:
     i = text.find("\\", start, end)
     while i >= 0:
         if i + 1 < len(text) and text[i + 1] in "nrt":
+            while i > start and text[i - 1] == "\\":  # 'secret\\n' in source: the escape's backslash escaped
+                i -= 1
             return i
         i = text.find("\\", i + 1, end)
     return end

@@ -169,6 +169,8 @@ class PatternDetector(Detector):
                 if key is not None and self.kind is not None and key_kind(key) != self.kind:
                     continue
                 value = text[s:e]
+                if quoted and text[s - 1] == "{" and _FIELD.fullmatch(value):
+                    continue  # f"token={record.token}": a template's field, filled in later
                 if value_ok(value, kind=kind, quoted=quoted or self.literal) and (
                     self.check is None or self.check(m, value, quoted)
                 ):
@@ -176,6 +178,10 @@ class PatternDetector(Detector):
 
 
 _CLOSING = {"{": "}"}
+# a template's field (an ODBC value in braces, Pwd={Xk9v.Q2mLp8}, has capitals or digits)
+_FIELD = re.compile(
+    r"[a-z_][a-z_]{0,40}(?:\.[a-z_][a-z0-9_]{0,40}){1,6}(?:\(\))?"
+)  # record.token, self.cfg.pw()
 # the only non-ASCII characters that (?i) matches to an ASCII letter (see entropy.keyword_spans)
 _FOLDS_TO_ASCII = ("\u0130", "\u0131", "\u017f", "\u212a")
 

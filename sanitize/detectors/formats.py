@@ -20,6 +20,7 @@ import re
 
 from .base import Detector
 from .code_uses import DETECTORS as CODE_USES
+from .code_values import is_passed_name
 from .commands import COMMAND_PASSWORD, PIPED_PASSWORD
 from .filters import NEXT_FIELD, char_classes
 from .format_base import (
@@ -67,8 +68,9 @@ _CONN_CONTEXT = re.compile(
 
 
 def _conn_ok(m: re.Match[str], value: str, quoted: bool) -> bool:
-    """``password= sslmode=require``: an empty password, not ``sslmode=require``."""
-    return quoted or not NEXT_FIELD.match(value)
+    """``password= sslmode=require``: an empty password, not ``sslmode=require``; ``login(user=u, password=pw)``:
+    keyword arguments of a call, a variable passed on."""
+    return quoted or not (NEXT_FIELD.match(value) or is_passed_name(m.string, m.start(), value))
 
 
 def _curl_command(m: re.Match[str], value: str, quoted: bool) -> bool:
@@ -183,8 +185,9 @@ _ASSIGNMENT_PATTERNS = (
         r"\\\"(?P<key>[\w.-]{1,64})\\\"[ \t]{0,3}:[ \t]{0,3}\\\"(?P<v>[^\"\\\n]{1,200})\\\""
     ),  # {\"k\": \"v\"}
     re.compile(
-        r"(?:\\n|[\"'])(?P<key>[A-Za-z_][\w.]{0,63})=(?P<v>[^\\\s\"']{1,200})(?:\\n|[\"'])"
-    ),  # "A=1\nB=2"
+        r"(?:\\n|[\"'])(?P<key>[A-Za-z_][\w.]{0,63})=(?P<v>(?:[^\\\s\"'&]|&(?![A-Za-z_][\w.]{0,63}=)){1,200})"
+        r"(?:\\n|[\"'])"
+    ),  # "A=1\nB=2"; not a query string 'key1=value1&key2=value2x' (the generic detector reads those)
     re.compile(_KEY + r"[ \t]{0,3}<<?-[ \t]{0,3}" + _VQ),  # R: password <- "..."
 )
 _ASSIGNMENT_GUARDS = (

@@ -314,6 +314,7 @@ def _session_ok(m: re.Match[str], value: str, quoted: bool) -> bool:
         and not is_float_literal(value)  # firstPass = 0.95: a setting
         and WORDY.fullmatch(value) is None
         and not is_code_identifier(value)  # Sam2VideoInferenceSession(, vision_feats
+        and not (not quoted and m.string.startswith("(", m.end("v")))  # _onnx_backend_session(model): a call
     )
 
 

@@ -181,7 +181,9 @@ class TableDetector(Detector):
         """``| **DB password** | `V` | notes |``: the first cell names a ``kind`` value, the second holds it (a
         bare value of letters only is a description -- ``| password | string |`` -- not a password)."""
         cells = _cells(text[line_start:line_end], "|", line_start)
-        if len(cells) < 2 or not is_column(text[cells[0][0] : cells[0][1]].strip(" \t*"), self.kind):
+        name = text[cells[0][0] : cells[0][1]].strip(" \t*") if cells else ""
+        # a column's name (not (r'(vcl_pass|vcl_hash|...: a regular expression's alternatives)
+        if len(cells) < 2 or not _HEADER_CELL.fullmatch(name) or not is_column(name, self.kind):
             return None
         s, e, quoted = _value(text, *cells[1])
         if e - s >= 2 and text[s] == "`" == text[e - 1]:

@@ -76,6 +76,43 @@ CASES = [
     ('DIRECT_KEY_192 = b"0123456789abcdef01234567"', None),
     ("key = 'arrow-datasets/nyc-taxi/year=2019/month=6/part-0.parquet'", None),
     ('pass_dict=construct_pattern_matcher_pass("move_reshape_out_of_split_stack_pass"),', None),
+    # stop 42: base classes, C struct names, key files, query strings, calls over two lines, fields, name lists
+    ("class HTTPPasswordMgrWithPriorAuth(HTTPPasswordMgrWithDefaultRealm):", None),
+    (
+        "client.api_key(Xk9vQ2mLp8RtZw4N)",
+        "Xk9vQ2mLp8RtZw4N",
+    ),  # no class statement: a value in the parentheses
+    ("PKCS8_PRIV_KEY_INFO = pkcs8_priv_key_info_st", None),
+    (
+        "SECRET_KEY = xk9vq2mlp8rtzw4n_st",
+        None,
+    ),  # the cost: a lower-case value ending in _st reads as a struct
+    ("        'localhost-ecc', sign=True, key='param:secp384r1.pem'", None),
+    ("api_key = 'param:Xk9vQ2mLp8RtZw4N'", "param:Xk9vQ2mLp8RtZw4N"),  # no key file's extension
+    ('ssl_key_password = "Xk9vQ2mLp8.pem!"', "Xk9vQ2mLp8.pem!"),
+    ("    'QUERY_STRING':     'key1=value1&key2=value2x',", None),
+    ('env = "DB_PASSWORD=Xk9&vQ2mLp8\\n"', "Xk9&vQ2mLp8"),  # "&" inside a value, no field after it
+    (
+        "self.assertRaises(nntplib.NNTPError, self.server.login,\n        user=baduser, password=badpw, usenetrc=False)",
+        None,
+    ),
+    ("hosts=a,\npassword=hunter,", "hunter"),  # the line above is no call
+    ("smtp.login(user=baduser, password=badpw, usenetrc=False)", None),
+    ('conn = "Server=db;User Id=sa;Password=Xk9vQ2mLp8;"', "Xk9vQ2mLp8"),
+    ('lines.append(f"token={record.token}")', None),
+    ('conn = "Driver={ODBC};Server=db;Uid=sa;Pwd={Xk9v.Q2mLp8};"', "Xk9v.Q2mLp8"),
+    ("value = (self.expect_number_(), self.expect_number_(), self.expect_number_())", None),
+    ('...     func_name="add|abs", signature="float64|complex64"', None),
+    ('api_secret = "Xk9v|Q2mLp8|RtZw"', "Xk9v|Q2mLp8|RtZw"),
+    ("onnx_session = _onnx_backend_session(onnx_model_f, options.backend)", None),
+    ("PHPSESSID=k2j9x8f7s6d5a4q3w2e1r0t9", "k2j9x8f7s6d5a4q3w2e1r0t9"),
+    ("            (r'(vcl_pass|vcl_hash|vcl_hit|vcl_init|vcl_backend_fetch|vcl_pipe|'", None),
+    ("| **DB password** | `Xk9vQ2mLp8` | prod |", "Xk9vQ2mLp8"),
+    (
+        "events={'(?i)password':'secret\\\\n'})",
+        None,
+    ),  # the escape's backslash escaped: "secret", a placeholder
+    ("events={'(?i)password':'Xk9vQ2mLp8\\\\n'})", "Xk9vQ2mLp8"),
 ]
 
 
@@ -133,3 +170,25 @@ def test_context_predicates() -> None:
     assert cv.is_operand('k = "a" + b', 5, 7, quoted=True) and not cv.is_operand(
         'k = "a" + "b"', 5, 7, quoted=True
     )
+
+
+def test_stop_42_predicates() -> None:
+    assert cv.is_class_statement("class HTTPMgr(Base):", 6) and cv.is_class_statement(
+        "  export class Store(B)", 15
+    )
+    assert not cv.is_class_statement("x = api_key(V)", 4)
+    assert cv.is_key_file("param:secp384r1.pem") and cv.is_key_file("certs/server.key")
+    assert not cv.is_key_file("Xk9vQ2mLp8.pem!") and not cv.is_key_file(".pem")
+    assert cv.is_passed_name("f(user=u, password=badpw)", 10, "badpw") and not cv.is_passed_name(
+        "password=badpw", 0, "badpw"
+    )
+    assert cv.is_passed_name("f(a,\n  password=badpw)", 7, "badpw") and not cv.is_passed_name(
+        "a,\npassword=badpw", 3, "badpw"
+    )
+    assert (
+        cv.is_c_name("pkcs8_priv_key_info_st")
+        and cv.is_c_name("pthread_mutex_t")
+        and not cv.is_c_name("a8fk2jx9")
+    )
+    assert cv.is_code_text("float64|complex64") and not cv.is_code_text("Xk9v|Q2mLp8|RtZw")
+    assert cv.is_code_text("(self.expect_number_(") and not cv.is_code_text("myself.Xk9vQ2")
