@@ -296,8 +296,7 @@ YAML_BINARY_PASSWORD, YAML_BINARY_SECRET = (
 )  # fmt: skip
 
 
-# -- session cookies: Cookie/Set-Cookie headers, curl -b, document.cookie ------------------------------
-# a session id is a bearer credential: PHPSESSID, JSESSIONID, sessionid, connect.sid, laravel_session
+# -- session cookies (Cookie/Set-Cookie, curl -b, document.cookie): PHPSESSID, JSESSIONID, connect.sid -----
 _SESSION_VALUE = r"[A-Za-z0-9%._:=-]{16,512}"  # cookie-safe characters; no '/' (a path is not an id)
 # the cookie's name ends with the keyword (PHPSESSID, laravel_session); a value longer than 512 is cut there
 _SESSION = re.compile(
@@ -314,7 +313,7 @@ def _session_ok(m: re.Match[str], value: str, quoted: bool) -> bool:
         and not is_float_literal(value)  # firstPass = 0.95: a setting
         and WORDY.fullmatch(value) is None
         and not is_code_identifier(value)  # Sam2VideoInferenceSession(, vision_feats
-        and not (not quoted and m.string.startswith("(", m.end("v")))  # _onnx_backend_session(model): a call
+        and (quoted or not m.string.startswith("(", m.end("v")))  # not _onnx_backend_session(model): a call
     )
 
 
