@@ -79,6 +79,9 @@ _KEY_FILE = re.compile(
     r"[\w.:@+/-]{0,200}[\w-]\.(?:pem|key|crt|cer|der|p12|pfx|jks|keystore|pub|csr|gpg|asc|ppk|kdbx)"
 )
 _SELF_REF = re.compile(r"(?:^|[^\w])(?:self|this)\.[A-Za-z_]")  # (self.expect_number_(), this.token
+_PHP_EXPR = re.compile(
+    r"\$(?:_[A-Z]{3,10}|[a-z]\w{0,40})(?:\[|->|::|\()"
+)  # $_POST['pw'], $this->input, $row[
 _NAME_LIST = re.compile(
     r"[a-z][a-z0-9_]{1,30}(?:\|[a-z][a-z0-9_]{1,30}){1,20}"
 )  # signature="float64|complex64"
@@ -203,6 +206,7 @@ def is_code_text(value: str) -> bool:
         or is_key_file(value)
         or is_style_spec(value)
         or _SELF_REF.search(value) is not None
+        or _PHP_EXPR.match(value) is not None
         or _NAME_LIST.fullmatch(value) is not None
         or value.upper() in _MECHANISMS
     )

@@ -164,8 +164,11 @@ _ENV_OR = re.compile(
     r"""[ \t]{0,3}(?:\|\||\?\?|or\b)[ \t]{0,3}""" + _VQ
 )
 _SHELL_DEFAULT = re.compile(r"""\$\{(?P<key>[A-Za-z_]\w{0,63}):?[-=](?P<v>[^\s}"'$`]{1,200})\}""")
-# Spring's placeholder default: ${db.password:V} (not ${X:-V}, the shell's, above)
-_SPRING_DEFAULT = re.compile(r"""\$\{(?P<key>[A-Za-z_][\w.-]{0,63}):(?P<v>[^\s}"'$`=-][^\s}"'$`]{0,199})\}""")
+# Spring's placeholder default: ${db.password:V} (not ${X:-V}, the shell's, above; nor the shell's ${X:?message}
+# error if unset and ${X:+alternative})
+_SPRING_DEFAULT = re.compile(
+    r"""\$\{(?P<key>[A-Za-z_][\w.-]{0,63}):(?P<v>[^\s}"'$`=?+-][^\s}"'$`]{0,199})\}"""
+)
 # the triggers: the lookups themselves, rare in prose (a key's keywords -- `key`, `token`, `pass` -- are
 # everywhere, and each of their hits would cost a look); the key's kind is judged in the pattern
 _ENV_KEYWORDS = ("getenv", "get_env", "environ.get", "env(", "env.str(", ".fetch(", "config(", "getordefault(",

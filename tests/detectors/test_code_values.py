@@ -113,6 +113,11 @@ CASES = [
         None,
     ),  # the escape's backslash escaped: "secret", a placeholder
     ("events={'(?i)password':'Xk9vQ2mLp8\\\\n'})", "Xk9vQ2mLp8"),
+    ('$password = $_POST["password"];', None),  # PHP: a superglobal, an array, a method call
+    ('$password = $row["pw"];', None),
+    ('$password = $this->input->post("password");', None),
+    ('$password = "Zq8vLm2Rt";', "Zq8vLm2Rt"),
+    ("password: $Zq8[vLm2Rt", "$Zq8[vLm2Rt"),  # a capital after "$": no variable's name
 ]
 
 

@@ -377,6 +377,9 @@ TABLES: dict[str, list[tuple[str, str | None]]] = {
         ("server.port=${PORT:8080}", None),  # not a credential key
         ("spring.datasource.password=${DB_PASS:}", None),
         ("password=${DB_PASS:${VAULT_PW}}", None),
+        ("jwt_secret: ${JWT_SECRET:?required}", None),  # the shell's error if unset, with its message
+        ("db_password: ${DB_PASSWORD:+Sp8vKq2mZx}", None),  # the shell's alternative value: not a default
+        ("jwt_secret: ${JWT_SECRET:-Sp8vKq2mZx}", "Sp8vKq2mZx"),
     ],
     "fallbacks": [
         ('password = getpass() or "Fb8#kQ2mZp"', "Fb8#kQ2mZp"),
