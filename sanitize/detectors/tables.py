@@ -28,7 +28,9 @@ _MAX_HEADER = 8192  # characters in a header line
 _SPACE = re.compile(r"\s")  # an unquoted cell with a space is prose ("not set"), not a password
 _RULE_ROW = re.compile(r"[ \t|:+=-]*")  # |---|:---:| or +-----+ under a header
 # what follows a header keyword: the rest of the column name, then a delimiter or the line's end
-FOLLOW = re.compile(r"""[\w.-]{0,40}(?![\w.-])["'`\]]?\*{0,2}[ \t]*(?:[,\t|;)]|\r?\n|$)""")
+FOLLOW = re.compile(
+    r"""[\w.-]{0,40}(?![\w.-])["'`\]]?:?\*{0,2}[ \t]*(?:[,\t|;)]|\r?\n|$)"""
+)  # | **Password:** |
 _SQL_INSERT = re.compile(
     r"(?i:insert[ \t]+(?:ignore[ \t]+)?into)[ \t]+[\w.`\"\[\]]{1,128}[ \t]*\(([^()\n]{1,1024})\)"
 )
@@ -181,7 +183,7 @@ class TableDetector(Detector):
         """``| **DB password** | `V` | notes |``: the first cell names a ``kind`` value, the second holds it (a
         bare value of letters only is a description -- ``| password | string |`` -- not a password)."""
         cells = _cells(text[line_start:line_end], "|", line_start)
-        name = text[cells[0][0] : cells[0][1]].strip(" \t*") if cells else ""
+        name = text[cells[0][0] : cells[0][1]].strip(" \t*").removesuffix(":").rstrip(" \t*") if cells else ""
         # a column's name (not (r'(vcl_pass|vcl_hash|...: a regular expression's alternatives)
         if len(cells) < 2 or not _HEADER_CELL.fullmatch(name) or not is_column(name, self.kind):
             return None

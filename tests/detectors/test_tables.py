@@ -26,6 +26,8 @@ CASES: list[tuple[str, list[str]]] = [
     # Markdown key/value rows: the first cell names the password, the second holds it (no rule row below)
     ("| Password | Tz9@rPq4Lm8w |", ["Tz9@rPq4Lm8w"]),
     ("| Host | db1.internal |\n| User | svc |\n| **DB password** | `Kw3#zQ8p` | rotated monthly |", ["Kw3#zQ8p"]),
+    ("| **Password:** | `Tz9@rPq4Lm8w` |", ["Tz9@rPq4Lm8w"]),  # a colon after the name
+    ("            (r'(vcl_pass|vcl_hash|vcl_hit|'", []),  # a regex's alternatives: the first cell names nothing
     ("| Password | ******** |", []),
     ("| password | string | The user's password |", []),  # API docs: the type column
     ("| Password | Description |\n|---|---|\n| Kx9#mQ2p | the admin's |", ["Kx9#mQ2p"]),  # a header
