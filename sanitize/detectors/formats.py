@@ -166,11 +166,14 @@ BEARER_TOKEN = PatternDetector(
     kind="secret",
     check=_bearer_ok,
     anchors=(("bearer",), ("authorization",)),
-    follow=_i(r"[ \t]{1,3}[A-Za-z0-9._~+/=-]{8}|[\"']?[ \t]{0,3}[:=][ \t]{0,3}[\"']?token[ \t]"),
+    follow=_i(
+        r"[ \t]{1,3}[A-Za-z0-9._~+/=-]{8}|[\"']?[ \t]{0,3}[:=][ \t]{0,3}[\"']?(?:token|api-?key|ssws|splunk|bot)[ \t]"
+    ),
     patterns=(
         _i(r"\bbearer[ \t]{1,3}(?P<v>[A-Za-z0-9._~+/=-]{8,2048})"),
         _i(
-            r"authorization[\"']?[ \t]{0,3}[:=][ \t]{0,3}[\"']?token[ \t]{1,3}(?P<v>[A-Za-z0-9._~+/=-]{8,2048})"
+            r"authorization[\"']?[ \t]{0,3}[:=][ \t]{0,3}[\"']?(?:token|api-?key|ssws|splunk|bot)[ \t]{1,3}"
+            r"(?P<v>[A-Za-z0-9._~+/=-]{8,2048})"
         ),
     ),
 )

@@ -98,6 +98,10 @@ TABLES: dict[str, list[tuple[str, str | None]]] = {
         ("Authorization: Bearer 8fK2mQ9xL4vP7wZ3nR6tY1bC5dH0jS", "8fK2mQ9xL4vP7wZ3nR6tY1bC5dH0jS"),
         ("Proxy-Authorization: Bearer Zt5kQ8mW2xV9pL3nR7bY", "Zt5kQ8mW2xV9pL3nR7bY"),
         ('"Authorization": "Token 4cT9kW2mQ7xZ5vL8pR3n"', "4cT9kW2mQ7xZ5vL8pR3n"),
+        ("Authorization: ApiKey Iz8kQ2mLx9Rt7Yp3Wn5Bc1Dh", "Iz8kQ2mLx9Rt7Yp3Wn5Bc1Dh"),  # Elasticsearch
+        ("Authorization: SSWS 00Qz8kQ2mLx9Rt7Yp3Wn5Bc1Dh", "00Qz8kQ2mLx9Rt7Yp3Wn5Bc1Dh"),  # Okta
+        ("Authorization: Splunk 5cT9kW2mQ7xZ5vL8pR3nQ", "5cT9kW2mQ7xZ5vL8pR3nQ"),  # Splunk HEC
+        ("Authorization: ApiKey <api-key>", None),
         ("Authorization: Basic " + b64("no colon here"), None),
         ("Authorization: Basic " + b64("admin:changeme"), None),
         ('Authorization: Basic realm="shop"', None),
