@@ -161,12 +161,16 @@ class Scanner:
 
     def spans(self, text: str) -> list[tuple[int, int, float, Detector]]:
         """(start, end, confidence, detector) of every secret in ``text``, sorted, overlaps resolved.
-        Text escaped for HTML/XML is scanned as it reads (:mod:`.markup`), spans mapped back to ``text``."""
+        Text escaped for HTML/XML or holding JSON-escaped quotes is scanned as it reads (:mod:`.markup`), spans mapped back to ``text``."""
         view = decoded_view(text)
         if view is None:
             return self._spans(text)
         decoded, offsets = view
-        return [(offsets.start(s), offsets.end(e), c, d) for s, e, c, d in self._spans(decoded)]
+        found = [(offsets.start(s), offsets.end(e), c, d) for s, e, c, d in self._spans(decoded)]
+        if offsets.escaped_quotes:  # "ab\"cd" may be one JSON string holding a quote: the text as written too
+            found += self._spans(text)
+            return _resolve_overlaps(found) if len(found) > 1 else found
+        return found
 
     def _spans(self, text: str) -> list[tuple[int, int, float, Detector]]:
         """:meth:`spans` of ``text`` as given: the prefilter passes, then the triggered detectors' windows."""

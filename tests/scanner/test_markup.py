@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 
 from sanitize import scan
 from sanitize.detectors import fakes
-from sanitize.scanner.markup import _REPLACEMENTS, decoded_view
+from sanitize.scanner.markup import _ESCAPED_BACKSLASH, _REPLACEMENTS, decoded_view
 
 # pieces that never form an entity or a marker across their boundaries: the list is the ground truth
-_PIECES = [*_REPLACEMENTS, "a", "&x", "quot;", "<!", "]]", "x;", " ", "\n", "é"]
+_PIECES = [*_REPLACEMENTS, _ESCAPED_BACKSLASH, "a", "&x", "quot;", "<!", "]]", "x;", " ", "\n", "é"]
 
 
 def _reference(pieces: list[str]) -> tuple[str, list[int], list[int]]:
@@ -76,6 +76,11 @@ SECRET = "Xk9#mPq2vLr"
         ("<db>\n  <pass><![CDATA[{s}]]></pass>\n</db>", "password"),
         ('<a href="/login?user=bob&amp;password={s}&amp;next=/">', "password"),
         ('<add value="{&quot;apiSecret&quot;: &quot;q8Zr3LmW9xTv2Kp7&quot;}" />', "generic_secret"),
+        # JSON-escaped quotes: a notebook's source lines, a JSON document inside a JSON string
+        ('  "source": ["import db\\n", "db.connect(password=\\"{s}\\")\\n"]', "password"),
+        ('{"log": "{\\"user\\": \\"bob\\", \\"password\\": \\"{s}\\"}"}', "password"),
+        ('"cell": "api_secret = \\"q8Zr3LmW9xTv2Kp7\\"\\n"', "generic_secret"),
+        ('{"path": "C:\\\\tmp\\\\", "password": "{s}"}', "password"),  # \\\\" ends a string: no escape
     ],
 )
 def test_escaped_markup_is_scanned_as_it_reads(template: str, kind: str) -> None:
@@ -96,6 +101,13 @@ def test_escaped_markup_is_scanned_as_it_reads(template: str, kind: str) -> None
 )
 def test_escaped_markup_negatives(text: str) -> None:
     assert scan([text]) == []
+
+
+def test_a_quote_escaped_inside_a_json_string_stays_in_the_secret() -> None:
+    """``"Xk9\\"vQ2mLp8"`` is one JSON string holding a quote: read as escaped JSON it would end at the quote
+    and leave the rest unsanitized, so the text as written is scanned as well and the longer span kept."""
+    text = '{"password": "Xk9\\"vQ2mLp8"}'
+    assert [text[f.start : f.end] for f in scan([text])] == ['Xk9\\"vQ2mLp8']
 
 
 def test_a_vendor_token_as_a_urls_password_gets_its_own_type() -> None:
