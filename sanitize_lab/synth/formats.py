@@ -124,6 +124,8 @@ FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = 
         "db.url jdbc:h2:mem:{w}\ndb.password {s}\n",
         "<Connector port=\"8443\" keystorePass=\"{p}\"/>",
         "<UserAccounts>\n  <AdministratorPassword>\n    <Value>{p}</Value>\n    <PlainText>true</PlainText>\n  </AdministratorPassword>",
+        "  \"source\": [\"import db\\n\", \"conn = db.connect(user=\\\"svc_{w}\\\", password=\\\"{p}\\\")\\n\"]",
+        "{{\"cell\": \"API_SECRET = \\\"{s}\\\"\\n\"}}",
     ), (
         "<AdministratorPassword>\n  <Value>*SENSITIVE*DATA*DELETED*</Value>\n</AdministratorPassword>",
         "variable \"db_password\" {{\n  type      = string\n  sensitive = true\n}}\n",
@@ -141,6 +143,7 @@ FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = 
         "next=%2Flogin%3Fpassword%3D",
         "key_mgmt=WPA-PSK",
         "the db.password field is required",
+        "  \"source\": [\"password = getpass.getpass(\\\"Password: \\\")\\n\"]",
     )),
     "powershell": (("password",), (
         "$pwd = ConvertTo-SecureString \"{p}\" -AsPlainText -Force",
