@@ -1,7 +1,7 @@
 """A decoded view of text escaped for HTML/XML: ``&quot;password&quot;:&quot;V&quot;`` (JSON in an HTML
 attribute), ``&lt;password&gt;V&lt;/password&gt;`` (XML shown in a page) and ``<![CDATA[V]]>`` wrappers
 read as what they stand for, so that every detector sees quotes and tags where the author wrote them; likewise
-a JSON-escaped quote, ``\\"`` (code in a notebook's ``"source"`` lines, a JSON string inside a JSON log line:
+an escaped quote, ``\\"`` or ``\\'`` (code in a notebook's ``"source"`` lines, a JSON string inside a JSON log line:
 ``"password = \\"V\\"\\n"``), read as the quote it stands for (``\\\\`` is an escaped backslash, no quote).
 
 The scanner scans the view and maps each span back to the original text (:class:`OffsetMap`): findings,
@@ -16,7 +16,7 @@ import re
 _REPLACEMENTS = {
     "&quot;": '"', "&#34;": '"', "&#x22;": '"', "&apos;": "'", "&#39;": "'", "&#x27;": "'",
     "&lt;": "<", "&#60;": "<", "&#x3c;": "<", "&gt;": ">", "&#62;": ">", "&#x3e;": ">", "&amp;": "&",
-    "<![CDATA[": "", "]]>": "", '\\"': '"',
+    "<![CDATA[": "", "]]>": "", '\\"': '"', "\\'": "'",
 }  # fmt: skip
 _ESCAPED_BACKSLASH = "\\\\"  # matched so that the quote after it (a string's end) is no escape
 _MARKUP = re.compile(
@@ -34,7 +34,7 @@ class OffsetMap:
         self.orig: list[int] = []
         self.spans: list[int] = []
         self.lengths: list[int] = []
-        self.escaped_quotes = False  # a \\" was read as a quote: it may have been one inside a string
+        self.escaped_quotes = False  # a \\" or \\' was read as a quote: it may have been one inside a string
 
     def start(self, x: int) -> int:
         """Original offset of the view's character ``x`` (a span's start)."""
@@ -60,7 +60,12 @@ def decoded_view(text: str) -> tuple[str, OffsetMap] | None:
     """``(view, offsets)`` when ``text`` holds HTML/XML escapes or CDATA markers, else None (nothing to do).
     One pass: an entity that a decoded ``&amp;`` would form (``&amp;quot;``) stays as written; ``]]>``
     is a marker only where a ``<![CDATA[`` is open."""
-    if "&" not in text and '\\"' not in text and ("<" not in text or "<![CDATA[" not in text):
+    if (
+        "&" not in text
+        and '\\"' not in text
+        and "\\'" not in text
+        and ("<" not in text or "<![CDATA[" not in text)
+    ):
         return None  # what most documents cost: one-character searches (memchr) and rarely a longer one
     pieces: list[str] = []
     offsets = OffsetMap()
@@ -75,7 +80,7 @@ def decoded_view(text: str) -> tuple[str, OffsetMap] | None:
         pieces.append(text[at:s])
         size += s - at
         value = _REPLACEMENTS[token]
-        offsets.escaped_quotes = offsets.escaped_quotes or token == '\\"'
+        offsets.escaped_quotes = offsets.escaped_quotes or token in ('\\"', "\\'")
         offsets.view.append(size)
         offsets.orig.append(s)
         offsets.spans.append(e - s)

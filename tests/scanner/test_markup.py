@@ -80,7 +80,8 @@ SECRET = "Xk9#mPq2vLr"
         ('  "source": ["import db\\n", "db.connect(password=\\"{s}\\")\\n"]', "password"),
         ('{"log": "{\\"user\\": \\"bob\\", \\"password\\": \\"{s}\\"}"}', "password"),
         ('"cell": "api_secret = \\"q8Zr3LmW9xTv2Kp7\\"\\n"', "generic_secret"),
-        ('{"path": "C:\\\\tmp\\\\", "password": "{s}"}', "password"),  # \\\\" ends a string: no escape
+        ('{"path": "C:\\\\tmp\\\\", "password": "{s}"}', "password"),  # an escaped backslash, then the quote
+        ("cfg = 'db_password = \\'{s}\\''", "password"),  # escaped single quotes
     ],
 )
 def test_escaped_markup_is_scanned_as_it_reads(template: str, kind: str) -> None:
