@@ -60,12 +60,8 @@ def decoded_view(text: str) -> tuple[str, OffsetMap] | None:
     """``(view, offsets)`` when ``text`` holds HTML/XML escapes or CDATA markers, else None (nothing to do).
     One pass: an entity that a decoded ``&amp;`` would form (``&amp;quot;``) stays as written; ``]]>``
     is a marker only where a ``<![CDATA[`` is open."""
-    if (
-        "&" not in text
-        and '\\"' not in text
-        and "\\'" not in text
-        and ("<" not in text or "<![CDATA[" not in text)
-    ):
+    # one-character searches first (a two-character one costs ~4x more on non-ASCII text)
+    if "&" not in text and "\\" not in text and ("<" not in text or "<![CDATA[" not in text):
         return None  # what most documents cost: one-character searches (memchr) and rarely a longer one
     pieces: list[str] = []
     offsets = OffsetMap()
