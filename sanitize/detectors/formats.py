@@ -182,8 +182,9 @@ _ASSIGNMENT_PATTERNS = (
     re.compile(_KEY + r"[ \t]{0,3}:=[ \t]{0,3}" + _VQ),  # Go
     re.compile(
         r"\b(?:setProperty|Setenv|setenv|putenv|SetEnvironmentVariable|set_var|setdefault|define|put|set)\([ \t]{0,3}"
-        r"[\"'](?P<key>[\w.-]{1,64})[\"'][ \t]{0,3},[ \t]{0,3}" + _VQ
-    ),  # also PHP's define('DB_PASSWORD', '...') (wp-config.php)
+        r"(?:[\"'][\w. -]{0,64}[\"'][ \t]{0,3},[ \t]{0,3})?[\"'](?P<key>[\w.-]{1,64})[\"'][ \t]{0,3},[ \t]{0,3}"
+        + _VQ
+    ),  # also PHP's define('DB_PASSWORD', '...') (wp-config.php), ConfigParser's set("section", "password", "...")
     re.compile(
         r"\\\"(?P<key>[\w.-]{1,64})\\\"[ \t]{0,3}:[ \t]{0,3}\\\"(?P<v>[^\"\\\n]{1,200})\\\""
     ),  # {\"k\": \"v\"}
@@ -192,6 +193,7 @@ _ASSIGNMENT_PATTERNS = (
         r"(?:\\n|[\"'])"
     ),  # "A=1\nB=2"; not a query string 'key1=value1&key2=value2x' (the generic detector reads those)
     re.compile(_KEY + r"[ \t]{0,3}<<?-[ \t]{0,3}" + _VQ),  # R: password <- "..."
+    re.compile(_KEY + r"[ \t]{0,3}\{[ \t]{0,3}" + _VQ + r"[ \t]{0,3}\}"),  # C++: std::string password{"..."}
 )
 _ASSIGNMENT_GUARDS = (
     ("::",),
@@ -211,6 +213,7 @@ _ASSIGNMENT_GUARDS = (
     ('\\"',),
     ("\\n",),
     ("<-",),
+    ('{"', "{'", '{ "'),  # a brace and a quote: "{" alone is in every block of code
 )  # what each pattern needs in the window
 # what follows the keyword inside the key of every assignment pattern: the rest of the key, then
 # ::=, :=, "KEY", (setProperty), \"KEY\": (JSON-escaped) or = ("A=1\nB=2")
@@ -228,6 +231,8 @@ _ASSIGNMENT_FOLLOW = re.compile(
     + r"|=[^\\\s\"']"  # "A=1\nB=2" (its closing \n or quote is left to find: a failing search is slow)
     + r"|[ \t]{0,3}<<?-[ \t]{0,3}"
     + _ANY_VQ  # R
+    + r"|[ \t]{0,3}\{[ \t]{0,3}"
+    + _ANY_VQ  # C++ brace initialisation
     + ")"
 )
 _DEFINE = re.compile(r"#[ \t]{0,3}define[ \t]{1,5}(?P<key>[A-Za-z_]\w{0,63})[ \t]{1,5}L?" + _V)

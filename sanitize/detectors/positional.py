@@ -28,10 +28,15 @@ _XML_PROPERTY = re.compile(
     r"<name>[ \t]{0,3}(?P<key>[A-Za-z_][\w.-]{0,127})[ \t]{0,3}</name>[ \t\r\n]{0,100}"
     r"<value>[ \t]{0,3}(?P<v>[^<>\s]{1,200})[ \t]{0,3}</value>"
 )
-# what follows the keyword (inside the name) in both: the rest of the name, then the value's field
+# Apple property lists: <key>APIToken</key> then <string>...</string>
+_PLIST = re.compile(
+    r"<key>[ \t]{0,3}(?P<key>[A-Za-z_][\w.-]{0,127})[ \t]{0,3}</key>[ \t\r\n]{0,100}"
+    r"<string>[ \t]{0,3}(?P<v>[^<>\s]{1,200})[ \t]{0,3}</string>"
+)
+# what follows the keyword (inside the name) in all three: the rest of the name, then the value's field
 _NAME_VALUE_FOLLOW = re.compile(  # possessive: a flood of `password-stdin--password...` is not backtracked
     r"""[\w.-]{0,127}+(?:["']?[ \t]{0,3}[,;]?(?:[ \t]{0,40}\r?\n){0,2}[ \t]{0,40}(?:-[ \t]{1,3})?["']?"""
-    r"""(?i:value)["']?[ \t]{0,3}[:=]|[ \t]{0,3}</name>)"""
+    r"""(?i:value)["']?[ \t]{0,3}[:=]|[ \t]{0,3}</(?:name|key)>)"""
 )
 
 
@@ -41,11 +46,11 @@ def _name_value(kind: str, secret_type: str, keywords: tuple[str, ...]) -> Patte
         secret_type,
         keywords=keywords,
         before=80,  # `"name": "` before a keyword inside the name
-        after=420,  # the rest of the name, two line breaks, the value field and a 200-character value
+        after=440,  # the rest of the name, two line breaks (a plist's 100 blanks), the value field and a 200-character value
         priority=30,
         kind=kind,
-        patterns=(_NAME_VALUE, _XML_PROPERTY),
-        guards=(("value",), ("</name>",)),
+        patterns=(_NAME_VALUE, _XML_PROPERTY, _PLIST),
+        guards=(("value",), ("</name>",), ("<string>",)),
         follow=_NAME_VALUE_FOLLOW,
     )
 

@@ -115,6 +115,13 @@ TABLES: dict[str, list[tuple[str, str | None]]] = {
         ("API_TOKEN :::= k3Jf9QzL2mXv8Rt5Wn", "k3Jf9QzL2mXv8Rt5Wn"),
         ('System.setProperty("SERVICE_TOKEN", "p9Xk2LmQ7vRt4WzN8b");', "p9Xk2LmQ7vRt4WzN8b"),
         ('os.Setenv("DB_PASSWORD", "Hm3#kP8v")', "Hm3#kP8v"),
+        ('config.set("auth", "password", "Hm3#kP8v")', "Hm3#kP8v"),  # ConfigParser: section, option, value
+        ('config.set("auth", "user", "bob")', None),
+        ('std::string password{"Hm3#kP8v"};', "Hm3#kP8v"),  # C++ brace initialisation
+        ('if (password) { return "Hm3#kP8v"; }', None),
+        ("<key>APIToken</key>\n<string>p9Xk2LmQ7vRt4WzN8b</string>", "p9Xk2LmQ7vRt4WzN8b"),  # a property list
+        ("<key>PublicKey</key>\n<string>p9Xk2LmQ7vRt4WzN8b</string>", None),
+        ("<key>NSPasswordUsageDescription</key>\n<string>Needed</string>", None),
         ("<apiToken>\n    Zx9Kq2LmV7pRt4Wn8bYc\n</apiToken>", "Zx9Kq2LmV7pRt4Wn8bYc"),
         ("<ldapPassword>\n  Dq7!mX3k\n</ldapPassword>", "Dq7!mX3k"),
         (
