@@ -78,7 +78,7 @@ _CLASS_HEAD = re.compile(
 _KEY_FILE = re.compile(
     r"[\w.:@+/-]{0,200}[\w-]\.(?:pem|key|crt|cer|der|p12|pfx|jks|keystore|pub|csr|gpg|asc|ppk|kdbx)"
 )
-_SELF_REF = re.compile(r"(?:^|[^\w])(?:self|this)\.[A-Za-z_]")  # (self.expect_number_(), this.token
+_SELF_REF = re.compile(r"(?:^|[^\w])(?:self|this)\.")  # (self.expect_number_(), this.token, min=-self.x
 _PHP_EXPR = re.compile(
     r"\$(?:_[A-Z]{3,10}|[a-z]\w{0,40})(?:\[|->|::|\()"
 )  # $_POST['pw'], $this->input, $row[

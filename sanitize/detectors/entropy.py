@@ -72,8 +72,8 @@ _NOT_SECRET_WORDS = frozenset(
         "len",
     }
 )
-# code inside a value: an attribute of self/this, a keyword argument given an expression (n=model.config.x)
-_CODE_IN_VALUE = re.compile(r"(?:^|[^\w])(?:self|this)\.|^[A-Za-z_]\w{0,40}=-?[A-Za-z_][\w]{0,40}\.")
+# code inside a value: a keyword argument given an expression (n=model.config.x; self./this. is code_values')
+_CODE_IN_VALUE = re.compile(r"^[A-Za-z_]\w{0,40}=-?[A-Za-z_][\w]{0,40}\.")
 _SNAKE_NAME = re.compile(r"_?[a-z][a-z0-9]{0,30}(?:_[a-z0-9]{1,30}){1,8}")  # a snake_case name in code
 _C_CALL = re.compile(_SNAKE_NAME.pattern + r"[ \t]{1,12}\(")  # a snake_case function called
 _NEARBY = re.compile(
@@ -108,9 +108,7 @@ def generic_value_ok(value: str, quoted: bool = False) -> bool:
         return False
     if is_uuid(value) or is_version(value) or is_timestamp(value) or is_code_reference(value):
         return False
-    if is_code_identifier(value) or _CODE_IN_VALUE.search(
-        value
-    ):  # HTTPPasswordMgrWithDefaultRealm, min=-self.x
+    if is_code_identifier(value) or _CODE_IN_VALUE.match(value):  # HTTPPasswordMgrWithDefaultRealm, n=model.x
         return False
     if value.startswith(("/", "./", "~/", "../")) or "://" in value or value.isdigit():
         return False
