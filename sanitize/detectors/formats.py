@@ -1,6 +1,6 @@
 """Credentials in real-world formats: connection strings (ADO.NET, ODBC, JDBC, libpq), ``curl -u``,
 HTTP ``Authorization`` headers, assignment syntaxes (``::=``, ``:::=``, Go ``:=``, ``System.setProperty``,
-``#define``, multi-line XML, JSON-escaped strings, PHP ``define``, R ``<-``, PowerShell
+``#define``, multi-line XML, PHP ``define``, R ``<-``, PowerShell
 ``ConvertTo-SecureString``), ``.netrc``, ``.pgpass`` and docker ``auths``. :data:`DETECTORS` also gathers
 the positional formats (:mod:`.positional`: name/value pairs, credential-API arguments, Go MySQL DSNs) and
 the keyed values (:mod:`.keyed_values`: Kubernetes ``Secret`` data, short keyword-paired values with an
@@ -186,9 +186,6 @@ _ASSIGNMENT_PATTERNS = (
         + _VQ
     ),  # also PHP's define('DB_PASSWORD', '...') (wp-config.php), ConfigParser's set("section", "password", "...")
     re.compile(
-        r"\\\"(?P<key>[\w.-]{1,64})\\\"[ \t]{0,3}:[ \t]{0,3}\\\"(?P<v>[^\"\\\n]{1,200})\\\""
-    ),  # {\"k\": \"v\"}
-    re.compile(
         r"(?:\\n|[\"'])(?P<key>[A-Za-z_][\w.]{0,63})=(?P<v>(?:[^\\\s\"'&]|&(?![A-Za-z_][\w.]{0,63}=)){1,200})"
         r"(?:\\n|[\"'])"
     ),  # "A=1\nB=2"; not a query string 'key1=value1&key2=value2x' (the generic detector reads those)
@@ -210,13 +207,13 @@ _ASSIGNMENT_GUARDS = (
         "put(",
         "set(",
     ),
-    ('\\"',),
     ("\\n",),
     ("<-",),
     ('{"', "{'", '{ "'),  # a brace and a quote: "{" alone is in every block of code
 )  # what each pattern needs in the window
 # what follows the keyword inside the key of every assignment pattern: the rest of the key, then
-# ::=, :=, "KEY", (setProperty), \"KEY\": (JSON-escaped) or = ("A=1\nB=2")
+# ::=, :=, "KEY", (setProperty), = ("A=1\nB=2"), <- (R) or {"..."} (C++); JSON-escaped strings (\"KEY\": \"V\") are
+# read with their quotes by the scanner's decoded view (sanitize.scanner.markup)
 _ANY_V = _V.replace("(?P<v>", "(?:")
 _ANY_VQ = _VQ.replace("(?P<v>", "(?:")
 _ASSIGNMENT_FOLLOW = re.compile(
@@ -227,7 +224,6 @@ _ASSIGNMENT_FOLLOW = re.compile(
     + _ANY_VQ  # Go
     + r"|[\"'][ \t]{0,3},[ \t]{0,3}"
     + _ANY_VQ  # setProperty("KEY", "...")
-    + r"|\\\"[ \t]{0,3}:[ \t]{0,3}\\\"[^\"\\\n]{1,200}\\\""  # {\"k\": \"v\"}
     + r"|=[^\\\s\"']"  # "A=1\nB=2" (its closing \n or quote is left to find: a failing search is slow)
     + r"|[ \t]{0,3}<<?-[ \t]{0,3}"
     + _ANY_VQ  # R

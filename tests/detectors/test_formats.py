@@ -131,7 +131,6 @@ TABLES: dict[str, list[tuple[str, str | None]]] = {
         ("<Password><Value>Pm3#n5Kb7J</Value></Password>", "Pm3#n5Kb7J"),
         ("<AdministratorPassword>\n  <Value>*SENSITIVE*DATA*DELETED*</Value>", None),  # Windows' redaction
         ("<PasswordLength><Value>12</Value></PasswordLength>", None),
-        ('{"config": "{\\"password\\": \\"Hq7!zP3x\\"}"}', "Hq7!zP3x"),
         ('"env": "DB_PASSWORD=Mk8#vT2q\\nDEBUG=1"', "Mk8#vT2q"),
         ('#define WIFI_PASSWORD "Bz6$kQ9p"', "Bz6$kQ9p"),
         ('dbPassword := "Vt3#mK8q"', "Vt3#mK8q"),

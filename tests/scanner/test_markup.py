@@ -79,6 +79,7 @@ SECRET = "Xk9#mPq2vLr"
         # JSON-escaped quotes: a notebook's source lines, a JSON document inside a JSON string
         ('  "source": ["import db\\n", "db.connect(password=\\"{s}\\")\\n"]', "password"),
         ('{"log": "{\\"user\\": \\"bob\\", \\"password\\": \\"{s}\\"}"}', "password"),
+        ('{"config": "{\\"password\\": \\"{s}\\"}"}', "password"),  # once the assignment family's own pattern
         ('"cell": "api_secret = \\"q8Zr3LmW9xTv2Kp7\\"\\n"', "generic_secret"),
         ('{"path": "C:\\\\tmp\\\\", "password": "{s}"}', "password"),  # an escaped backslash, then the quote
         ("cfg = 'db_password = \\'{s}\\''", "password"),  # escaped single quotes
