@@ -23,14 +23,20 @@ from .hard_negatives import key_words
 _DELIMITERS = (",", "\t", "|", ";")
 _CELL = {d: re.compile(rf'[ \t]*(?:"(?:[^"\n]|"")*"|\'[^\'\n]*\'|[^{re.escape(d)}\n]*)') for d in _DELIMITERS}
 # a column name: one or two words (``password``, ``DB Password``, ``api_token``), quoted or not
-_HEADER_CELL = re.compile(r"""[ \t]*["'`]?[A-Za-z_][\w.-]{0,40}(?: [\w.-]{1,40})?["'`]?[ \t]*""")
+_HEADER_CELL = re.compile(
+    r"""[ \t]*["'`]?[A-Za-z_][\w.-]{0,40}(?: [\w.-]{1,40})?(?:[ \t]{1,3}\([\w .,/-]{1,40}\))?["'`]?[ \t]*"""
+)  # `DB Password (prod)`: a qualifier in parentheses
+_QUALIFIER = re.compile(r"[ \t]{1,3}\([\w .,/-]{1,40}\)")
+_STATEMENT_WORDS = frozenset({"yield", "return", "for", "if", "elif", "while", "print", "assert", "del", "global",
+                              "nonlocal", "await", "var", "let", "const", "raise", "echo", "local", "my", "our"})  # fmt: skip
+_NAME_HEAD = re.compile(r"[\w.-]+\Z")  # the part of a name before its keyword (searched up to the keyword)
 _MAX_HEADER = 8192  # characters in a header line
 _SPACE = re.compile(r"\s")  # an unquoted cell with a space is prose ("not set"), not a password
 _RULE_ROW = re.compile(r"[ \t|:+=-]*")  # |---|:---:| or +-----+ under a header
 # what follows a header keyword: the rest of the column name, then a delimiter or the line's end
 FOLLOW = re.compile(
-    r"""[\w.-]{0,40}(?![\w.-])["'`\]]?:?\*{0,2}[ \t]*(?:[,\t|;)]|\r?\n|$)"""
-)  # | **Password:** |
+    r"""[\w.-]{0,40}(?![\w.-])["'`\]]?(?:[ \t]{1,3}\([\w .,/-]{1,40}\))?:?\*{0,2}[ \t]*(?:[,\t|;)]|\r?\n|$)"""
+)  # | **Password:** |, | Password (prod) |
 _SQL_INSERT = re.compile(
     r"(?i:insert[ \t]+(?:ignore[ \t]+)?into)[ \t]+[\w.`\"\[\]]{1,128}[ \t]*\(([^()\n]{1,1024})\)"
 )
@@ -48,8 +54,11 @@ def is_column(name: str, kind: str) -> bool:
     """A column of ``kind`` values: a ``kind`` key whose last word names the value (``db_password``,
     ``API Token``), not something about it (``password_changed_at``, ``password_hash``)."""
     name = name.strip(" \t\"'`")
-    words = key_words(name)
-    return bool(words) and words[-1] in _LAST_WORDS[kind] and key_kind(name) == kind
+    base = _QUALIFIER.sub("", name)  # `Password (prod)` names a password column, `Password (hash)` does not
+    words = key_words(base)
+    if not words or words[-1] not in _LAST_WORDS[kind] or key_kind(base) != kind or words == ["key"]:
+        return False  # a bare `key` column holds a dictionary's keys
+    return base == name or key_kind("_".join(words + key_words(name[len(base) :]))) == kind
 
 
 def _cells(line: str, delimiter: str, offset: int) -> list[tuple[int, int]]:
@@ -81,6 +90,8 @@ def _header(line: str, kind: str) -> tuple[str, int, tuple[int, ...]] | None:
     names = [line[s:e] for s, e in _cells(line, delimiter, 0)]
     if len(names) < 2 or not all(_HEADER_CELL.fullmatch(n) for n in names):
         return None
+    if names[0].split(None, 1)[0].lower() in _STATEMENT_WORDS:
+        return None  # code: `yield before, orig_token`, `return user, token`
     cols = tuple(c for c, n in enumerate(names) if is_column(n, kind))
     return (delimiter, len(names), cols) if cols else None
 
@@ -104,11 +115,12 @@ class TableDetector(Detector):
 
     @functools.cached_property
     def _column_name(self) -> re.Pattern[str]:
-        """An identifier holding a keyword (group 1) and followed as a column name is (:data:`FOLLOW`),
-        over the lower-cased text. Anchored at identifiers' starts: one C search skips every other
-        mention, and a run of keywords (``passpass...``, ``token: token: ...``) costs no Python per keyword."""
+        """A keyword (group 1) followed as a column name is (:data:`FOLLOW`), over the lower-cased text: one C
+        search skips every other mention, and a run of keywords (``passpass...``) costs no Python per keyword.
+        (Searching from identifiers' starts instead, ``[\\w.-]{0,40}?(words)``, tried up to 40 lengths at every
+        identifier: 20% of a code tree's scan.)"""
         words = "|".join(re.escape(k) for k in sorted(self.keywords, key=len, reverse=True))
-        return re.compile(rf"(?<![\w.-])[\w.-]{{0,40}}?({words})" + FOLLOW.pattern)
+        return re.compile(rf"({words})" + FOLLOW.pattern)
 
     def find(self, text: str, start: int, end: int) -> Iterator[Span]:
         """Each line is judged at most once: after a header its table, after any other line holding a
@@ -120,6 +132,10 @@ class TableDetector(Detector):
             m = self._column_name.search(low, pos - start)
             if m is None:
                 return
+            head = _NAME_HEAD.search(low, max(0, m.start(1) - 41), m.start(1))
+            if head is not None and head.end() - head.start() > 40:
+                pos = start + m.start(1) + 1  # the keyword ends a name longer than a column's
+                continue
             k = start + m.start(1)
             nl = text.rfind("\n", max(0, k - self.before), k)
             line_start, line_end = nl + 1, text.find("\n", k, end)
@@ -231,4 +247,8 @@ TABLE_PASSWORD = TableDetector(
     "table-password", "password", keywords=KEY_KEYWORDS["password"], before=256, after=4096, priority=15,
     follow=FOLLOW,
 )  # fmt: skip
-DETECTORS = (TABLE_PASSWORD,)
+TABLE_SECRET = TableDetector(
+    "table-secret", "generic_secret", kind="secret", keywords=KEY_KEYWORDS["secret"], before=256, after=4096,
+    priority=15, follow=FOLLOW,
+)  # fmt: skip
+DETECTORS = (TABLE_PASSWORD, TABLE_SECRET)

@@ -8,7 +8,7 @@ from detector_support import flood_cpu_seconds
 from support import CPU_CEILING
 
 from sanitize import ScanConfig, scan
-from sanitize.detectors.tables import TABLE_PASSWORD, is_column
+from sanitize.detectors.tables import TABLE_PASSWORD, TABLE_SECRET, is_column
 
 CASES: list[tuple[str, list[str]]] = [
     # CSV, TSV, ';', quoted CSV
@@ -33,6 +33,15 @@ CASES: list[tuple[str, list[str]]] = [
     ("| Password | Description |\n|---|---|\n| Kx9#mQ2p | the admin's |", ["Kx9#mQ2p"]),  # a header
     ("| password | `<your password>` |", []),
     ("| password | hunter |", []),  # letters only: a description
+    ("| DB Password (prod) | Rq9#xL2mKz8 |", ["Rq9#xL2mKz8"]),  # a qualifier in parentheses
+    ("service,Password (staging),notes\nweb,Rq9#xL2mKz8,x", ["Rq9#xL2mKz8"]),
+    ("| Password (hash) | sha256Xk9 |", []),  # the qualifier says what the column holds: about the password
+    ("| Password (min length) | 12 |", []),
+    ("| API key (staging) | b7c9e2f4a1d84e6f9c3b5a7d2e4f6a8c |", ["b7c9e2f4a1d84e6f9c3b5a7d2e4f6a8c"]),  # table-secret
+    ("name,api_token,owner\nci,b7c9e2f4a1d84e6f9c3b5a7d2e4f6a8c,bob", ["b7c9e2f4a1d84e6f9c3b5a7d2e4f6a8c"]),
+    ("id,key,value\n1,Xk9vQ2mLp8Rt7Yp3,foo", []),  # a bare `key` column: a dictionary's keys
+    ("| Token (expires) | 2026-01-01 |", []),
+    ("    yield before, orig_token\n    yield var.identifier, SYNTAX\n    yield from f(var.base, VARIABLE)", []),  # code
     # SQL INSERT, several rows
     ("INSERT INTO `users` (`id`, `email`, `password`) VALUES (1, 'a@b.co', 'Kx9#mQ2p'), (2, 'c@d.co', 'Lm3$nB8v');",
      ["Kx9#mQ2p", "Lm3$nB8v"]),
@@ -56,7 +65,9 @@ def test_table_columns(payload: str, values: list[str]) -> None:
     found = [
         payload[f.start : f.end] for f in scan([payload], ScanConfig(types=["password", "generic_secret"]))
     ]
-    table = [payload[s:e] for d in (TABLE_PASSWORD,) for s, e, _ in d.find(payload, 0, len(payload))]
+    table = [
+        payload[s:e] for d in (TABLE_PASSWORD, TABLE_SECRET) for s, e, _ in d.find(payload, 0, len(payload))
+    ]
     assert [v for v in found if v in values or v in table] == values
 
 
@@ -64,7 +75,8 @@ def test_table_columns(payload: str, values: list[str]) -> None:
     ("name", "kind", "column"),
     [("password", "password", True), ("DB Password", "password", True), ("pwd", "password", True),
      ("api_token", "secret", True), ("password_hash", "password", False), ("password_changed_at", "password", False),
-     ("passport", "password", False), ("primaryKey", "secret", False)],
+     ("passport", "password", False), ("primaryKey", "secret", False), ("Password (prod)", "password", True),
+     ("Password (hash)", "password", False), ("key", "secret", False), ("API key (staging)", "secret", True)],
 )  # fmt: skip
 def test_is_column(name: str, kind: str, column: bool) -> None:
     assert is_column(name, kind) is column
