@@ -205,3 +205,55 @@ PIPED_PASSWORD = PipedPasswordDetector(
     keywords=("--password-stdin", "sudo -", "--stdin", "chpasswd"),  # `sudo -`: sudo with flags only
     before=400, after=32, priority=30,  # after: `sudo -u name -S`
 )  # fmt: skip
+
+
+# Secret stores' command lines: what is stored is a secret whatever its name -- (command, subcommand words,
+# flags whose value is the secret, a word the line must hold): `az keyvault secret set --value V`, `aws
+# secretsmanager create-secret --secret-string V`, `aws ssm put-parameter --value V --type SecureString`, `gh
+# secret set NAME --body V` (also `--flag=V`, and a short flag glued to its value: `-b"V"`)
+_STORE_RULES = (
+    ("az", ("keyvault", "secret", "set"), ("--value",), None),
+    ("aws", ("secretsmanager", "create-secret"), ("--secret-string",), None),
+    ("aws", ("secretsmanager", "put-secret-value"), ("--secret-string",), None),
+    ("aws", ("secretsmanager", "update-secret"), ("--secret-string",), None),
+    ("aws", ("ssm", "put-parameter"), ("--value",), "SecureString"),
+    ("gh", ("secret", "set"), ("--body", "-b"), None),
+)
+_STORE_COMMAND = re.compile(r"(?<![\w./-])(az|aws|gh)(?![\w-])")
+
+
+def _stored(command: str, text: str, words: list[tuple[int, int]]) -> Iterator[tuple[int, int]]:
+    """The (start, end) of each stored value in the words after ``command`` (quotes kept)."""
+    values = [text[s:e] for s, e in words]
+    for name, sub, flags, needs in _STORE_RULES:
+        if name != command or tuple(values[: len(sub)]) != sub or (needs is not None and needs not in values):
+            continue
+        for k, v in enumerate(values[len(sub) :], len(sub)):
+            for flag in flags:
+                if v == flag and k + 1 < len(words):
+                    yield words[k + 1]
+                elif v.startswith(flag + "=") or (
+                    flag[1] != "-" and v.startswith(flag) and len(v) > len(flag)
+                ):
+                    yield words[k][0] + len(flag) + v.startswith(flag + "="), words[k][1]
+
+
+@dataclasses.dataclass(frozen=True, eq=False, repr=False)
+class SecretStoreDetector(Detector):
+    def find(self, text: str, start: int, end: int) -> Iterator[Span]:
+        done = start
+        for m in _STORE_COMMAND.finditer(text, start, end):
+            if m.start() < done:
+                continue
+            words, done = _words(text, m.end(), min(end, m.end() + self.after))
+            for s, e in _stored(m.group(1), text, words):
+                s, e, quoted = _unquote(text, s, e)
+                if not text.startswith(("file://", "fileb://"), s) and _argument_ok(text[s:e], quoted):
+                    yield s, e, 0.85  # (file://x: the AWS CLI reads the value from that file)
+
+
+SECRET_STORE_COMMAND = SecretStoreDetector(
+    "secret-store-command", "generic_secret",
+    keywords=("keyvault secret set", "secretsmanager", "ssm put-parameter", "gh secret set"),
+    before=8, after=600, priority=30,  # before: `aws ` ahead of `ssm put-parameter`
+)  # fmt: skip

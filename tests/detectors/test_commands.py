@@ -8,7 +8,7 @@ from detector_support import flood_cpu_seconds
 from support import CPU_CEILING
 
 from sanitize import ScanConfig, scan
-from sanitize.detectors.commands import COMMAND_PASSWORD, PIPED_PASSWORD
+from sanitize.detectors.commands import COMMAND_PASSWORD, PIPED_PASSWORD, SECRET_STORE_COMMAND
 
 CASES: list[tuple[str, str | None]] = [
     ('ldapsearch -x -D "cn=admin,dc=acme,dc=test" -w Kx9mQ2pLv -b dc=acme', "Kx9mQ2pLv"),
@@ -93,12 +93,37 @@ CASES: list[tuple[str, str | None]] = [
     ("echo Kx9mQ2pLv | tee a.txt; docker login -u bob --password-stdin", None),  # another command
     ("echo Kx9mQ2pLv\ndocker login -u bob --password-stdin", None),  # another line
 ]
+# secret stores' command lines: the stored value, whatever its name (generic_secret)
+STORE_CASES: list[tuple[str, str | None]] = [
+    ('az keyvault secret set --vault-name kv --name DbPass --value "Hq8xL2mKz9Vt"', "Hq8xL2mKz9Vt"),
+    ("aws ssm put-parameter --name /prod/db --value Gz9kQ2mLx8Vr --type SecureString", "Gz9kQ2mLx8Vr"),
+    ("aws secretsmanager create-secret --name prod/db --secret-string 'Fz8kQ2xLm9Vt'", "Fz8kQ2xLm9Vt"),
+    ("aws secretsmanager put-secret-value --secret-id x --secret-string=Fz8kQ2xLm9Vt", "Fz8kQ2xLm9Vt"),
+    ('gh secret set NPM_TOKEN --body "Cq8xL2mKz9Vt"', "Cq8xL2mKz9Vt"),
+    ('gh secret set NPM_TOKEN -b"Zq9xL2mKv8Rt"', "Zq9xL2mKv8Rt"),  # a short flag glued to its value
+    (
+        'aws ssm put-parameter --name /app/region --value "Eu9west1Xk" --type String',
+        None,
+    ),  # not a SecureString
+    ('az keyvault secret set --vault-name kv --name x --value "$PASSWORD"', None),
+    ("gh secret set TOKEN < token.txt", None),
+    ("aws secretsmanager create-secret --name prod/db --secret-string file://secret.json", None),  # a file
+    ('az tag create --resource-id x --name env --value "Xk9vQ2mLp8"', None),  # not a key vault
+]
 
 
 @pytest.mark.parametrize(("payload", "secret"), CASES)
 def test_command_password(payload: str, secret: str | None) -> None:
     found = [payload[f.start : f.end] for f in scan([payload], ScanConfig(types=["password"]))]
     assert found == ([secret] if secret else [])
+
+
+@pytest.mark.parametrize(("payload", "secret"), STORE_CASES)
+def test_secret_store_command(payload: str, secret: str | None) -> None:
+    found = [
+        (f.type, payload[f.start : f.end]) for f in scan([payload], ScanConfig(types=["generic_secret"]))
+    ]
+    assert found == ([("generic_secret", secret)] if secret else [])
 
 
 def test_an_impacket_target_on_a_dns_host_is_a_password_not_an_e_mail() -> None:
@@ -132,4 +157,12 @@ def test_linear_on_a_megabyte_of_commands(unit: str) -> None:
 def test_linear_on_a_megabyte_of_piped_commands(unit: str) -> None:
     """A flood of stdin markers reads each stretch of a line once."""
     best = flood_cpu_seconds(PIPED_PASSWORD, unit, ["password"])
+    assert best < CPU_CEILING
+
+
+@pytest.mark.parametrize(
+    "unit", ["gh secret set ", "aws ssm put-parameter --value a ", "az keyvault secret set "]
+)
+def test_linear_on_a_megabyte_of_secret_store_commands(unit: str) -> None:
+    best = flood_cpu_seconds(SECRET_STORE_COMMAND, unit, ["generic_secret"])
     assert best < CPU_CEILING
