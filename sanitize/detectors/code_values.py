@@ -85,6 +85,7 @@ _PHP_EXPR = re.compile(
 _NAME_LIST = re.compile(
     r"[a-z][a-z0-9_]{1,30}(?:\|[a-z][a-z0-9_]{1,30}){1,20}"
 )  # signature="float64|complex64"
+_SQL_VARIABLE = re.compile(r"@@?[A-Za-z_][A-Za-z_]{1,63}")  # SET @password = @new_password (bare, no digits)
 _WORD_BEFORE = re.compile(r"([A-Za-z]{2,20})[ \t]{1,3}\Z")
 
 
@@ -227,6 +228,7 @@ def in_code(text: str, i: int, j: int, s: int, e: int, quoted: bool) -> bool:
     return (
         is_c_name(value)
         or _KWARG.fullmatch(value) is not None
+        or _SQL_VARIABLE.fullmatch(value) is not None
         or in_subscript(text, i, j)
         or is_operand(text, s, e, False)
     )

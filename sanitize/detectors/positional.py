@@ -78,6 +78,7 @@ _CREDENTIAL_CLASSES = (
     "UsernamePasswordCredentials", "PasswordAuthentication", "UsernamePasswordAuthenticationToken",
     "PasswordCredential", "Credentials.basic", "credentials", "Credentials", "setBasicAuth", "basicAuthentication",
     "basicAuth", "withBasicAuth", "BasicAuthenticationInterceptor", "simple_bind_s", "simple_bind", "bind_s",
+    "PlainCredentials", "SMBConnection",  # pika (RabbitMQ), pysmb: (username, password, ...)
 )  # fmt: skip
 _CALL_PATTERNS = (
     re.compile(
@@ -103,6 +104,10 @@ _CALL_PATTERNS = (
     re.compile(
         r"\b(?:" + "|".join(_ORACLE_DRIVERS) + r")\.connect[ \t]{0,3}\([ \t]{0,3}" + _ARG + r"[ \t]{0,3},[ \t]{0,3}" + _VQ
     ),
+    # ftplib FTP/FTP_TLS(host, user, passwd)
+    re.compile(
+        r"\b(?:FTP|FTP_TLS)[ \t]{0,3}\([ \t]{0,3}" + _ARG + r"[ \t]{0,3},[ \t]{0,3}" + _ARG + r"[ \t]{0,3},[ \t]{0,3}" + _VQ
+    ),
     # Redis/Jedis AUTH `.auth("V")`, superagent/supertest `.auth("user", "V")`: the last literal
     re.compile(r"\.auth[ \t]{0,3}\([ \t]{0,3}" + _VQ + r"[ \t]{0,3}\)"),
     re.compile(r"\.auth[ \t]{0,3}\([ \t]{0,3}" + _STR + r"[ \t]{0,3},[ \t]{0,3}" + _VQ + r"[ \t]{0,3}[,)]"),
@@ -113,11 +118,19 @@ _CALL_PATTERNS = (
     ),
 )  # fmt: skip
 _CALL_KEYWORDS = (
-    "auth", "credential", "pass", "login", "getconnection", "bind_s", "simple_bind",
+    "auth", "credential", "pass", "login", "getconnection", "bind_s", "simple_bind", "smbconnection", "ftp(", "ftp_tls(",
     *(c.lower() for c in (*_CONNECT_CALLS, *_MYSQL_DRIVERS, *_ORACLE_DRIVERS)),
 )  # fmt: skip
-_CALL_GUARDS = (("(",), ("(",), (".login",), ("getConnection",), _CONNECT_CALLS, (".connect",), (".connect",), (".auth",),
-                (".auth",), ("set_password",))  # fmt: skip
+_CALL_GUARDS = (("(",), ("(",), (".login",), ("getConnection",), _CONNECT_CALLS, (".connect",), (".connect",),
+                ("FTP",), (".auth",), (".auth",), ("set_password",))  # fmt: skip
+
+
+def _not_the_username(m: re.Match[str], value: str, quoted: bool) -> bool:
+    """A password that repeats a literal before it in the call is a default login (``("guest", "guest")``)."""
+    head = m.string[m.start() : m.start("v")]
+    return f'"{value}"' not in head and f"'{value}'" not in head
+
+
 CREDENTIAL_CALL = PatternDetector(
     "credential-call-password",
     "password",
@@ -126,6 +139,7 @@ CREDENTIAL_CALL = PatternDetector(
     after=480,  # the username, the password, a JDBC url before them
     priority=35,
     kind=None,
+    check=_not_the_username,
     patterns=_CALL_PATTERNS,
     guards=_CALL_GUARDS,
     anchors=(
@@ -136,12 +150,15 @@ CREDENTIAL_CALL = PatternDetector(
         tuple(c.lower() for c in _CONNECT_CALLS),
         tuple(c.lower() for c in _MYSQL_DRIVERS),
         tuple(c.lower() for c in _ORACLE_DRIVERS),
+        ("ftp",),
         (".auth",),
         (".auth",),
         ("set_password",),
     ),
-    # new PDO($dsn, MySQLdb.connect("h"
-    follow=re.compile(r"(?:\w|\.basic|\.connect){0,40}+[ \t]{0,3}=?[ \t]{0,3}\([ \t]{0,3}[\"'\w$]"),
+    # new PDO($dsn, MySQLdb.connect("h"; a keyword holding its parenthesis (`ftp(`) is followed by the argument
+    follow=re.compile(
+        r"(?:(?<=\()|(?:\w|\.basic|\.connect){0,40}+[ \t]{0,3}=?[ \t]{0,3}\()[ \t]{0,3}[\"'\w$]"
+    ),
 )
 # Go's database/sql MySQL DSN: user:password@tcp(host:port)/db (also @unix(...)); the driver splits at
 # the last @ before the protocol, so the password may hold @ and :
@@ -254,7 +271,70 @@ FALLBACK_PASSWORD = PatternDetector(
     ),
 )
 
+# A signing key passed by position to the call that signs or checks with it: JWT libraries (jsonwebtoken's
+# jwt.sign/verify(payload, KEY), PyJWT's jwt.encode/decode(payload, KEY), ruby-jwt's JWT.encode(payload, KEY)), HMAC
+# (Python hmac.new(KEY), Go hmac.New(sha256.New, []byte(KEY)), Node crypto.createHmac(alg, KEY), PHP hash_hmac(alg,
+# data, KEY), Ruby OpenSSL::HMAC.hexdigest(alg, KEY, data)) and key objects (Java new SecretKeySpec(KEY.getBytes(),
+# alg), jjwt Keys.hmacShaKeyFor / signWith(alg, KEY), auth0 Algorithm.HMAC256(KEY), .NET SymmetricSecurityKey /
+# HMACSHA256(Encoding.UTF8.GetBytes(KEY)), Rust EncodingKey/DecodingKey::from_secret(KEY), Hmac::new_from_slice(KEY)).
+_PAYLOAD = (
+    r"(?:\{[^{}\n]{0,200}\}|[^,(){}\n]{1,200})"  # the first argument: a dict/object literal or an expression
+)
+_BYTES = r"(?:b|\[\]byte\(|Encoding\.\w{1,10}\.GetBytes[ \t]{0,3}\([ \t]{0,3})?"  # b"K", []byte("K"), GetBytes("K")
+_SIGNING_PATTERNS = (
+    re.compile(
+        r"\b(?:jwt|JWT)\.(?:sign|verify|encode|decode)[ \t]{0,3}\([ \t]{0,3}" + _PAYLOAD + r"[ \t]{0,3},[ \t\r\n]{0,40}"
+        + _VQ
+    ),
+    re.compile(r"\b(?:hmac|HMAC)\.new[ \t]{0,3}\([ \t]{0,3}b?" + _VQ),  # Python: the key comes first
+    re.compile(r"\bhmac\.New[ \t]{0,3}\([ \t]{0,3}[\w.]{1,40}[ \t]{0,3},[ \t]{0,3}" + _BYTES + _VQ),
+    re.compile(r"\bcreateHmac[ \t]{0,3}\([ \t]{0,3}" + _STR + r"[ \t]{0,3},[ \t]{0,3}" + _VQ),
+    re.compile(r"\bhash_hmac[ \t]{0,3}\([ \t]{0,3}" + _ARG + r"[ \t]{0,3},[ \t]{0,3}[^,()\n]{1,200},[ \t]{0,3}" + _VQ),
+    re.compile(r"\bHMAC\.(?:hexdigest|digest|base64digest)[ \t]{0,3}\([ \t]{0,3}[^,()\n]{1,80},[ \t]{0,3}" + _VQ),
+    re.compile(
+        r"\b(?:SecretKeySpec|hmacShaKeyFor|SymmetricSecurityKey|HMACSHA(?:1|256|384|512)|HMAC(?:256|384|512)|from_secret"
+        r"|new_from_slice)[ \t]{0,3}\([ \t]{0,3}" + _BYTES + _VQ
+    ),
+    re.compile(r"\.signWith[ \t]{0,3}\([ \t]{0,3}SignatureAlgorithm\.\w{1,10}[ \t]{0,3},[ \t]{0,3}" + _VQ),
+)  # fmt: skip
+_SIGNING_ANCHORS = (("jwt.",), ("hmac.",), ("hmac.",), ("createhmac",), ("hash_hmac",), ("hmac.",),
+                    ("secretkeyspec", "hmacshakeyfor", "symmetricsecuritykey", "hmacsha", "hmac", "from_secret",
+                     "new_from_slice"), (".signwith",))  # fmt: skip
+SIGNING_KEY_CALL = PatternDetector(
+    "signing-key-call",
+    "generic_secret",
+    keywords=(
+        "jwt.",
+        "hmac",
+        "secretkeyspec",
+        "symmetricsecuritykey",
+        "from_secret",
+        "new_from_slice",
+        ".signwith",
+    ),
+    before=24,  # from "hmac" back to the call's start (OpenSSL::HMAC., Keys.hmacShaKeyFor)
+    after=480,  # a payload literal, then the key
+    priority=35,
+    kind="secret",
+    literal=True,  # a string literal: "Zx9.Kq2" there is no attribute access
+    check=lambda m, value, quoted: (
+        " " not in value
+    ),  # a phrase is a public constant: hmac.new(b"Bitcoin seed")
+    patterns=_SIGNING_PATTERNS,
+    guards=(
+        ("jwt.", "JWT."),
+        ("mac.new",),
+        ("hmac.New",),
+        ("createHmac",),
+        ("hash_hmac",),
+        ("HMAC.",),
+        ("SecretKeySpec", "hmacShaKeyFor", "SymmetricSecurityKey", "HMAC", "from_secret", "new_from_slice"),
+        (".signWith",),
+    ),
+    anchors=_SIGNING_ANCHORS,
+)
+
 DETECTORS = (
     NAME_VALUE_PASSWORD, NAME_VALUE_SECRET, CREDENTIAL_CALL, GO_DSN_PASSWORD, ENV_DEFAULT_PASSWORD, ENV_DEFAULT_SECRET,
-    FALLBACK_PASSWORD,
+    FALLBACK_PASSWORD, SIGNING_KEY_CALL,
 )  # fmt: skip

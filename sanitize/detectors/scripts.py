@@ -66,6 +66,29 @@ SQL_PASSWORD = PatternDetector(
 )
 
 
+def _sql_variable(kind: str, secret_type: str) -> PatternDetector:
+    """T-SQL/MySQL variables: ``DECLARE @pwd NVARCHAR(50) = N'V'``, ``SET @api_key = 'V'`` (N: a Unicode literal)."""
+    return PatternDetector(
+        f"sql-variable-{kind}",
+        secret_type,
+        keywords=("declare @", "set @"),
+        before=0,
+        after=300,
+        priority=31,
+        kind=kind,
+        anchors=(("declare", "set"),),
+        patterns=(
+            _i(
+                r"\b(?:declare|set)[ \t]{1,3}@(?P<key>[A-Za-z_]\w{0,63})(?:[ \t]{1,3}(?:as[ \t]{1,3})?\w{1,20}"
+                r"(?:[ \t]{0,3}\([ \t]{0,3}(?:\d{1,5}|max)[ \t]{0,3}\))?)?[ \t]{0,3}=[ \t]{0,3}N?" + _VQ
+            ),
+        ),
+    )
+
+
+SQL_VARIABLE_PASSWORD = _sql_variable("password", "password")
+SQL_VARIABLE_SECRET = _sql_variable("secret", "generic_secret")
+
 # vault login [-flag[=x]]... TOKEN: the first word that is no flag and no key=value (-method=userpass
 # username=bob password=... is an assignment, found as one); hvs./hvb./s. tokens or legacy UUIDs
 VAULT_LOGIN = PatternDetector(
@@ -271,6 +294,8 @@ PROTOCOL_LOGIN = PatternDetector(
     check=lambda m, value, quoted: quoted or not is_word(value),  # `2 LOGIN failed attempts`: prose
 )  # fmt: skip
 DETECTORS = (
+    SQL_VARIABLE_PASSWORD,
+    SQL_VARIABLE_SECRET,
     AUTH_PLAIN,
     PROTOCOL_LOGIN,
     IOS_USERNAME,

@@ -62,6 +62,16 @@ TABLES: dict[str, list[tuple[str, str | None]]] = {
         ('"""Restart the stack frame identified by `frameId`."""', None),  # prose, a backquoted name
         ("Delete subshell identified by subshell_id.", None),
         ("The row identified by 'Kx9_key2' is removed.", None),  # no statement it belongs to
+        ("DECLARE @pwd NVARCHAR(50) = 'Qz8#kL2mXv9';", "Qz8#kL2mXv9"),  # T-SQL variables
+        ("SET @password = N'Qz8#kL2mXv9';", "Qz8#kL2mXv9"),
+        (
+            "DECLARE @api_key VARCHAR(MAX); SET @api_key = 'b7c9e2f4a1d84e6f9c3b5a7d2e4f6a8c';",
+            "b7c9e2f4a1d84e6f9c3b5a7d2e4f6a8c",
+        ),
+        ("DECLARE @password NVARCHAR(128);", None),
+        ("SET @password = @new_password;", None),  # another variable
+        ("SET @pwd = (SELECT pwd FROM users WHERE id = 1);", None),
+        ("DECLARE @token VARCHAR(64) = NEWID();", None),
     ],
     "connection strings": [
         ("Server=tcp:db.local,1433;Database=shop;User ID=sa;Password=Hx7#pQ2m;Encrypt=True;", "Hx7#pQ2m"),
@@ -257,7 +267,53 @@ TABLES: dict[str, list[tuple[str, str | None]]] = {
         ('headers.setBasicAuth("svc", "Sb8#Lx2q");', "Sb8#Lx2q"),  # Spring HttpHeaders
         ("Http::withBasicAuth('svc', 'Wb8#Lx2q')->get($url);", "Wb8#Lx2q"),  # Laravel
         ("ldap_bind($ds, $dn, $password);", None),
+        ('ftp = FTP("ftp.acme.test", "bob", "Wz9#xQ2mLk8")', "Wz9#xQ2mLk8"),  # ftplib (host, user, passwd)
+        ('ftps = FTP_TLS(host, "bob", "Wz9#xQ2mLk8")', "Wz9#xQ2mLk8"),
+        ('credentials = pika.PlainCredentials("app", "Kq9#xL2mZv8")', "Kq9#xL2mZv8"),
+        ('conn = SMBConnection("svc", "Sm9#xL2mZv8", "client", "server")', "Sm9#xL2mZv8"),
+        (
+            'credentials = pika.PlainCredentials("guest", "guest")',
+            None,
+        ),  # the username again: a default login
+        ('auth = HTTPBasicAuth("admin", "admin")', None),
+        ('ftp = FTP("ftp.acme.test")', None),
+        ('ftp = FTP("ftp.acme.test", "anonymous", "")', None),
+        ("ftp = FTP(host, user, passwd)", None),
         ("headers.setBasicAuth(user, password);", None),
+    ],
+    "signing keys": [  # a key passed by position to the call that signs or checks with it
+        ("jwt.sign(payload, 'Cz8kQ2xLm9Vr', { expiresIn: '1h' })", "Cz8kQ2xLm9Vr"),
+        (
+            "jwt.sign({ id: user.id, role: 'admin' }, 'Cz8kQ2xLm9Vr')",
+            "Cz8kQ2xLm9Vr",
+        ),  # an object literal first
+        ('token = jwt.encode({"sub": "1"}, "Bq9xL2mKz8Vt", algorithm="HS256")', "Bq9xL2mKz8Vt"),
+        ("JWT.decode(token, 'Bq9xL2mKz8Vt', true, { algorithm: 'HS256' })", "Bq9xL2mKz8Vt"),  # ruby-jwt
+        ('hmac.new(b"Dz8kQ2xLm9Vr", msg, hashlib.sha256)', "Dz8kQ2xLm9Vr"),
+        ('mac := hmac.New(sha256.New, []byte("Dz8kQ2xLm9Vr"))', "Dz8kQ2xLm9Vr"),
+        ("crypto.createHmac('sha256', 'Dz8kQ2xLm9Vr').update(body)", "Dz8kQ2xLm9Vr"),
+        ("hash_hmac('sha256', $payload, 'Dz8kQ2xLm9Vr');", "Dz8kQ2xLm9Vr"),
+        ("OpenSSL::HMAC.hexdigest('SHA256', 'Dz8kQ2xLm9Vr', data)", "Dz8kQ2xLm9Vr"),
+        ('new SecretKeySpec("Sq9xL2mKz8Vt".getBytes(), "HmacSHA256")', "Sq9xL2mKz8Vt"),
+        ('Algorithm algorithm = Algorithm.HMAC256("Sq9xL2mKz8Vt");', "Sq9xL2mKz8Vt"),
+        ('new SymmetricSecurityKey(Encoding.UTF8.GetBytes("Sq9xL2mKz8Vt"))', "Sq9xL2mKz8Vt"),
+        ('EncodingKey::from_secret(b"Sq9xL2mKz8Vt")', "Sq9xL2mKz8Vt"),
+        ('.signWith(SignatureAlgorithm.HS256, "Sq9xL2mKz8Vt")', "Sq9xL2mKz8Vt"),
+        ("jwt.sign(payload, process.env.JWT_SECRET, { expiresIn: '1h' })", None),
+        ("jwt.sign({ id: user.id }, config.secret)", None),
+        ("const decoded = jwt.verify(token, 'secret');", None),  # a placeholder
+        ('jwt.encode(payload, "your-256-bit-secret", algorithm="HS256")', None),
+        ('jwt.decode(token, options={"verify_signature": False})', None),
+        ("digest = hmac.new(key, msg, hashlib.sha256).hexdigest()", None),
+        ('hmac.new(key_bytes, b"Xk9vQ2mLp8Rt", hashlib.sha256)', None),  # the message, not the key
+        ("mac := hmac.New(sha256.New, key)", None),
+        ("crypto.createHmac('sha256', secret).update(data).digest('hex')", None),
+        ('new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256")', None),
+        ('hmac.new(b"key", b"The quick brown fox", hashlib.md5)', None),
+        (
+            'seed = hmac.new(b"Bitcoin seed", seed, digestmod=hashlib.sha512)',
+            None,
+        ),  # BIP-32's public constant
     ],
     "kubernetes": [
         (K8S, b64("Sx9#mK2vQ")),
@@ -726,6 +782,8 @@ ADVERSARIAL = [
     "strcmp(\"a\", ", "pw.equals(\"", "sessionid=", "a.sid=a",
     "PHPSESSID=" + "a1" * 300 + ";", "sess", "Credentials.basic(\"u\", ", "credentials('u', ", "echo a | sudo -S ",
     "--password-stdin", "vault login ", "vault login -a=b ", "Set-Variable -Name password ", "credentials: a:", "expect \"pass\"\nsend \"", "sp_addlogin 'a', ", "connect a/", "\nconnect a/b c", "chpasswd:\n  list: |\n", "use a/", "use a/b to log", "wifi: a/", "AUTH PLAIN ", "AUTH PLAIN AGJvYgA= ", "a1 LOGIN b ", "USER a\nPASS ", "chpasswd:\n list:\n  a:b\n", "login: a / ", "login:a /", "password: !!binary ", "a: !!binary QUJD", "password: !!binary |\n  ", "new PDO(a, ", "put(\"password\", \"", "пароль: ", "Пароль:a ", "密码：", "a:secret:", "arn:aws:s:secret:a ",
+    "jwt.sign(a, ", "jwt.sign({a}, 'b', ", "hmac.new(", "hash_hmac(a, b, ", "SecretKeySpec(\"", "DECLARE @pwd ", "set @pwd = N",
+    "| password (a) | ", "FTP(\"a\", \"b\", ",
 ]  # fmt: skip
 
 
