@@ -430,6 +430,40 @@ FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = 
         "SECRET_KEY=REPLACE_ME",
         "password = get_password()",
     )),
+    # (families added at stop 43 come last: the families above keep their random draws)
+    "sql_variable": (("password", "generic_secret"), (
+        "DECLARE @pwd NVARCHAR(50) = N'{p}';\nEXEC sp_{w}_login @pwd;",
+        "SET @api_key = '{s}';",
+    ), (
+        "SET @password = @new_password;",
+        "DECLARE @token VARCHAR(64) = NEWID();",
+    )),
+    "table_column": (("password", "generic_secret"), (
+        "| DB Password (prod) | {p} |",
+        "service,api_token,owner\n{w},{s},ops",
+    ), (
+        "| Password (hash) | sha256 |",
+        "    yield before, orig_token\n    yield {w}.base, SYNTAX\n    yield from f({w}, VARIABLE)",
+    )),
+    "signing_key": (("generic_secret",), (
+        "token = jwt.encode({{\"sub\": \"{w}\"}}, \"{s}\", algorithm=\"HS256\")",
+        "const sig = crypto.createHmac('sha256', '{s}').update(body).digest('hex');",
+        "Algorithm algorithm = Algorithm.HMAC256(\"{s}\");",
+        "mac := hmac.New(sha256.New, []byte(\"{s}\"))",
+    ), (
+        "jwt.sign(payload, process.env.JWT_SECRET, {{ expiresIn: '1h' }})",
+        "digest = hmac.new(key, msg, hashlib.sha256).hexdigest()",
+        "seed = hmac.new(b\"Bitcoin seed\", seed, digestmod=hashlib.sha512).digest()",
+    )),
+    "secret_store": (("generic_secret",), (
+        "az keyvault secret set --vault-name kv-{w} --name db --value \"{s}\"",
+        "aws ssm put-parameter --name /{w}/db --value '{s}' --type SecureString --overwrite",
+        "gh secret set API_TOKEN --repo acme/{w} --body \"{s}\"",
+    ), (
+        "aws ssm put-parameter --name /{w}/region --value eu-west-{n} --type String",
+        "aws secretsmanager create-secret --name {w} --secret-string file://secret.json",
+        "gh secret set API_TOKEN < token.txt",
+    )),
 }  # fmt: skip
 VENDOR_NEGATIVES = (
     "the build id is {h} and it finished in 42 s",
