@@ -105,6 +105,9 @@ class PatternDetector(Detector):
 
     guards: tuple[tuple[str, ...], ...] = ()
     literal: bool = False  # never code (curl -u, .pgpass, .netrc, YAML blocks): no code-reference test
+    code: bool = (
+        True  # False: the value is data (XML element text), so `Fj8Wnd.Yfkdq7bR_` is no attribute access
+    )
     delimited: bool = False  # a bare value ended by ";" keeps its trailing punctuation (connection strings)
     # per pattern: lower-case literals one of which every match starts with (() for none): the
     # pattern is then tried only where one is (str.find in C), not at every position of the window
@@ -171,7 +174,7 @@ class PatternDetector(Detector):
                 value = text[s:e]
                 if quoted and text[s - 1] == "{" and _FIELD.fullmatch(value):
                     continue  # f"token={record.token}": a template's field, filled in later
-                if value_ok(value, kind=kind, quoted=quoted or self.literal) and (
+                if value_ok(value, kind=kind, quoted=quoted or self.literal, code=self.code) and (
                     self.check is None or self.check(m, value, quoted)
                 ):
                     yield s, e, self.confidence

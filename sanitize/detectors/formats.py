@@ -1,17 +1,16 @@
-"""Credentials in real-world formats: connection strings (ADO.NET, ODBC, JDBC, libpq), ``curl -u``,
-HTTP ``Authorization`` headers, assignment syntaxes (``::=``, ``:::=``, Go ``:=``, ``System.setProperty``,
-``#define``, multi-line XML, PHP ``define``, R ``<-``, PowerShell
-``ConvertTo-SecureString``), ``.netrc``, ``.pgpass`` and docker ``auths``. :data:`DETECTORS` also gathers
-the positional formats (:mod:`.positional`: name/value pairs, credential-API arguments, Go MySQL DSNs) and
-the keyed values (:mod:`.keyed_values`: Kubernetes ``Secret`` data, short keyword-paired values with an
-entropy floor, YAML block scalars ``password: |``), the password columns of tables (:mod:`.tables`:
-CSV/TSV/Markdown, SQL ``INSERT``), passwords on command lines (:mod:`.commands`), SQL and operator scripts
-(:mod:`.scripts`: ``IDENTIFIED BY``, ``CREATE LOGIN``, ``vault login``, expect/send, ``sp_addlogin``...) and
-under keys in other languages (:mod:`.languages`).
+"""Credentials in real-world formats: connection strings (ADO.NET, ODBC, JDBC, libpq), ``curl -u``, HTTP
+``Authorization`` headers, assignment syntaxes (``::=``, ``:::=``, Go ``:=``, ``System.setProperty``, ``#define``,
+multi-line XML, PHP ``define``, R ``<-``, PowerShell ``ConvertTo-SecureString``), ``.netrc``, ``.pgpass``, docker
+``auths``. :data:`DETECTORS` also gathers the positional formats (:mod:`.positional`: name/value pairs,
+credential-API arguments, signing keys, Go MySQL DSNs), the keyed values (:mod:`.keyed_values`: Kubernetes
+``Secret`` data, short keyword-paired values with an entropy floor, YAML block scalars ``password: |``), the
+credential columns of tables (:mod:`.tables`: CSV/TSV/Markdown, SQL ``INSERT``), passwords and secret stores on
+command lines (:mod:`.commands`), SQL and operator scripts (:mod:`.scripts`: ``IDENTIFIED BY``, ``CREATE LOGIN``,
+``DECLARE @pwd``, ``vault login``, expect/send, ``sp_addlogin``...) and keys in other languages (:mod:`.languages`).
 
-Each detector has a stable ``secret_type`` (``password`` or ``generic_secret``) and yields the span
-of the secret only (never the username or the quotes). Patterns use bounded quantifiers on
-disjoint character classes, so each is linear in its window. Hard negatives: :mod:`.hard_negatives`.
+Each detector has a stable ``secret_type`` (``password`` or ``generic_secret``) and yields the span of the secret
+only (never the username or the quotes). Patterns use bounded quantifiers on disjoint character classes, so each
+is linear in its window. Hard negatives: :mod:`.hard_negatives`.
 """
 
 from __future__ import annotations
@@ -91,6 +90,9 @@ def _bearer_ok(m: re.Match[str], value: str, quoted: bool) -> bool:
 
 
 def _xml_ok(m: re.Match[str], value: str, quoted: bool) -> bool:
+    # the element closes as it opened; a dotted name ending with a credential word names a setting: config.password
+    if "." in value and key_kind(value.rsplit(".", 1)[-1]) is not None:
+        return False
     return "close" not in m.re.groupindex or m.group("key") == m.group("close")
 
 
@@ -303,6 +305,7 @@ XML_PASSWORD = PatternDetector(
     follow=_XML_FOLLOW,
     anchors=(("<",), ("<",)),
     patterns=(_XML, _XML_VALUE),
+    code=False,  # element text is data: <Value>Fj8Wnd.Yfkdq7bR_</Value> is no attribute access
     guards=(("</",), ("<Value>",)),
 )
 XML_SECRET = PatternDetector(
@@ -318,6 +321,7 @@ XML_SECRET = PatternDetector(
     anchors=(("<",),),
     patterns=(_XML,),
     guards=(("</",),),
+    code=False,
 )
 POWERSHELL_SECURESTRING = PatternDetector(
     "powershell-securestring",

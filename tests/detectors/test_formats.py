@@ -140,6 +140,13 @@ TABLES: dict[str, list[tuple[str, str | None]]] = {
         ),  # unattend
         ("<Password><Value>Pm3#n5Kb7J</Value></Password>", "Pm3#n5Kb7J"),
         ("<AdministratorPassword>\n  <Value>*SENSITIVE*DATA*DELETED*</Value>", None),  # Windows' redaction
+        (
+            "<AdministratorPassword>\n  <Value>Fj8Wnd.Yfkdq7bR_</Value>",
+            "Fj8Wnd.Yfkdq7bR_",
+        ),  # element text is data
+        ("<client_secret>Xk9vQ2.mLp8Rt7Yp3</client_secret>", "Xk9vQ2.mLp8Rt7Yp3"),
+        ("<password>config.db.password</password>", None),  # a dotted name ending with a credential word
+        ("<password>Db.Password</password>", None),
         ("<PasswordLength><Value>12</Value></PasswordLength>", None),
         ('"env": "DB_PASSWORD=Mk8#vT2q\\nDEBUG=1"', "Mk8#vT2q"),
         ('#define WIFI_PASSWORD "Bz6$kQ9p"', "Bz6$kQ9p"),
