@@ -38,7 +38,8 @@ _FIELDS = frozenset(
      "tenant", "client", "audience", "issuer", "endpoint", "server", "database", "db", "schema", "version", "expire",
      "expires", "shell", "home", "uid", "gid", "comment", "state", "status", "hash", "algorithm", "salt"}
 )  # fmt: skip
-_NAME_PIECE = re.compile(r"[A-Za-z]+|[0-9]+")
+# a word (lower, upper, Capitalised or camelCase) or a number; `aSuiR`, `pOBQOf` are no words
+_NAME_PIECE = re.compile(r"[A-Za-z][a-z]*(?:[A-Z][a-z]+)*|[A-Z]+|[0-9]+")
 _EMAIL = re.compile(r"[^\s@]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}")
 _DIGEST = re.compile(r"[0-9a-fA-F]{16,128}")  # a hash or an id in hex, not a password someone chose
 _MAX_CHILDREN = 64

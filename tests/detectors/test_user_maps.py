@@ -27,12 +27,17 @@ CASES: list[tuple[str, list[str]]] = [
         ["Zq8Xw6Ec4R"],
     ),  # the block ends
     ("credentials:\n  bob: Summer2024\n", ["Summer2024"]),  # a weak password is one
+    (
+        "credentials:\n  svc_orders: 2_aSuiR_pOBQOf\n",
+        ["2_aSuiR_pOBQOf"],
+    ),  # pieces with inner capitals are no words
     # not passwords
     ("users:\n  alice: Zq8Xw6Ec4R\n", []),  # users: roles, uids, chat ids
     ("users:\n  alice: admin\n  bob: 1001\n", []),
     ("credentials:\n  client: Zq8Xw6Ec4R\n  region: eu-west-1\n", []),  # fields of one credential
     ("credentials:\n  alice: 3f786850e387550fdab836ed7e6dc881de23001b\n", []),  # a digest
     ("credentials:\n  alice: alice@acme.test\n  bob: prod-eu-1\n  carl: Facebook\n", []),
+    ("credentials:\n  svc: myService-prod\n  ops: EU_WEST_2\n", []),  # camelCase and upper-case words
     ("credentials:\n  bob:\n    password: x\n", []),  # a nested map
     ("basic_auth_users:\n  admin: $2y$10$KIXQJ4zN8y7u0c5bU3mXo.Hn3JfQy9Jg0Xv1b2Ytq4RkWzEo8aB6C\n", []),
     ("credentials:\n  bob: ${BOB_PASSWORD}\n  ann: &ann_pw\n", []),
