@@ -9,8 +9,8 @@ command lines (:mod:`.commands`), SQL and operator scripts (:mod:`.scripts`: ``I
 ``DECLARE @pwd``, ``vault login``, expect/send, ``sp_addlogin``...) and keys in other languages (:mod:`.languages`).
 
 Each detector has a stable ``secret_type`` (``password`` or ``generic_secret``) and yields the span of the secret
-only (never the username or the quotes). Patterns use bounded quantifiers on disjoint character classes, so each
-is linear in its window. Hard negatives: :mod:`.hard_negatives`.
+only (never the username or the quotes). Patterns use bounded quantifiers on disjoint character classes, so each is
+linear in its window. Hard negatives: :mod:`.hard_negatives`; service configuration files: :mod:`.config_files`.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from .base import Detector
 from .code_uses import DETECTORS as CODE_USES
 from .code_values import is_passed_name
 from .commands import COMMAND_PASSWORD, PIPED_PASSWORD, SECRET_STORE_COMMAND
+from .config_files import DETECTORS as CONFIG_FILES
 from .filters import NEXT_FIELD, char_classes
 from .format_base import (
     _KEY,
@@ -99,11 +100,6 @@ def _xml_ok(m: re.Match[str], value: str, quoted: bool) -> bool:
 def _xml_secret_ok(m: re.Match[str], value: str, quoted: bool) -> bool:
     """Not a property list's ``<key>Name</key>``: there the element holds a key's name, its value follows."""
     return _xml_ok(m, value, quoted) and m.group("key") != "key"
-
-
-def _pgpass_ok(m: re.Match[str], value: str, quoted: bool) -> bool:
-    host = m.group("host")
-    return host == "*" or any(c.isalpha() for c in host) or host.count(".") == 3
 
 
 CONNECTION_STRING_PASSWORD = PatternDetector(
@@ -351,23 +347,6 @@ NETRC_PASSWORD = PatternDetector(
         ),
     ),
 )
-PGPASS_PASSWORD = PatternDetector(
-    "pgpass-password",
-    "password",
-    trigger=r":(?:[0-9]{2,5}|\*):[^:\s]{1,64}:[^:\s]{1,64}:[^\s]",
-    before=256,
-    after=300,
-    priority=35,
-    kind=None,
-    literal=True,
-    check=_pgpass_ok,
-    patterns=(
-        re.compile(
-            r"(?m:^)[ \t]{0,8}(?P<host>[A-Za-z0-9_.*\[\]-]{1,253}):(?:[0-9]{2,5}|\*):[^:\s]{1,128}:"
-            r"[^:\s]{1,128}:(?P<v>(?:\\:|[^\s:\\]){1,200})[ \t]{0,8}(?m:$)"
-        ),
-    ),
-)
 DOCKER_AUTH = PatternDetector(
     "docker-auth",
     "password",
@@ -383,9 +362,9 @@ DOCKER_AUTH = PatternDetector(
 DETECTORS: tuple[Detector, ...] = (
     SQL_PASSWORD, CONNECTION_STRING_PASSWORD, CURL_USER_PASSWORD, BASIC_AUTH, BEARER_TOKEN, ASSIGNMENT_PASSWORD,
     ASSIGNMENT_SECRET, DEFINE_PASSWORD, DEFINE_SECRET, XML_PASSWORD, XML_SECRET, POWERSHELL_SECURESTRING,
-    NETRC_PASSWORD, PGPASS_PASSWORD, DOCKER_AUTH, NPM_AUTH, *TERRAFORM_DEFAULTS, *POSITIONAL, K8S_SECRET_PASSWORD, K8S_SECRET_DATA, SHORT_PASSWORD,
+    NETRC_PASSWORD, DOCKER_AUTH, NPM_AUTH, *TERRAFORM_DEFAULTS, *POSITIONAL, K8S_SECRET_PASSWORD, K8S_SECRET_DATA, SHORT_PASSWORD,
     SHORT_SECRET, YAML_BLOCK_PASSWORD, YAML_BLOCK_SECRET, YAML_BINARY_PASSWORD, YAML_BINARY_SECRET, TABLE_PASSWORD, TABLE_SECRET,
-    COMMAND_PASSWORD, PIPED_PASSWORD, SECRET_STORE_COMMAND, SESSION_COOKIE, *LOGIN_PAIRS, USER_MAP_PASSWORD, SEED_PHRASE, RICH_TEXT_PASSWORD, *SCRIPTS, *LANGUAGES, *CODE_USES,
+    COMMAND_PASSWORD, PIPED_PASSWORD, SECRET_STORE_COMMAND, SESSION_COOKIE, *LOGIN_PAIRS, USER_MAP_PASSWORD, SEED_PHRASE, RICH_TEXT_PASSWORD, *SCRIPTS, *LANGUAGES, *CODE_USES, *CONFIG_FILES,
 )  # fmt: skip
 
 

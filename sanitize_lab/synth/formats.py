@@ -464,6 +464,17 @@ FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = 
         "aws secretsmanager create-secret --name {w} --secret-string file://secret.json",
         "gh secret set API_TOKEN < token.txt",
     )),
+    "config_file": (("password", "generic_secret"), (
+        "\"adminPassword\": {{\"type\": \"securestring\", \"defaultValue\": \"{p}\"}}",
+        "  DBPassword:\n    Type: String\n    NoEcho: true\n    Default: \"{p}\"\n",
+        "poll mail{n}.example.test protocol imap user \"svc_{w}\" password \"{p}\"",
+        "[smtp{n}.example.test]:587 svc_{w}:{p}",
+        "rocommunity {s} default",
+    ), (
+        "\"adminUsername\": {{\"type\": \"string\", \"defaultValue\": \"{w}\"}}",
+        "  DBPassword:\n    Type: String\n    Default: '{{{{resolve:secretsmanager:{w}:SecretString:password}}}}'\n",
+        "rocommunity public default",
+    )),
 }  # fmt: skip
 VENDOR_NEGATIVES = (
     "the build id is {h} and it finished in 42 s",
