@@ -52,3 +52,80 @@ def dispatcher(families: list[tuple[Any, tuple[int, ...]]]) -> Callable[[str, in
 
 
 _BACKREF = re.compile(r"\\[1-9]|\(\?P=")  # numbered or named backreference (conservative)
+
+
+def prefix_trigger(pattern: str, cap: int = 8) -> str:
+    """A pattern matching, wherever ``pattern`` matches, a prefix of that match: each top-level alternative keeps
+    at most ``cap`` repetitions of a trailing bounded ``X{n}`` / ``X{n,m}``. The RE2 shape pass only needs where
+    a trigger may start (:func:`dispatcher` matches the families in full there), and every counted character it
+    need not track is DFA states it need not build per process: ``gh[pousr]_[A-Za-z0-9]{36}`` is searched as
+    ``gh[pousr]_[A-Za-z0-9]{8}``. Unbounded tails (``*``, ``+``, ``{n,}``) stay: a match swallowing a whole run
+    (``[\\d .()+-]*`` after a card's digits) is one dispatch per run, where a short one would be one per step."""
+    alternatives = _top_level(pattern, "|")
+    if alternatives is None:
+        return pattern
+    out = []
+    for alt in alternatives:
+        atoms = _top_level(alt, None)
+        if atoms:
+            atom, quantifier = _split_quantifier(atoms[-1])
+            bounded = _BOUNDED.fullmatch(quantifier)
+            if bounded is not None and int(bounded.group(1)) > cap:
+                alt = alt[: len(alt) - len(atoms[-1])] + f"{atom}{{{cap}}}"
+        out.append(alt)
+    return "|".join(out)
+
+
+_BOUNDED = re.compile(r"\{([0-9]+)(?:,[0-9]+)?\}\??")
+_QUANTIFIER = re.compile(r"(?:[*+?]|\{[0-9]+(?:,[0-9]*)?\})\??\Z")
+
+
+def _split_quantifier(piece: str) -> tuple[str, str]:
+    m = _QUANTIFIER.search(piece)
+    return (piece, "") if m is None or m.start() == 0 else (piece[: m.start()], m.group())
+
+
+def _top_level(pattern: str, separator: str | None) -> list[str] | None:
+    """``pattern`` split at top-level ``separator`` (``"|"``), or into its top-level atoms with their quantifiers
+    (``separator`` None; None when it is an alternation); None when a part cannot be read (unbalanced)."""
+    parts: list[str] = []
+    i, n, start, depth = 0, len(pattern), 0, 0
+    while i < n:
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+        elif c == "[":
+            j = i + 1 + (pattern[i + 1 : i + 2] == "^")
+            j += pattern[j : j + 1] == "]"
+            while j < n and pattern[j] != "]":
+                j += 2 if pattern[j] == "\\" else 1
+            i = j + 1
+        elif c == "(":
+            depth += 1
+            i += 1
+        elif c == ")":
+            depth -= 1
+            i += 1
+        elif separator is not None and c == separator and depth == 0:
+            parts.append(pattern[start:i])
+            start = i = i + 1
+            continue
+        elif separator is None and c == "|" and depth == 0:
+            return None
+        else:
+            i += 1
+        if separator is None and depth == 0 and c != "(":
+            m = _QUANTIFIER_AT.match(pattern, i)
+            i = m.end() if m else i
+            parts.append(pattern[start:i])
+            start = i
+        if depth < 0:
+            return None
+    if depth != 0 or i > n:
+        return None
+    if separator is not None:
+        parts.append(pattern[start:])
+    return parts
+
+
+_QUANTIFIER_AT = re.compile(r"(?:[*+?]|\{[0-9]+(?:,[0-9]*)?\})\??")

@@ -28,7 +28,7 @@ from ..errors import ConfigError
 from ..fingerprint import fingerprint_key, fingerprint_secret, mask_secret
 from ..types import Finding
 from .config import ScanConfig
-from .dispatch import dispatcher
+from .dispatch import dispatcher, prefix_trigger
 from .markup import decoded_view
 
 _DFA_MEMORY = 64 << 20  # RE2's budget for the prefilter (its DFA states are built lazily, ~25 MB used)
@@ -139,7 +139,8 @@ class Scanner:
                 except re.error:  # a custom rule in RE2-only syntax
                     families.append((re2.compile(pattern), tuple(idx)))
             self._families += families
-            shapes = "|".join(f"(?:{p})" for p in triggers.get(name, {}))
+            # where a trigger may start: its prefix (prefix_trigger); the families are matched in full there
+            shapes = "|".join(f"(?:{prefix_trigger(p)})" for p in triggers.get(name, {}))
             keywords = sorted(words.get(name, ()), key=lambda k: (-len(k), k))  # longest first, deterministic
             if shapes:
                 compiled = re2.compile(shapes.encode(), options)

@@ -57,3 +57,47 @@ def test_dispatch_keeps_order_with_backreferences_re2_only_and_clashing_names() 
         for s in range(len(text)):
             assert dispatch(text, s) == _dispatch_loop(families, text, s), (s, len(families))
     assert dispatcher(mixed)(text, 0) == [(0, 1), (1, 3), (5, 1)]
+
+
+def test_prefix_trigger_caps_bounded_tails_only() -> None:
+    from sanitize.scanner.dispatch import prefix_trigger
+
+    assert prefix_trigger(r"gh[pousr]_[A-Za-z0-9]{36}|github_pat_") == r"gh[pousr]_[A-Za-z0-9]{8}|github_pat_"
+    assert prefix_trigger(r"\d{8,10}:[A-Za-z0-9_-]{35}") == r"\d{8,10}:[A-Za-z0-9_-]{8}"  # only the tail
+    assert prefix_trigger(r"(?:SK|AC)[0-9a-f]{32}") == r"(?:SK|AC)[0-9a-f]{8}"
+    for unbounded in (
+        r"eyJ[A-Za-z0-9_-]{8,}\.eyJ",
+        r"(?:\d{4}[ -]?){3}[\d .()+-]*",
+        r"x[a-z]{12,}",
+        r"ab+",
+        r"[ab]{3}",
+    ):
+        assert (
+            prefix_trigger(unbounded) == unbounded
+        )  # a run swallowed whole stays one match; short tails stay
+    assert prefix_trigger(r"a(b|c") == r"a(b|c"  # unreadable: as it is
+
+
+def test_prefix_triggers_match_wherever_the_full_triggers_do() -> None:
+    """The RE2 shape pass searches each built-in trigger's prefix form: at every position where a trigger
+    matches, its prefix form matches too (the pass can only find more starts, never fewer)."""
+    import random
+    import re
+
+    from sanitize.scanner.dispatch import prefix_trigger
+    from sanitize.scanner.engine import Scanner
+    from sanitize_lab import synth
+
+    scanner = Scanner(ScanConfig(include_ip=True))
+    triggers = {d.trigger for d in scanner.detectors if d.trigger}
+    rng = random.Random(1)
+    text = " ".join(synth.fake(t, rng) for t in synth.TYPES for _ in range(3))
+    checked = 0
+    for trigger in triggers:
+        full, prefix = re.compile(trigger), re.compile(prefix_trigger(trigger))
+        for s in range(len(text)):
+            m = full.match(text, s)
+            if m is not None:
+                assert prefix.match(text, s) is not None, (trigger, s)
+                checked += 1
+    assert checked > 50
