@@ -672,6 +672,22 @@ TABLES: dict[str, list[tuple[str, str | None]]] = {
         ("parola chiave", None),
         ("credentials: none", None),
         ("credentials: default", None),
+        # the sentence form: the word, then its language's "is"
+        ("La contraseña es Kq8#vZx2Lm9 para el servidor.", "Kq8#vZx2Lm9"),
+        ("le mot de passe est Kq8vZx2Lm9", "Kq8vZx2Lm9"),
+        ("Das Passwort ist Kq8vZx2Lm9", "Kq8vZx2Lm9"),
+        ("la password è Kq8vZx2Lm9", "Kq8vZx2Lm9"),  # Italian with the English word
+        ("lösenordet är Kq8vZx2Lm9", "Kq8vZx2Lm9"),  # a definite suffix
+        ("het wachtwoord is Kq8vZx2Lm9", "Kq8vZx2Lm9"),
+        ("hasło jest Kq8vZx2Lm9", "Kq8vZx2Lm9"),
+        ("密码是Kq8vZx2Lm9", "Kq8vZx2Lm9"),
+        ("パスワードは Kq8vZx2Lm9 です", "Kq8vZx2Lm9"),
+        ('Das Passwort ist "geheim42"', "geheim42"),
+        ("la contraseña es incorrecta", None),
+        ("Das Passwort ist mindestens 8 Zeichen lang", None),
+        ("Das Passwort ist z.B. abc", None),  # short: prose
+        ("het wachtwoord is 8-12 tekens", None),
+        ("密码是必填项", None),
     ],
 }
 # the short keyed detectors see any `password: value` line; the Kubernetes rows test the manifest parser
@@ -790,7 +806,7 @@ ADVERSARIAL = [
     "PHPSESSID=" + "a1" * 300 + ";", "sess", "Credentials.basic(\"u\", ", "credentials('u', ", "echo a | sudo -S ",
     "--password-stdin", "vault login ", "vault login -a=b ", "Set-Variable -Name password ", "credentials: a:", "expect \"pass\"\nsend \"", "sp_addlogin 'a', ", "connect a/", "\nconnect a/b c", "chpasswd:\n  list: |\n", "use a/", "use a/b to log", "wifi: a/", "AUTH PLAIN ", "AUTH PLAIN AGJvYgA= ", "a1 LOGIN b ", "USER a\nPASS ", "chpasswd:\n list:\n  a:b\n", "login: a / ", "login:a /", "password: !!binary ", "a: !!binary QUJD", "password: !!binary |\n  ", "new PDO(a, ", "put(\"password\", \"", "пароль: ", "Пароль:a ", "密码：", "a:secret:", "arn:aws:s:secret:a ",
     "jwt.sign(a, ", "jwt.sign({a}, 'b', ", "hmac.new(", "hash_hmac(a, b, ", "SecretKeySpec(\"", "DECLARE @pwd ", "set @pwd = N",
-    "| password (a) | ", "FTP(\"a\", \"b\", ",
+    "| password (a) | ", "FTP(\"a\", \"b\", ", "contraseña es ", "passwort ist a1 ", "密码是",
 ]  # fmt: skip
 
 
