@@ -46,8 +46,8 @@ _ANCHORS = tuple(sorted({_offset_lower(v) or v for w in WORDS for v in (w, w.cap
 _COPULA_ANCHORS = tuple(
     sorted({_offset_lower(w) or w for w in (*WORDS, "passwort", "mot de passe", "password")})
 )
-_SENTENCE = re.compile(
-    r"(?<!\w)"
+_SENTENCE = re.compile(  # no Latin letter before the word (CJK writes 新的密码是 without blanks)
+    r"(?<![A-Za-z\u00c0-\u024f])"
     + _COPULA_WORD
     + r"(?P<copula>"
     + _COPULA

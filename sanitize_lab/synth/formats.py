@@ -475,6 +475,16 @@ FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = 
         "  DBPassword:\n    Type: String\n    Default: '{{{{resolve:secretsmanager:{w}:SecretString:password}}}}'\n",
         "rocommunity public default",
     )),
+    "language_sentence": (("password",), (
+        "Hola, la contraseña es {p} para el servidor {w}.",
+        "Das Passwort ist {p} (bitte nach dem Login ändern)",
+        "le mot de passe est {p}",
+        "新的密码是{p}",
+    ), (
+        "la contraseña es incorrecta",
+        "Das Passwort ist mindestens 8 Zeichen lang",
+        "密码是必填项",
+    )),
 }  # fmt: skip
 VENDOR_NEGATIVES = (
     "the build id is {h} and it finished in 42 s",

@@ -681,6 +681,8 @@ TABLES: dict[str, list[tuple[str, str | None]]] = {
         ("het wachtwoord is Kq8vZx2Lm9", "Kq8vZx2Lm9"),
         ("hasło jest Kq8vZx2Lm9", "Kq8vZx2Lm9"),
         ("密码是Kq8vZx2Lm9", "Kq8vZx2Lm9"),
+        ("新的密码是Kq8vZx2Lm9", "Kq8vZx2Lm9"),  # no blank before a CJK word
+        ("Daspasswort ist Kq8vZx2Lm9", None),  # inside a longer word
         ("パスワードは Kq8vZx2Lm9 です", "Kq8vZx2Lm9"),
         ('Das Passwort ist "geheim42"', "geheim42"),
         ("la contraseña es incorrecta", None),
