@@ -61,71 +61,43 @@ def prefix_trigger(pattern: str, cap: int = 8) -> str:
     need not track is DFA states it need not build per process: ``gh[pousr]_[A-Za-z0-9]{36}`` is searched as
     ``gh[pousr]_[A-Za-z0-9]{8}``. Unbounded tails (``*``, ``+``, ``{n,}``) stay: a match swallowing a whole run
     (``[\\d .()+-]*`` after a card's digits) is one dispatch per run, where a short one would be one per step."""
-    alternatives = _top_level(pattern, "|")
+    alternatives = _alternatives(pattern)
     if alternatives is None:
         return pattern
     out = []
     for alt in alternatives:
-        atoms = _top_level(alt, None)
-        if atoms:
-            atom, quantifier = _split_quantifier(atoms[-1])
-            bounded = _BOUNDED.fullmatch(quantifier)
-            if bounded is not None and int(bounded.group(1)) > cap:
-                alt = alt[: len(alt) - len(atoms[-1])] + f"{atom}{{{cap}}}"
+        m = _BOUNDED_TAIL.search(alt)
+        escaped = m is not None and (len(alt[: m.start()]) - len(alt[: m.start()].rstrip("\\"))) % 2 == 1
+        if m is not None and not escaped and int(m.group(1)) > cap:
+            alt = f"{alt[: m.start()]}{{{cap}}}"  # the same atom (whatever precedes the count), fewer times
         out.append(alt)
     return "|".join(out)
 
 
-_BOUNDED = re.compile(r"\{([0-9]+)(?:,[0-9]+)?\}\??")
-_QUANTIFIER = re.compile(r"(?:[*+?]|\{[0-9]+(?:,[0-9]*)?\})\??\Z")
+_BOUNDED_TAIL = re.compile(
+    r"\{([0-9]+)(?:,[0-9]+)?\}\??\Z"
+)  # a trailing bounded count (`\{8}` is a literal brace)
 
 
-def _split_quantifier(piece: str) -> tuple[str, str]:
-    m = _QUANTIFIER.search(piece)
-    return (piece, "") if m is None or m.start() == 0 else (piece[: m.start()], m.group())
-
-
-def _top_level(pattern: str, separator: str | None) -> list[str] | None:
-    """``pattern`` split at top-level ``separator`` (``"|"``), or into its top-level atoms with their quantifiers
-    (``separator`` None; None when it is an alternation); None when a part cannot be read (unbalanced)."""
+def _alternatives(pattern: str) -> list[str] | None:
+    """``pattern`` split at its top-level ``|`` (outside groups and character classes), or None when unbalanced."""
     parts: list[str] = []
     i, n, start, depth = 0, len(pattern), 0, 0
     while i < n:
         c = pattern[i]
         if c == "\\":
-            i += 2
-        elif c == "[":
-            j = i + 1 + (pattern[i + 1 : i + 2] == "^")
-            j += pattern[j : j + 1] == "]"
-            while j < n and pattern[j] != "]":
-                j += 2 if pattern[j] == "\\" else 1
-            i = j + 1
-        elif c == "(":
-            depth += 1
             i += 1
-        elif c == ")":
-            depth -= 1
-            i += 1
-        elif separator is not None and c == separator and depth == 0:
+        elif c == "[":  # a class: `]` first (or after `^`) is a member, `\]` an escaped one
+            i += 1 + (pattern[i + 1 : i + 2] == "^")
+            i += pattern[i : i + 1] == "]"
+            while i < n and pattern[i] != "]":
+                i += 2 if pattern[i] == "\\" else 1
+        elif c in "()":
+            depth += 1 if c == "(" else -1
+            if depth < 0:
+                return None
+        elif c == "|" and depth == 0:
             parts.append(pattern[start:i])
-            start = i = i + 1
-            continue
-        elif separator is None and c == "|" and depth == 0:
-            return None
-        else:
-            i += 1
-        if separator is None and depth == 0 and c != "(":
-            m = _QUANTIFIER_AT.match(pattern, i)
-            i = m.end() if m else i
-            parts.append(pattern[start:i])
-            start = i
-        if depth < 0:
-            return None
-    if depth != 0 or i > n:
-        return None
-    if separator is not None:
-        parts.append(pattern[start:])
-    return parts
-
-
-_QUANTIFIER_AT = re.compile(r"(?:[*+?]|\{[0-9]+(?:,[0-9]*)?\})\??")
+            start = i + 1
+        i += 1
+    return None if depth or i > n else [*parts, pattern[start:]]
