@@ -76,6 +76,7 @@ def test_prefix_trigger_caps_bounded_tails_only() -> None:
             prefix_trigger(unbounded) == unbounded
         )  # a run swallowed whole stays one match; short tails stay
     assert prefix_trigger(r"a(b|c") == r"a(b|c"  # unreadable: as it is
+    assert prefix_trigger(r"a\{36}|b[|]{20}") == r"a\{36}|b[|]{8}"  # an escaped brace; a | inside a class
 
 
 def test_prefix_triggers_match_wherever_the_full_triggers_do() -> None:
