@@ -22,11 +22,11 @@ from .hard_negatives import key_words
 
 _DELIMITERS = (",", "\t", "|", ";")
 _CELL = {d: re.compile(rf'[ \t]*(?:"(?:[^"\n]|"")*"|\'[^\'\n]*\'|[^{re.escape(d)}\n]*)') for d in _DELIMITERS}
-# a column name: one or two words (``password``, ``DB Password``, ``api_token``), quoted or not
+_QUALIFIER = re.compile(r"[ \t]{1,3}\([\w .,/-]{1,40}\)")  # `DB Password (prod)`: a qualifier in parentheses
+# a column name: one or two words (``password``, ``DB Password``, ``api_token``), quoted or not, qualified or not
 _HEADER_CELL = re.compile(
-    r"""[ \t]*["'`]?[A-Za-z_][\w.-]{0,40}(?: [\w.-]{1,40})?(?:[ \t]{1,3}\([\w .,/-]{1,40}\))?["'`]?[ \t]*"""
-)  # `DB Password (prod)`: a qualifier in parentheses
-_QUALIFIER = re.compile(r"[ \t]{1,3}\([\w .,/-]{1,40}\)")
+    r"""[ \t]*["'`]?[A-Za-z_][\w.-]{0,40}(?: [\w.-]{1,40})?(?:""" + _QUALIFIER.pattern + r""")?["'`]?[ \t]*"""
+)
 _STATEMENT_WORDS = frozenset({"yield", "return", "for", "if", "elif", "while", "print", "assert", "del", "global",
                               "nonlocal", "await", "var", "let", "const", "raise", "echo", "local", "my", "our"})  # fmt: skip
 _NAME_HEAD = re.compile(r"[\w.-]+\Z")  # the part of a name before its keyword (searched up to the keyword)
@@ -35,7 +35,9 @@ _SPACE = re.compile(r"\s")  # an unquoted cell with a space is prose ("not set")
 _RULE_ROW = re.compile(r"[ \t|:+=-]*")  # |---|:---:| or +-----+ under a header
 # what follows a header keyword: the rest of the column name, then a delimiter or the line's end
 FOLLOW = re.compile(
-    r"""[\w.-]{0,40}(?![\w.-])["'`\]]?(?:[ \t]{1,3}\([\w .,/-]{1,40}\))?:?\*{0,2}[ \t]*(?:[,\t|;)]|\r?\n|$)"""
+    r"""[\w.-]{0,40}(?![\w.-])["'`\]]?(?:"""
+    + _QUALIFIER.pattern
+    + r""")?:?\*{0,2}[ \t]*(?:[,\t|;)]|\r?\n|$)"""
 )  # | **Password:** |, | Password (prod) |
 _SQL_INSERT = re.compile(
     r"(?i:insert[ \t]+(?:ignore[ \t]+)?into)[ \t]+[\w.`\"\[\]]{1,128}[ \t]*\(([^()\n]{1,1024})\)"
