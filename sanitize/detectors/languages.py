@@ -22,9 +22,8 @@ _WORD = "(?i:" + "|".join(sorted(WORDS, key=len, reverse=True)) + ")"
 _OPERATOR = r"[ \t]{0,3}[:：=][ \t]{0,3}"
 # "is" after the word (a definite suffix first: lösenordet, passordet, adgangskoden); English's "is" is
 # passwords.py's, so English "password" is here only with the other languages' (Italian "la password è")
-_COPULA_WORD = (
-    "(?i:" + "|".join(sorted((*WORDS, "passwort", "mot de passe", "password"), key=len, reverse=True)) + ")"
-)
+_SENTENCE_WORDS = (*WORDS, "passwort", "mot de passe", "password")
+_COPULA_WORD = "(?i:" + "|".join(sorted(_SENTENCE_WORDS, key=len, reverse=True)) + ")"
 _COPULA = (
     r"(?:et|en|a)?(?:[ \t]{1,3}(?i:es|est|ist|è|é|är|er|jest|je|este|on|adalah|là|is)[ \t]{1,3}|"
     r"(?:是|は|는|은)[ \t]{0,3})"
@@ -32,20 +31,21 @@ _COPULA = (
 
 
 def _not_prose(m: re.Match[str], value: str, quoted: bool) -> bool:
-    """A bare value of letters only, in any script (``obrigatória``, ``请输入``), is prose; after an "is" it needs
-    a digit or a symbol and 6 characters, and an English "password is" is passwords.py's."""
-    if m.re is _SENTENCE:
-        if m.group(0)[:8].lower() == "password" and m.group("copula").strip().lower() == "is":
-            return False
-        return quoted or (len(value) >= 6 and char_classes(value) >= 2 and not value.isalpha())
+    """A bare value of letters only, in any script (``obrigatória``, ``请输入``), is prose."""
     return quoted or not value.isalpha()
+
+
+def _sentence_ok(m: re.Match[str], value: str, quoted: bool) -> bool:
+    """After an "is" a bare value needs 6 characters of two classes, not letters only; English "password is" is
+    passwords.py's."""
+    if m.group(0)[:8].lower() == "password" and m.group("copula").strip().lower() == "is":
+        return False
+    return quoted or (len(value) >= 6 and char_classes(value) >= 2 and not value.isalpha())
 
 
 # each word as written, capitalised and upper-case, lower-cased as the anchor search lower-cases the window
 _ANCHORS = tuple(sorted({_offset_lower(v) or v for w in WORDS for v in (w, w.capitalize(), w.upper())}))
-_COPULA_ANCHORS = tuple(
-    sorted({_offset_lower(w) or w for w in (*WORDS, "passwort", "mot de passe", "password")})
-)
+_COPULA_ANCHORS = tuple(sorted({_offset_lower(w) or w for w in _SENTENCE_WORDS}))
 _SENTENCE = re.compile(  # no Latin letter before the word (CJK writes 新的密码是 without blanks)
     r"(?<![A-Za-z\u00c0-\u024f])"
     + _COPULA_WORD
@@ -84,7 +84,7 @@ FOREIGN_SENTENCE_PASSWORD = PatternDetector(
     after=240,
     priority=20,
     kind=None,
-    check=_not_prose,
+    check=_sentence_ok,
     literal=True,
     anchors=(_COPULA_ANCHORS,),
     patterns=(_SENTENCE,),
