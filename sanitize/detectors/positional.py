@@ -281,56 +281,41 @@ _PAYLOAD = (
     r"(?:\{[^{}\n]{0,200}\}|[^,(){}\n]{1,200})"  # the first argument: a dict/object literal or an expression
 )
 _BYTES = r"(?:b|\[\]byte\(|Encoding\.\w{1,10}\.GetBytes[ \t]{0,3}\([ \t]{0,3})?"  # b"K", []byte("K"), GetBytes("K")
-_SIGNING_PATTERNS = (
-    re.compile(
-        r"\b(?:jwt|JWT)\.(?:sign|verify|encode|decode)[ \t]{0,3}\([ \t]{0,3}" + _PAYLOAD + r"[ \t]{0,3},[ \t\r\n]{0,40}"
-        + _VQ
-    ),
-    re.compile(r"\b(?:hmac|HMAC)\.new[ \t]{0,3}\([ \t]{0,3}b?" + _VQ),  # Python: the key comes first
-    re.compile(r"\bhmac\.New[ \t]{0,3}\([ \t]{0,3}[\w.]{1,40}[ \t]{0,3},[ \t]{0,3}" + _BYTES + _VQ),
-    re.compile(r"\bcreateHmac[ \t]{0,3}\([ \t]{0,3}" + _STR + r"[ \t]{0,3},[ \t]{0,3}" + _VQ),
-    re.compile(r"\bhash_hmac[ \t]{0,3}\([ \t]{0,3}" + _ARG + r"[ \t]{0,3},[ \t]{0,3}[^,()\n]{1,200},[ \t]{0,3}" + _VQ),
-    re.compile(r"\bHMAC\.(?:hexdigest|digest|base64digest)[ \t]{0,3}\([ \t]{0,3}[^,()\n]{1,80},[ \t]{0,3}" + _VQ),
-    re.compile(
-        r"\b(?:SecretKeySpec|hmacShaKeyFor|SymmetricSecurityKey|HMACSHA(?:1|256|384|512)|HMAC(?:256|384|512)|from_secret"
-        r"|new_from_slice)[ \t]{0,3}\([ \t]{0,3}" + _BYTES + _VQ
-    ),
-    re.compile(r"\.signWith[ \t]{0,3}\([ \t]{0,3}SignatureAlgorithm\.\w{1,10}[ \t]{0,3},[ \t]{0,3}" + _VQ),
+# (pattern, literals one of which its window must hold, as written); lower-cased, each is also where a match starts
+# (the pattern's anchor) and a keyword that opens a window
+_SIGNING = (
+    (r"\b(?:jwt|JWT)\.(?:sign|verify|encode|decode)[ \t]{0,3}\([ \t]{0,3}" + _PAYLOAD + r"[ \t]{0,3},[ \t\r\n]{0,40}" + _VQ,
+     ("jwt.", "JWT.")),
+    (r"\b(?:hmac|HMAC)\.new[ \t]{0,3}\([ \t]{0,3}b?" + _VQ, ("hmac.new", "HMAC.new")),  # Python: the key comes first
+    (r"\bhmac\.New[ \t]{0,3}\([ \t]{0,3}[\w.]{1,40}[ \t]{0,3},[ \t]{0,3}" + _BYTES + _VQ, ("hmac.New",)),
+    (r"\bcreateHmac[ \t]{0,3}\([ \t]{0,3}" + _STR + r"[ \t]{0,3},[ \t]{0,3}" + _VQ, ("createHmac",)),
+    (r"\bhash_hmac[ \t]{0,3}\([ \t]{0,3}" + _ARG + r"[ \t]{0,3},[ \t]{0,3}[^,()\n]{1,200},[ \t]{0,3}" + _VQ, ("hash_hmac",)),
+    (r"\bHMAC\.(?:hexdigest|digest|base64digest)[ \t]{0,3}\([ \t]{0,3}[^,()\n]{1,80},[ \t]{0,3}" + _VQ, ("HMAC.",)),
+    (r"\b(?:SecretKeySpec|hmacShaKeyFor|SymmetricSecurityKey|HMACSHA(?:1|256|384|512)|HMAC(?:256|384|512)|from_secret"
+     r"|new_from_slice)[ \t]{0,3}\([ \t]{0,3}" + _BYTES + _VQ,
+     ("SecretKeySpec", "hmacShaKeyFor", "SymmetricSecurityKey", "HMAC", "from_secret", "new_from_slice")),
+    (r"\.signWith[ \t]{0,3}\([ \t]{0,3}SignatureAlgorithm\.\w{1,10}[ \t]{0,3},[ \t]{0,3}" + _VQ, (".signWith",)),
 )  # fmt: skip
-_SIGNING_ANCHORS = (("jwt.",), ("hmac.",), ("hmac.",), ("createhmac",), ("hash_hmac",), ("hmac.",),
-                    ("secretkeyspec", "hmacshakeyfor", "symmetricsecuritykey", "hmacsha", "hmac", "from_secret",
-                     "new_from_slice"), (".signwith",))  # fmt: skip
+_SIGNING_ANCHORS = tuple(tuple(dict.fromkeys(g.lower() for g in guards)) for _, guards in _SIGNING)
+
+
+def _no_phrase(m: re.Match[str], value: str, quoted: bool) -> bool:
+    """A phrase is a public constant: BIP-32's ``hmac.new(b"Bitcoin seed")``."""
+    return " " not in value
+
+
 SIGNING_KEY_CALL = PatternDetector(
     "signing-key-call",
     "generic_secret",
-    keywords=(
-        "jwt.",
-        "hmac",
-        "secretkeyspec",
-        "symmetricsecuritykey",
-        "from_secret",
-        "new_from_slice",
-        ".signwith",
-    ),
-    before=24,  # from "hmac" back to the call's start (OpenSSL::HMAC., Keys.hmacShaKeyFor)
+    keywords=tuple(dict.fromkeys(a for anchors in _SIGNING_ANCHORS for a in anchors)),
+    before=24,  # back to the call's start from a keyword inside it (OpenSSL::HMAC., Keys.hmacShaKeyFor)
     after=480,  # a payload literal, then the key
     priority=35,
     kind="secret",
     literal=True,  # a string literal: "Zx9.Kq2" there is no attribute access
-    check=lambda m, value, quoted: (
-        " " not in value
-    ),  # a phrase is a public constant: hmac.new(b"Bitcoin seed")
-    patterns=_SIGNING_PATTERNS,
-    guards=(
-        ("jwt.", "JWT."),
-        ("mac.new",),
-        ("hmac.New",),
-        ("createHmac",),
-        ("hash_hmac",),
-        ("HMAC.",),
-        ("SecretKeySpec", "hmacShaKeyFor", "SymmetricSecurityKey", "HMAC", "from_secret", "new_from_slice"),
-        (".signWith",),
-    ),
+    check=_no_phrase,
+    patterns=tuple(re.compile(p) for p, _ in _SIGNING),
+    guards=tuple(guards for _, guards in _SIGNING),
     anchors=_SIGNING_ANCHORS,
 )
 
