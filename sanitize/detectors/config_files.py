@@ -19,10 +19,11 @@ _TEMPLATE_JSON = re.compile(
     r"""["'](?P<key>[A-Za-z_][\w.-]{0,63})["'][ \t]{0,3}:[ \t\r\n]{0,20}\{[^{}]{0,400}?["'](?:defaultValue|Default)["']"""
     r"""[ \t]{0,3}:[ \t]{0,3}(?P<v>"[^"\n]{1,200}"|'[^'\n]{1,200}')"""
 )
-# Name:\n  Type: String\n  NoEcho: true\n  Default: V (indentation not checked: no backreferences)
+# Name:\n  Type: String\n  NoEcho: true\n  Default: V (indentation not checked: no backreferences; a bare value
+# runs to a blank, since a YAML comment starts after one)
 _TEMPLATE_YAML = re.compile(
     r"""(?P<key>[A-Za-z_][\w.-]{0,63}):[ \t]{0,3}\r?\n(?:[ \t]{2,16}(?!Default:)[A-Za-z]{1,40}:[^\n]{0,200}\r?\n){0,8}"""
-    r"""[ \t]{2,16}Default:[ \t]{0,3}(?P<v>"[^"\n]{1,200}"|'[^'\n]{1,200}'|[^\s"'#][^\s]{0,199})"""  # a comment starts after a blank
+    r"""[ \t]{2,16}Default:[ \t]{0,3}(?P<v>"[^"\n]{1,200}"|'[^'\n]{1,200}'|[^\s"'#][^\s]{0,199})"""
 )
 
 

@@ -105,9 +105,8 @@ class PatternDetector(Detector):
 
     guards: tuple[tuple[str, ...], ...] = ()
     literal: bool = False  # never code (curl -u, .pgpass, .netrc, YAML blocks): no code-reference test
-    code: bool = (
-        True  # False: the value is data (XML element text), so `Fj8Wnd.Yfkdq7bR_` is no attribute access
-    )
+    # False: the value is data (XML element text), so `Fj8Wnd.Yfkdq7bR_` there is no attribute access
+    code: bool = True
     delimited: bool = False  # a bare value ended by ";" keeps its trailing punctuation (connection strings)
     # per pattern: lower-case literals one of which every match starts with (() for none): the
     # pattern is then tried only where one is (str.find in C), not at every position of the window
