@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from .base import Detector, Span
 from .filters import is_word
@@ -143,15 +143,25 @@ def _argument_ok(value: str, quoted: bool) -> bool:
     return value_ok(value, kind="password", quoted=quoted, code=False) and (quoted or not is_word(value))
 
 
+Reader = Callable[
+    [str, str, list[tuple[int, int]]], Iterator[tuple[int, int]]
+]  # (command, text, words) -> values
+
+
 @dataclasses.dataclass(frozen=True, eq=False, repr=False)
 class CommandPasswordDetector(Detector):
+    """Command lines: ``commands`` finds a command's name (group 1), ``read`` the values in the words after it."""
+
+    commands: re.Pattern[str] = _COMMAND
+    read: Reader = _candidates
+
     def find(self, text: str, start: int, end: int) -> Iterator[Span]:
         done = start  # end of the last command line read: commands inside it are not read again
-        for m in _COMMAND.finditer(text, start, end):
+        for m in self.commands.finditer(text, start, end):
             if m.start() < done:
                 continue
             words, done = _words(text, m.end(), min(end, m.end() + self.after))
-            for s, e in _candidates(m.group(1), text, words):
+            for s, e in self.read(m.group(1), text, words):
                 s, e, quoted = _unquote(text, s, e)
                 if _argument_ok(text[s:e], quoted):
                     yield s, e, 0.85
@@ -231,29 +241,20 @@ def _stored(command: str, text: str, words: list[tuple[int, int]]) -> Iterator[t
         for k, v in enumerate(values[len(sub) :], len(sub)):
             for flag in flags:
                 if v == flag and k + 1 < len(words):
-                    yield words[k + 1]
+                    span = words[k + 1]
                 elif v.startswith(flag + "=") or (
                     flag[1] != "-" and v.startswith(flag) and len(v) > len(flag)
                 ):
-                    yield words[k][0] + len(flag) + v.startswith(flag + "="), words[k][1]
+                    span = (words[k][0] + len(flag) + v.startswith(flag + "="), words[k][1])
+                else:
+                    continue
+                if not text.startswith(("file://", "fileb://"), span[0] + (text[span[0]] in "\"'")):
+                    yield span  # (file://x: the AWS CLI reads the value from that file)
 
 
-@dataclasses.dataclass(frozen=True, eq=False, repr=False)
-class SecretStoreDetector(Detector):
-    def find(self, text: str, start: int, end: int) -> Iterator[Span]:
-        done = start
-        for m in _STORE_COMMAND.finditer(text, start, end):
-            if m.start() < done:
-                continue
-            words, done = _words(text, m.end(), min(end, m.end() + self.after))
-            for s, e in _stored(m.group(1), text, words):
-                s, e, quoted = _unquote(text, s, e)
-                if not text.startswith(("file://", "fileb://"), s) and _argument_ok(text[s:e], quoted):
-                    yield s, e, 0.85  # (file://x: the AWS CLI reads the value from that file)
-
-
-SECRET_STORE_COMMAND = SecretStoreDetector(
+SECRET_STORE_COMMAND = CommandPasswordDetector(
     "secret-store-command", "generic_secret",
     keywords=("keyvault secret set", "secretsmanager", "ssm put-parameter", "gh secret set"),
     before=8, after=600, priority=30,  # before: `aws ` ahead of `ssm put-parameter`
+    commands=_STORE_COMMAND, read=_stored,
 )  # fmt: skip
