@@ -73,15 +73,19 @@ def _conn_ok(m: re.Match[str], value: str, quoted: bool) -> bool:
     return quoted or not (NEXT_FIELD.match(value) or is_passed_name(m.string, m.start(), value))
 
 
+_HTTP_CLIENT = re.compile(r"(?<![\w./-])(?:curl|https?)(?=[ \t])")  # curl, HTTPie's http/https (not http://)
+
+
 def _curl_command(m: re.Match[str], value: str, quoted: bool) -> bool:
-    """``-u user:pass`` belongs to a ``curl`` command on the same (backslash-continued) line."""
+    """``-u user:pass`` belongs to a ``curl`` command, ``-a``/``--auth user:pass`` to HTTPie's ``http``/``https``,
+    on the same (backslash-continued) line."""
     text = m.string
     lo = max(0, m.start() - 400)
-    at = text.rfind("curl", lo, m.start())
-    if at < 0:
-        return False
-    between = text[at : m.start()].replace("\\\r\n", " ").replace("\\\n", " ")
-    return "\n" not in between and value != m.group("user")
+    line = text[lo : m.start()].replace("\\\r\n", " ").replace("\\\n", " ")
+    line = line[line.rfind("\n") + 1 :]
+    commands = _HTTP_CLIENT.findall(line)
+    httpie = m.group("flag") in ("-a", "--auth")
+    return bool(commands) and (commands[-1] != "curl") == httpie and value != m.group("user")
 
 
 def _bearer_ok(m: re.Match[str], value: str, quoted: bool) -> bool:
@@ -125,18 +129,19 @@ CONNECTION_STRING_PASSWORD = PatternDetector(
 CURL_USER_PASSWORD = PatternDetector(
     "curl-user-password",
     "password",
-    keywords=("curl",),
+    keywords=("curl", "http -a", "https -a", "http --auth", "https --auth"),
     before=0,
     after=480,
     priority=35,
     kind=None,
     literal=True,
     check=_curl_command,
-    anchors=(("-u", "--user", "-U", "--proxy-user"),),
-    follow=re.compile(r"(?s:.{0,480}?)-[uUp]"),  # -u, --user, -U, --proxy-user in reach
+    anchors=(("-u", "--user", "-U", "--proxy-user", "-a", "--auth"),),
+    # -u, --user, -U, --proxy-user, -a, --auth in reach (HTTPie's keywords end with their flag)
+    follow=re.compile(r"(?s:.{0,480}?)-[uUpa]|(?<=-a)[ \t]|(?<=--auth)[ \t=]"),
     patterns=(
         re.compile(
-            r"""(?<![\w-])(?:-[uU]|--(?:proxy-)?user)(?:[ \t]{1,3}|=|(?=[^\s-]))(?P<q>["']?)(?P<user>[^\s:"']{1,64}):"""
+            r"""(?<![\w-])(?P<flag>-[uUa]|--(?:proxy-)?user|--auth)(?:[ \t]{1,3}|=|(?=[^\s-]))(?P<q>["']?)(?P<user>[^\s:"']{1,64}):"""
             r"""(?P<v>[^\s"']{1,128})"""
         ),
     ),

@@ -100,6 +100,13 @@ TABLES: dict[str, list[tuple[str, str | None]]] = {
         ("curl -u user:password https://acme.test", None),
         ("ssh -u deploy:Wq9zX3vB host", None),  # not curl
         ("curl https://acme.test\nuseradd -u deploy:Wq9zX3vB", None),  # next command
+        ("http -a ops:Mz5qW8nLx3Tp GET https://acme.test/me", "Mz5qW8nLx3Tp"),  # HTTPie
+        ("https --auth ops:Mz5qW8nLx3Tp acme.test/me", "Mz5qW8nLx3Tp"),
+        ("http --auth-type=digest -a ops:Mz5qW8nLx3Tp acme.test", "Mz5qW8nLx3Tp"),
+        ("http -a ops: acme.test", None),  # password prompted
+        ("curl -a ops:Mz5qW8nLx3Tp https://acme.test", None),  # curl's -a is --append
+        ("see http -a for the options", None),
+        ("wget http://acme.test; sync -a ops:Mz5qW8nLx3Tp", None),  # http:// is no HTTPie command
     ],
     "http auth": [
         ("Authorization: Basic " + b64("admin:Pz7wQ3xk"), b64("admin:Pz7wQ3xk")),
