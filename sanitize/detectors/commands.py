@@ -1,7 +1,7 @@
 """Passwords passed on a command line by flags or positions that do not say "password": ``ldapsearch -w``,
 ``redis-cli -a``, ``sqlcmd -P``, ``zip -P``, ``7z -p...``, ``keytool -storepass``, ``ipmitool -P``,
 ``ssh-keygen -N``, ``mosquitto_pub -P``,
-``smbclient -U user%pass``, ``xfreerdp /p:...``, ``htpasswd -b file user pass``, ``net user name pass``,
+``smbclient -U user%pass``, ``xfreerdp /p:...``, ``useradd -p``, ``htpasswd -b file user pass``, ``net user name pass``,
 ``rabbitmqctl add_user name pass``, ``jarsigner -storepass``, SNMPv3 ``-A``/``-X``, ``lftp -u user,pass``,
 Oracle ``sqlplus user/pass@db`` (``expdp``, ``impdp``, ``sqlldr userid=``, ``rman``), ``hydra``/``medusa -p``,
 ``redis-server --requirepass``, ``nmcli ... password``, ``wpa_passphrase SSID pass``, ``mosquitto_passwd -b``,
@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 
 from .base import Detector, Span
 from .filters import is_word
-from .format_base import value_ok
+from .format_base import key_kind, value_ok
 
 # command -> flags whose next word is the password (glued flags: _ATTACHED; positional rules: _positional)
 _FLAGS: dict[str, tuple[str, ...]] = {
@@ -43,6 +43,7 @@ _FLAGS: dict[str, tuple[str, ...]] = {
     "hydra": ("-p",), "medusa": ("-p",),  # -l USER -p PASS
     "redis-server": ("--requirepass", "--masterauth"),
     "nmcli": ("password", "wifi-sec.psk", "802-11-wireless-security.psk"),  # nmcli dev wifi connect SSID password V
+    "useradd": ("-p",), "usermod": ("-p",),  # the password (meant to be crypt()'s hash; often not)
 }  # fmt: skip
 _ATTACHED = {"7z": "-p", "7za": "-p", "xfreerdp": "/p:"}  # the password is glued to the flag
 _USER_PERCENT = ("smbclient", "rpcclient", "smbmap", "smbget")  # -U user%password
@@ -220,7 +221,8 @@ PIPED_PASSWORD = PipedPasswordDetector(
 # Secret stores' command lines: what is stored is a secret whatever its name -- (command, subcommand words,
 # flags whose value is the secret, a word the line must hold): `az keyvault secret set --value V`, `aws
 # secretsmanager create-secret --secret-string V`, `aws ssm put-parameter --value V --type SecureString`, `gh
-# secret set NAME --body V` (also `--flag=V`, and a short flag glued to its value: `-b"V"`)
+# secret set NAME --body V` (also `--flag=V`, and a short flag glued to its value: `-b"V"`); no flags: the
+# second argument after the subcommand, under a credential's name (`dotnet user-secrets set Db:Password V`)
 _STORE_RULES = (
     ("az", ("keyvault", "secret", "set"), ("--value",), None),
     ("aws", ("secretsmanager", "create-secret"), ("--secret-string",), None),
@@ -228,8 +230,10 @@ _STORE_RULES = (
     ("aws", ("secretsmanager", "update-secret"), ("--secret-string",), None),
     ("aws", ("ssm", "put-parameter"), ("--value",), "SecureString"),
     ("gh", ("secret", "set"), ("--body", "-b"), None),
+    ("dotnet", ("user-secrets", "set"), (), None),
 )
-_STORE_COMMAND = re.compile(r"(?<![\w./-])(az|aws|gh)(?![\w-])")
+_STORE_COMMAND = re.compile(r"(?<![\w./-])(az|aws|gh|dotnet)(?![\w-])")
+_TAKES_VALUE = ("-p", "--project", "--id", "-c", "--configuration")  # dotnet user-secrets' flags with a value
 
 
 def _stored(command: str, text: str, words: list[tuple[int, int]]) -> Iterator[tuple[int, int]]:
@@ -237,6 +241,13 @@ def _stored(command: str, text: str, words: list[tuple[int, int]]) -> Iterator[t
     values = [text[s:e] for s, e in words]
     for name, sub, flags, needs in _STORE_RULES:
         if name != command or tuple(values[: len(sub)]) != sub or (needs is not None and needs not in values):
+            continue
+        # no flags: NAME VALUE (the arguments that are no flag or a flag's value), under a credential's name
+        if not flags:
+            args = [k for k in range(len(sub), len(values)) if not values[k].startswith("-")
+                    and values[k - 1] not in _TAKES_VALUE]  # fmt: skip
+            if len(args) >= 2 and key_kind(values[args[0]].strip("\"'")) is not None:
+                yield words[args[1]]
             continue
         for k, v in enumerate(values[len(sub) :], len(sub)):
             for flag in flags:
@@ -254,7 +265,7 @@ def _stored(command: str, text: str, words: list[tuple[int, int]]) -> Iterator[t
 
 SECRET_STORE_COMMAND = CommandPasswordDetector(
     "secret-store-command", "generic_secret",
-    keywords=("keyvault secret set", "secretsmanager", "ssm put-parameter", "gh secret set"),
+    keywords=("keyvault secret set", "secretsmanager", "ssm put-parameter", "gh secret set", "user-secrets set"),
     before=8, after=600, priority=30,  # before: `aws ` ahead of `ssm put-parameter`
     commands=_STORE_COMMAND, read=_stored,
 )  # fmt: skip

@@ -57,6 +57,10 @@ CASES: list[tuple[str, str | None]] = [
     ("run ldapsearch with -w option to give the bind password", None),  # prose about the flag
     ("sqlcmd -S db -U sa -P <password>", None),
     ("mysqladmin -u root password Kx9mQ2pLv", "Kx9mQ2pLv"),  # sets the root password
+    ("useradd -m -p 'Kx9mQ2pLv' deploy", "Kx9mQ2pLv"),
+    ("usermod -p Kx9mQ2pLv deploy", "Kx9mQ2pLv"),
+    ('useradd -m -p "$(openssl passwd -6 "$PW")" deploy', None),  # computed
+    ("useradd -m -s /bin/bash deploy", None),
     ("net use Z: \\\\fs\\share /user:acme\\bob Kx9mQ2pLv", "Kx9mQ2pLv"),
     ("net use \\\\fs\\share Kx9mQ2pLv /user:bob /persistent:no", "Kx9mQ2pLv"),
     ("net use Z: \\\\fs\\share * /user:bob", None),  # prompts
@@ -109,6 +113,11 @@ STORE_CASES: list[tuple[str, str | None]] = [
     ("gh secret set TOKEN < token.txt", None),
     ("aws secretsmanager create-secret --name prod/db --secret-string file://secret.json", None),  # a file
     ('az tag create --resource-id x --name env --value "Xk9vQ2mLp8"', None),  # not a key vault
+    ('dotnet user-secrets set "Db:Password" "Wn4xQ9tLz3Rm"', "Wn4xQ9tLz3Rm"),  # NAME VALUE
+    ("dotnet user-secrets set --project src/Api Stripe:Key Rk8wT3xLm6Vz", "Rk8wT3xLm6Vz"),
+    ("dotnet user-secrets set Smtp:Host smtp.acme.test -p src/Api", None),  # a host name
+    ("dotnet user-secrets set Db:Password", None),  # no value
+    ("dotnet user-secrets list", None),
 ]
 
 
