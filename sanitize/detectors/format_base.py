@@ -26,13 +26,13 @@ from .filters import (
 from .hard_negatives import is_code_identifier, is_public_key_name, is_weak_value, key_words
 
 PASSWORD_WORDS = frozenset(
-    {"password", "passwd", "pwd", "pass", "pw", "pswd", "psw", "passphrase", "passcode"}
-)
+    {"password", "passwd", "pwd", "pass", "pw", "pswd", "psw", "passphrase", "passcode", "authtok"}
+)  # authtok: sssd's ldap_default_authtok
 SECRET_WORDS = frozenset({"token", "secret", "apikey", "key", "credential", "credentials", "auth", "bearer",
                           "accesskey", "secretkey", "authtoken", "accesstoken"})  # fmt: skip
 # the keywords that open a window for a key of each kind (key_kind then judges the whole key)
 KEY_KEYWORDS = {
-    "password": ("pass", "pwd", "psw", "pw"),
+    "password": ("pass", "pwd", "psw", "pw", "authtok"),
     "secret": ("token", "secret", "key", "auth", "credential"),
 }
 _V = r"""(?P<v>"[^"\n]{1,200}"|'[^'\n]{1,200}'|`[^`\n]{1,200}`|[^\s"'`<;,]{1,200})"""  # quoted or bare

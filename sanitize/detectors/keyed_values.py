@@ -151,7 +151,7 @@ class ShortKeyedDetector(PatternDetector):
 # what _SHORT_AFTER asks for, without its groups (the scanner's test before opening a window)
 _SHORT_FOLLOW = re.compile("[A-Za-z0-9_.-]{0,64}" + _SHORT_VALUE.pattern.replace("(?P<v>", "(?:"))
 SHORT_PASSWORD = ShortKeyedDetector(
-    "short-password", "password", keywords=("pswd", "psw", "pwd", "passwd", "pass"), before=64, after=96,
+    "short-password", "password", keywords=("pswd", "psw", "pwd", "passwd", "pass", "authtok"), before=64, after=96,
     priority=25, confidence=0.8, follow=_SHORT_FOLLOW,
 )  # fmt: skip
 SHORT_SECRET = ShortKeyedDetector(

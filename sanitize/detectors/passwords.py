@@ -37,7 +37,7 @@ from .hard_negatives import (
 )
 
 # one identifier around a keyword hit, e.g. DB_PASSWORD, db.password, --password, dbPassword
-_KEYWORD = re.compile(r"(?i:pass|pwd|pw|psk|masterauth)")
+_KEYWORD = re.compile(r"(?i:pass|pwd|pw|psk|masterauth|authtok)")
 IDENT_REACH = 64  # how far an identifier may extend on each side of a keyword hit
 _COMPONENTS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 PASSWORD_WORDS = frozenset(
@@ -137,8 +137,8 @@ def identifier_bounds(text: str, start: int, end: int, reach: int = IDENT_REACH)
 _SEPARATORS = re.compile(r"[_.\-]+")
 _LONG_WORDS = ("password", "passwd", "passphrase", "passcode", "passwort")
 _LONG_WORD = re.compile("|".join(_LONG_WORDS))  # one C search instead of five `in` tests
-# passe: French "mot de passe"; psk: WPA
-SHORT_PASSWORD_WORDS = frozenset({"pass", "pw", "pwd", "passe", "psk"})
+# passe: French "mot de passe"; psk: WPA; authtok: sssd's ldap_default_authtok
+SHORT_PASSWORD_WORDS = frozenset({"pass", "pw", "pwd", "passe", "psk", "authtok"})
 
 
 _ELEMENT = re.compile(LITERAL)
@@ -391,7 +391,7 @@ class PasswordDetector(Detector):
 
 PASSWORD = PasswordDetector(
     "password", "password",
-    keywords=("pass", "pwd", "pw", "-p", "psk", "masterauth"),
+    keywords=("pass", "pwd", "pw", "-p", "psk", "masterauth", "authtok"),
     trigger=r"://[^\s:/@]*:[^\s@/]+@",
     before=64, after=320, priority=20, nests=True,
 )  # fmt: skip

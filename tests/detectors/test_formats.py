@@ -356,6 +356,7 @@ TABLES: dict[str, list[tuple[str, str | None]]] = {
     ],
     "short keyed values": [
         ("PSWD:=Kp9#x2Lm", "Kp9#x2Lm"),
+        ("ldap_default_authtok = Kp9#x2Lm", "Kp9#x2Lm"),  # sssd
         ("\u0130" * 50 + " note: PSWD:=Kp9#x2Lm", "Kp9#x2Lm"),  # str.lower() lengthens \u0130: offsets kept
         ("token: a8Kx2mQ9", "a8Kx2mQ9"),
         ("secret=Zq7mW3xK", "Zq7mW3xK"),

@@ -225,6 +225,9 @@ CASES = [
     ("masterauth <password>", None),
     ("# masterauth Zx8Qm2Lp9Vt4", None),  # a comment: the key does not open the line
     ("requirepass foobared", None),  # letters only
+    # sssd: ldap_default_authtok is the bind password (not authToken, a token)
+    ("ldap_default_authtok_type = password\nldap_default_authtok = Zx8Qm2Lp9Vt4Wq7", "Zx8Qm2Lp9Vt4Wq7"),
+    ("ldap_default_authtok_type = obfuscated_password", None),
     ('    storePassword System.getenv("STORE_PASSWORD")', None),
     ("    storePassword keystoreProperties['storePassword']", None),
     ("the password Zx8Qm2Lp9Vt4 is wrong", None),  # prose: the key does not open the line
@@ -355,7 +358,8 @@ def test_password(payload: str, secret: str | None) -> None:
     ("identifier", "is_key"),
     [("DB_PASSWORD", True), ("PGPASSWORD", True), ("dbPassword", True), ("--password", True),
      ("db.pass", True), ("pwd", True), ("passport", False), ("compass", False), ("bypass", False),
-     ("PxSfPw9", False), ("keystorePass", True), ("rootPwd", True), ("passThrough", False)],
+     ("PxSfPw9", False), ("keystorePass", True), ("rootPwd", True), ("passThrough", False),
+     ("ldap_default_authtok", True), ("authToken", False), ("AUTHTOKEN", False)],
 )  # fmt: skip
 def test_password_key(identifier: str, is_key: bool) -> None:
     assert is_password_key(identifier) is is_key
