@@ -3,7 +3,8 @@
 {"Type": "String", "NoEcho": true, "Default": "V"}`` and its YAML form), a keyword and a double-quoted value on a
 line of their own (Tcl/expect ``set password "V"``, fetchmail ``poll host ... user "u" password "V"``), Postfix
 ``sasl_passwd`` lines (``[smtp.host]:587 user:V``), snmpd community strings (``rocommunity V``) and LDIF
-``userPassword:: <base64>`` (decoded; a hashed password, ``{SSHA}...``, is no secret), and ``.pgpass`` lines.
+``userPassword:: <base64>`` (decoded; a hashed password, ``{SSHA}...``, is no secret), ipsec.secrets (``: PSK "V"``)
+and ``.pgpass`` lines.
 
 Same contract as :mod:`.formats`: a stable ``secret_type``, the span of the secret only, bounded quantifiers.
 """
@@ -114,6 +115,24 @@ LDIF_PASSWORD = PatternDetector(
     patterns=(re.compile(r"(?i:userPassword)::[ \t]{0,3}(?P<v>[A-Za-z0-9+/]{4,1024}={0,2})(?![\w+/=])"),),
 )
 
+# strongSwan/Libreswan ipsec.secrets: `[selectors] : PSK "V"`, `carol : EAP "V"`, `: XAUTH "V"` (quoted only: a bare
+# 0x... or 0s... value is key material in hex or base64, another format)
+IPSEC_SECRET = PatternDetector(
+    "ipsec-secret",
+    "password",
+    keywords=(": psk ", ": eap ", ": xauth ", ": ntlm ", ":psk ", ":eap ", ":xauth "),
+    before=220,
+    after=220,
+    priority=35,
+    kind="password",
+    literal=True,
+    patterns=(
+        re.compile(
+            r"""(?m:^)[^\n:#]{0,200}:[ \t]{0,4}(?:PSK|EAP|XAUTH|NTLM)[ \t]{1,4}(?P<v>"[^"\n]{1,200}")[ \t]{0,8}(?=\r?\n|#|\Z)"""
+        ),
+    ),
+)
+
 
 def _pgpass_ok(m: re.Match[str], value: str, quoted: bool) -> bool:
     host = m.group("host")
@@ -141,5 +160,5 @@ PGPASS_PASSWORD = PatternDetector(
 
 DETECTORS = (
     PGPASS_PASSWORD, TEMPLATE_DEFAULT_PASSWORD, TEMPLATE_DEFAULT_SECRET, LINE_QUOTED_PASSWORD, SASL_PASSWD, SNMP_COMMUNITY,
-    LDIF_PASSWORD,
+    LDIF_PASSWORD, IPSEC_SECRET,
 )  # fmt: skip

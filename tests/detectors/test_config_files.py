@@ -43,6 +43,13 @@ CASES: list[tuple[str, str | None]] = [
     ("dn: uid=bob,ou=people,dc=acme,dc=test\nuserPassword:: S3E4dlp4MkxtOQ==", "S3E4dlp4MkxtOQ=="),
     ("userPassword:: e1NTSEF9WnE4a0wybVh2OVJ0N1lwM1duNUJjMURoNkZqNEdz", None),  # {SSHA}...
     ("userPassword:: !!!notbase64", None),
+    # ipsec.secrets (strongSwan, Libreswan): quoted values after PSK, EAP, XAUTH
+    ('192.168.0.1 %any : PSK "Kq8#vZx2Lm9"', "Kq8#vZx2Lm9"),
+    ('carol@acme.test : EAP "Kq8#vZx2Lm9"', "Kq8#vZx2Lm9"),
+    (': XAUTH "Kq8#vZx2Lm9"  # the VPN users\' password', "Kq8#vZx2Lm9"),
+    (": RSA moonKey.pem", None),  # a key file
+    (': PSK "<your secret here>"', None),
+    (": PSK 0sv+NkxY9LLZvwj4qCC2o/gGrWDF2d21jL", None),  # base64 key material: another format
     # .pgpass (moved here from formats; its rows stay in test_formats too)
     ("db.acme.test:5432:shop:app:Kq8#vZx2Lm9", "Kq8#vZx2Lm9"),
 ]  # fmt: skip
@@ -68,6 +75,8 @@ def test_config_file(payload: str, secret: str | None) -> None:
         (config_files.SASL_PASSWD, "[a]:587 b:"),
         (config_files.SNMP_COMMUNITY, "rocommunity "),
         (config_files.LDIF_PASSWORD, "userPassword:: QUJD"),
+        (config_files.IPSEC_SECRET, ': PSK "a'),
+        (config_files.IPSEC_SECRET, 'a : EAP "b\n'),
     ],
 )
 def test_linear_on_a_megabyte_of_config_lines(detector: config_files.PatternDetector, unit: str) -> None:
