@@ -332,13 +332,17 @@ def is_ui_text(value: str) -> bool:
     )  # fmt: skip
 
 
-# a cloud resource's name: an AWS ARN, a GCP Secret Manager path -- it names a secret, it is none
+# a cloud resource's name: an AWS ARN, a GCP Secret Manager path -- it names a secret, it is none; a cache or
+# queue key of three or more lower-case words, numbers or {fields} joined by colons
 _RESOURCE = re.compile(r"arn:aws[\w-]{0,16}:|projects/[\w-]{1,64}/secrets/")
+_KEY_PART = r"(?:[a-z]{1,40}|[0-9]{1,20}|\{\w{1,40}\})"
+_NAMESPACED = re.compile(rf"{_KEY_PART}(?::{_KEY_PART}){{2,8}}")
 
 
 def is_resource_name(value: str) -> bool:
-    """``arn:aws:secretsmanager:...:secret:prod/db``, ``projects/acme/secrets/db-password/versions/3``."""
-    return _RESOURCE.match(value) is not None
+    """``arn:aws:secretsmanager:...:secret:prod/db``, ``projects/acme/secrets/db-password/versions/3``,
+    ``user:1234:profile``."""
+    return _RESOURCE.match(value) is not None or _NAMESPACED.fullmatch(value) is not None
 
 
 _PATH_CHARS = re.compile(r"[\w.@+/-]+")

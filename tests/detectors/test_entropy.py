@@ -23,6 +23,8 @@ CASES = [
     ('if key_node.tag == "tag:yaml.org,2002:str":', None),  # about a key, not a key
     ('token_url = f"https://{ArnGenerator.get_partition_name()}.example/t"', None),  # a format field
     (f"api_key({V})", V),  # a call with a random value stays
+    ('key = "user:1234:profile"', None),  # a cache key: words and numbers joined by colons
+    ('cache_key = "session:{user_id}:cart"', None),
     (
         'model = AutoModelForTokenClassification.from_pretrained("dbmdz/bert-large-cased-finetuned-conll03")',
         None,

@@ -130,3 +130,14 @@ def test_wordy_names_the_same_values_as_its_backtracking_spelling_in_linear_time
     for n in range(1, 2001, 50):
         assert hard_negatives.WORDY.fullmatch("a" * n + "!") is None
     assert time.process_time() - start < 0.5
+
+
+@pytest.mark.parametrize(
+    ("value", "name"),
+    [("arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db", True), ("user:1234:profile", True),
+     ("session:{user_id}:cart", True), ("queue:jobs:7", True), ("user:1234", False),  # two parts: a login pair
+     ("prod:payments:7f3a9c2e41b8d6f05a1c", False), ("Kq8:mZ2x:Wv9", False)],
+)  # fmt: skip
+def test_is_resource_name(value: str, name: bool) -> None:
+    assert hard_negatives.is_resource_name(value) is name
+    assert not name or hard_negatives.is_weak_value(value)
