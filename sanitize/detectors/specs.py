@@ -70,7 +70,7 @@ _SPECS = (
     SecretSpec(
         "password",
         "A password in context: assignments in config, code, .env, YAML, JSON and XML, "
-        "prose and chat, CLI flags, connection strings and user:pass@host URLs, SQL (IDENTIFIED BY, "
+        "prose and chat (answers to a question about one), CLI flags, connection strings and user:pass@host URLs, SQL (IDENTIFIED BY, "
         "WITH PASSWORD, CREATE LOGIN), curl -u, HTTP Basic auth (decoded), name/value pairs (Kubernetes env, "
         "ECS/Postman JSON, Hadoop XML), credential API arguments (HTTPBasicAuth, auth=(u, p), .login, "
         "getConnection), Go DSNs, PHP define, PowerShell SecureString, "

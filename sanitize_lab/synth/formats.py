@@ -485,6 +485,15 @@ FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = 
         "Das Passwort ist mindestens 8 Zeichen lang",
         "密码是必填项",
     )),
+    "dialogue": (("password",), (
+        "User: what's the wifi password?\nAssistant: It's {p} (case sensitive)",
+        "Q: What is the root password for the {w} database?\nA: {p}\n",
+        "[09:14] ana: what's the {w} vpn pw?\n[09:15] raj: sure, {p}\n",
+    ), (
+        "Forgot your password?\nClick here to reset it.",
+        "Q: Can I change my password?\nA: Yes, in Settings > Security.",
+        "What's the password for {w}?\nA: ask the on-call engineer",
+    )),
 }  # fmt: skip
 VENDOR_NEGATIVES = (
     "the build id is {h} and it finished in 42 s",
