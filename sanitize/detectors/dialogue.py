@@ -51,6 +51,7 @@ DIALOGUE_PASSWORD = PatternDetector(
     after=320,
     priority=20,
     kind="password",
+    code=False,  # an answer is data: `v.Y0WWbJqLS8OU` there is no attribute access
     check=_answer_ok,
     patterns=(_DIALOGUE,),
 )

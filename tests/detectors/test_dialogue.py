@@ -18,6 +18,10 @@ CASES: list[tuple[str, str | None]] = [
     ("any idea what the admin password is?\n\nit's Mq7vT2pLx9Rw", "Mq7vT2pLx9Rw"),  # a blank line between
     ('so what\'s the pw?\nbob: "hunter two 2"', "hunter two 2"),  # quoted: taken whole
     ("What's the guest wifi password?\nguest2024", "guest2024"),
+    (
+        "[09:14] ana: what's the vpn pw?\n[09:15] raj: sure, v.Y0WWbJqLS8OU",
+        "v.Y0WWbJqLS8OU",
+    ),  # data, not code
     # prose answers, code, and answers too weak to tell from a word
     ("Forgot your password?\nClick here to reset it.", None),
     ("Q: Can I change my password?\nA: Yes, in Settings > Security.", None),
