@@ -53,7 +53,7 @@ _AFTER_KEY = re.compile(
           | &[\w-]{1,40}[ \t]{1,3}          # a YAML anchor: password: &pw VALUE
           | !!str[ \t]{1,3}                 # a YAML tag: password: !!str VALUE
         )?
-    | (?P<prose>(?:[ \t][^\n]{0,48}?)??(?:[ \t](?:is|was|to|be|now)\b(?:[ \t]?:)?|[ \t]?[:=]|[ \t]-|['’]s\b))[ \t]{1,3}
+    | (?P<prose>(?:[ \t][^\n]{0,48}?)??(?:[ \t](?:is|was|to|be|now)\b(?:[ \t]?:)?|[ \t]?[:=]|[ \t][-–—]|['’]s\b))[ \t]{1,3}
         (?![a-z]{1,40}[.,;:!?]{0,3}(?!\S))  # prose reads on past a word ("was changed to V", "will be V")
     | (?P<space>[ \t]{1,3})
     )(?:"(?P<dq>(?:[^"\\\n]|\\[^\n]){1,200})"|'(?P<sq>(?:[^'\\\n]|\\[^\n]){1,200})'|`(?P<bq>[^`\n]{1,200})`|(?P<bare>[^\s"'`<;]{1,200}))""",
@@ -91,8 +91,8 @@ _CODE_WORDS = frozenset(
 # a short key (pass, pw) with a spaced value counts right after a user and its name: `user bob pass V` (not
 # "the user attempts to pass `inputs_embeds`")
 _USER_BEFORE = re.compile(
-    r"(?i:(?<![\w-])(?:user(?:name)?|login|account|uid))(?:[ \t]{1,3}is)?[ \t]{0,3}[:=]?[ \t]{0,3}\S{1,64}"
-    r"(?:[ \t]{1,3}[/,])?[ \t]{1,3}\Z"
+    r"(?i:(?<![\w-])(?:user(?:name)?|login|account|uid|wi-?fi|ssid))(?:[ \t]{1,3}is)?[ \t]{0,3}[:=]?[ \t]{0,3}\S{1,64}"
+    r"(?:[ \t]{1,3}(?:[/,|]|and))?[ \t]{1,3}\Z"
 )
 _LOWER_SNAKE = re.compile(r"[a-z]{1,20}(?:_[a-z]{1,20}){1,9}")  # ph_up, rem_w: a name (not Quartz_9762)
 # an object's attribute in code: self.password, this.pwd (not a dotted config key: db.password, config.password)
@@ -105,7 +105,8 @@ _CODE_VALUE = re.compile(
 
 
 def _short_spaced_ok(text: str, i: int) -> bool:
-    """``pass V`` alone on its line (a directive) or after a user on it: ``user bob pass V``."""
+    """``pass V`` alone on its line (a directive) or after a user or network on it: ``user bob pass V``, ``user: ops
+    and pass V``, ``wifi: HomeNet / pw V``."""
     # this line, at most 160 characters of it: not the whole text before i where a flood has no line break
     return _directive_line(text, i) or _USER_BEFORE.search(text, line_start(text, i, 160), i) is not None
 

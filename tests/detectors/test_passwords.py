@@ -307,6 +307,11 @@ CASES = [
     ('SMTP_PASS: "Kx9mQ2pLv"', "Kx9mQ2pLv"),
     ("user bob pass Yh6*Nm3Ks8", "Yh6*Nm3Ks8"),  # after a user on the line: a key
     ("pass Yh6*Nm3Ks8\n", "Yh6*Nm3Ks8"),  # alone on its line: a directive
+    ("log in with user: ops and pass Yh6*Nm3Ks8", "Yh6*Nm3Ks8"),
+    ("wifi: HomeNet / pw Yh6*Nm3Ks8", "Yh6*Nm3Ks8"),  # after a network's name
+    ("WiFi password — Yh6*Nm3Ks8", "Yh6*Nm3Ks8"),  # an em dash between key and value
+    ("user bob and pass the test", None),  # the verb
+    ("wifi: HomeNet / pw required", None),
     ("pw = pw[:-1]", None),
     ("password = auth[2]", None),
     ("fds_to_pass = [listener.fileno(), alive_r]", None),
