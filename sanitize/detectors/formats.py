@@ -334,7 +334,8 @@ POWERSHELL_SECURESTRING = PatternDetector(
     priority=35,
     kind=None,
     anchors=(("convertto-securestring",),),
-    patterns=(_i(r"ConvertTo-SecureString[ \t]{1,3}(?:-String[ \t]{1,3})?" + _VQ),),
+    # the string after any of its switches: -String, -AsPlainText, -Force in any order
+    patterns=(_i(r"ConvertTo-SecureString(?:[ \t]{1,3}-(?:String|AsPlainText|Force)){0,3}[ \t]{1,3}" + _VQ),),
 )
 NETRC_PASSWORD = PatternDetector(
     "netrc-password",

@@ -160,6 +160,9 @@ TABLES: dict[str, list[tuple[str, str | None]]] = {
         ('dbPassword := "Vt3#mK8q"', "Vt3#mK8q"),
         ('$pwd = ConvertTo-SecureString "Rq5!xM2k" -AsPlainText -Force', "Rq5!xM2k"),
         ("$cred = ConvertTo-SecureString -String 'Yk7#pW2n' -AsPlainText -Force", "Yk7#pW2n"),
+        ('-NewPassword (ConvertTo-SecureString -AsPlainText "Yk7#pW2n" -Force)', "Yk7#pW2n"),  # switch first
+        ('ConvertTo-SecureString -AsPlainText -Force -String "Yk7#pW2n"', "Yk7#pW2n"),
+        ("ConvertTo-SecureString -AsPlainText $plain -Force", None),
         ("<primaryKey>\n  Zx9Kq2LmV7pRt4Wn8bYc\n</primaryKey>", None),
         ("<key>ProductUserVisibleVersion</key>\n<string>10.9</string>", None),  # a property list's key name
         ("<apiKey>Zx9Kq2LmV7pRt4Wn8bYc</apiKey>", "Zx9Kq2LmV7pRt4Wn8bYc"),
