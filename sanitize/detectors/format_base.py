@@ -161,8 +161,9 @@ class PatternDetector(Detector):
                 quoted = e - s >= 2 and text[s] in "\"'`{" and text[e - 1] == _CLOSING.get(text[s], text[s])
                 if quoted:
                     s, e = s + 1, e - 1
-                # trailing punctuation stays in a quoted value and before ";" in a delimited one ("Pwd=ab.;")
-                keep = quoted or (self.delimited and text.startswith(";", e))
+                # trailing punctuation stays in a quoted value and before ";" or "," in a delimited one ("Pwd=ab.;",
+                # "password=ab.,vers=3.0": a delimited value ends at "," only where the next option starts)
+                keep = quoted or (self.delimited and text.startswith((";", ","), e))
                 e = escape_end(text, s, e)  # a JSON-escaped line break ends the value
                 while not keep and e > s and text[e - 1] in _TRAILING:
                     e -= 1

@@ -242,6 +242,11 @@ CASES = [
         "mount -t cifs //fs/share /mnt -o username=bob,password=Zx8Qm2Lp9Vt4,vers=3.0",
         "Zx8Qm2Lp9Vt4",
     ),  # an option list
+    (
+        "mount -t cifs //fs/s /mnt -o username=bob,password=Zx8Qm2Lp9.,vers=3.0",
+        "Zx8Qm2Lp9.",
+    ),  # "." before the next option
+    ("log in with password=Zx8Qm2Lp9, then wait", "Zx8Qm2Lp9"),  # prose: the comma ends the sentence's clause
     ("if ($_POST['password'] === 'Zx8Qm2Lp9Vt4') {", "Zx8Qm2Lp9Vt4"),  # PHP strict comparison
     ("if ($pass !== 'Zx8Qm2Lp9Vt4') {", "Zx8Qm2Lp9Vt4"),
     ('answer = input("Password: ") + " (" + hint + ")"', None),  # the code between two literals
