@@ -360,6 +360,7 @@ TABLES: dict[str, list[tuple[str, str | None]]] = {
     "short keyed values": [
         ("PSWD:=Kp9#x2Lm", "Kp9#x2Lm"),
         ("ldap_default_authtok = Kp9#x2Lm", "Kp9#x2Lm"),  # sssd
+        ("token: 1QoeZaqHra1", "1QoeZaqHra1"),  # capitalised runs after a digit: no CamelCase name
         ("\u0130" * 50 + " note: PSWD:=Kp9#x2Lm", "Kp9#x2Lm"),  # str.lower() lengthens \u0130: offsets kept
         ("token: a8Kx2mQ9", "a8Kx2mQ9"),
         ("secret=Zq7mW3xK", "Zq7mW3xK"),

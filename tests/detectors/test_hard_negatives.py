@@ -74,7 +74,8 @@ def test_is_yaml_node(value: str, node: bool) -> None:
     [("vision_feats", True), ("token_type_ids", True), ("Qwen2_5OmniPreTrainedModel", True), ("LayoutLMv3PreTrainedModel", True),
      ("stringEndArchive64", True), ("MistralForSequenceClassification", True), ("sk_live_a8f3k2q9x7", False),
      ("aBcDeFgHiJ", False), ("Qm7Rt2Kp9Xw4Lz8NvB3c", False), ("SummerVacation2024", False), ("KLYQhWfq88", False),
-     ("input_weight_equalization_recommended", True), ("strip_view_copy_name", True), ("qzx_vbnm_plkj", False)],
+     ("input_weight_equalization_recommended", True), ("strip_view_copy_name", True), ("qzx_vbnm_plkj", False),
+     ("1QoeZaqHra1", False), ("2_stage_model", False)],  # a leading digit: no language's name
 )  # fmt: skip
 def test_is_code_identifier(value: str, name: bool) -> None:
     """Names in code against random tokens that alternate case or carry a prefix."""
