@@ -7,7 +7,7 @@
     A: Hk3nW8qZr5Tb
 
 The question is a line of prose (words, no code punctuation) asking for a password and ending with ``?``; the
-answer is one of the next two lines, after an optional speaker (``A:``, ``[10:42] bob:``) and lead-in words
+answer is one of the next two lines (or follows ``A:`` on the question's line), after an optional speaker (``A:``, ``[10:42] bob:``) and lead-in words
 (``it's``, ``sure,``, ``here you go:``). A bare answer needs 6 characters of two classes and not letters only, so
 "Click Forgot password" or "Yes, in Settings" are prose; an answer followed by ``=`` or ``:`` is code.
 """
@@ -21,9 +21,10 @@ from .format_base import PatternDetector
 
 _WORDS = ("password", "passwd", "passcode", "passphrase", "pwd", "pw")
 _PROSE = r"[A-Za-z0-9' ,/-]"  # a question's characters besides the password word
+_SAME_LINE = r"(?=(?:A|Answer|Reply):[ \t])"  # a FAQ's answer on the question's line: `Q: ...? A: V`
 _QUESTION = (
     r"(?i:\b(?:what|whats|what's|where|which|got|have|do|does|did|can|could|is|any|and|so|remind|tell|know)\b"
-    + _PROSE + r"{0,80}?\b(?:" + "|".join(_WORDS) + r")\b" + _PROSE + r"{0,40}\?)[ \t]{0,8}\r?\n"
+    + _PROSE + r"{0,80}?\b(?:" + "|".join(_WORDS) + r")\b" + _PROSE + r"{0,40}\?)[ \t]{0,8}(?:\r?\n|" + _SAME_LINE + ")"
 )  # fmt: skip
 _SPEAKER = r"(?:\[[^\]\n]{1,24}\][ \t]{0,3})?(?:[A-Za-z][\w.-]{0,30}[ \t]?:[ \t]{1,3})?"
 _LEAD_IN = (
@@ -46,7 +47,9 @@ DIALOGUE_PASSWORD = PatternDetector(
     "dialogue-password",
     "password",
     keywords=_WORDS,
-    follow=re.compile(_PROSE + r"{0,40}\?[ \t]{0,8}\r?\n"),  # the question ends on the keyword's line
+    follow=re.compile(
+        _PROSE + r"{0,40}\?[ \t]{0,8}(?:\r?\n|" + _SAME_LINE + ")"
+    ),  # the question ends the line
     before=120,  # back to the question's first word
     after=320,
     priority=20,

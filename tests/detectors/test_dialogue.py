@@ -13,6 +13,8 @@ from sanitize.detectors.dialogue import DIALOGUE_PASSWORD
 CASES: list[tuple[str, str | None]] = [
     ("User: what's the wifi password?\nAssistant: It's Tx5wQ8nLm2Vz, case sensitive.", "Tx5wQ8nLm2Vz"),
     ("Q: What is the root password for db01?\nA: Hk3nW8qZr5Tb", "Hk3nW8qZr5Tb"),
+    ("Q: What is the root password for db01? A: Hk3nW8qZr5Tb", "Hk3nW8qZr5Tb"),  # on one line
+    ("Q: What is a good password? Answer: one you do not reuse", None),
     ("[10:41] alice: what's the vpn password?\n[10:42] bob: sure, Kd8#qLm2vZ", "Kd8#qLm2vZ"),
     ("[10:41] alice: what's the vpn password?\n[10:42] bob: sure, Kd8#qLm2vZ!", "Kd8#qLm2vZ!"),
     ("any idea what the admin password is?\n\nit's Mq7vT2pLx9Rw", "Mq7vT2pLx9Rw"),  # a blank line between
