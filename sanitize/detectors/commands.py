@@ -8,7 +8,7 @@ Oracle ``sqlplus user/pass@db`` (``expdp``, ``impdp``, ``sqlldr userid=``, ``rma
 impacket's ``user:pass@host`` targets; and passwords piped into a
 command that reads one from standard input:
 ``echo V | docker login --password-stdin``, ``echo V | sudo -S ...``, ``echo V | passwd --stdin user``,
-``echo 'user:V' | chpasswd``.
+``echo 'user:V' | chpasswd``, ``echo -n V | gcloud secrets create NAME --data-file=-``.
 
 The command name is the trigger. Its line (up to ``after`` characters, ended by a newline or a shell
 ``|``/``;``/``&&``) is split into words once, and the words after the command are read by the command's
@@ -185,7 +185,7 @@ _PIPED = re.compile(
 )
 # what marks a command reading the password from stdin (matched case-sensitively: `sudo -s` is a shell)
 _STDIN = re.compile(
-    r"--password-stdin\b|\bsudo[ \t][^|;\n]{0,40}?(?<!\S)-[A-Za-z]{0,3}S\b|--stdin\b|\bchpasswd\b"
+    r"--password-stdin\b|\bsudo[ \t][^|;\n]{0,40}?(?<!\S)-[A-Za-z]{0,3}S\b|--stdin\b|\bchpasswd\b|--data-file=-(?!\S)"
 )
 
 
@@ -213,7 +213,7 @@ class PipedPasswordDetector(Detector):
 
 PIPED_PASSWORD = PipedPasswordDetector(
     "piped-password", "password",
-    keywords=("--password-stdin", "sudo -", "--stdin", "chpasswd"),  # `sudo -`: sudo with flags only
+    keywords=("--password-stdin", "sudo -", "--stdin", "chpasswd", "--data-file=-"),  # `sudo -`: sudo with flags only
     before=400, after=32, priority=30,  # after: `sudo -u name -S`
 )  # fmt: skip
 

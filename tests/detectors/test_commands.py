@@ -89,6 +89,13 @@ CASES: list[tuple[str, str | None]] = [
     ("echo Kx9mQ2pLv | sudo -u deploy -S systemctl restart app", "Kx9mQ2pLv"),
     ("echo Kx9mQ2pLv | passwd --stdin alice", "Kx9mQ2pLv"),
     ("echo 'alice:Kx9mQ2pLv' | chpasswd", "Kx9mQ2pLv"),
+    (
+        'echo -n "Kx9mQ2pLv" | gcloud secrets create db-pass --data-file=-',
+        "Kx9mQ2pLv",
+    ),  # a secret store's stdin
+    ("printf '%s' Kx9mQ2pLv | gcloud secrets versions add db-pass --data-file=-", "Kx9mQ2pLv"),
+    ("cat pw.txt | gcloud secrets create db-pass --data-file=-", None),
+    ("gcloud secrets create db-pass --data-file=secret.txt", None),
     ('echo -n "$REGISTRY_PASSWORD" | docker login -u bob --password-stdin', None),  # a variable
     ('echo "${{ secrets.GHCR_TOKEN }}" | docker login ghcr.io -u x --password-stdin', None),
     ("cat ~/pw.txt | docker login -u bob --password-stdin", None),  # a file
@@ -161,7 +168,15 @@ def test_linear_on_a_megabyte_of_commands(unit: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "unit", ["--password-stdin ", "echo a | sudo -S ", "echo a | ", "echo 'a:b' | chpasswd", "sudo -"]
+    "unit",
+    [
+        "--password-stdin ",
+        "echo a | sudo -S ",
+        "echo a | ",
+        "echo 'a:b' | chpasswd",
+        "sudo -",
+        "echo a | x --data-file=-",
+    ],
 )
 def test_linear_on_a_megabyte_of_piped_commands(unit: str) -> None:
     """A flood of stdin markers reads each stretch of a line once."""
