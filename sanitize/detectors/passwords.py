@@ -45,11 +45,11 @@ PASSWORD_WORDS = frozenset(
 )
 _AFTER_KEY = re.compile(
     r"""(?:\[[0-9]{0,4}\])?["'`\]]{0,2}(?:      # a C array declarator: char password[] = "..."
-      [ \t]{0,3}(?::[ \t]{1,2}(?:str|bytes|Optional\[str\]|SecretStr|String|string|&(?:'static[ \t])?str)[ \t]{1,2}(?==))?(?P<op>=>|->|:=|===|!==|==|!=|=|:|>|\(|value[ \t]?=|%3[Dd])[ \t]{0,3}
+      [ \t]{0,3}(?::[ \t]{1,2}(?:str|bytes|Optional\[str\]|SecretStr|String|string|Final|&(?:'static[ \t])?str)[ \t]{1,2}(?==))?(?P<op>=>|->|:=|===|!==|==|!=|=|:|>|\(|value[ \t]?=|%3[Dd])[ \t]{0,3}
         (?:(?:new[ \t]{1,3})?(?:String|SecretStr|SecretString|str|bytes)[ \t]{0,2}\([ \t]{0,2}(?=["'`])
-          | \([ \t]{0,2}(?=["'])            # ("...")
+          | \([ \t]{0,2}(?:\r?\n[ \t]{0,16}(?=(?:"[^"\n]{1,200}"|'[^'\n]{1,200}')\r?\n[ \t]{0,16}\)))?(?=["'])  # (\n"V"\n)
           | (?:[bBrRuUfF]{1,2}|@)(?=["'])   # b"..." r'...' u"..." f"..." C# @"..."
-          | ""(?=")                         # a triple-quoted string's first two quotes
+          | ""(?=")|''(?=')                 # a triple-quoted string's first two quotes
           | &[\w-]{1,40}[ \t]{1,3}          # a YAML anchor: password: &pw VALUE
           | !!str[ \t]{1,3}                 # a YAML tag: password: !!str VALUE
         )?

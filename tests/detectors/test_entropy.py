@@ -24,6 +24,10 @@ CASES = [
     ('token_url = f"https://{ArnGenerator.get_partition_name()}.example/t"', None),  # a format field
     (f"api_key({V})", V),  # a call with a random value stays
     ('key = "user:1234:profile"', None),  # a cache key: words and numbers joined by colons
+    (
+        'nodes_key = (\n    "qconv2d_binary_matcher_nodes"\n    if binary\n    else "qconv_unary_matcher_nodes"\n)',
+        None,
+    ),
     ('cache_key = "session:{user_id}:cart"', None),
     (
         'model = AutoModelForTokenClassification.from_pretrained("dbmdz/bert-large-cased-finetuned-conll03")',

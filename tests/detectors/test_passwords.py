@@ -236,6 +236,14 @@ CASES = [
     ('char password[] = "Zx8Qm2Lp9Vt4";', "Zx8Qm2Lp9Vt4"),  # a C array declarator
     ('static char pwd[32] = "Zx8Qm2Lp9Vt4";', "Zx8Qm2Lp9Vt4"),
     ('password = f"Zx8Qm2Lp9Vt4"', "Zx8Qm2Lp9Vt4"),  # a string prefix
+    ('password = (\n    "Zx8Qm2Lp9Vt4"\n)', "Zx8Qm2Lp9Vt4"),  # black wraps a long literal in parentheses
+    ("password = '''Zx8Qm2Lp9Vt4'''", "Zx8Qm2Lp9Vt4"),  # triple single quotes (Python, TOML)
+    ('PASSWORD: Final = "Zx8Qm2Lp9Vt4"', "Zx8Qm2Lp9Vt4"),  # typing.Final
+    ("password = (\n    get_password()\n)", None),
+    (
+        'pass_baseline = (\n    "callgrind_bindings._valgrind_toggle()\\n"\n    f"{x}"\n)',
+        None,
+    ),  # concatenated code
     ('password = f"{prefix}{suffix}"', None),
     ("passwordfile ./secrets/db.txt", None),
     (
