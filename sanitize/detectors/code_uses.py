@@ -126,10 +126,13 @@ def _pair_ok(m: re.Match[str], value: str, quoted: bool) -> bool:
     )
 
 
+# after a keyword: the rest of the key, its closing quote (none for an atom), the comma and the value's opening
+_PAIR_FOLLOW = re.compile(r"""[\w.-]{0,63}["']?[ \t]{0,2},[ \t]{0,2}(?:<<)?["']""")
 TUPLE_PAIRS = tuple(
     PatternDetector(
         f"tuple-pair-{kind}", secret_type, keywords=KEY_KEYWORDS[kind], before=70, after=280, priority=30,
         kind=kind, patterns=(_PAIR_QUOTED, _PAIR_ATOM), guards=(("(", "[", "{"), ("{",)), check=_pair_ok,
+        follow=_PAIR_FOLLOW,
     )
     for kind, secret_type in (("password", "password"), ("secret", "generic_secret"))
 )  # fmt: skip

@@ -64,6 +64,7 @@ LINE_QUOTED_PASSWORD = PatternDetector(
     kind="password",
     patterns=(_LINE_QUOTED, _FETCHMAIL),
     guards=(('"',), ("user",)),
+    follow=re.compile(r'[\w.-]{0,63}[ \t]{1,3}"'),  # the rest of the key, blanks, the value's quote
 )
 
 # Postfix sasl_passwd: [smtp.host]:port user:password (the user may be an e-mail address)

@@ -5,8 +5,8 @@ SQL ``INSERT INTO t (..., password, ...) VALUES (..., '...', ...), (...)``. The 
 trigger (a keyword followed by a delimiter or the line's end); the rows are read while they have the
 header's number of cells, up to ``after`` characters below it. Each value goes through the same
 hard negatives as every password or secret (:func:`~.format_base.value_ok`); the span is the cell's
-value without quotes or padding. :class:`TableDetector` also reads ``kind="secret"`` columns (``api_token``),
-but no such instance is registered: on floods of ``token``/``secret`` keywords it cost ~0.1 CPU-s/MB more.
+value without quotes or padding. ``kind="secret"`` columns (``api_token``, ``| API key |``) are
+``table-secret``'s.
 """
 
 from __future__ import annotations
