@@ -225,13 +225,17 @@ class TableDetector(Detector):
         v = _SQL_VALUES.match(text, m.end())
         if not cols or v is None:
             return [], -1
+        return self._rows(text, v.end(), end, len(names), cols)
+
+    def _rows(self, text: str, pos: int, end: int, n_names: int, cols: list[int]) -> tuple[list[Span], int]:
+        """The ``cols`` values of the ``(...), (...)`` rows of ``n_names`` literals from ``pos`` (after VALUES),
+        and where the last full row ends."""
         out: list[Span] = []
-        pos = v.end()
         while pos < end and (t := _SQL_TUPLE.match(text, pos, end)) is not None:  # one (...) per row
             at, spans = t.end(), []
-            for c in range(len(names)):
+            for c in range(n_names):
                 lit = _SQL_LITERAL.match(text, at, end)
-                sep = "," if c < len(names) - 1 else ")"
+                sep = "," if c < n_names - 1 else ")"
                 if lit is None or not text.startswith(sep, lit.end()):
                     return out, pos  # not a full row: the statement ends before it
                 group = next((g for g in (1, 2, 3) if lit.group(g) is not None), 3)
@@ -245,6 +249,98 @@ class TableDetector(Detector):
         return out, pos
 
 
+@dataclasses.dataclass(frozen=True, eq=False, repr=False)
+class DumpDetector(TableDetector):
+    """Database dumps, where the rows do not name their columns: mysqldump's ``CREATE TABLE t (...)`` then
+    ``INSERT INTO t VALUES (...), ...`` (the columns in the CREATE's order), and pg_dump's ``COPY t (...) FROM
+    stdin;`` then tab-separated rows up to ``\\.``."""
+
+    def find(self, text: str, start: int, end: int) -> Iterator[Span]:
+        """Each statement's reach ends where the next ``CREATE TABLE``/``COPY`` starts, so every character is read
+        once however many statements a window holds."""
+        window = text[start:end]  # ASCII letters lower-cased, every offset kept
+        low = window.lower() if window.isascii() else window.encode("utf-8").lower().decode("utf-8")
+        heads = [
+            (start + m.start(), start + m.end(), m.group().startswith("copy"))
+            for m in _DUMP_HEAD.finditer(low)
+        ]
+        for k, (_, at, copy) in enumerate(heads):
+            limit = heads[k + 1][0] if k + 1 < len(heads) else end  # the next statement's start
+            name = _TABLE_NAME.match(text, at, limit)
+            body = _definitions(text, name.end(), min(limit, name.end() + _MAX_HEADER)) if name else None
+            if body is None:
+                continue
+            names, close = body
+            cols = [c for c, n in enumerate(names) if is_column(n, self.kind)]
+            stop = min(limit, close + self.after)
+            if not cols:
+                continue
+            if copy:
+                yield from self._copy(text, close, stop, len(names), cols)
+                continue
+            for ins in _INSERT_VALUES.finditer(text, close, stop):  # the rows of this table, not another's
+                if _last_name(ins.group("t")).lower() == name.group("t").lower():
+                    yield from self._rows(text, ins.end(), stop, len(names), cols)[0]
+
+    def _copy(self, text: str, close: int, end: int, n_names: int, cols: list[int]) -> Iterator[Span]:
+        """pg_dump's rows: one line each, tab-separated, ``\\N`` for NULL, ended by ``\\.``."""
+        head = _COPY_FROM.match(text, close + 1, end)
+        pos = head.end() if head else end
+        while pos < end:
+            row_end = text.find("\n", pos, end)
+            row_end = end if row_end < 0 else row_end
+            cells = _cells(text[pos:row_end].rstrip("\r"), "\t", pos)
+            if len(cells) != n_names:
+                return  # `\.`, or a row of another shape
+            for c in cols:
+                s, e = cells[c]
+                if text[s:e] != "\\N" and value_ok(text[s:e], kind=self.kind, quoted=False, code=False):
+                    yield s, e, self.confidence
+            pos = row_end + 1
+
+
+_DUMP_HEAD = re.compile(r"\bcreate[ \t]+table[ \t]+(?:if[ \t]+not[ \t]+exists[ \t]+)?|(?m:^)copy[ \t]+")
+_TABLE_NAME = re.compile(r"""[`"\[]?(?:\w{1,64}[`"\]]?\.[`"\[]?)?(?P<t>\w{1,64})[`"\]]?[ \t]*(?=\()""")
+_INSERT_VALUES = re.compile(
+    r"""(?i:insert[ \t]+(?:ignore[ \t]+)?into)[ \t]+(?P<t>[`"\[\w.\]]{1,140})[ \t]*(?i:values)[ \t\r\n]*"""
+)
+_COPY_FROM = re.compile(r"[ \t]*(?i:from)[ \t]+(?i:stdin)[^\n]{0,64}\n")
+# what opens a column definition that names no column
+_CONSTRAINTS = frozenset({"primary", "key", "unique", "constraint", "index", "foreign", "check", "fulltext",
+                          "spatial", "exclude", "like", "period"})  # fmt: skip
+
+
+def _last_name(name: str) -> str:
+    """``public.users``, `` `db`.`users` ``, ``[dbo].[users]`` -> ``users``."""
+    return name.rsplit(".", 1)[-1].strip('`"[]')
+
+
+def _definitions(text: str, open_at: int, end: int) -> tuple[list[str], int] | None:
+    """The column names of the parenthesised definitions at ``open_at`` (types' own parentheses and quoted
+    strings skipped) and where they close, or None: one pass over at most ``end - open_at`` characters."""
+    depth, quote, item, names = 0, "", open_at + 1, []
+    for i in range(open_at, end):
+        ch = text[i]
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"`":
+            quote = ch if ch == "'" or depth > 1 else ""  # a column name's quotes open no string
+        elif ch == "(":
+            depth += 1
+        elif ch == ")" or (ch == "," and depth == 1):
+            if depth == 1:
+                first = text[item:i].strip().split(None, 1)
+                word = first[0].strip('`"[]') if first else ""
+                if word and word.lower() not in _CONSTRAINTS:
+                    names.append(word)
+                item = i + 1
+            if ch == ")":
+                depth -= 1
+                if depth == 0:
+                    return names, i
+    return None
+
+
 TABLE_PASSWORD = TableDetector(
     "table-password", "password", keywords=KEY_KEYWORDS["password"], before=256, after=4096, priority=15,
     follow=FOLLOW,
@@ -253,4 +349,21 @@ TABLE_SECRET = TableDetector(
     "table-secret", "generic_secret", kind="secret", keywords=KEY_KEYWORDS["secret"], before=256, after=4096,
     priority=15, follow=FOLLOW,
 )  # fmt: skip
-DETECTORS = (TABLE_PASSWORD, TABLE_SECRET)
+# dumps: the statement opening the rows is the trigger, followed by a table's name and its parenthesis ("copy the
+# file" is prose)
+_DUMP_FOLLOW = re.compile(
+    r"""[ \t]*(?:(?i:if)[ \t]+(?i:not)[ \t]+(?i:exists)[ \t]+)?[`"\[\w.\]]{1,140}[ \t]*\("""
+)
+DUMP_PASSWORD = DumpDetector(
+    "dump-password",
+    "password",
+    keywords=("create table", "copy "),
+    after=16384,
+    priority=15,
+    follow=_DUMP_FOLLOW,
+)
+DUMP_SECRET = DumpDetector(
+    "dump-secret", "generic_secret", kind="secret", keywords=("create table", "copy "), after=16384, priority=15,
+    follow=_DUMP_FOLLOW,
+)  # fmt: skip
+DETECTORS = (TABLE_PASSWORD, TABLE_SECRET, DUMP_PASSWORD, DUMP_SECRET)

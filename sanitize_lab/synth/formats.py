@@ -494,6 +494,14 @@ FAMILIES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = 
         "Q: Can I change my password?\nA: Yes, in Settings > Security.",
         "What's the password for {w}?\nA: ask the on-call engineer",
     )),
+    "sql_dump": (("password",), (
+        "CREATE TABLE `{w}_users` (\n  `id` int NOT NULL,\n  `login` varchar(64),\n  `password` varchar(255),\n"
+        "  PRIMARY KEY (`id`)\n);\nINSERT INTO `{w}_users` VALUES (1,'ops','{p}');\n",
+        "COPY public.{w}_accounts (id, login, password) FROM stdin;\n7\tops\t{p}\n\\.\n",
+    ), (
+        "CREATE TABLE {w}_users (id int, password_hash text);\nINSERT INTO {w}_users VALUES (1, '{h}');\n",
+        "Copy the {w} report (see below) to the share.",
+    )),
 }  # fmt: skip
 VENDOR_NEGATIVES = (
     "the build id is {h} and it finished in 42 s",

@@ -8,7 +8,7 @@ from detector_support import flood_cpu_seconds
 from support import CPU_CEILING
 
 from sanitize import ScanConfig, scan
-from sanitize.detectors.tables import TABLE_PASSWORD, TABLE_SECRET, is_column
+from sanitize.detectors.tables import DUMP_PASSWORD, DUMP_SECRET, TABLE_PASSWORD, TABLE_SECRET, is_column
 
 CASES: list[tuple[str, list[str]]] = [
     # CSV, TSV, ';', quoted CSV
@@ -92,3 +92,48 @@ def test_linear_on_a_megabyte_of_tables(unit: str) -> None:
     line is at most ``before`` long and rows are read only ``after`` below a header."""
     best = flood_cpu_seconds(TABLE_PASSWORD, unit, ["password", "generic_secret"])
     assert best < CPU_CEILING
+
+
+DUMPS: list[tuple[str, list[str]]] = [
+    # mysqldump: the CREATE's column order, then INSERTs without a column list
+    ("CREATE TABLE `users` (\n  `id` int NOT NULL AUTO_INCREMENT,\n  `name` varchar(64) DEFAULT 'a, b',\n"
+     "  `role` enum('admin','user'),\n  `password` varchar(255) NOT NULL,\n  PRIMARY KEY (`id`),\n"
+     "  KEY `idx` (`name`)\n) ENGINE=InnoDB;\nLOCK TABLES `users` WRITE;\n"
+     "INSERT INTO `users` VALUES (1,'alice','admin','Kx9#mQ2pZ'),(2,'bob','user','Lm3$nB8vW');",
+     ["Kx9#mQ2pZ", "Lm3$nB8vW"]),
+    ("CREATE TABLE IF NOT EXISTS app.api_clients (id INT, api_token TEXT);\n"
+     "INSERT INTO app.api_clients VALUES (1, 'b7c9e2f4a1d84e6f9c3b5a7d2e4f6a8c');", ["b7c9e2f4a1d84e6f9c3b5a7d2e4f6a8c"]),
+    # pg_dump: COPY's column list, tab-separated rows, \N for NULL, \. ends them
+    ("COPY public.users (id, username, password) FROM stdin;\n1\talice\tKx9#mQ2pZ\n2\tbob\t\\N\n\\.\n",
+     ["Kx9#mQ2pZ"]),
+    # hard negatives
+    ("CREATE TABLE users (id INT, password_hash TEXT);\nINSERT INTO users VALUES (1, 'Kx9#mQ2pZ');", []),
+    ("CREATE TABLE users (id INT, password TEXT);\nINSERT INTO audit VALUES (1, 'Kx9#mQ2pZ');", []),  # another table
+    ("CREATE TABLE users (id INT, password TEXT);\nINSERT INTO users VALUES (1, '$2b$12$KIXQJrQ9v8e5q6hM1c2zUe');",
+     []),  # a hash
+    ("Copy the file (see below) to the server.\n1\talice\tKx9#mQ2pZ", []),  # prose
+    ("COPY users (id, password) FROM stdin;\n1\tKx9#mQ2pZ\textra\n", []),  # a row of another shape
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("payload", "values"), DUMPS)
+def test_dump_columns(payload: str, values: list[str]) -> None:
+    found = [
+        (f.type, payload[f.start : f.end])
+        for f in scan([payload], ScanConfig(types=["password", "generic_secret"]))
+    ]
+    dumps = {
+        payload[s:e] for d in (DUMP_PASSWORD, DUMP_SECRET) for s, e, _ in d.find(payload, 0, len(payload))
+    }
+    assert sorted(v for _, v in found if v in dumps) == sorted(values), found
+
+
+@pytest.mark.parametrize(
+    "unit",
+    ["create table t(", "create table t (password text);\n", "create table t (password text); insert into t values ('Kx9#mQ2pZ'),",
+     "copy t (password) from stdin;\nKx9#mQ2pZ\n", "create table t (a ((((((", "copy t (password) from stdin;\n"],
+)  # fmt: skip
+def test_linear_on_a_megabyte_of_dumps(unit: str) -> None:
+    """Each statement reads up to the next one: a flood of statements is one pass over the text."""
+    for d in (DUMP_PASSWORD, DUMP_SECRET):
+        assert flood_cpu_seconds(d, unit, [d.secret_type]) < CPU_CEILING
