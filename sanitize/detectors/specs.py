@@ -75,7 +75,7 @@ _SPECS = (
         "ECS/Postman JSON, Hadoop XML), credential API arguments (HTTPBasicAuth, auth=(u, p), .login, "
         "getConnection), Go DSNs, PHP define, PowerShell SecureString, "
         "Kubernetes Secret data, YAML block scalars, .netrc, .pgpass, docker auths, password columns of "
-        "CSV/TSV/Markdown tables and SQL INSERTs (the value only).",
+        "CSV/TSV/Markdown tables, SQL INSERTs and database dumps (the value only).",
         (passwords.PASSWORD,),
         fakes.password,
         surrogates.password,
