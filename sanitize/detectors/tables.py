@@ -264,8 +264,10 @@ class DumpDetector(TableDetector):
             (start + m.start(), start + m.end(), m.group().startswith("copy"))
             for m in _DUMP_HEAD.finditer(low)
         ]
-        for k, (_, at, copy) in enumerate(heads):
+        for k, (head, at, copy) in enumerate(heads):
             limit = heads[k + 1][0] if k + 1 < len(heads) else end  # the next statement's start
+            if copy and head > 0 and text[head - 1] != "\n":
+                continue  # `photocopy (...)`: COPY opens its line (the window may start mid-line)
             name = _TABLE_NAME.match(text, at, limit)
             body = _definitions(text, name.end(), min(limit, name.end() + _MAX_HEADER)) if name else None
             if body is None:
@@ -354,16 +356,13 @@ TABLE_SECRET = TableDetector(
 _DUMP_FOLLOW = re.compile(
     r"""[ \t]*(?:(?i:if)[ \t]+(?i:not)[ \t]+(?i:exists)[ \t]+)?[`"\[\w.\]]{1,140}[ \t]*\("""
 )
+DUMP_REACH = 1 << 20  # rows read after a statement: a dump's INSERT of many rows runs to about a megabyte
 DUMP_PASSWORD = DumpDetector(
-    "dump-password",
-    "password",
-    keywords=("create table", "copy "),
-    after=16384,
-    priority=15,
+    "dump-password", "password", keywords=("create table", "copy "), after=DUMP_REACH, priority=15,
     follow=_DUMP_FOLLOW,
-)
+)  # fmt: skip
 DUMP_SECRET = DumpDetector(
-    "dump-secret", "generic_secret", kind="secret", keywords=("create table", "copy "), after=16384, priority=15,
-    follow=_DUMP_FOLLOW,
+    "dump-secret", "generic_secret", kind="secret", keywords=("create table", "copy "), after=DUMP_REACH,
+    priority=15, follow=_DUMP_FOLLOW,
 )  # fmt: skip
 DETECTORS = (TABLE_PASSWORD, TABLE_SECRET, DUMP_PASSWORD, DUMP_SECRET)

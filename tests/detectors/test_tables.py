@@ -113,6 +113,9 @@ DUMPS: list[tuple[str, list[str]]] = [
      []),  # a hash
     ("Copy the file (see below) to the server.\n1\talice\tKx9#mQ2pZ", []),  # prose
     ("COPY users (id, password) FROM stdin;\n1\tKx9#mQ2pZ\textra\n", []),  # a row of another shape
+    ("photocopy (password) from stdin;\n1\tKx9#mQ2pZ\n", []),  # COPY opens its line
+    ("CREATE TABLE users (id INT, password TEXT);\nINSERT INTO users VALUES " + "(1, 'Zz'), " * 20000
+     + "(2, 'Kx9#mQ2pZ');", ["Kx9#mQ2pZ"]),  # a long INSERT: its last row, ~240 KB below
 ]  # fmt: skip
 
 
