@@ -203,19 +203,11 @@ def make_parser() -> argparse.ArgumentParser:
 
 def run(shared: X.Shared, cell: str, config: LogitStepConfig) -> dict[str, Any]:
     """Fine-tune and retrain one adapter cell of :mod:`.matrix`, then :func:`logit_step` -> the comparison."""
-    scope, train_config = X.recipe(cell, len(shared.train))
-    if scope != "adapter":
+    if X.recipe(cell, len(shared.train))[0] != "adapter":
         raise ValueError("logit_step: adapter cells only")
-    model, _ = X._trained(shared, scope, train_config, shared.train)
-    t0 = time.perf_counter()
-    retrained, _ = X._trained(shared, scope, train_config, shared.train_sanitized)
-    retrain_s = time.perf_counter() - t0
+    c = X.setup_cell(shared, cell)
+    model, retrain_s, before, ret, (ppl_b, ppl_r) = c.model, c.retrain_s, c.before, c.retrained, c.ppl
     tok, corpus = shared.tokenizer, shared.corpus
-    before, ret = E.exposures(model, tok, corpus), E.exposures(retrained, tok, corpus)
-    ppl_b, ppl_r = (
-        E.heldout_perplexity(model, shared.heldout),
-        E.heldout_perplexity(retrained, shared.heldout),
-    )
     t0 = time.perf_counter()
     rounds = logit_step(model, shared, config)
     step_s = time.perf_counter() - t0

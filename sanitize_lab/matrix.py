@@ -175,6 +175,33 @@ def _trained(shared: Shared, scope: str, config: TrainConfig, sequences: list[An
     return model.eval(), result
 
 
+@dataclasses.dataclass
+class CellSetup:
+    """One cell fine-tuned and retrained, and what both measure: the start of every comparison."""
+
+    scope: str
+    config: TrainConfig
+    model: Any  # fine-tuned on the corpus with its secrets
+    trained: Any  # the trainer's result (its state: the learning rates)
+    retrain_s: float
+    before: list[float]  # exposures of the fine-tuned model
+    retrained: list[float]  # exposures of the retrained one
+    ppl: tuple[float, float]  # held-out perplexity: fine-tuned, retrained
+
+
+def setup_cell(shared: Shared, cell: str) -> CellSetup:
+    """Fine-tune ``cell`` on the corpus and retrain it on the sanitized one, each measured."""
+    scope, config = recipe(cell, len(shared.train))
+    model, ft = _trained(shared, scope, config, shared.train)
+    t0 = time.perf_counter()
+    retrained, _ = _trained(shared, scope, config, shared.train_sanitized)
+    retrain_s = time.perf_counter() - t0
+    tok, corpus = shared.tokenizer, shared.corpus
+    ppl = (E.heldout_perplexity(model, shared.heldout), E.heldout_perplexity(retrained, shared.heldout))
+    return CellSetup(scope, config, model, ft, retrain_s, E.exposures(model, tok, corpus),
+                     E.exposures(retrained, tok, corpus), ppl)  # fmt: skip
+
+
 def run_cell(
     shared: Shared, cell: str, variants: Sequence[str] = ("fit",), update: dict[str, Any] | None = None,
     retrain_seeds: int = 0,
@@ -186,17 +213,10 @@ def run_cell(
     from sanitize.influence.scope import untie_head
     from sanitize.influence.update import unlearn
 
-    scope, config = recipe(cell, len(shared.train))
-    model, ft = _trained(shared, scope, config, shared.train)
-    t0 = time.perf_counter()
-    retrained, _ = _trained(shared, scope, config, shared.train_sanitized)
-    retrain_s = time.perf_counter() - t0
+    c = setup_cell(shared, cell)
+    scope, model, ft, retrain_s = c.scope, c.model, c.trained, c.retrain_s
     tok, corpus = shared.tokenizer, shared.corpus
-    before, ret = E.exposures(model, tok, corpus), E.exposures(retrained, tok, corpus)
-    ppl_b, ppl_r = (
-        E.heldout_perplexity(model, shared.heldout),
-        E.heldout_perplexity(retrained, shared.heldout),
-    )
+    before, ret, (ppl_b, ppl_r) = c.before, c.retrained, c.ppl
     band = list(ret) if retrain_seeds else []
     for seed in range(1, retrain_seeds + 1):
         other, _ = _trained(shared, scope, recipe(cell, len(shared.train), seed)[1], shared.train_sanitized)
