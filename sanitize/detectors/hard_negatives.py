@@ -261,9 +261,8 @@ def is_type_annotation(text: str, s: int, e: int) -> bool:
 def is_code_identifier(value: str, words_needed: int = 3) -> bool:
     """``pkcs8_priv_key_info_st``, ``Qwen2_5OmniPreTrainedModel``: a name in code, not a random secret. A CamelCase
     name needs ``words_needed`` spoken words (fewer where the context already says "a name": a base class)."""
-    if (
-        len(value) > 80 or value[:1].isdigit()
-    ):  # no language's names start with a digit: 1QoeZaqHra1 is random
+    # no language's names start with a digit: 1QoeZaqHra1 is random
+    if len(value) > 80 or value[:1].isdigit():
         return False
     if _SNAKE_NAME.fullmatch(value):  # spoken parts: vowels (30%+), no three consonants running
         letters = re.sub(r"[_0-9]", "", value)
