@@ -109,23 +109,22 @@ def logit_step(model: Any, shared: X.Shared, config: LogitStepConfig) -> list[di
     def centre(x: torch.Tensor) -> torch.Tensor:  # (B, L-1, V), centred within the candidates, 0 elsewhere
         return (x - (x * cand).sum(-1, keepdim=True) / count) * cand
 
-    with torch.no_grad():
-        fz = logits(theta, zb)  # (B, L-1, V)
-        target = fz - centre(fz)  # the candidates flattened to their mean
-        target.scatter_add_(-1, zb.input_ids[:, 1:, None], -config.offset * cand.amax(-1, keepdim=True))
-
     def val_loss(params: Params) -> float:
         with torch.no_grad():
             lg = logits(params, vb)  # (B, L-1, V)
             ce = F.cross_entropy(lg.flatten(0, 1), vb.input_ids[:, 1:].flatten(), reduction="none")
             return float((ce.view_as(vm) * vm).sum() / vm.sum())
 
-    h0, limit = val_loss(theta), val_loss(theta) + math.log1p(config.heldout_tol)
+    h0 = val_loss(theta)
+    limit = h0 + math.log1p(config.heldout_tol)
     n_z, n_s = float(zm.sum()), float(sm.sum())
-    log = []
+    log, target = [], None
     for _ in range(config.rounds):
         t0 = time.perf_counter()
         fz, jz, jzt = _linearise(logits, theta, zb)
+        if target is None:  # fixed at the fine-tuned point: its candidates flattened, the secret's below them
+            target = fz - centre(fz)  # (B, L-1, V)
+            target.scatter_add_(-1, zb.input_ids[:, 1:, None], -config.offset * cand.amax(-1, keepdim=True))
         fs, js, jst = _linearise(logits, theta, sb)
         ps = F.softmax(fs, -1)  # (B, L-1, V)
         r = centre(target - fz)  # (B, L-1, V) what the candidates' logits still have to move
